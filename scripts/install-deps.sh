@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages cordon needs to build, test and benchmark.
+# Usage: scripts/install-deps.sh   (runs apt-get through sudo when not root)
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config
+  # libraries
+  libseccomp-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+  libsqlite3-dev libssl-dev libcap-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  bubblewrap hyperfine util-linux procps iproute2 tmux python3 curl
+  # code style
+  clang-format clang-tidy
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

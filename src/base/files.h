@@ -1,0 +1,17 @@
+// Small file helpers for the parent side (they allocate; never use them between clone and exec).
+#pragma once
+
+#include <string>
+
+#include "base/result.h"
+
+namespace cordon {
+
+// Reads a whole (small) file such as a /proc or cgroup file.
+Result<std::string> read_file(const std::string& path);
+// Writes `content` to an existing file in one write(2), as /proc and cgroup files require.
+Result<void> write_file(const std::string& path, const std::string& content);
+// Replaces a leading "~" or "~/" with `home`.
+std::string expand_home(const std::string& path, const std::string& home);
+
+}  // namespace cordon

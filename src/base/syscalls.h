@@ -1,0 +1,50 @@
+// Thin wrappers for syscalls glibc 2.36 does not wrap (new mount API, pidfd, close_range, landlock).
+// They return the raw syscall result (-1 and errno on failure) so they are safe between clone and
+// exec: no allocation, no locks.
+#pragma once
+
+#include <linux/mount.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace cordon::sys {
+
+inline int open_tree(int dirfd, const char* path, unsigned int flags) {
+  return static_cast<int>(::syscall(SYS_open_tree, dirfd, path, flags));
+}
+inline int move_mount(int from_dirfd, const char* from_path, int to_dirfd, const char* to_path,
+                      unsigned int flags) {
+  return static_cast<int>(
+      ::syscall(SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags));
+}
+inline int mount_setattr(int dirfd, const char* path, unsigned int flags, mount_attr* attr) {
+  return static_cast<int>(
+      ::syscall(SYS_mount_setattr, dirfd, path, flags, attr, sizeof(mount_attr)));
+}
+inline int fsopen(const char* fs_name, unsigned int flags) {
+  return static_cast<int>(::syscall(SYS_fsopen, fs_name, flags));
+}
+inline int fsconfig(int fd, unsigned int cmd, const char* key, const void* value, int aux) {
+  return static_cast<int>(::syscall(SYS_fsconfig, fd, cmd, key, value, aux));
+}
+inline int fsmount(int fd, unsigned int flags, unsigned int attr_flags) {
+  return static_cast<int>(::syscall(SYS_fsmount, fd, flags, attr_flags));
+}
+inline int pivot_root(const char* new_root, const char* put_old) {
+  return static_cast<int>(::syscall(SYS_pivot_root, new_root, put_old));
+}
+inline int pidfd_open(pid_t pid, unsigned int flags) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, flags));
+}
+inline int pidfd_send_signal(int pidfd, int sig, siginfo_t* info, unsigned int flags) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags));
+}
+inline int close_range(unsigned int first, unsigned int last, unsigned int flags) {
+  return static_cast<int>(::syscall(SYS_close_range, first, last, flags));
+}
+
+}  // namespace cordon::sys

@@ -1,0 +1,53 @@
+// run_box(): builds a box from a Policy, runs one program in it, and tears it down.
+//
+// This is the whole life of a session on the supervisor side. The ordered launch steps live in
+// supervisor.cpp (parent) and box_init.cpp / agent.cpp (child); see docs/launch-sequence.md.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "events/session_events.h"
+#include "policy/policy.h"
+
+namespace cordon::box {
+
+// A host file shown read-only at a fixed path inside the box (the verify probe, for instance).
+struct ExtraFile {
+  std::string host_path;
+  std::string box_path;  // under /run/cordon/
+};
+
+struct LaunchRequest {
+  const policy::Policy* policy = nullptr;
+  std::vector<std::string> command;      // argv; argv[0] is looked up on the box's PATH
+  std::string workspace;                 // canonical absolute path
+  std::string cwd;                       // working directory inside the box
+  std::string home;                      // the user's home path (HOME in the box)
+  std::vector<std::string> environment;  // KEY=VALUE, already scrubbed (see environment.h)
+  std::vector<ExtraFile> extra_files;
+  std::string session_id;
+  std::string cordon_version;
+  // Relay a pty when stdin is a terminal (the default); tests can force it off.
+  bool allow_terminal = true;
+};
+
+struct LaunchResult {
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  bool timed_out = false;
+  std::chrono::milliseconds duration{0};
+  events::ResourcePeaks peaks;
+  std::vector<events::WallStatus> walls;
+  // The exit status cordon itself should return: the program's, 128+N for a signal.
+  int status() const;
+};
+
+// Runs the session. Returns an error (and emits SetupFailed) if any wall the policy asks for
+// cannot be built; never runs the program with a weaker box.
+Result<LaunchResult> run_box(const LaunchRequest& request, events::EventSink& events);
+
+}  // namespace cordon::box

@@ -1,0 +1,35 @@
+// Seccomp-bpf: the syscall wall, compiled in the parent, installed by the agent as its last step.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace cordon::box {
+
+// A compiled classic-BPF program. Built in the parent (libseccomp allocates); the child only
+// passes fprog() to seccomp(2).
+struct SeccompProgram {
+  std::vector<sock_filter> instructions;
+  sock_fprog fprog() const {
+    return sock_fprog{static_cast<unsigned short>(instructions.size()),
+                      const_cast<sock_filter*>(instructions.data())};
+  }
+};
+
+// The box's filter: default allow; the refused groups (see seccomp.cpp) return EPERM; clone3
+// returns ENOSYS so libc falls back to clone(2), whose flags we can inspect; non-native
+// architectures (i386 via int 0x80, x32) are refused.
+Result<SeccompProgram> compile_box_filter();
+
+// Human-readable listing of the rules (for the reviewed golden file and `cordon policy show`).
+std::string describe_box_filter();
+
+// Child side, async-signal-safe: installs `program` with SECCOMP_FILTER_FLAG_TSYNC off.
+// Returns 0 or -errno. Requires no_new_privs (set by the previous step).
+int install_seccomp(const sock_fprog& program);
+
+}  // namespace cordon::box

@@ -1,0 +1,2 @@
+// cordon: command-line entry point.
+int main() { return 0; }

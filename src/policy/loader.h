@@ -1,0 +1,44 @@
+// Loading a Policy: built-in profile, then the user file, the workspace file, --config, flags.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+#include "policy/policy.h"
+
+namespace cordon::policy {
+
+struct LoadRequest {
+  std::optional<std::string> profile_flag;  // --profile NAME (wins over every file)
+  std::optional<std::string> config_flag;   // --config FILE (must exist)
+  std::string workspace;                    // canonical absolute path of the workspace
+  std::string user_config_path;  // $XDG_CONFIG_HOME/cordon/config.toml (may be absent)
+  std::string home;              // the user's home, for "~" in paths
+};
+
+// Loads and validates the effective policy. Errors name the file, the line and a hint.
+//
+// The workspace file (<workspace>/cordon.toml) comes with the repository, so it is untrusted: it
+// may tighten anything but may not weaken a wall (extra host paths, passed environment,
+// best-effort Landlock, persistent home, network allow rules...) unless the user file lists the
+// workspace under `trusted_workspaces`.
+Result<Policy> load_policy(const LoadRequest& request);
+
+// The built-in profile alone, with every origin set to "profile NAME".
+Policy builtin_profile(Profile profile);
+
+// Parses one TOML document over `base` (the unit-testable core of load_policy). `source_name`
+// appears in errors and origins; `trusted` false applies the workspace-file restrictions.
+Result<Policy> apply_toml(const Policy& base, const std::string& toml_text,
+                          const std::string& source_name, bool trusted);
+
+// "512M", "4G", "1024" -> bytes. Errors carry a hint about the accepted forms.
+Result<uint64_t> parse_size(const std::string& text);
+// "90s", "30m", "2h", "3600" -> seconds.
+Result<uint64_t> parse_duration(const std::string& text);
+
+// The effective policy as annotated TOML: every value with a "# from ORIGIN" comment.
+std::string render_policy(const Policy& policy);
+
+}  // namespace cordon::policy
