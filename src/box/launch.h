@@ -33,6 +33,9 @@ struct LaunchRequest {
   std::string cordon_version;
   // Relay a pty when stdin is a terminal (the default); tests can force it off.
   bool allow_terminal = true;
+  // When set, the program's stdout goes to this host file (created 0600) instead of cordon's
+  // stdout. `cordon verify` collects the probe's report this way.
+  std::optional<std::string> stdout_file;
 };
 
 struct LaunchResult {
