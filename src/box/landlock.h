@@ -22,6 +22,7 @@ enum class PathAccess {
   kReadExecute,  // kReadOnly + execute (system dirs)
   kReadWrite,    // everything (workspace, /tmp, home)
   kDevices,      // read/write existing files + device ioctls, no create (the /dev nodes, ptys)
+  kListOnly,     // READ_DIR only: the box's root, so `ls /` works without granting reads beneath
 };
 
 // Access bits for `access` under `abi` (only bits the ABI knows; pure, unit-tested).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,12 @@ struct LaunchRequest {
   std::vector<ExtraFile> extra_files;
   std::string session_id;
   std::string cordon_version;
+  std::string user;         // the user's name, for the session event
+  std::string policy_text;  // the effective policy as rendered, for the session event
+  // With home = "persist": the host directory shown as the home (created by the caller).
+  std::string persist_home_dir;
+  // Loopback TCP ports box programs may connect to (Landlock ABI 4+), from the policy.
+  std::vector<uint16_t> loopback_ports;
   // Relay a pty when stdin is a terminal (the default); tests can force it off.
   bool allow_terminal = true;
   // When set, the program's stdout goes to this host file (created 0600) instead of cordon's

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <poll.h>
+#include <sys/ioctl.h>  // struct winsize
 #include <termios.h>
 
+#include <cstddef>
 #include <optional>
 #include <vector>
 
@@ -17,6 +19,9 @@ namespace cordon::box {
 // Child side, async-signal-safe: opens a pty pair on the box's /dev/pts/ptmx. Sets the initial
 // window size. Returns 0 or -errno.
 int open_box_pty(const winsize* initial_size, int* master_fd, int* slave_fd);
+// The same on another ptmx (tests point it at the host's /dev/ptmx).
+int open_box_pty(const char* ptmx_path, const winsize* initial_size, int* master_fd,
+                 int* slave_fd);
 
 // Child side: makes `slave_fd` the controlling terminal of the (already setsid'd) caller and its
 // stdin/stdout/stderr. Returns 0 or -errno.
@@ -24,8 +29,18 @@ int attach_controlling_terminal(int slave_fd);
 
 // Parent side: copies bytes user-terminal <-> pty master with bounded buffers, puts the user's
 // terminal in raw mode while alive (restored on destruction), forwards window size changes.
+//
+// The caller keeps user_in and user_out open while the relay lives (either may be -1: no input,
+// output discarded). The relay never changes their file status flags: when they are terminals it
+// reads and writes through private non-blocking reopens, otherwise it only reads or writes after
+// poll said so. Ignore SIGPIPE in the caller: user_out may be a pipe whose reader goes away.
 class TerminalRelay {
  public:
+  // add_pollfds() always appends exactly this many entries (unused ones have fd -1).
+  static constexpr size_t kPollFdCount = 3;
+  // Each direction buffers at most this much; a full buffer stops reading its source.
+  static constexpr size_t kBufferSize = 64 * 1024;
+
   static Result<TerminalRelay> start(UniqueFd pty_master, int user_in, int user_out);
   TerminalRelay(TerminalRelay&&) noexcept;
   TerminalRelay& operator=(TerminalRelay&&) = delete;
@@ -40,6 +55,8 @@ class TerminalRelay {
   void on_window_change();
   // Writes what is still buffered from the box to the user's terminal (at exit).
   void drain();
+  // Bytes held in the relay's buffers (both directions); never more than 2 * kBufferSize.
+  size_t buffered_bytes() const;
 
  private:
   TerminalRelay() = default;
@@ -49,5 +66,9 @@ class TerminalRelay {
 
 // The user's terminal size, if stdin is a terminal.
 std::optional<winsize> terminal_size(int fd);
+
+// Async-signal-safe: puts back the terminal modes saved by every live TerminalRelay, for fatal
+// signal handlers and exits that skip destructors. Registered with atexit() by the first relay.
+void restore_terminal_modes() noexcept;
 
 }  // namespace cordon::box

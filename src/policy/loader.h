@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "policy/policy.h"
@@ -28,15 +29,26 @@ Result<Policy> load_policy(const LoadRequest& request);
 // The built-in profile alone, with every origin set to "profile NAME".
 Policy builtin_profile(Profile profile);
 
+// The paths every profile hides / protects (config files can add to them, never remove).
+const std::vector<std::string>& builtin_hidden_paths();
+const std::vector<std::string>& builtin_protected_paths();
+
 // Parses one TOML document over `base` (the unit-testable core of load_policy). `source_name`
-// appears in errors and origins; `trusted` false applies the workspace-file restrictions.
+// appears in errors and origins and is appended to `sources`; `trusted` false applies the
+// workspace-file restrictions. Scalars override, lists append (skipping entries already present).
+// The `profile` key is validated but does not rebase: choosing the built-in to start from is
+// load_policy's job. `trusted_workspaces` is refused (it belongs in the user file only).
 Result<Policy> apply_toml(const Policy& base, const std::string& toml_text,
                           const std::string& source_name, bool trusted);
 
 // "512M", "4G", "1024" -> bytes. Errors carry a hint about the accepted forms.
 Result<uint64_t> parse_size(const std::string& text);
-// "90s", "30m", "2h", "3600" -> seconds.
+// "90s", "30m", "2h", "1h30m", "3600" -> seconds.
 Result<uint64_t> parse_duration(const std::string& text);
+// The inverses, in the largest exact unit ("4G", "512M", "1000"; "8h", "90m", "45s"); the
+// results parse back to the same value.
+std::string format_size(uint64_t bytes);
+std::string format_duration(uint64_t seconds);
 
 // The effective policy as annotated TOML: every value with a "# from ORIGIN" comment.
 std::string render_policy(const Policy& policy);

@@ -1,0 +1,166 @@
+// The box init: pid 1 of the box. Builds the box's root, starts the agent, reaps, forwards
+// signals, and reports the agent's exit to the supervisor.
+//
+// Runs as: pid 1 in the box's new pid namespace, the user's uid mapped in a new user namespace,
+// holding every capability of that namespace only (none over the host). It never runs user code.
+// Between clone and exec: no allocation, no exceptions, raw syscalls; a failure is a StepFailure
+// record on the error pipe.
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/fd_passing.h"
+#include "box/child_plan.h"
+#include "box/terminal.h"
+
+namespace cordon::box {
+namespace {
+
+// Waits for the supervisor's go-ahead (sent after it wrote the id maps and joined the cgroup).
+// EOF means the supervisor died: the box must not outlive it.
+void wait_for_go(const ChildPlan& plan) {
+  char byte = 0;
+  ssize_t n;
+  do {
+    n = ::read(plan.control_fd, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1 || byte != kGo) report_and_exit(plan.error_fd, Step::kInitWaitForMaps, EPIPE);
+}
+
+int bring_loopback_up() {
+  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return -errno;
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  int rc = ::ioctl(s, SIOCGIFFLAGS, &ifr);
+  if (rc == 0) {
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+    rc = ::ioctl(s, SIOCSIFFLAGS, &ifr);
+  }
+  int err = rc == 0 ? 0 : -errno;
+  ::close(s);
+  return err;
+}
+
+// Nested user namespaces are refused by seccomp too; this is the second lock: the box's own
+// user namespace may have no children at all.
+int forbid_nested_user_namespaces() {
+  int fd = ::open("/proc/sys/user/max_user_namespaces", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  ssize_t n = ::write(fd, "0", 1);
+  int err = n == 1 ? 0 : -errno;
+  ::close(fd);
+  return err;
+}
+
+void send_exit(const ChildPlan& plan, int status) {
+  InitMessage msg{};
+  msg.kind = InitMessage::kAgentExited;
+  if (WIFEXITED(status)) {
+    msg.exit_code = WEXITSTATUS(status);
+  } else {
+    msg.signal = WTERMSIG(status);
+  }
+  (void)!::send(plan.control_fd, &msg, sizeof msg, MSG_NOSIGNAL);
+}
+
+bool is_forwarded(int sig) {
+  switch (sig) {
+    case SIGHUP: case SIGINT: case SIGQUIT: case SIGTERM: case SIGUSR1: case SIGUSR2:
+    case SIGCONT: case SIGWINCH:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Reaps every child (orphans are re-parented to us) until the agent exits; then exits, which
+// makes the kernel kill everything left in the box's pid namespace.
+[[noreturn]] void supervise_agent(const ChildPlan& plan, pid_t agent) {
+  sigset_t all;
+  sigfillset(&all);
+  for (;;) {
+    siginfo_t info{};
+    int sig = ::sigwaitinfo(&all, &info);
+    if (sig < 0) continue;
+    if (sig == SIGCHLD) {
+      int status = 0;
+      pid_t pid;
+      while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == agent) {
+          send_exit(plan, status);
+          ::_exit(0);
+        }
+      }
+      continue;
+    }
+    // The agent leads its own session and process group: signal the whole group, as a
+    // terminal would.
+    if (is_forwarded(sig)) ::kill(-agent, sig);
+  }
+}
+
+}  // namespace
+
+void report_and_exit(int error_fd, Step step, int err, int detail) {
+  StepFailure failure{step, err, detail};
+  (void)!::write(error_fd, &failure, sizeof failure);
+  ::_exit(125);
+}
+
+void run_box_init(const ChildPlan& plan) {
+  const int efd = plan.error_fd;
+  // 1. Die with the supervisor, even if it is SIGKILLed.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+    report_and_exit(efd, Step::kInitParentDeathSignal, errno);
+  }
+  // 2. Wait until the supervisor has mapped our ids and placed us in the cgroup.
+  wait_for_go(plan);
+  // 3. A private cgroup namespace rooted at the box's cgroup.
+  if (::unshare(CLONE_NEWCGROUP) != 0) report_and_exit(efd, Step::kUnshareCgroup, errno);
+  // 4. Hostname.
+  if (::sethostname(plan.hostname, std::strlen(plan.hostname)) != 0) {
+    report_and_exit(efd, Step::kSetHostname, errno);
+  }
+  // 5. The filesystem view, then pivot into it.
+  StepFailure failure{};
+  if (build_box_root(plan.mounts, &failure) != 0) {
+    report_and_exit(efd, failure.step, failure.sys_errno, failure.detail);
+  }
+  // 6. No nested user namespaces.
+  if (int rc = forbid_nested_user_namespaces(); rc != 0) {
+    report_and_exit(efd, Step::kLimitNestedUserns, -rc);
+  }
+  // 7. Loopback is the only interface, and it is up.
+  if (int rc = bring_loopback_up(); rc != 0) report_and_exit(efd, Step::kLoopbackUp, -rc);
+  // 8. The box's own terminal; its master goes to the supervisor, which relays it.
+  int master = -1;
+  int slave = -1;
+  if (plan.use_pty) {
+    if (int rc = open_box_pty(plan.has_size ? &plan.size : nullptr, &master, &slave); rc != 0) {
+      report_and_exit(efd, Step::kOpenTerminal, -rc);
+    }
+    if (int rc = send_fd(plan.control_fd, master, kTagPtyMaster); rc != 0) {
+      report_and_exit(efd, Step::kOpenTerminal, -rc);
+    }
+    ::close(master);
+  }
+  // 9. The agent.
+  pid_t agent = ::fork();
+  if (agent < 0) report_and_exit(efd, Step::kForkAgent, errno);
+  if (agent == 0) run_agent(plan, slave);
+  if (slave >= 0) ::close(slave);
+  ::close(efd);  // only the agent's copy remains: EOF at its exec tells the supervisor
+  supervise_agent(plan, agent);
+}
+
+}  // namespace cordon::box

@@ -1,0 +1,31 @@
+// The box's environment: a scrubbed allowlist, never credentials unless the policy names them.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policy/policy.h"
+
+namespace cordon::box {
+
+struct EnvironmentFacts {
+  std::string home;
+  std::string user;
+  std::string shell;
+  std::string profile;
+  std::string session_id;
+};
+
+// True for names that usually carry secrets (SSH_AUTH_SOCK, AWS_*, *_TOKEN, *_KEY, *SECRET*,
+// *PASSWORD*, ...). Such names pass only when the policy names them exactly, never by wildcard.
+bool looks_like_credential(std::string_view name);
+
+// Builds KEY=VALUE entries from `host_env` (KEY=VALUE entries): the built-in allowlist (TERM,
+// LANG, LC_*, COLORTERM, TZ, PATH) and the policy's `pass` names, then the box's own variables
+// (HOME, USER, LOGNAME, SHELL, CORDON_*), then the policy's `set` values. Sorted by name.
+std::vector<std::string> build_box_environment(const policy::EnvironmentPolicy& policy,
+                                               const std::vector<std::string>& host_env,
+                                               const EnvironmentFacts& facts);
+
+}  // namespace cordon::box

@@ -1,0 +1,281 @@
+// run_box(): the supervisor's side of a session, as one readable list of steps.
+//
+// Runs as: the user who started cordon (root or not), in the host's namespaces. The box's side
+// of the launch is box_init.cpp (pid 1) and agent.cpp (pid 2); docs/launch-sequence.md has both.
+#include "box/launch.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "base/log.h"
+#include "box/landlock.h"
+#include "box/mount_plan.h"
+#include "box/seccomp.h"
+#include "box/supervisor.h"
+#include "box/userns.h"
+#include "box/walls.h"
+
+namespace cordon::box {
+namespace {
+
+constexpr int kSupervisedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+                                      SIGUSR2, SIGWINCH, SIGCHLD, SIGPIPE};
+
+// argv/envp as the NULL-terminated char* arrays execve wants, owned by the parent.
+struct CStrings {
+  explicit CStrings(const std::vector<std::string>& items) {
+    for (const auto& s : items) ptrs.push_back(const_cast<char*>(s.c_str()));
+    ptrs.push_back(nullptr);
+  }
+  std::vector<char*> ptrs;
+};
+
+// Signals blocked while the box is built; restored when run_box returns.
+class SignalMask {
+ public:
+  SignalMask() { ::sigprocmask(SIG_SETMASK, nullptr, &saved_); }
+  ~SignalMask() { ::sigprocmask(SIG_SETMASK, &saved_, nullptr); }
+  void block_all() {
+    sigset_t all;
+    sigfillset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  }
+  static sigset_t supervised() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : kSupervisedSignals) sigaddset(&set, s);
+    return set;
+  }
+  void block_supervised() {
+    sigset_t set = supervised();
+    ::sigprocmask(SIG_SETMASK, &set, nullptr);
+  }
+
+ private:
+  sigset_t saved_{};
+};
+
+std::string describe_failure(const StepFailure& f, const MountPlan& mounts,
+                             const LaunchRequest& req) {
+  std::string what = std::string(step_name(f.step)) + " (" + step_description(f.step) + ")";
+  if (f.detail >= 0 && static_cast<size_t>(f.detail) < mounts.ops.size() &&
+      f.step >= Step::kOpenMountSources && f.step <= Step::kMountRun) {
+    what += ": " + mounts.ops[static_cast<size_t>(f.detail)].describe();
+    if (f.sys_errno == ESTALE) what += ": the path changed while the box was being built";
+  }
+  if (f.step == Step::kExec) what = "start `" + req.command.front() + "`";
+  return what;
+}
+
+Error setup_error(const StepFailure& f, const MountPlan& mounts, const LaunchRequest& req) {
+  if (f.step == Step::kExec && (f.sys_errno == ENOENT || f.sys_errno == ENOTDIR)) {
+    return Error(Errc::kNotFound,
+                 "cannot start `" + req.command.front() + "`: not found in the box")
+        .with_hint("the box shows /usr, /bin, /sbin, /lib*, /etc, /opt and the workspace; a "
+                   "program installed under your home (e.g. ~/.local/bin) needs `read = "
+                   "[\"~/.local/bin/NAME\", ...]` in [filesystem], with whatever it loads");
+  }
+  Error e(Errc::kChildSetup, "cannot build the box: " + describe_failure(f, mounts, req),
+          f.sys_errno);
+  if (f.sys_errno == EPERM || f.sys_errno == EACCES) {
+    if (auto hint = apparmor_userns_restriction_hint()) e.with_hint(*hint);
+  }
+  return e;
+}
+
+}  // namespace
+
+int LaunchResult::status() const {
+  if (timed_out) return 124;
+  if (signal) return 128 + *signal;
+  return exit_code.value_or(125);
+}
+
+Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events) {
+  const auto started = std::chrono::steady_clock::now();
+  const policy::Policy& policy = *req.policy;
+  ChildPlan plan;
+
+  // Step 1 (preflight): Landlock as the policy requires it.
+  const int abi = landlock_abi();
+  if (abi == 0 && policy.filesystem.landlock.value == policy::LandlockMode::kRequired) {
+    return Error(Errc::kUnsupported, "this kernel has no Landlock, which the policy requires")
+        .with_hint("Landlock needs Linux 5.13+ built with CONFIG_SECURITY_LANDLOCK and enabled "
+                   "in the lsm= boot parameter. To run with the mount wall alone, set "
+                   "`[filesystem] landlock = \"best-effort\"` (recorded in the audit trail)");
+  }
+
+  // Step 2 (prepare-mounts): the filesystem view.
+  MountPlanInput mount_input;
+  mount_input.filesystem = &policy.filesystem;
+  mount_input.workspace = req.workspace;
+  mount_input.home = req.home;
+  mount_input.persist_home_dir = req.persist_home_dir;
+  mount_input.landlock_abi = abi;
+  for (const auto& f : req.extra_files) mount_input.extra_files.emplace_back(f.host_path, f.box_path);
+  CORDON_ASSIGN_OR_RETURN(MountPlan mounts, plan_mounts(mount_input));
+  std::vector<int> source_fds(mounts.ops.size(), -1);
+  plan.mounts = ChildMounts{mounts.ops.data(), mounts.ops.size(), source_fds.data(), -1,
+                            landlock_path_access(PathAccess::kListOnly, abi)};
+
+  // Step 3 (compile-seccomp).
+  CORDON_ASSIGN_OR_RETURN(SeccompProgram seccomp, compile_box_filter());
+  plan.seccomp = seccomp.fprog();
+
+  // Step 4 (prepare-landlock): host paths now, the box's own mounts in the init.
+  std::optional<LandlockRuleset> ruleset;
+  if (abi > 0) {
+    CORDON_ASSIGN_OR_RETURN(LandlockRuleset created, LandlockRuleset::create(abi));
+    ruleset.emplace(std::move(created));
+    for (const auto& host : mounts.landlock_host_paths) {
+      CORDON_TRY(ruleset->allow_path(host.path, host.kind == HostPathAccess::Kind::kReadWrite
+                                                    ? PathAccess::kReadWrite
+                                                    : PathAccess::kReadExecute));
+    }
+    for (uint16_t port : req.loopback_ports) CORDON_TRY(ruleset->allow_tcp_connect(port));
+    plan.landlock_fd = ruleset->fd();
+    plan.mounts.landlock_fd = ruleset->fd();
+  }
+
+  // Step 5 (resources): cgroup first (it decides which rlimits are the fallback).
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<CgroupSession> cgroup,
+                          CgroupSession::create(policy.resources, req.session_id));
+  plan.rlimits = plan_rlimits(RlimitInputs{&policy.resources, cgroup->enforces_memory(),
+                                           cgroup->enforces_pids()});
+
+  // Step 6: the program, its environment and its terminal.
+  CStrings argv(req.command);
+  CStrings envp(req.environment);
+  plan.argv = argv.ptrs.data();
+  plan.envp = envp.ptrs.data();
+  for (const auto& entry : req.environment) {
+    if (entry.rfind("PATH=", 0) == 0) plan.path = entry.c_str() + 5;
+  }
+  plan.cwd = req.cwd.c_str();
+  UniqueFd stdout_file;
+  if (req.stdout_file) {
+    stdout_file = UniqueFd(::open(req.stdout_file->c_str(),
+                                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!stdout_file) return Error::system("open " + *req.stdout_file);
+    plan.stdout_fd = stdout_file.get();
+  }
+  for (int fd = 0; fd < 3; ++fd) plan.is_tty[fd] = req.allow_terminal && ::isatty(fd);
+  plan.use_pty = plan.is_tty[0] || plan.is_tty[1] || plan.is_tty[2];
+  for (int fd = 0; fd < 3 && plan.use_pty; ++fd) {
+    if (auto size = terminal_size(fd)) {
+      plan.size = *size;
+      plan.has_size = true;
+      break;
+    }
+  }
+
+  std::vector<events::WallStatus> walls =
+      describe_walls(policy, abi, *cgroup, mounts, seccomp.instructions.size());
+  events.emit(events::SessionStarted{req.session_id, req.cordon_version,
+                                     policy::to_string(policy.profile.value), req.policy_text,
+                                     req.user, req.workspace, req.command, walls});
+
+  // Step 7 (clone): the box's namespaces. The control socket and the error pipe are the only
+  // channels between the sides.
+  int control[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) != 0) {
+    return Error::system("socketpair");
+  }
+  UniqueFd control_parent(control[0]), control_child(control[1]);
+  int errpipe[2];
+  if (::pipe2(errpipe, O_CLOEXEC) != 0) return Error::system("pipe");
+  UniqueFd error_read(errpipe[0]), error_write(errpipe[1]);
+  ::fcntl(error_read.get(), F_SETFL, O_NONBLOCK);
+  plan.control_fd = control_child.get();
+  plan.error_fd = error_write.get();
+
+  SignalMask mask;
+  mask.block_all();  // the init starts with every signal blocked (it waits for them)
+  int pidfd = -1;
+  const unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+                              CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
+  long pid = ::syscall(SYS_clone, flags, nullptr, &pidfd, nullptr, nullptr);
+  if (pid == 0) run_box_init(plan);  // the child never returns
+  const int clone_errno = errno;
+  mask.block_supervised();
+  if (pid < 0) {
+    Error e = explain_userns_failure(clone_errno);
+    events.emit(events::SetupFailed{req.session_id, step_name(Step::kClone), clone_errno,
+                                    e.describe()});
+    return e;
+  }
+  UniqueFd init_pidfd(pidfd);
+  control_child.reset();
+  error_write.reset();
+
+  // Kills the box on every early return below.
+  struct KillOnExit {
+    int pidfd;
+    bool armed = true;
+    ~KillOnExit() {
+      if (!armed) return;
+      sys::pidfd_send_signal(pidfd, SIGKILL, nullptr, 0);
+      siginfo_t info{};
+      ::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED);
+    }
+  } kill_on_exit{init_pidfd.get()};
+
+  // Step 8 (write-id-maps) and step 9 (join-cgroup), then let the init go.
+  if (auto r = write_id_maps(static_cast<pid_t>(pid), ::getuid(), ::getgid()); !r.ok()) {
+    return std::move(r).error().context(step_description(Step::kWriteIdMaps));
+  }
+  CORDON_TRY(cgroup->add_process(static_cast<pid_t>(pid)));
+  if (::send(control_parent.get(), &kGo, 1, MSG_NOSIGNAL) != 1) {
+    return Error::system("start the box init");
+  }
+
+  // Step 10: supervise until the init exits.
+  sigset_t supervised = SignalMask::supervised();
+  UniqueFd signal_fd(::signalfd(-1, &supervised, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!signal_fd) return Error::system("signalfd");
+  LoopInputs loop{init_pidfd.get(), control_parent.get(), error_read.get(), plan.use_pty,
+                  policy.resources.timeout_seconds.value, cgroup.get()};
+  CORDON_ASSIGN_OR_RETURN(LoopOutcome outcome, supervise_box(loop, signal_fd.get()));
+  kill_on_exit.armed = false;
+
+  // Step 11: teardown. Anything left in the cgroup dies; placeholders go.
+  cgroup->sample();
+  cgroup->kill_all();
+  mounts.placeholders->remove_all();
+
+  LaunchResult result;
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  result.peaks = cgroup->peaks();
+  result.walls = std::move(walls);
+  result.timed_out = outcome.timed_out;
+  if (outcome.setup_failure) {
+    Error e = setup_error(*outcome.setup_failure, mounts, req);
+    events.emit(events::SetupFailed{req.session_id, step_name(outcome.setup_failure->step),
+                                    outcome.setup_failure->sys_errno, e.describe()});
+    return e;
+  }
+  if (outcome.agent_exit) {
+    if (outcome.agent_exit->signal != 0) {
+      result.signal = outcome.agent_exit->signal;
+    } else {
+      result.exit_code = outcome.agent_exit->exit_code;
+    }
+  } else {
+    result.signal = SIGKILL;  // the init was killed (timeout, or from outside)
+  }
+  events.emit(events::SessionEnded{req.session_id, result.exit_code, result.signal,
+                                   result.timed_out, result.duration, result.peaks});
+  return result;
+}
+
+}  // namespace cordon::box

@@ -1,0 +1,95 @@
+// The box's filesystem view as a list of mount operations, planned on the host side.
+//
+// The parent resolves every host path (canonical, no symlinks, identity recorded) and orders the
+// operations so that each target's parent exists; the box init executes the list (mounts.h)
+// without allocating. design.md section 3 describes the view.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "box/step.h"
+#include "policy/policy.h"
+
+namespace cordon::box {
+
+enum class MountKind : uint8_t {
+  kBind,      // host path (dir or file) bound at target, recursively, read-only or read-write
+  kTmpfs,     // fresh tmpfs
+  kProc,      // proc for the box's pid namespace
+  kDevpts,    // a new devpts instance
+  kMaskDir,   // an empty read-only tmpfs hiding a directory
+  kMaskFile,  // /dev/null bound read-only over a file
+  kSymlink,   // a symlink (source = link text)
+};
+
+struct MountOp {
+  MountKind kind = MountKind::kBind;
+  Step step = Step::kMountSystemDirs;
+  std::string source;  // host path (binds), link text (symlinks)
+  std::string target;  // absolute path inside the box
+  bool read_only = true;
+  bool target_is_dir = true;
+  bool allow_devices = false;  // binds of device nodes (/dev/null...)
+  std::string options;         // tmpfs/devpts mount data
+  // Landlock access for mounts the box creates itself (tmpfs, proc, dev); the init adds the rule
+  // after mounting. 0 = no rule (host binds get theirs from the parent).
+  uint64_t landlock_access = 0;
+  // Identity of a bind source, checked by the init after opening it by fd: a path swapped for
+  // something else between planning and mounting is refused.
+  dev_t source_dev = 0;
+  ino_t source_ino = 0;
+  std::string describe() const;  // "bind /src -> /dst (read-only)"
+};
+
+// Protected workspace paths that did not exist: cordon creates an empty placeholder for the
+// session (so there is something to mount read-only over) and removes it afterwards if it is
+// still empty. Destruction removes them.
+class Placeholders {
+ public:
+  Placeholders() = default;
+  Placeholders(const Placeholders&) = delete;
+  Placeholders& operator=(const Placeholders&) = delete;
+  ~Placeholders();
+  void add(std::string path, bool is_dir) { created_.push_back({std::move(path), is_dir}); }
+  const std::vector<std::pair<std::string, bool>>& created() const { return created_; }
+  void remove_all();
+
+ private:
+  std::vector<std::pair<std::string, bool>> created_;
+};
+
+struct HostPathAccess {
+  std::string path;  // canonical host path
+  enum class Kind { kReadExecute, kReadWrite } kind;
+};
+
+struct MountPlan {
+  std::vector<MountOp> ops;
+  // Host paths the Landlock ruleset must allow (parent side).
+  std::vector<HostPathAccess> landlock_host_paths;
+  std::unique_ptr<Placeholders> placeholders = std::make_unique<Placeholders>();
+};
+
+struct MountPlanInput {
+  const policy::FilesystemPolicy* filesystem = nullptr;
+  std::string workspace;  // canonical
+  std::string home;       // the user's home path (shown as a tmpfs at the same path)
+  std::string persist_home_dir;  // host directory for home = "persist" (created by the caller)
+  std::vector<std::pair<std::string, std::string>> extra_files;  // host file -> box path
+  int landlock_abi = 0;
+};
+
+// Plans the view. Errors: missing or unusable paths, symlinked protected paths, a workspace
+// that would expose the home or the whole system.
+Result<MountPlan> plan_mounts(const MountPlanInput& input);
+
+// Checks that `workspace` (canonical) is a directory cordon can use as the writable workspace.
+Result<void> check_workspace(const std::string& workspace, const std::string& home);
+
+}  // namespace cordon::box

@@ -1,0 +1,38 @@
+// Internal to box/: the pieces of run_box() that the supervisor's event loop needs.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "box/cgroup.h"
+#include "box/child_plan.h"
+#include "box/launch.h"
+#include "box/terminal.h"
+
+namespace cordon::box {
+
+// What the loop learns while the box runs.
+struct LoopOutcome {
+  std::optional<InitMessage> agent_exit;  // the init's report of the agent's exit
+  std::optional<StepFailure> setup_failure;
+  bool timed_out = false;
+  int init_wait_status = 0;
+};
+
+struct LoopInputs {
+  int init_pidfd;
+  int control_fd;  // parent's end of the control socket
+  int error_fd;    // read end of the StepFailure pipe
+  bool expect_pty;
+  std::optional<uint64_t> timeout_seconds;
+  CgroupSession* cgroup;  // may be null
+};
+
+// Runs until the box init has exited: relays the terminal, forwards signals to the init, kills
+// the box at the timeout, samples resource use. `signals` is a signalfd for the supervised set.
+Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd);
+
+}  // namespace cordon::box

@@ -1,0 +1,73 @@
+// User namespaces: id maps and diagnosis.
+#include "box/userns.h"
+
+#include <string>
+
+#include "base/files.h"
+
+namespace cordon::box {
+namespace {
+
+std::optional<long> read_sysctl(const UsernsSysctls& s, const std::string& name) {
+  auto text = read_file(s.proc_sys + "/" + name);
+  if (!text.ok()) return std::nullopt;
+  try {
+    return std::stol(*text);
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+constexpr const char kAppArmorFix[] =
+    "Ubuntu restricts unprivileged user namespaces with AppArmor. Either allow them for cordon "
+    "with a profile:\n"
+    "    printf 'abi <abi/4.0>,\\ninclude <tunables/global>\\nprofile cordon %s "
+    "flags=(unconfined) {\\n  userns,\\n}\\n' \"$(command -v cordon)\" | sudo tee "
+    "/etc/apparmor.d/cordon && sudo apparmor_parser -r /etc/apparmor.d/cordon\n"
+    "  or turn the restriction off for everyone: sudo sysctl -w "
+    "kernel.apparmor_restrict_unprivileged_userns=0";
+
+}  // namespace
+
+Result<void> write_id_maps(pid_t child, uid_t uid, gid_t gid) {
+  const std::string proc = "/proc/" + std::to_string(child);
+  CORDON_TRY(write_file(proc + "/setgroups", "deny"));
+  CORDON_TRY(write_file(proc + "/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1"));
+  CORDON_TRY(write_file(proc + "/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1"));
+  return Ok{};
+}
+
+Error explain_userns_failure(int err, const UsernsSysctls& s) {
+  Error e(Errc::kUnsupported, "cannot create the box: this machine does not allow user namespaces",
+          err);
+  if (auto v = read_sysctl(s, "kernel/unprivileged_userns_clone"); v && *v == 0) {
+    return e.with_hint("kernel.unprivileged_userns_clone is 0. Enable it: sudo sysctl -w "
+                       "kernel.unprivileged_userns_clone=1 (and add it to /etc/sysctl.d/ to "
+                       "keep it)");
+  }
+  if (auto v = read_sysctl(s, "user/max_user_namespaces"); v && *v == 0) {
+    return e.with_hint("user.max_user_namespaces is 0. Raise it: sudo sysctl -w "
+                       "user.max_user_namespaces=15000 (and add it to /etc/sysctl.d/ to keep it)");
+  }
+  if (auto v = read_sysctl(s, "kernel/apparmor_restrict_unprivileged_userns"); v && *v == 1) {
+    return e.with_hint(kAppArmorFix);
+  }
+  if (err == ENOSPC) {
+    return e.with_hint("the user namespace limit is reached (user.max_user_namespaces); raise it "
+                       "with sudo sysctl -w user.max_user_namespaces=15000");
+  }
+  return e.with_hint(
+      "no sysctl forbids it, so a container runtime or a security profile probably does (Docker "
+      "and Kubernetes block unshare/clone of user namespaces in their default seccomp profile). "
+      "Run cordon on the host, or start the container with --security-opt seccomp=unconfined "
+      "(or a profile that allows clone with CLONE_NEWUSER). cordon never runs without the box.");
+}
+
+std::optional<std::string> apparmor_userns_restriction_hint(const UsernsSysctls& s) {
+  if (auto v = read_sysctl(s, "kernel/apparmor_restrict_unprivileged_userns"); v && *v == 1) {
+    return std::string(kAppArmorFix);
+  }
+  return std::nullopt;
+}
+
+}  // namespace cordon::box

@@ -1,0 +1,90 @@
+// Describing the walls as built.
+#include "box/walls.h"
+
+#include <string>
+
+namespace cordon::box {
+namespace {
+
+std::string bytes(uint64_t n) {
+  if (n % (1ULL << 30) == 0) return std::to_string(n >> 30) + " GiB";
+  if (n % (1ULL << 20) == 0) return std::to_string(n >> 20) + " MiB";
+  return std::to_string(n) + " bytes";
+}
+
+size_t count_steps(const MountPlan& mounts, Step step, bool read_only) {
+  size_t n = 0;
+  for (const auto& op : mounts.ops) n += (op.step == step && op.read_only == read_only) ? 1 : 0;
+  return n;
+}
+
+size_t count_masks(const MountPlan& mounts) {
+  size_t n = 0;
+  for (const auto& op : mounts.ops) {
+    n += (op.kind == MountKind::kMaskDir || op.kind == MountKind::kMaskFile) ? 1 : 0;
+  }
+  return n;
+}
+
+std::string limits_text(const policy::ResourcePolicy& r, const CgroupSession& cgroup) {
+  std::string out;
+  auto add = [&](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
+  if (r.memory_bytes.value) {
+    add("memory " + bytes(*r.memory_bytes.value) +
+        (cgroup.enforces_memory() ? " total" : " per process (RLIMIT_AS: no cgroup)"));
+  }
+  if (r.pids.value) {
+    add("pids " + std::to_string(*r.pids.value) +
+        (cgroup.enforces_pids() ? "" : " (RLIMIT_NPROC)"));
+  }
+  if (r.cpus.value) add("cpus " + std::to_string(*r.cpus.value).substr(0, 4));
+  if (r.open_files.value) add("open files " + std::to_string(*r.open_files.value));
+  if (r.timeout_seconds.value) add("timeout " + std::to_string(*r.timeout_seconds.value) + "s");
+  return out;
+}
+
+}  // namespace
+
+std::vector<events::WallStatus> describe_walls(const policy::Policy& policy, int landlock_abi,
+                                               const CgroupSession& cgroup,
+                                               const MountPlan& mounts,
+                                               size_t seccomp_instructions) {
+  std::vector<events::WallStatus> walls;
+  walls.push_back({"isolation",
+                   "user, mount, pid, net, ipc, uts and cgroup namespaces; no capabilities; "
+                   "no_new_privs; seccomp (" +
+                       std::to_string(seccomp_instructions) + " BPF instructions)",
+                   true, ""});
+
+  const bool writable =
+      policy.filesystem.workspace.value == policy::WorkspaceAccess::kReadWrite;
+  std::string fs = std::string("read-only system; workspace ") +
+                   (writable ? "read-write" : "read-only") + "; " +
+                   std::to_string(count_steps(mounts, Step::kMountProtectedPaths, true)) +
+                   " protected paths; " + std::to_string(count_masks(mounts)) +
+                   " hidden paths masked; home " +
+                   (policy.filesystem.home.value == policy::HomeMode::kPersist ? "persistent"
+                                                                               : "tmpfs");
+  walls.push_back({"filesystem", fs, true, ""});
+  if (landlock_abi > 0) {
+    walls.push_back({"landlock", "Landlock ABI " + std::to_string(landlock_abi) +
+                                     (landlock_abi >= 4 ? " (filesystem, TCP connect" : " (filesystem") +
+                                     (landlock_abi >= 6 ? ", signal and abstract socket scoping)" : ")"),
+                     true, ""});
+  } else {
+    walls.push_back({"landlock", "none", false,
+                     "the kernel has no Landlock; the policy allows best-effort"});
+  }
+  walls.push_back({"egress", "network namespace with loopback only: no route anywhere", true,
+                   policy.network.mode.value == policy::NetworkMode::kProxy
+                       ? "the egress proxy is not built yet, so proxy mode has no network at all"
+                       : ""});
+  walls.push_back({"resources", cgroup.mechanism() + ": " + limits_text(policy.resources, cgroup),
+                   true, ""});
+  walls.push_back({"approval gate", "not built yet", false,
+                   "program starts are not checked yet; the profile's gate settings wait for the "
+                   "approval gate"});
+  return walls;
+}
+
+}  // namespace cordon::box

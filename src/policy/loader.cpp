@@ -1,0 +1,153 @@
+// load_policy: reads the user, workspace and --config files once each, chooses the built-in
+// profile, decides whether the workspace file is trusted, and layers the files over the profile.
+#include "policy/loader.h"
+
+#include <cerrno>
+#include <filesystem>
+#include <optional>
+#include <system_error>
+#include <vector>
+
+#include "base/files.h"
+#include "policy/layer.h"
+
+namespace cordon::policy {
+namespace {
+
+struct LayerFile {
+  LayerContext ctx;
+  toml::table doc;
+};
+
+// Resolves symlinks where the path exists, so "~/src/p" and a symlinked spelling compare equal.
+std::string canonical_or_lexical(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+  if (ec) return std::filesystem::path(path).lexically_normal().string();
+  return canonical.string();
+}
+
+// The file's text, or nullopt when it does not exist (other read errors are errors).
+Result<std::optional<std::string>> read_if_present(const std::string& path) {
+  auto text = read_file(path);
+  if (text.ok()) return std::optional<std::string>(std::move(text).value());
+  if (text.error().sys_errno() == ENOENT) return std::optional<std::string>();
+  return std::move(text).error();
+}
+
+Result<std::optional<LayerFile>> load_layer(const std::string& path, LayerContext ctx) {
+  CORDON_ASSIGN_OR_RETURN(std::optional<std::string> text, read_if_present(path));
+  if (!text) return std::optional<LayerFile>();
+  CORDON_ASSIGN_OR_RETURN(toml::table doc, parse_document(*text, path));
+  return std::optional<LayerFile>(LayerFile{std::move(ctx), std::move(doc)});
+}
+
+bool is_trusted_workspace(const std::string& workspace, const std::vector<std::string>& trusted,
+                          const std::string& home) {
+  std::string canonical_workspace = canonical_or_lexical(workspace);
+  for (const std::string& entry : trusted) {
+    // Without a home, "~/x" cannot name anything: never let it match by accident.
+    if (entry.rfind('~', 0) == 0 && home.empty()) continue;
+    if (canonical_or_lexical(expand_home(entry, home)) == canonical_workspace) return true;
+  }
+  return false;
+}
+
+std::string strip_trailing_slashes(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+// The layers in order: user file, workspace file, --config file (absent files are skipped).
+Result<std::vector<LayerFile>> read_layers(const LoadRequest& req, const std::string& home) {
+  std::vector<LayerFile> layers;
+  std::vector<std::string> trusted_workspaces;
+  if (!req.user_config_path.empty()) {
+    LayerContext ctx{req.user_config_path, LayerKind::kUser, true, home};
+    CORDON_ASSIGN_OR_RETURN(auto user, load_layer(req.user_config_path, ctx));
+    if (user) {
+      CORDON_ASSIGN_OR_RETURN(trusted_workspaces, read_trusted_workspaces(user->doc, user->ctx));
+      layers.push_back(std::move(*user));
+    }
+  }
+  std::optional<std::string> config_canonical;
+  if (req.config_flag) config_canonical = canonical_or_lexical(*req.config_flag);
+  if (!req.workspace.empty()) {
+    std::string path = strip_trailing_slashes(req.workspace) + "/cordon.toml";
+    // Named with --config too: the user chose it explicitly, so it is applied once, trusted.
+    if (canonical_or_lexical(path) != config_canonical) {
+      bool trusted = is_trusted_workspace(req.workspace, trusted_workspaces, home);
+      CORDON_ASSIGN_OR_RETURN(auto ws, load_layer(path, {path, LayerKind::kWorkspace, trusted, home}));
+      if (ws) layers.push_back(std::move(*ws));
+    }
+  }
+  if (req.config_flag) {
+    const std::string& path = *req.config_flag;
+    CORDON_ASSIGN_OR_RETURN(auto config, load_layer(path, {path, LayerKind::kConfig, true, home}));
+    if (!config) {
+      return Error(Errc::kNotFound, "--config " + path + ": no such file")
+          .with_hint("check the path given to --config");
+    }
+    layers.push_back(std::move(*config));
+  }
+  return layers;
+}
+
+Result<Profile> profile_flag(const std::string& name) {
+  if (auto profile = profile_from_string(name)) return *profile;
+  return Error(Errc::kInvalidInput, "--profile " + name + ": no such profile")
+      .with_hint("profiles: read-only, workspace-write, customer-data, production, financial");
+}
+
+// An untrusted file may choose a profile only if it is no weaker than the one the layers below
+// it would choose (by default workspace-write).
+Result<void> check_untrusted_profile(const LayerContext& ctx, const Setting<Profile>& chosen,
+                                     const Setting<Profile>& lower) {
+  auto weaker = find_weakenings(builtin_profile(lower.value), builtin_profile(chosen.value));
+  if (weaker.empty()) return Ok{};
+  return error_at(ctx, chosen.origin.line,
+                  std::string("profile = \"") + to_string(chosen.value) +
+                      "\" would weaken profile \"" + to_string(lower.value) + "\" (from " +
+                      lower.origin.describe() + "): it " + weaker.front().what,
+                  untrusted_hint());
+}
+
+// --profile, else the `profile` key of the highest layer that sets one, else workspace-write.
+Result<Setting<Profile>> choose_profile(const LoadRequest& req,
+                                        const std::vector<LayerFile>& layers) {
+  if (req.profile_flag) {
+    CORDON_ASSIGN_OR_RETURN(Profile profile, profile_flag(*req.profile_flag));
+    return Setting<Profile>{profile, Origin{"--profile", 0}};
+  }
+  Setting<Profile> lower{Profile::kWorkspaceWrite, Origin{"default", 0}};
+  Setting<Profile> chosen = lower;
+  const LayerFile* chosen_by = nullptr;
+  for (const LayerFile& layer : layers) {
+    CORDON_ASSIGN_OR_RETURN(auto key, read_profile_key(layer.doc, layer.ctx));
+    if (!key) continue;
+    lower = chosen;
+    chosen = *key;
+    chosen_by = &layer;
+  }
+  // Only the winning choice matters: an overridden one cannot weaken anything.
+  if (chosen_by != nullptr && !chosen_by->ctx.trusted) {
+    CORDON_TRY(check_untrusted_profile(chosen_by->ctx, chosen, lower));
+  }
+  return chosen;
+}
+
+}  // namespace
+
+Result<Policy> load_policy(const LoadRequest& request) {
+  std::string home = strip_trailing_slashes(request.home);
+  CORDON_ASSIGN_OR_RETURN(std::vector<LayerFile> layers, read_layers(request, home));
+  CORDON_ASSIGN_OR_RETURN(Setting<Profile> profile, choose_profile(request, layers));
+  Policy policy = builtin_profile(profile.value);
+  for (const LayerFile& layer : layers) {
+    CORDON_ASSIGN_OR_RETURN(policy, apply_table(policy, layer.doc, layer.ctx));
+  }
+  policy.profile = profile;
+  return policy;
+}
+
+}  // namespace cordon::policy

@@ -1,0 +1,107 @@
+// The built-in profiles: the base every policy file is layered over.
+#include <string>
+#include <vector>
+
+#include "policy/loader.h"
+
+namespace cordon::policy {
+namespace {
+
+constexpr uint64_t kMiB = 1024ULL * 1024;
+constexpr uint64_t kGiB = 1024 * kMiB;
+constexpr uint64_t kHour = 3600;
+
+// Credentials and control sockets that must never be visible in a box, whatever else is bound.
+// Each one either authenticates as the user somewhere (keys, tokens, cloud configs) or is a
+// socket that hands out root on the host (docker, containerd) or talks to the session bus.
+const std::vector<std::string>& hidden_paths() {
+  static const std::vector<std::string> paths = {
+      "~/.ssh", "~/.aws", "~/.gnupg", "~/.kube", "~/.docker", "~/.netrc", "~/.config/gh",
+      "~/.config/gcloud", "~/.azure", "~/.git-credentials", "~/.npmrc", "~/.pypirc",
+      "~/.cargo/credentials.toml", "~/.config/hub", "~/.password-store", "~/.vault-token",
+      "/var/run/docker.sock", "/run/docker.sock", "/run/containerd", "/run/dbus",
+      "/var/run/dbus", "/run/user", "/etc/shadow", "/etc/gshadow", "/etc/shadow-",
+      "/etc/gshadow-", "/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_ecdsa_key",
+      "/etc/ssh/ssh_host_ed25519_key"};
+  return paths;
+}
+
+// Workspace files that something on the host executes or trusts later (git hooks and config,
+// direnv, editor and agent settings, shell rc files): writing them would let a hijacked agent
+// run code outside the box. A trailing "/" marks a directory.
+const std::vector<std::string>& protected_paths() {
+  static const std::vector<std::string> paths = {
+      ".git/hooks/", ".git/config", ".git/info/", ".git/modules/", "cordon.toml", ".cordon/",
+      ".envrc", ".vscode/", ".idea/", ".claude/", ".codex/", ".mcp.json", ".gitmodules",
+      ".devcontainer/", ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile",
+      ".zshrc", ".zprofile", ".zshenv", ".zlogin"};
+  return paths;
+}
+
+// The values shared by every profile; the profile-specific ones are set on top.
+Policy common_base() {
+  Policy p;
+  p.filesystem.workspace.value = WorkspaceAccess::kReadWrite;
+  p.filesystem.home.value = HomeMode::kTmpfs;
+  p.filesystem.hidden_paths.value = hidden_paths();
+  p.filesystem.protected_paths.value = protected_paths();
+  p.filesystem.tmp_size_bytes.value = 1 * kGiB;
+  p.filesystem.landlock.value = LandlockMode::kRequired;
+  p.resources.memory_bytes.value = 8 * kGiB;
+  p.resources.memory_fallback.value = MemoryFallback::kPerProcess;
+  p.resources.pids.value = 4096;
+  p.resources.open_files.value = 8192;
+  p.network.mode.value = NetworkMode::kProxy;
+  p.gate.ask_at.value = RiskLevel::kHigh;
+  p.gate.reviewers.value = 1;
+  return p;
+}
+
+void set_origins(Policy& p, const Origin& o) {
+  p.profile.origin = o;
+  auto& fs = p.filesystem;
+  fs.workspace.origin = fs.home.origin = fs.read_paths.origin = fs.write_paths.origin = o;
+  fs.hidden_paths.origin = fs.protected_paths.origin = fs.tmp_size_bytes.origin = o;
+  fs.landlock.origin = o;
+  p.environment.pass.origin = p.environment.set.origin = o;
+  auto& r = p.resources;
+  r.memory_bytes.origin = r.memory_fallback.origin = r.pids.origin = r.cpus.origin = o;
+  r.open_files.origin = r.timeout_seconds.origin = o;
+  p.network.mode.origin = p.network.allow.origin = p.network.loopback_ports.origin = o;
+  p.gate.ask_at.origin = p.gate.reviewers.origin = o;
+}
+
+}  // namespace
+
+const std::vector<std::string>& builtin_hidden_paths() { return hidden_paths(); }
+const std::vector<std::string>& builtin_protected_paths() { return protected_paths(); }
+
+Policy builtin_profile(Profile profile) {
+  Policy p = common_base();
+  p.profile.value = profile;
+  switch (profile) {
+    case Profile::kReadOnly:
+      p.filesystem.workspace.value = WorkspaceAccess::kReadOnly;
+      p.network.mode.value = NetworkMode::kNone;
+      break;
+    case Profile::kWorkspaceWrite:
+      break;
+    case Profile::kCustomerData:
+      p.gate.ask_at.value = RiskLevel::kMedium;
+      p.resources.memory_bytes.value = 4 * kGiB;
+      p.resources.timeout_seconds.value = 8 * kHour;
+      break;
+    case Profile::kFinancial:
+      p.gate.reviewers.value = 2;
+      [[fallthrough]];  // financial is production with a second reviewer
+    case Profile::kProduction:
+      p.gate.ask_at.value = RiskLevel::kEverything;
+      p.resources.memory_bytes.value = 4 * kGiB;
+      p.resources.timeout_seconds.value = 4 * kHour;
+      break;
+  }
+  set_origins(p, Origin{std::string("profile ") + to_string(profile), 0});
+  return p;
+}
+
+}  // namespace cordon::policy

@@ -1,0 +1,130 @@
+// [filesystem]: the workspace, home, extra host paths, hidden and protected paths, /tmp, Landlock.
+#include <array>
+
+#include "policy/paths.h"
+#include "policy/sections.h"
+
+namespace cordon::policy {
+namespace {
+
+constexpr uint64_t kMinTmpSize = 1ULL << 20;
+
+enum class HostPathUse { kRead, kWrite, kHide };
+
+// Checks one read/write/hide entry beyond its form: what it would expose or break.
+Result<void> check_host_path(const LayerContext& ctx, const Field& f, const Item& item,
+                             const std::string& path, HostPathUse use) {
+  if (use != HostPathUse::kHide && is_root_or_home(path)) {
+    return error_at(ctx, item.line,
+                    f.name + ": \"" + item.value + "\" would show the whole " +
+                        (path == "/" ? "host" : "home directory") + " in the box",
+                    "name the directories the agent needs, e.g. \"~/.cache/pip\" or \"/nix\"");
+  }
+  if (use == HostPathUse::kHide && path == "/") {
+    return error_at(ctx, item.line, f.name + ": \"/\" would hide the whole system",
+                    "name the secret files or directories to hide, e.g. \"~/.config/secret\"");
+  }
+  if (use == HostPathUse::kWrite) {
+    std::string system_dir = system_dir_of(path);
+    if (!system_dir.empty()) {
+      return error_at(ctx, item.line,
+                      f.name + ": \"" + item.value + "\" is in the system directory " +
+                          system_dir + ", which every box shows read-only",
+                      "a writable system directory would let the agent change what the host "
+                      "runs; move to `read` if the agent only needs to see it");
+    }
+  }
+  return Ok{};
+}
+
+Result<void> apply_host_paths(LayerState& st, const Field& f, HostPathUse use,
+                              Setting<std::vector<std::string>>& setting,
+                              std::vector<PathEntry>& added) {
+  CORDON_ASSIGN_OR_RETURN(std::vector<Item> items,
+                          as_string_list(st.ctx, f, "[\"~/.cache/pip\", \"/nix\"]"));
+  std::vector<std::string> paths;
+  for (const Item& item : items) {
+    auto path = normalize_host_path(item.value);
+    if (!path.ok()) return error_at(st.ctx, item.line, f.name, std::move(path).error());
+    CORDON_TRY(check_host_path(st.ctx, f, item, *path, use));
+    paths.push_back(*path);
+    added.push_back(PathEntry{*path, item.line});
+  }
+  append(st, f, setting, paths);
+  return Ok{};
+}
+
+Result<void> apply_workspace(LayerState& st, const Field& f) {
+  CORDON_ASSIGN_OR_RETURN(auto value, as_enum<WorkspaceAccess>(st.ctx, f));
+  assign(st, f, st.out.filesystem.workspace, value);
+  return Ok{};
+}
+
+Result<void> apply_home(LayerState& st, const Field& f) {
+  CORDON_ASSIGN_OR_RETURN(auto value, as_enum<HomeMode>(st.ctx, f));
+  assign(st, f, st.out.filesystem.home, value);
+  return Ok{};
+}
+
+Result<void> apply_read(LayerState& st, const Field& f) {
+  return apply_host_paths(st, f, HostPathUse::kRead, st.out.filesystem.read_paths, st.new_read);
+}
+
+Result<void> apply_write(LayerState& st, const Field& f) {
+  return apply_host_paths(st, f, HostPathUse::kWrite, st.out.filesystem.write_paths,
+                          st.new_write);
+}
+
+Result<void> apply_hide(LayerState& st, const Field& f) {
+  return apply_host_paths(st, f, HostPathUse::kHide, st.out.filesystem.hidden_paths,
+                          st.new_hide);
+}
+
+Result<void> apply_protect(LayerState& st, const Field& f) {
+  CORDON_ASSIGN_OR_RETURN(std::vector<Item> items,
+                          as_string_list(st.ctx, f, "[\"deploy/\", \"Makefile\"]"));
+  std::vector<std::string> paths;
+  for (const Item& item : items) {
+    auto path = normalize_workspace_path(item.value);
+    if (!path.ok()) return error_at(st.ctx, item.line, f.name, std::move(path).error());
+    paths.push_back(*path);
+  }
+  append(st, f, st.out.filesystem.protected_paths, paths);
+  return Ok{};
+}
+
+Result<void> apply_tmp_size(LayerState& st, const Field& f) {
+  CORDON_ASSIGN_OR_RETURN(auto bytes, as_size(st.ctx, f, /*allow_none=*/false));
+  if (*bytes < kMinTmpSize) {
+    return error_at(st.ctx, f.line(), f.name + " is below the minimum of 1M",
+                    "/tmp needs room for at least small files; for example: tmp_size = \"512M\"");
+  }
+  assign(st, f, st.out.filesystem.tmp_size_bytes, *bytes);
+  return Ok{};
+}
+
+Result<void> apply_landlock(LayerState& st, const Field& f) {
+  CORDON_ASSIGN_OR_RETURN(auto value, as_enum<LandlockMode>(st.ctx, f));
+  assign(st, f, st.out.filesystem.landlock, value);
+  return Ok{};
+}
+
+constexpr std::array<KeySpec, 8> kKeys{{
+    {"workspace", apply_workspace},
+    {"home", apply_home},
+    {"read", apply_read},
+    {"write", apply_write},
+    {"hide", apply_hide},
+    {"protect", apply_protect},
+    {"tmp_size", apply_tmp_size},
+    {"landlock", apply_landlock},
+}};
+
+}  // namespace
+
+Result<void> apply_filesystem(LayerState& st, const Field& f) {
+  CORDON_ASSIGN_OR_RETURN(const toml::table* table, as_table(st.ctx, f));
+  return apply_keys(st, *table, "filesystem", kKeys);
+}
+
+}  // namespace cordon::policy

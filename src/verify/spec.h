@@ -1,0 +1,166 @@
+// ProbeSpec: what `cordon verify` tells the probe (written by prepare_verify, read in the box).
+//
+// Header-only on purpose: the probe links only cordon_base, and the host side (cordon_verify)
+// must read and write exactly the same fields. nlohmann-json throws; parse_spec() is the edge
+// that turns its exceptions into a Result.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace cordon::verify {
+
+inline constexpr int kSpecVersion = 1;
+
+// A host fd opened without O_CLOEXEC before the box was built; the box must not inherit it.
+struct LeakedFd {
+  int fd = -1;
+  std::string what;  // "canary file", "scratch directory"
+  bool operator==(const LeakedFd&) const = default;
+};
+
+// Attacks on the workspace's protected paths, planned on the host (see protected_plan.h).
+// All paths are workspace-relative.
+struct ProtectedAttacks {
+  std::vector<std::string> writes;   // existing protected files: opening them for write must fail
+  std::vector<std::string> creates;  // protected names that do not exist: creating must fail
+  std::vector<std::string> renames;  // directories holding protected paths: renaming must fail
+  bool operator==(const ProtectedAttacks&) const = default;
+};
+
+struct ProbeSpec {
+  int version = kSpecVersion;
+  // Session facts.
+  std::string workspace;        // absolute, the same path inside the box and on the host
+  std::string host_home;        // the real home path (in the box: HOME, an empty tmpfs)
+  bool workspace_writable = true;
+  uint32_t box_uid = 0;         // the uid the probe runs as (the host uid, mapped to itself)
+  int64_t host_pid = 0;         // pid of cordon on the host: must not be visible in the box
+  std::string host_comm;        // its comm, to tell it apart from a box process with that pid
+  int64_t start_time_ms = 0;    // CLOCK_REALTIME when the plan was made
+  // Namespace inodes of the host (from /proc/self/ns/*): the probe's must all differ.
+  std::vector<std::pair<std::string, uint64_t>> host_namespaces;
+
+  // Limits the verify box runs with.
+  uint64_t pids_limit = 0;
+  uint64_t memory_limit_bytes = 0;
+  bool memory_is_cgroup = false;  // false: RLIMIT_AS per process
+  uint64_t tmp_limit_bytes = 0;
+
+  // Filesystem plantings and names.
+  std::vector<std::string> canaries;  // absolute host paths of planted secrets
+  std::vector<std::string> hidden_paths;
+  std::string escape_link;            // workspace symlink -> a canary
+  std::string control_link;           // workspace symlink -> control_file (must resolve)
+  std::string control_file;           // a normal workspace file (positive control)
+  std::string host_tmp_marker;        // a host file next to the workspace: must be invisible
+  std::string ssh_agent_socket;       // a listening socket on the host, named in SSH_AUTH_SOCK
+  std::string abstract_socket;        // name of a host abstract unix socket (without the '@')
+  std::string home_write_name;        // file the probe writes in $HOME (must not reach the host)
+  std::string system_write_name;      // file name the probe tries to create in /, /etc, /usr/bin
+  std::vector<std::string> host_sockets;  // well-known host sockets that must be invisible
+  ProtectedAttacks protected_attacks;
+
+  // Isolation.
+  std::vector<LeakedFd> leaked_fds;
+
+  // Lifecycle: the daemon writes daemon_marker (if it can) and names itself daemon_comm.
+  std::string daemon_marker;
+  std::string daemon_comm;
+
+  bool operator==(const ProbeSpec&) const = default;
+};
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LeakedFd, fd, what)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProtectedAttacks, writes, creates, renames)
+
+inline void to_json(nlohmann::json& j, const ProbeSpec& s) {
+  j = nlohmann::json{
+      {"version", s.version},
+      {"workspace", s.workspace},
+      {"host_home", s.host_home},
+      {"workspace_writable", s.workspace_writable},
+      {"box_uid", s.box_uid},
+      {"host_pid", s.host_pid},
+      {"host_comm", s.host_comm},
+      {"start_time_ms", s.start_time_ms},
+      {"host_namespaces", s.host_namespaces},
+      {"pids_limit", s.pids_limit},
+      {"memory_limit_bytes", s.memory_limit_bytes},
+      {"memory_is_cgroup", s.memory_is_cgroup},
+      {"tmp_limit_bytes", s.tmp_limit_bytes},
+      {"canaries", s.canaries},
+      {"hidden_paths", s.hidden_paths},
+      {"escape_link", s.escape_link},
+      {"control_link", s.control_link},
+      {"control_file", s.control_file},
+      {"host_tmp_marker", s.host_tmp_marker},
+      {"ssh_agent_socket", s.ssh_agent_socket},
+      {"abstract_socket", s.abstract_socket},
+      {"home_write_name", s.home_write_name},
+      {"system_write_name", s.system_write_name},
+      {"host_sockets", s.host_sockets},
+      {"protected_attacks", s.protected_attacks},
+      {"leaked_fds", s.leaked_fds},
+      {"daemon_marker", s.daemon_marker},
+      {"daemon_comm", s.daemon_comm},
+  };
+}
+
+// Every field is required: a spec written by another version of cordon is an error, not a
+// probe that silently skips attacks.
+inline void from_json(const nlohmann::json& j, ProbeSpec& s) {
+  j.at("version").get_to(s.version);
+  j.at("workspace").get_to(s.workspace);
+  j.at("host_home").get_to(s.host_home);
+  j.at("workspace_writable").get_to(s.workspace_writable);
+  j.at("box_uid").get_to(s.box_uid);
+  j.at("host_pid").get_to(s.host_pid);
+  j.at("host_comm").get_to(s.host_comm);
+  j.at("start_time_ms").get_to(s.start_time_ms);
+  j.at("host_namespaces").get_to(s.host_namespaces);
+  j.at("pids_limit").get_to(s.pids_limit);
+  j.at("memory_limit_bytes").get_to(s.memory_limit_bytes);
+  j.at("memory_is_cgroup").get_to(s.memory_is_cgroup);
+  j.at("tmp_limit_bytes").get_to(s.tmp_limit_bytes);
+  j.at("canaries").get_to(s.canaries);
+  j.at("hidden_paths").get_to(s.hidden_paths);
+  j.at("escape_link").get_to(s.escape_link);
+  j.at("control_link").get_to(s.control_link);
+  j.at("control_file").get_to(s.control_file);
+  j.at("host_tmp_marker").get_to(s.host_tmp_marker);
+  j.at("ssh_agent_socket").get_to(s.ssh_agent_socket);
+  j.at("abstract_socket").get_to(s.abstract_socket);
+  j.at("home_write_name").get_to(s.home_write_name);
+  j.at("system_write_name").get_to(s.system_write_name);
+  j.at("host_sockets").get_to(s.host_sockets);
+  j.at("protected_attacks").get_to(s.protected_attacks);
+  j.at("leaked_fds").get_to(s.leaked_fds);
+  j.at("daemon_marker").get_to(s.daemon_marker);
+  j.at("daemon_comm").get_to(s.daemon_comm);
+}
+
+inline std::string serialize_spec(const ProbeSpec& spec) {
+  return nlohmann::json(spec).dump(2) + "\n";
+}
+
+inline Result<ProbeSpec> parse_spec(const std::string& text) {
+  try {
+    ProbeSpec spec = nlohmann::json::parse(text).get<ProbeSpec>();
+    if (spec.version != kSpecVersion) {
+      return Error(Errc::kInvalidInput, "spec version " + std::to_string(spec.version) +
+                                            ", this probe reads version " +
+                                            std::to_string(kSpecVersion));
+    }
+    return spec;
+  } catch (const nlohmann::json::exception& e) {
+    return Error(Errc::kInvalidInput, std::string("malformed spec: ") + e.what());
+  }
+}
+
+}  // namespace cordon::verify
