@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what cordon needs, builds it, and runs every test label (unit, sandbox, integration,
+# e2e), then the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Usage: scripts/test.sh            (CI calls exactly this through .ci/run)
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+scripts/install-deps.sh
+scripts/build.sh
+echo "== tests: unit, sandbox, integration, e2e"
+ctest --test-dir build --output-on-failure -j2 --timeout 600
+
+echo "== unit tests under ASan + UBSan"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCORDON_SANITIZE=ON \
+  -DCORDON_BUILD_BENCH=OFF >/dev/null
+ninja -C build-asan cordon_unit_tests
+ctest --test-dir build-asan -L unit --output-on-failure -j2
