@@ -89,8 +89,8 @@ Result<Needs> needs_of(const policy::ResourcePolicy& r) {
 bool valid_session_id(const std::string& id) {
   if (id.empty() || id.size() > 128 || id[0] == '.') return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
   });
 }
 
@@ -185,8 +185,8 @@ std::string join(const std::string& root, const std::string& path) {
 // What we learned about the caller's v2 cgroup without changing anything.
 struct V2Probe {
   bool usable = false;
-  std::string dir;        // the caller's cgroup directory
-  bool at_root = false;   // the caller is in the hierarchy's root (no internal-process rule)
+  std::string dir;       // the caller's cgroup directory
+  bool at_root = false;  // the caller is in the hierarchy's root (no internal-process rule)
   unsigned available = 0;
   std::string controllers_text;  // cgroup.controllers as read, for messages
   std::string why;               // when not usable
@@ -225,8 +225,8 @@ V2Probe probe_v2(const CgroupRoots& roots, const ProcCgroups& proc, uid_t euid) 
     if (padded.find(std::string(" ") + name + " ") != std::string::npos) p.available |= bit;
   }
   if (::faccessat(AT_FDCWD, p.dir.c_str(), W_OK, AT_EACCESS) != 0) {
-    p.why = p.dir + " is not writable by uid " + std::to_string(euid) +
-            " (not a delegated subtree)";
+    p.why =
+        p.dir + " is not writable by uid " + std::to_string(euid) + " (not a delegated subtree)";
     return p;
   }
   p.usable = true;
@@ -235,8 +235,8 @@ V2Probe probe_v2(const CgroupRoots& roots, const ProcCgroups& proc, uid_t euid) 
 
 std::string missing_v2(const V2Probe& p, unsigned needed) {
   unsigned missing = needed & ~p.available;
-  return p.dir + ": controller" + (std::popcount(missing) > 1 ? "s " : " ") +
-         names(missing, ", ") + " not available (cgroup.controllers " +
+  return p.dir + ": controller" + (std::popcount(missing) > 1 ? "s " : " ") + names(missing, ", ") +
+         " not available (cgroup.controllers " +
          (p.controllers_text.empty() ? "is empty" : "is \"" + p.controllers_text + "\"") + ")";
 }
 
@@ -344,8 +344,8 @@ Result<void> CgroupSetup::try_v2(CgroupSession& s, const V2Probe& probe, unsigne
     if (n.pids) CORDON_TRY(write_file(box + "/pids.max", std::to_string(*n.pids)));
   }
   if ((controllers & kCpu) != 0 && n.cpu_quota_us) {
-    CORDON_TRY(write_file(box + "/cpu.max", std::to_string(*n.cpu_quota_us) + " " +
-                                                std::to_string(kCpuPeriodUs)));
+    CORDON_TRY(write_file(box + "/cpu.max",
+                          std::to_string(*n.cpu_quota_us) + " " + std::to_string(kCpuPeriodUs)));
   }
   set_enforced(s, n);
   return Ok{};
@@ -395,9 +395,9 @@ Result<void> CgroupSetup::try_v1(CgroupSession& s, const ProcCgroups& proc, unsi
   return Ok{};
 }
 
-Result<std::unique_ptr<CgroupSession>> CgroupSetup::create(
-    const policy::ResourcePolicy& resources, const std::string& session_id,
-    const CgroupRoots& roots) {
+Result<std::unique_ptr<CgroupSession>> CgroupSetup::create(const policy::ResourcePolicy& resources,
+                                                           const std::string& session_id,
+                                                           const CgroupRoots& roots) {
   if (!valid_session_id(session_id)) {
     return Error(Errc::kInternal, "cgroup: invalid session id \"" + session_id + "\"");
   }
@@ -415,8 +415,7 @@ Result<std::unique_ptr<CgroupSession>> CgroupSetup::create(
   bool v2_tried = false;
   bool v1_tried = false;
 
-  auto attempt_v2 = [&](const V2Probe& p, unsigned controllers)
-      -> std::unique_ptr<CgroupSession> {
+  auto attempt_v2 = [&](const V2Probe& p, unsigned controllers) -> std::unique_ptr<CgroupSession> {
     v2_tried = true;
     auto s = fresh(roots, CgroupVersion::kV2);
     auto r = try_v2(*s, p, controllers, n, session_id);
@@ -471,10 +470,10 @@ Result<std::unique_ptr<CgroupSession>> CgroupSetup::create(
       if ((n.hard & kMemory) != 0) limits = "memory (memory_fallback = \"fail\")";
       if ((n.hard & kCpu) != 0) limits += std::string(limits.empty() ? "" : " and ") + "cpus";
       std::string hint =
-          euid == 0 ? "start cordon in a cgroup v2 subtree that has the " +
-                          names(n.hard, " and ") +
+          euid == 0 ? "start cordon in a cgroup v2 subtree that has the " + names(n.hard, " and ") +
                           " controller(s) (systemd-run --scope -p Delegate=yes cordon run ...) "
-                          "or mount the cgroup v1 " + names(n.hard, " and ") + " hierarchies"
+                          "or mount the cgroup v1 " +
+                          names(n.hard, " and ") + " hierarchies"
                     : "run cordon as root, or start it in a delegated cgroup v2 subtree: "
                       "systemd-run --user --scope -p Delegate=yes cordon run ...";
       if (n.hard == kMemory) {
@@ -482,8 +481,9 @@ Result<std::unique_ptr<CgroupSession>> CgroupSetup::create(
       } else if (n.hard == kCpu) {
         hint += ", or remove `[resources] cpus`";
       } else {
-        hint += ", or remove `[resources] cpus` and `[resources] memory` (or set "
-                "memory_fallback = \"per-process\")";
+        hint +=
+            ", or remove `[resources] cpus` and `[resources] memory` (or set "
+            "memory_fallback = \"per-process\")";
       }
       return std::move(Error(Errc::kUnsupported, "cannot enforce [resources] " + limits +
                                                      " without a cgroup: " + reasons)
@@ -500,7 +500,8 @@ Result<std::unique_ptr<CgroupSession>> CgroupSetup::create(
     missing += std::string(missing.empty() ? "" : "; ") + "pids: RLIMIT_NPROC only";
   }
   if (!missing.empty()) chosen->note_ = missing + " (" + reasons + ")";
-  log::debug("cgroup: " + chosen->mechanism() + (chosen->note_.empty() ? "" : "; " + chosen->note_));
+  log::debug("cgroup: " + chosen->mechanism() +
+             (chosen->note_.empty() ? "" : "; " + chosen->note_));
   return chosen;
 }
 
@@ -634,9 +635,9 @@ void CgroupSession::sample() {
   if (!memory_dir_.empty()) {
     // v1's memory.max_usage_in_bytes is its peak; usage_in_bytes is the current value.
     bool v1 = version_ == CgroupVersion::kV1;
-    keep_max(peak_memory_, read_value(memory_dir_, v1 ? "memory.max_usage_in_bytes" : "memory.peak",
-                                      v1 ? "memory.usage_in_bytes" : "memory.current",
-                                      &memory_peak_file_));
+    keep_max(peak_memory_,
+             read_value(memory_dir_, v1 ? "memory.max_usage_in_bytes" : "memory.peak",
+                        v1 ? "memory.usage_in_bytes" : "memory.current", &memory_peak_file_));
   }
   if (!pids_dir_.empty()) {
     keep_max(peak_pids_, read_value(pids_dir_, "pids.peak", "pids.current", &pids_peak_file_));

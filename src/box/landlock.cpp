@@ -92,6 +92,8 @@ const char* access_name(PathAccess access) {
       return "read-write";
     case PathAccess::kDevices:
       return "devices";
+    case PathAccess::kListOnly:
+      return "list-only";
   }
   return "?";
 }
@@ -123,6 +125,8 @@ uint64_t landlock_path_access(PathAccess access, int abi) {
       return kRead | LANDLOCK_ACCESS_FS_EXECUTE;
     case PathAccess::kReadWrite:
       return landlock_handled_fs(abi);
+    case PathAccess::kListOnly:
+      return LANDLOCK_ACCESS_FS_READ_DIR;
     case PathAccess::kDevices: {
       // Existing nodes only (no MAKE_*): read, write, truncate (O_TRUNC on /dev/null) and, for
       // terminals, ioctls (TCGETS, TIOCGWINSZ, ...), which ABI 5 would otherwise deny.

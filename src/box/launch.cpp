@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "base/syscalls.h"
 #include "box/landlock.h"
 #include "box/mount_plan.h"
 #include "box/seccomp.h"

@@ -357,6 +357,8 @@ std::string MountOp::describe() const {
   return target;
 }
 
+Result<MountPlan> plan_mounts(const MountPlanInput& input) { return Planner(input).run(); }
+
 Placeholders::~Placeholders() { remove_all(); }
 
 void Placeholders::remove_all() {

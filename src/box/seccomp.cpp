@@ -28,7 +28,7 @@ enum class Resolution {
   kByName,        // libseccomp knows the name
   kByNumber,      // libseccomp does not; the shared table since Linux 5.1 gives the number
   kAbsentOnArch,  // libseccomp knows it, but it is not a syscall here (stime on x86_64)
-  kUnknown,       // neither libseccomp nor cordon has a number: not filtered, listed loudly
+  kUnknown,       // neither libseccomp nor cordon has a number: compiling fails
 };
 
 struct ResolvedRule {
@@ -75,7 +75,9 @@ ResolvedRule resolve(const SyscallGroup& group, const SyscallRule& rule, uint32_
 FilterPlan plan_box_filter() {
   FilterPlan plan{seccomp_arch_native(), {}};
   for (const SyscallGroup& group : seccomp::box_syscall_groups()) {
-    for (const SyscallRule& rule : group.rules) plan.rules.push_back(resolve(group, rule, plan.arch));
+    for (const SyscallRule& rule : group.rules) {
+      plan.rules.push_back(resolve(group, rule, plan.arch));
+    }
   }
   return plan;
 }
@@ -107,10 +109,10 @@ Result<void> add_rule(scmp_filter_ctx ctx, const ResolvedRule& resolved) {
   const SyscallRule& rule = *resolved.rule;
   for (const Conjunction& conjunction : rule.when) {
     std::vector<scmp_arg_cmp> compares;
-    for (const seccomp::ArgCompare& compare : conjunction) compares.push_back(to_libseccomp(compare));
+    for (const seccomp::ArgCompare& compare : conjunction)
+      compares.push_back(to_libseccomp(compare));
     int rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ERRNO(rule.errno_value), resolved.nr,
-                                          static_cast<unsigned>(compares.size()),
-                                          compares.data());
+                                          static_cast<unsigned>(compares.size()), compares.data());
     if (rc < 0) {
       return libseccomp_error("add rule " + rule.syscall + " (" + std::to_string(resolved.nr) +
                                   ") when " + seccomp::describe(conjunction),
@@ -130,8 +132,8 @@ Result<std::vector<sock_filter>> export_bpf(scmp_filter_ctx ctx) {
   off_t size = ::lseek(memfd.get(), 0, SEEK_END);
   if (size < 0) return Error::system("lseek the exported seccomp program");
   if (size == 0 || size % sizeof(sock_filter) != 0) {
-    return Error(Errc::kInternal, "libseccomp exported a seccomp program of " +
-                                      std::to_string(size) + " bytes");
+    return Error(Errc::kInternal,
+                 "libseccomp exported a seccomp program of " + std::to_string(size) + " bytes");
   }
   std::vector<sock_filter> instructions(static_cast<size_t>(size) / sizeof(sock_filter));
   char* out = reinterpret_cast<char*>(instructions.data());
@@ -143,8 +145,7 @@ Result<std::vector<sock_filter>> export_bpf(scmp_filter_ctx ctx) {
     done += n;
   }
   if (instructions.size() > BPF_MAXINSNS) {
-    return Error(Errc::kInternal, "the seccomp program has " +
-                                      std::to_string(instructions.size()) +
+    return Error(Errc::kInternal, "the seccomp program has " + std::to_string(instructions.size()) +
                                       " instructions; the kernel accepts " +
                                       std::to_string(BPF_MAXINSNS));
   }
@@ -183,7 +184,7 @@ void describe_rule(const ResolvedRule& resolved, const char* arch, std::string& 
       out += line + "   -  not filtered: not a syscall on " + arch + "\n";
       return;
     case Resolution::kUnknown:
-      out += line + "   -  NOT FILTERED: unknown to libseccomp and without a known number\n";
+      out += line + "   -  CANNOT FILTER: unknown to libseccomp, no known number\n";
       return;
     case Resolution::kByName:
     case Resolution::kByNumber:
@@ -226,8 +227,21 @@ Result<SeccompProgram> compile_box_filter() {
     return libseccomp_error("set the bad-architecture action", rc);
   }
   for (const ResolvedRule& resolved : plan.rules) {
-    if (resolved.how == Resolution::kByName || resolved.how == Resolution::kByNumber) {
-      CORDON_TRY(add_rule(ctx.get(), resolved));
+    switch (resolved.how) {
+      case Resolution::kByName:
+      case Resolution::kByNumber:
+        CORDON_TRY(add_rule(ctx.get(), resolved));
+        break;
+      case Resolution::kAbsentOnArch:
+        break;  // nothing to refuse; describe_box_filter() lists it
+      case Resolution::kUnknown:
+        // Fail closed: the syscall may exist on this kernel and we could not refuse it.
+        return Error(Errc::kUnsupported,
+                     "seccomp: cannot refuse " + resolved.rule->syscall +
+                         ": this libseccomp does not know it and cordon has no number for it")
+            .with_hint(
+                "install a newer libseccomp, or add the number to kUnifiedNumbers in "
+                "src/box/seccomp_groups.cpp");
     }
   }
   CORDON_ASSIGN_OR_RETURN(std::vector<sock_filter> instructions, export_bpf(ctx.get()));
@@ -239,8 +253,6 @@ std::string describe_box_filter() {
   const char* arch = arch_name(plan.arch);
   std::string out;
   out += "# cordon seccomp filter for " + std::string(arch) + " (docs/seccomp.md).\n";
-  out += "# Golden copy: tests/unit/golden/seccomp_filter.txt; regenerate with "
-         "CORDON_UPDATE_GOLDEN=1 and review the diff.\n";
   out += "default: ALLOW\n";
   out += "other architectures (i386 int 0x80, x32 numbers >= 0x40000000): EPERM\n";
   out += "columns: syscall, number, errno returned, condition (args compared as 64-bit)\n";

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -53,9 +54,9 @@ std::vector<SyscallRule> namespace_rules() {
     const char* name;
   };
   constexpr Flag kNamespaceFlags[] = {
-      {CLONE_NEWNS, "CLONE_NEWNS"},     {CLONE_NEWUTS, "CLONE_NEWUTS"},
-      {CLONE_NEWIPC, "CLONE_NEWIPC"},   {CLONE_NEWUSER, "CLONE_NEWUSER"},
-      {CLONE_NEWPID, "CLONE_NEWPID"},   {CLONE_NEWNET, "CLONE_NEWNET"},
+      {CLONE_NEWNS, "CLONE_NEWNS"},         {CLONE_NEWUTS, "CLONE_NEWUTS"},
+      {CLONE_NEWIPC, "CLONE_NEWIPC"},       {CLONE_NEWUSER, "CLONE_NEWUSER"},
+      {CLONE_NEWPID, "CLONE_NEWPID"},       {CLONE_NEWNET, "CLONE_NEWNET"},
       {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
   };
   for (const Flag& flag : kNamespaceFlags) {
@@ -80,7 +81,7 @@ constexpr bool allowed_personalities_are_subsets_of_free_bits() {
     if (v != 0xffffffff && (v & ~personality_free_bits()) != 0) return false;
     if (v != 0xffffffff) ++subsets;
   }
-  return subsets == (1 << __builtin_popcount(personality_free_bits()));
+  return subsets == (1 << std::popcount(personality_free_bits()));
 }
 static_assert(allowed_personalities_are_subsets_of_free_bits());
 
@@ -100,9 +101,10 @@ std::vector<SyscallRule> personality_rules() {
     return Conjunction{{0, ArgOp::kMaskedEq, (1ull << set) | (1ull << clear), 1ull << set}};
   };
   SyscallRule rule{"personality", {}, EPERM, "arg0 & 0xffffffff not in {"};
+  const char* separator = "";
   for (uint32_t allowed : kAllowedPersonalities) {
-    if (rule.label.back() != '{') rule.label += ", ";
-    rule.label += to_hex(allowed);
+    rule.label += separator + to_hex(allowed);
+    separator = ", ";
   }
   rule.label += "}";
   for (size_t i = 0; i < other_bits.size(); ++i) {
@@ -164,58 +166,72 @@ std::vector<SyscallRule> socket_rules() {
   return rules;
 }
 
+// The groups in listing order. Each reason is the one line a reviewer reads to see why.
 std::vector<SyscallGroup> make_groups() {
-  return {
-      {"mount", "the filesystem view is fixed at launch; remounting could unhide secrets or make "
-                "read-only paths writable",
-       mount_rules()},
-      {"namespaces", "a new namespace hands out fresh capabilities over kernel code where most "
-                     "container escapes start; joining one leaves the box",
-       namespace_rules()},
-      {"other-processes", "reading or steering another process's memory subverts it; the "
-                          "supervisor's tracer is the only ptracer",
-       refuse_always({"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"})},
-      {"kernel-code", "loading modules or booting another kernel is the host's business",
-       refuse_always({"kexec_load", "kexec_file_load", "init_module", "finit_module",
-                      "delete_module"})},
-      {"kernel-attack-surface", "large, bug-prone interfaces an agent does not need; "
-                                "userfaultfd makes kernel races reliable, io_uring works "
-                                "around seccomp",
-       refuse_always({"bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter",
-                      "io_uring_register"})},
-      {"keyring", "kernel keyrings are not namespaced: the user's other sessions' keys are "
-                  "reachable",
-       refuse_always({"keyctl", "add_key", "request_key"})},
-      {"file-handles", "open_by_handle_at opens files by handle, outside the mount view (the "
-                       "'shocker' container escape)",
-       refuse_always({"open_by_handle_at", "name_to_handle_at"})},
-      {"host-admin", "administration of the host and obsolete interfaces; nothing an agent needs",
-       refuse_always({"acct", "swapon", "swapoff", "reboot", "syslog", "quotactl", "quotactl_fd",
-                      "lookup_dcookie", "uselib", "nfsservctl", "vhangup", "iopl", "ioperm",
-                      "_sysctl"})},
+  std::vector<SyscallGroup> groups;
+  groups.push_back({"mount",
+                    "the filesystem view is fixed at launch; remounting could unhide secrets or "
+                    "make read-only paths writable",
+                    mount_rules()});
+  groups.push_back({"namespaces",
+                    "a new namespace hands out fresh capabilities over kernel code where most "
+                    "container escapes start; joining one leaves the box",
+                    namespace_rules()});
+  groups.push_back(
+      {"other-processes",
+       "ptrace and cross-process memory access let one process rewrite another after the gate "
+       "approved it",
+       refuse_always({"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"})});
+  groups.push_back({"kernel-code",
+                    "loading modules or booting another kernel is the host's business",
+                    refuse_always({"kexec_load", "kexec_file_load", "init_module", "finit_module",
+                                   "delete_module"})});
+  groups.push_back({"kernel-attack-surface",
+                    "large, bug-prone interfaces an agent does not need; userfaultfd makes kernel "
+                    "races reliable, io_uring works around seccomp",
+                    refuse_always({"bpf", "perf_event_open", "userfaultfd", "io_uring_setup",
+                                   "io_uring_enter", "io_uring_register"})});
+  groups.push_back(
+      {"keyring",
+       "kernel keyrings are not namespaced: the user's other sessions' keys are reachable",
+       refuse_always({"keyctl", "add_key", "request_key"})});
+  groups.push_back({"file-handles",
+                    "open_by_handle_at opens files by handle, outside the mount view (the "
+                    "'shocker' container escape)",
+                    refuse_always({"open_by_handle_at", "name_to_handle_at"})});
+  groups.push_back({"host-admin",
+                    "administration of the host and obsolete interfaces; nothing an agent needs",
+                    refuse_always({"acct", "swapon", "swapoff", "reboot", "syslog", "quotactl",
+                                   "quotactl_fd", "lookup_dcookie", "uselib", "nfsservctl",
+                                   "vhangup", "iopl", "ioperm", "_sysctl"})});
+  groups.push_back(
       {"clock", "the box has no time namespace: the clock it would set is the host's",
-       refuse_always({"settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "stime"})},
-      {"personality", "ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC and the like switch off exploit "
-                      "mitigations for every program started afterwards",
-       personality_rules()},
-      {"terminal", "these ioctls type into a terminal, whose reader may be the user's shell "
-                   "outside the box (CVE-2017-5226)",
-       terminal_rules()},
-      {"sockets", "only local, IP and route-netlink sockets: raw and packet sockets forge "
-                  "traffic, other families are rarely used kernel code (AF_VSOCK reaches the host)",
-       socket_rules()},
-  };
+       refuse_always({"settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "stime"})});
+  groups.push_back({"personality",
+                    "ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC and the like switch off exploit "
+                    "mitigations for every program started afterwards",
+                    personality_rules()});
+  groups.push_back({"terminal",
+                    "these ioctls type into a terminal whose reader may be the user's shell "
+                    "outside the box (CVE-2017-5226)",
+                    terminal_rules()});
+  groups.push_back({"sockets",
+                    "only local, IP and route-netlink sockets: raw and packet sockets forge "
+                    "traffic, other families are rarely used kernel code (AF_VSOCK reaches the "
+                    "host)",
+                    socket_rules()});
+  return groups;
 }
 
 constexpr const char* kSocketFamilyNames[kSocketFamilyCount] = {
-    "AF_UNSPEC",    "AF_UNIX",      "AF_INET",      "AF_AX25",   "AF_IPX",     "AF_APPLETALK",
-    "AF_NETROM",    "AF_BRIDGE",    "AF_ATMPVC",    "AF_X25",    "AF_INET6",   "AF_ROSE",
-    "AF_DECnet",    "AF_NETBEUI",   "AF_SECURITY",  "AF_KEY",    "AF_NETLINK", "AF_PACKET",
-    "AF_ASH",       "AF_ECONET",    "AF_ATMSVC",    "AF_RDS",    "AF_SNA",     "AF_IRDA",
-    "AF_PPPOX",     "AF_WANPIPE",   "AF_LLC",       "AF_IB",     "AF_MPLS",    "AF_CAN",
-    "AF_TIPC",      "AF_BLUETOOTH", "AF_IUCV",      "AF_RXRPC",  "AF_ISDN",    "AF_PHONET",
-    "AF_IEEE802154", "AF_CAIF",     "AF_ALG",       "AF_NFC",    "AF_VSOCK",   "AF_KCM",
-    "AF_QIPCRTR",   "AF_SMC",       "AF_XDP",       "AF_MCTP",
+    "AF_UNSPEC",     "AF_UNIX",      "AF_INET",     "AF_AX25",  "AF_IPX",     "AF_APPLETALK",
+    "AF_NETROM",     "AF_BRIDGE",    "AF_ATMPVC",   "AF_X25",   "AF_INET6",   "AF_ROSE",
+    "AF_DECnet",     "AF_NETBEUI",   "AF_SECURITY", "AF_KEY",   "AF_NETLINK", "AF_PACKET",
+    "AF_ASH",        "AF_ECONET",    "AF_ATMSVC",   "AF_RDS",   "AF_SNA",     "AF_IRDA",
+    "AF_PPPOX",      "AF_WANPIPE",   "AF_LLC",      "AF_IB",    "AF_MPLS",    "AF_CAN",
+    "AF_TIPC",       "AF_BLUETOOTH", "AF_IUCV",     "AF_RXRPC", "AF_ISDN",    "AF_PHONET",
+    "AF_IEEE802154", "AF_CAIF",      "AF_ALG",      "AF_NFC",   "AF_VSOCK",   "AF_KCM",
+    "AF_QIPCRTR",    "AF_SMC",       "AF_XDP",      "AF_MCTP",
 };
 static_assert(AF_UNIX == 1 && AF_INET == 2 && AF_INET6 == 10 && AF_NETLINK == 16);
 static_assert(AF_PACKET == 17 && AF_VSOCK == 40 && AF_MCTP == kSocketFamilyCount - 1);
@@ -227,18 +243,28 @@ struct UnifiedNumber {
   int nr;
 };
 constexpr UnifiedNumber kUnifiedNumbers[] = {
-    {"io_uring_setup", 425}, {"io_uring_enter", 426}, {"io_uring_register", 427},
-    {"open_tree", 428},      {"move_mount", 429},     {"fsopen", 430},
-    {"fsconfig", 431},       {"fsmount", 432},        {"fspick", 433},
-    {"clone3", 435},         {"pidfd_getfd", 438},    {"mount_setattr", 442},
+    {"io_uring_setup", 425},
+    {"io_uring_enter", 426},
+    {"io_uring_register", 427},
+    {"open_tree", 428},
+    {"move_mount", 429},
+    {"fsopen", 430},
+    {"fsconfig", 431},
+    {"fsmount", 432},
+    {"fspick", 433},
+    {"clone3", 435},
+    {"pidfd_getfd", 438},
+    {"mount_setattr", 442},
     {"quotactl_fd", 443},
-    {"open_tree_attr", 467},  // Linux 6.15; libseccomp 2.5.4 does not know it
+    // Linux 6.15; libseccomp 2.5.4 does not know it.
+    {"open_tree_attr", 467},
 };
 
 }  // namespace
 
 const std::vector<SyscallGroup>& box_syscall_groups() {
-  static const std::vector<SyscallGroup>* const groups = new std::vector<SyscallGroup>(make_groups());
+  static const std::vector<SyscallGroup>* const groups =
+      new std::vector<SyscallGroup>(make_groups());
   return *groups;
 }
 

@@ -23,7 +23,7 @@ enum class ArgOp {
 };
 
 struct ArgCompare {
-  unsigned arg;   // 0..5
+  unsigned arg;  // 0..5
   ArgOp op;
   uint64_t mask;  // kMaskedEq only
   uint64_t value;

@@ -129,9 +129,10 @@ UniqueFd reopen_terminal(int fd, int access) {
     log::debug(std::string("terminal: reopen ") + path + ": " + std::strerror(errno));
     return {};
   }
-  struct stat original {}, now {};
-  if (::fstat(fd, &original) != 0 || ::fstat(reopened.get(), &now) != 0 ||
-      !S_ISCHR(now.st_mode) || original.st_rdev != now.st_rdev) {
+  struct stat original = {};
+  struct stat now = {};
+  if (::fstat(fd, &original) != 0 || ::fstat(reopened.get(), &now) != 0 || !S_ISCHR(now.st_mode) ||
+      original.st_rdev != now.st_rdev) {
     return {};
   }
   return reopened;
@@ -212,10 +213,10 @@ struct TerminalRelay::State {
   bool in_nonblocking = false;
   bool out_nonblocking = false;
 
-  bool in_done = false;      // user input reached EOF (or failed): not read any more
+  bool in_done = false;         // user input reached EOF (or failed): not read any more
   bool box_input_gone = false;  // writing to the master failed: user input has nowhere to go
-  bool master_done = false;  // every slave is closed and the master is read to the end
-  bool out_done = false;     // user output failed (terminal gone, pipe reader left): discard
+  bool master_done = false;     // every slave is closed and the master is read to the end
+  bool out_done = false;        // user output failed (terminal gone, pipe reader left): discard
 
   ByteQueue to_box{kBufferSize};
   ByteQueue to_user{kBufferSize};
@@ -405,7 +406,12 @@ void TerminalRelay::add_pollfds(std::vector<pollfd>& fds) {
 }
 
 bool TerminalRelay::on_ready(const std::vector<pollfd>& fds, size_t first) {
-  if (first + kPollFdCount > fds.size()) std::abort();  // programmer bug: wrong index
+  if (first + kPollFdCount > fds.size()) {
+    // Programmer bug: on_ready() without the add_pollfds() entries of this poll round. Put the
+    // user's terminal back first: abort() runs no destructor and no atexit handler.
+    restore_terminal_modes();
+    std::abort();
+  }
   State& s = *state_;
   const pollfd& in = fds[first];
   const pollfd& master = fds[first + 1];

@@ -20,8 +20,7 @@ namespace cordon::box {
 // window size. Returns 0 or -errno.
 int open_box_pty(const winsize* initial_size, int* master_fd, int* slave_fd);
 // The same on another ptmx (tests point it at the host's /dev/ptmx).
-int open_box_pty(const char* ptmx_path, const winsize* initial_size, int* master_fd,
-                 int* slave_fd);
+int open_box_pty(const char* ptmx_path, const winsize* initial_size, int* master_fd, int* slave_fd);
 
 // Child side: makes `slave_fd` the controlling terminal of the (already setsid'd) caller and its
 // stdin/stdout/stderr. Returns 0 or -errno.
@@ -68,7 +67,8 @@ class TerminalRelay {
 std::optional<winsize> terminal_size(int fd);
 
 // Async-signal-safe: puts back the terminal modes saved by every live TerminalRelay, for fatal
-// signal handlers and exits that skip destructors. Registered with atexit() by the first relay.
+// signal handlers and exits that skip destructors. A relay that sets raw mode registers it with
+// atexit().
 void restore_terminal_modes() noexcept;
 
 }  // namespace cordon::box

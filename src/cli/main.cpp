@@ -1,2 +1,92 @@
-// cordon: command-line entry point.
-int main() { return 0; }
+// cordon: command-line entry point. Parses flags (CLI11) and dispatches to the subcommands.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <climits>
+#include <filesystem>
+#include <iostream>
+
+#include "base/log.h"
+#include "cli/commands.h"
+
+namespace {
+
+// cordon-probe lives next to cordon in the build tree, or in ../libexec/cordon when installed.
+std::string default_probe_path() {
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return "cordon-probe";
+  self[n] = '\0';
+  const std::filesystem::path dir = std::filesystem::path(self).parent_path();
+  for (const auto& candidate : {dir / "cordon-probe", dir / "../libexec/cordon/cordon-probe"}) {
+    if (std::filesystem::exists(candidate)) return candidate.lexically_normal().string();
+  }
+  return (dir / "cordon-probe").string();
+}
+
+void add_common(CLI::App* cmd, cordon::cli::CommonOptions& common) {
+  cmd->add_option("-p,--profile", common.profile,
+                  "Built-in profile: read-only, workspace-write (default), customer-data, "
+                  "production, financial");
+  cmd->add_option("-c,--config", common.config, "Policy file layered over the others");
+  cmd->add_option("-w,--workspace", common.workspace,
+                  "The project directory (default: the current directory)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "cordon: run an AI coding agent in a box whose walls hold even if the agent is hijacked.\n"
+      "The box has a read-only system, one writable workspace, no secrets, no privileges, no\n"
+      "network, bounded resources, and a working terminal. `cordon verify` proves it.",
+      "cordon"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("cordon ") + CORDON_VERSION);
+  int verbosity = 0;
+  app.add_flag("-v,--verbose", verbosity, "Diagnostics on stderr (-vv for more)");
+
+  cordon::cli::RunOptions run;
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run a program (default: your shell) in the box.\n"
+             "Example: cordon run -- claude --dangerously-skip-permissions");
+  add_common(run_cmd, run.common);
+  run_cmd->add_flag("-q,--quiet", run.quiet, "No session summary at exit");
+  run_cmd->add_option("command", run.command, "The program and its arguments, after --");
+  run_cmd->footer(
+      "Exit status: the program's; 128+N if it died of signal N; 124 on timeout; 125 if the box "
+      "could not be built; 127 if the program does not exist in the box.");
+
+  cordon::cli::VerifyCommandOptions verify;
+  auto* verify_cmd = app.add_subcommand(
+      "verify", "Build a box from the policy, attack every wall from inside, print the results.\n"
+                "Exit status 1 if any attack got through.");
+  add_common(verify_cmd, verify.common);
+  verify_cmd->add_flag("--json", verify.json, "Print the results as JSON");
+  verify.probe_path = default_probe_path();
+  verify_cmd->add_option("--probe", verify.probe_path, "The probe program (default: found next "
+                                                       "to cordon)");
+
+  cordon::cli::CommonOptions policy_opts;
+  auto* policy_cmd = app.add_subcommand("policy", "Inspect the effective policy");
+  policy_cmd->require_subcommand(1);
+  auto* show = policy_cmd->add_subcommand(
+      "show", "Print the effective policy and where each value came from");
+  add_common(show, policy_opts);
+  auto* check = policy_cmd->add_subcommand("check", "Validate the policy files; exit 0 if valid");
+  add_common(check, policy_opts);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 125;
+  }
+  cordon::log::set_verbosity(verbosity);
+
+  if (*run_cmd) return cordon::cli::run_command(run);
+  if (*verify_cmd) return cordon::cli::verify_command(verify);
+  if (*show) return cordon::cli::policy_show_command(policy_opts);
+  if (*check) return cordon::cli::policy_check_command(policy_opts);
+  return 125;
+}

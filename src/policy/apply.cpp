@@ -51,6 +51,32 @@ constexpr std::array<KeySpec, 8> kTopKeys{{
     {"credentials", apply_credentials},
 }};
 
+// `memory = "4G"` at the top level: a key of a table written above its table header.
+Result<void> refuse_misplaced_keys(const LayerState& st, const toml::table& doc) {
+  struct Table {
+    const char* name;
+    std::span<const KeySpec> keys;
+  };
+  const Table tables[] = {{"filesystem", filesystem_keys()},
+                          {"environment", environment_keys()},
+                          {"resources", resources_keys()},
+                          {"network", network_keys()},
+                          {"gate", gate_keys()}};
+  for (const auto& [key, node] : doc) {
+    if (node.is_table()) continue;
+    for (const Table& table : tables) {
+      for (const KeySpec& spec : table.keys) {
+        if (spec.name != key.str()) continue;
+        return error_at(st.ctx, static_cast<int>(key.source().begin.line),
+                        "unknown key \"" + std::string(key.str()) + "\" at the top level",
+                        "did you mean \"" + std::string(key.str()) + "\" in [" + table.name +
+                            "]? write it under a [" + table.name + "] header");
+      }
+    }
+  }
+  return Ok{};
+}
+
 // Reports the first weakening in file order (every one of them is on a line of this layer).
 Result<void> refuse_weakening(const LayerState& st) {
   std::vector<Weakening> found = find_weakenings(st.base, st.out);
@@ -58,10 +84,10 @@ Result<void> refuse_weakening(const LayerState& st) {
   auto first = std::min_element(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return a.origin.line < b.origin.line;
   });
-  return error_at(st.ctx, first->origin.line,
-                  "an untrusted workspace file may tighten the policy but not weaken it: it " +
-                      first->what,
-                  untrusted_hint());
+  return error_at(
+      st.ctx, first->origin.line,
+      "an untrusted workspace file may tighten the policy but not weaken it: it " + first->what,
+      untrusted_hint());
 }
 
 }  // namespace
@@ -78,14 +104,14 @@ Result<toml::table> parse_document(const std::string& text, const std::string& s
   } catch (const toml::parse_error& e) {
     const auto& at = e.source().begin;
     return Error(Errc::kPolicy, source + ":" + std::to_string(at.line) + ":" +
-                                    std::to_string(at.column) + ": " +
-                                    std::string(e.description()))
+                                    std::to_string(at.column) + ": " + std::string(e.description()))
         .with_hint("the file is not valid TOML (https://toml.io)");
   }
 }
 
 Result<Policy> apply_table(const Policy& base, const toml::table& doc, const LayerContext& ctx) {
   LayerState st{ctx, base, base};
+  CORDON_TRY(refuse_misplaced_keys(st, doc));
   CORDON_TRY(apply_keys(st, doc, "", kTopKeys));
   CORDON_TRY(check_consistency(st));
   if (!ctx.trusted) CORDON_TRY(refuse_weakening(st));

@@ -24,8 +24,9 @@ Result<void> check_shown_not_hidden(const LayerState& st, const std::vector<Path
                       std::string(key) + ": \"" + entry.path + "\" is hidden (by \"" + hidden +
                           "\"): a path cannot be both shown and hidden",
                       is_builtin_hidden(hidden)
-                          ? "\"" + hidden + "\" is a built-in secret path and is never shown in a "
-                            "box; give the agent a scoped copy elsewhere if it needs one"
+                          ? "\"" + hidden +
+                                "\" is a built-in secret path and is never shown in a "
+                                "box; give the agent a scoped copy elsewhere if it needs one"
                           : "remove it from " + std::string(key) + " or remove \"" + hidden +
                                 "\" from filesystem.hide");
     }
@@ -41,8 +42,8 @@ Result<void> check_hidden_not_shown(const LayerState& st) {
       for (const std::string& path : shown->value) {
         if (!is_same_or_beneath(path, entry.path, st.ctx.home)) continue;
         return error_at(st.ctx, entry.line,
-                        "filesystem.hide: \"" + entry.path + "\" hides \"" + path +
-                            "\", which " + shown->origin.describe() +
+                        "filesystem.hide: \"" + entry.path + "\" hides \"" + path + "\", which " +
+                            shown->origin.describe() +
                             " shows: a path cannot be both shown and hidden",
                         "remove one of the two entries");
       }

@@ -6,12 +6,12 @@
 // (trust.cpp). load_policy parses each file once and calls apply_table per layer.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "base/result.h"
 #include "policy/policy.h"

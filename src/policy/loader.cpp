@@ -77,7 +77,8 @@ Result<std::vector<LayerFile>> read_layers(const LoadRequest& req, const std::st
     // Named with --config too: the user chose it explicitly, so it is applied once, trusted.
     if (canonical_or_lexical(path) != config_canonical) {
       bool trusted = is_trusted_workspace(req.workspace, trusted_workspaces, home);
-      CORDON_ASSIGN_OR_RETURN(auto ws, load_layer(path, {path, LayerKind::kWorkspace, trusted, home}));
+      CORDON_ASSIGN_OR_RETURN(auto ws,
+                              load_layer(path, {path, LayerKind::kWorkspace, trusted, home}));
       if (ws) layers.push_back(std::move(*ws));
     }
   }

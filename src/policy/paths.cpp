@@ -43,8 +43,8 @@ Error path_error(const std::string& path, const std::string& what, const std::st
   return Error(Errc::kPolicy, "path \"" + path + "\" " + what).with_hint(hint);
 }
 
-constexpr std::array<std::string_view, 9> kSystemDirs = {
-    "/usr", "/bin", "/sbin", "/etc", "/opt", "/boot", "/proc", "/sys", "/dev"};
+constexpr std::array<std::string_view, 9> kSystemDirs = {"/usr",  "/bin",  "/sbin", "/etc", "/opt",
+                                                         "/boot", "/proc", "/sys",  "/dev"};
 
 }  // namespace
 
@@ -62,7 +62,8 @@ Result<std::string> normalize_host_path(const std::string& path) {
 }
 
 Result<std::string> normalize_workspace_path(const std::string& path) {
-  const char* hint = "write a path relative to the workspace root, e.g. \"deploy/\" or \"Makefile\"";
+  const char* hint =
+      "write a path relative to the workspace root, e.g. \"deploy/\" or \"Makefile\"";
   if (path.rfind('/', 0) == 0 || path.rfind('~', 0) == 0) {
     return path_error(path, "is not relative to the workspace", hint);
   }
@@ -80,8 +81,7 @@ Result<std::string> normalize_workspace_path(const std::string& path) {
   return out;
 }
 
-bool is_same_or_beneath(const std::string& path, const std::string& root,
-                        const std::string& home) {
+bool is_same_or_beneath(const std::string& path, const std::string& root, const std::string& home) {
   std::string p = home.empty() ? path : expand_home(path, home);
   std::string r = home.empty() ? root : expand_home(root, home);
   if (p.rfind(r, 0) != 0) return false;

@@ -20,8 +20,7 @@ Result<std::string> normalize_workspace_path(const std::string& path);
 // True when `path` equals `root` or lies beneath it, comparing whole components
 // ("/run/user/1" is beneath "/run/user", "/run/username" is not). Both are normalised host paths;
 // when `home` is non-empty a leading "~" is expanded first so "~/x" and "/home/u/x" compare equal.
-bool is_same_or_beneath(const std::string& path, const std::string& root,
-                        const std::string& home);
+bool is_same_or_beneath(const std::string& path, const std::string& root, const std::string& home);
 
 // "/" or "~": a bind of either would show the whole host or the whole home.
 bool is_root_or_home(const std::string& normalized);

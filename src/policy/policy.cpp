@@ -56,19 +56,33 @@ const char* name_of(E value) {
 }  // namespace
 
 template <>
-std::span<const EnumName<Profile>> enum_names() { return kProfiles; }
+std::span<const EnumName<Profile>> enum_names() {
+  return kProfiles;
+}
 template <>
-std::span<const EnumName<WorkspaceAccess>> enum_names() { return kWorkspaceAccess; }
+std::span<const EnumName<WorkspaceAccess>> enum_names() {
+  return kWorkspaceAccess;
+}
 template <>
-std::span<const EnumName<HomeMode>> enum_names() { return kHomeModes; }
+std::span<const EnumName<HomeMode>> enum_names() {
+  return kHomeModes;
+}
 template <>
-std::span<const EnumName<LandlockMode>> enum_names() { return kLandlockModes; }
+std::span<const EnumName<LandlockMode>> enum_names() {
+  return kLandlockModes;
+}
 template <>
-std::span<const EnumName<MemoryFallback>> enum_names() { return kMemoryFallbacks; }
+std::span<const EnumName<MemoryFallback>> enum_names() {
+  return kMemoryFallbacks;
+}
 template <>
-std::span<const EnumName<NetworkMode>> enum_names() { return kNetworkModes; }
+std::span<const EnumName<NetworkMode>> enum_names() {
+  return kNetworkModes;
+}
 template <>
-std::span<const EnumName<RiskLevel>> enum_names() { return kRiskLevels; }
+std::span<const EnumName<RiskLevel>> enum_names() {
+  return kRiskLevels;
+}
 
 const char* to_string(Profile p) { return name_of(p); }
 std::optional<Profile> profile_from_string(const std::string& name) {

@@ -15,14 +15,35 @@ constexpr uint64_t kHour = 3600;
 // Each one either authenticates as the user somewhere (keys, tokens, cloud configs) or is a
 // socket that hands out root on the host (docker, containerd) or talks to the session bus.
 const std::vector<std::string>& hidden_paths() {
-  static const std::vector<std::string> paths = {
-      "~/.ssh", "~/.aws", "~/.gnupg", "~/.kube", "~/.docker", "~/.netrc", "~/.config/gh",
-      "~/.config/gcloud", "~/.azure", "~/.git-credentials", "~/.npmrc", "~/.pypirc",
-      "~/.cargo/credentials.toml", "~/.config/hub", "~/.password-store", "~/.vault-token",
-      "/var/run/docker.sock", "/run/docker.sock", "/run/containerd", "/run/dbus",
-      "/var/run/dbus", "/run/user", "/etc/shadow", "/etc/gshadow", "/etc/shadow-",
-      "/etc/gshadow-", "/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_ecdsa_key",
-      "/etc/ssh/ssh_host_ed25519_key"};
+  static const std::vector<std::string> paths = {"~/.ssh",
+                                                 "~/.aws",
+                                                 "~/.gnupg",
+                                                 "~/.kube",
+                                                 "~/.docker",
+                                                 "~/.netrc",
+                                                 "~/.config/gh",
+                                                 "~/.config/gcloud",
+                                                 "~/.azure",
+                                                 "~/.git-credentials",
+                                                 "~/.npmrc",
+                                                 "~/.pypirc",
+                                                 "~/.cargo/credentials.toml",
+                                                 "~/.config/hub",
+                                                 "~/.password-store",
+                                                 "~/.vault-token",
+                                                 "/var/run/docker.sock",
+                                                 "/run/docker.sock",
+                                                 "/run/containerd",
+                                                 "/run/dbus",
+                                                 "/var/run/dbus",
+                                                 "/run/user",
+                                                 "/etc/shadow",
+                                                 "/etc/gshadow",
+                                                 "/etc/shadow-",
+                                                 "/etc/gshadow-",
+                                                 "/etc/ssh/ssh_host_rsa_key",
+                                                 "/etc/ssh/ssh_host_ecdsa_key",
+                                                 "/etc/ssh/ssh_host_ed25519_key"};
   return paths;
 }
 
@@ -31,10 +52,10 @@ const std::vector<std::string>& hidden_paths() {
 // run code outside the box. A trailing "/" marks a directory.
 const std::vector<std::string>& protected_paths() {
   static const std::vector<std::string> paths = {
-      ".git/hooks/", ".git/config", ".git/info/", ".git/modules/", "cordon.toml", ".cordon/",
-      ".envrc", ".vscode/", ".idea/", ".claude/", ".codex/", ".mcp.json", ".gitmodules",
-      ".devcontainer/", ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile",
-      ".zshrc", ".zprofile", ".zshenv", ".zlogin"};
+      ".git/hooks/", ".git/config",    ".git/info/", ".git/modules/", "cordon.toml", ".cordon/",
+      ".envrc",      ".vscode/",       ".idea/",     ".claude/",      ".codex/",     ".mcp.json",
+      ".gitmodules", ".devcontainer/", ".bashrc",    ".bash_profile", ".bash_login", ".bash_logout",
+      ".profile",    ".zshrc",         ".zprofile",  ".zshenv",       ".zlogin"};
   return paths;
 }
 

@@ -35,10 +35,10 @@ Result<void> apply_set(LayerState& st, const Field& f) {
     }
     const auto* value = node.as_string();
     if (value == nullptr) {
-      return error_at(st.ctx, line,
-                      f.name + "." + name + " must be a string, not " +
-                          std::string(type_name(node)),
-                      "quote the value: " + name + " = \"...\"");
+      return error_at(
+          st.ctx, line,
+          f.name + "." + name + " must be a string, not " + std::string(type_name(node)),
+          "quote the value: " + name + " = \"...\"");
     }
     merged[name] = value->get();
   }
@@ -52,6 +52,8 @@ constexpr std::array<KeySpec, 2> kKeys{{
 }};
 
 }  // namespace
+
+std::span<const KeySpec> environment_keys() { return kKeys; }
 
 Result<void> apply_environment(LayerState& st, const Field& f) {
   CORDON_ASSIGN_OR_RETURN(const toml::table* table, as_table(st.ctx, f));

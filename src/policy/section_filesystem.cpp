@@ -28,8 +28,8 @@ Result<void> check_host_path(const LayerContext& ctx, const Field& f, const Item
     std::string system_dir = system_dir_of(path);
     if (!system_dir.empty()) {
       return error_at(ctx, item.line,
-                      f.name + ": \"" + item.value + "\" is in the system directory " +
-                          system_dir + ", which every box shows read-only",
+                      f.name + ": \"" + item.value + "\" is in the system directory " + system_dir +
+                          ", which every box shows read-only",
                       "a writable system directory would let the agent change what the host "
                       "runs; move to `read` if the agent only needs to see it");
     }
@@ -71,13 +71,11 @@ Result<void> apply_read(LayerState& st, const Field& f) {
 }
 
 Result<void> apply_write(LayerState& st, const Field& f) {
-  return apply_host_paths(st, f, HostPathUse::kWrite, st.out.filesystem.write_paths,
-                          st.new_write);
+  return apply_host_paths(st, f, HostPathUse::kWrite, st.out.filesystem.write_paths, st.new_write);
 }
 
 Result<void> apply_hide(LayerState& st, const Field& f) {
-  return apply_host_paths(st, f, HostPathUse::kHide, st.out.filesystem.hidden_paths,
-                          st.new_hide);
+  return apply_host_paths(st, f, HostPathUse::kHide, st.out.filesystem.hidden_paths, st.new_hide);
 }
 
 Result<void> apply_protect(LayerState& st, const Field& f) {
@@ -121,6 +119,8 @@ constexpr std::array<KeySpec, 8> kKeys{{
 }};
 
 }  // namespace
+
+std::span<const KeySpec> filesystem_keys() { return kKeys; }
 
 Result<void> apply_filesystem(LayerState& st, const Field& f) {
   CORDON_ASSIGN_OR_RETURN(const toml::table* table, as_table(st.ctx, f));

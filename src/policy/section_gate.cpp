@@ -30,6 +30,8 @@ constexpr std::array<KeySpec, 2> kKeys{{
 
 }  // namespace
 
+std::span<const KeySpec> gate_keys() { return kKeys; }
+
 Result<void> apply_gate(LayerState& st, const Field& f) {
   CORDON_ASSIGN_OR_RETURN(const toml::table* table, as_table(st.ctx, f));
   return apply_keys(st, *table, "gate", kKeys);

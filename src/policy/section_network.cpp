@@ -15,8 +15,9 @@ Result<void> apply_mode(LayerState& st, const Field& f) {
 
 // Stored as written: the egress wall owns host syntax and validates it when it lands.
 Result<void> apply_allow(LayerState& st, const Field& f) {
-  CORDON_ASSIGN_OR_RETURN(std::vector<Item> items,
-                          as_string_list(st.ctx, f, "[\"api.example.com\", \"git.example.com:22\"]"));
+  CORDON_ASSIGN_OR_RETURN(
+      std::vector<Item> items,
+      as_string_list(st.ctx, f, "[\"api.example.com\", \"git.example.com:22\"]"));
   std::vector<std::string> rules;
   for (const Item& item : items) {
     if (item.value.empty()) {
@@ -42,10 +43,10 @@ Result<void> apply_loopback_ports(LayerState& st, const Field& f) {
     } else if (const auto* i = element.as_integer()) {
       entry = std::to_string(i->get());
     } else {
-      return error_at(st.ctx, line,
-                      f.name + " entries must be strings or integers, not " +
-                          std::string(type_name(element)),
-                      "for example: loopback_ports = [\"3000\", \"8000-8100\"]");
+      return error_at(
+          st.ctx, line,
+          f.name + " entries must be strings or integers, not " + std::string(type_name(element)),
+          "for example: loopback_ports = [\"3000\", \"8000-8100\"]");
     }
     auto checked = check_port_range(entry);
     if (!checked.ok()) return error_at(st.ctx, line, f.name, std::move(checked).error());
@@ -62,6 +63,8 @@ constexpr std::array<KeySpec, 3> kKeys{{
 }};
 
 }  // namespace
+
+std::span<const KeySpec> network_keys() { return kKeys; }
 
 Result<void> apply_network(LayerState& st, const Field& f) {
   CORDON_ASSIGN_OR_RETURN(const toml::table* table, as_table(st.ctx, f));

@@ -11,6 +11,8 @@ namespace {
 // Below these a box cannot run a shell and a compiler, so the value is a typo, not a policy.
 constexpr uint64_t kMinMemory = 32ULL << 20;
 constexpr uint64_t kMinPids = 16;
+// cgroups cannot enforce less: the smallest CPU quota is 1 ms per 100 ms period.
+constexpr double kMinCpus = 0.01;
 
 // An integer or "none" (no limit).
 Result<std::optional<uint64_t>> as_count(const LayerContext& ctx, const Field& f,
@@ -25,13 +27,14 @@ Result<std::optional<uint64_t>> as_count(const LayerContext& ctx, const Field& f
                     "for example: " + std::string(f.key.str()) + " = " + example +
                         ", or \"none\" for no limit");
   }
-  return static_cast<uint64_t>(i->get());
+  return std::optional<uint64_t>(static_cast<uint64_t>(i->get()));
 }
 
 Error below_minimum(const LayerContext& ctx, const Field& f, const std::string& minimum) {
   return error_at(ctx, f.line(), f.name + " is below the minimum of " + minimum,
-                  "a box needs at least " + minimum + " to run a shell and a build; use \"none\" "
-                  "for no limit");
+                  "a box needs at least " + minimum +
+                      " to run a shell and a build; use \"none\" "
+                      "for no limit");
 }
 
 Result<void> apply_memory(LayerState& st, const Field& f) {
@@ -71,6 +74,10 @@ Result<void> apply_cpus(LayerState& st, const Field& f) {
     return error_at(st.ctx, f.line(), f.name + " must be a positive number of cores",
                     "for example: cpus = 1.5, or \"none\" for no limit");
   }
+  if (*cpus < kMinCpus) {
+    return error_at(st.ctx, f.line(), f.name + " is below the minimum of 0.01 cores",
+                    "the kernel's smallest CPU quota is 1 ms per 100 ms; for example: cpus = 0.5");
+  }
   assign(st, f, st.out.resources.cpus, cpus);
   return Ok{};
 }
@@ -101,6 +108,8 @@ constexpr std::array<KeySpec, 6> kKeys{{
 }};
 
 }  // namespace
+
+std::span<const KeySpec> resources_keys() { return kKeys; }
 
 Result<void> apply_resources(LayerState& st, const Field& f) {
   CORDON_ASSIGN_OR_RETURN(const toml::table* table, as_table(st.ctx, f));

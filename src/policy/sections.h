@@ -12,4 +12,11 @@ Result<void> apply_network(LayerState& st, const Field& f);
 Result<void> apply_gate(LayerState& st, const Field& f);
 Result<void> apply_credentials(LayerState& st, const Field& f);
 
+// The keys each table accepts (for hints about keys written in the wrong table).
+std::span<const KeySpec> filesystem_keys();
+std::span<const KeySpec> environment_keys();
+std::span<const KeySpec> resources_keys();
+std::span<const KeySpec> network_keys();
+std::span<const KeySpec> gate_keys();
+
 }  // namespace cordon::policy

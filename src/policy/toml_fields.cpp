@@ -16,16 +16,26 @@ int Field::line() const {
 
 std::string_view type_name(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -42,10 +52,10 @@ Error error_at(const LayerContext& ctx, int line, const std::string& key, Error 
 
 Error wrong_type(const LayerContext& ctx, const Field& f, std::string_view expected,
                  std::string example) {
-  return error_at(ctx, f.line(),
-                  f.name + " must be " + std::string(expected) + ", not " +
-                      std::string(type_name(f.node)),
-                  "for example: " + std::string(f.key.str()) + " = " + example);
+  return error_at(
+      ctx, f.line(),
+      f.name + " must be " + std::string(expected) + ", not " + std::string(type_name(f.node)),
+      "for example: " + std::string(f.key.str()) + " = " + example);
 }
 
 Result<std::string> as_string(const LayerContext& ctx, const Field& f, std::string example) {
@@ -63,8 +73,7 @@ Result<std::vector<Item>> as_string_list(const LayerContext& ctx, const Field& f
     const auto* s = element.as_string();
     if (s == nullptr) {
       return error_at(ctx, line,
-                      f.name + " entries must be strings, not " +
-                          std::string(type_name(element)),
+                      f.name + " entries must be strings, not " + std::string(type_name(element)),
                       "for example: " + std::string(f.key.str()) + " = " + example);
     }
     items.push_back(Item{s->get(), line > 0 ? line : f.line()});
@@ -80,20 +89,21 @@ using TextParser = Result<uint64_t> (*)(const std::string&);
 Result<std::optional<uint64_t>> as_quantity(const LayerContext& ctx, const Field& f,
                                             bool allow_none, TextParser parse,
                                             std::string_view kind, const std::string& example) {
-  std::string expected = "a " + std::string(kind) + " like " + example + (allow_none ? " or \"none\"" : "");
+  std::string expected =
+      "a " + std::string(kind) + " like " + example + (allow_none ? " or \"none\"" : "");
   if (const auto* i = f.node.as_integer()) {
     if (i->get() < 0) {
-      return error_at(ctx, f.line(), f.name + " cannot be negative", "for example: " +
-                      std::string(f.key.str()) + " = " + example);
+      return error_at(ctx, f.line(), f.name + " cannot be negative",
+                      "for example: " + std::string(f.key.str()) + " = " + example);
     }
-    return static_cast<uint64_t>(i->get());
+    return std::optional<uint64_t>(static_cast<uint64_t>(i->get()));
   }
   const auto* s = f.node.as_string();
   if (s == nullptr) return wrong_type(ctx, f, expected, example);
   if (allow_none && s->get() == "none") return std::optional<uint64_t>();
   auto parsed = parse(s->get());
   if (!parsed.ok()) return error_at(ctx, f.line(), f.name, std::move(parsed).error());
-  return *parsed;
+  return std::optional<uint64_t>(*parsed);
 }
 
 }  // namespace
@@ -109,8 +119,7 @@ Result<std::optional<uint64_t>> as_duration(const LayerContext& ctx, const Field
 
 Result<const toml::table*> as_table(const LayerContext& ctx, const Field& f) {
   if (const auto* table = f.node.as_table()) return table;
-  return error_at(ctx, f.line(),
-                  f.name + " must be a table, not " + std::string(type_name(f.node)),
+  return error_at(ctx, f.line(), f.name + " must be a table, not " + std::string(type_name(f.node)),
                   "write it as a section: [" + f.name + "]");
 }
 
@@ -139,10 +148,10 @@ Error unknown_key(const LayerContext& ctx, const Field& f, std::string_view sect
   std::string hint;
   std::string guess = closest_match(f.key.str(), names);
   if (!guess.empty()) hint = "did you mean \"" + guess + "\"? ";
-  hint += (section.empty() ? std::string("top-level keys") : "[" + std::string(section) + "] keys") +
-          ": " + list;
-  return error_at(ctx, f.line(), "unknown key \"" + std::string(f.key.str()) + "\" " + where,
-                  hint);
+  hint +=
+      (section.empty() ? std::string("top-level keys") : "[" + std::string(section) + "] keys") +
+      ": " + list;
+  return error_at(ctx, f.line(), "unknown key \"" + std::string(f.key.str()) + "\" " + where, hint);
 }
 
 }  // namespace

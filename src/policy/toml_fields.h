@@ -2,6 +2,8 @@
 // expected, and dispatching the keys of a table to their handlers (unknown keys are errors).
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -9,8 +11,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "policy/enum_names.h"
 #include "policy/layer.h"

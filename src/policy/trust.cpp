@@ -12,11 +12,16 @@ namespace {
 // How much the gate asks at each threshold: "everything" asks the most, "critical" the least.
 int strictness(RiskLevel level) {
   switch (level) {
-    case RiskLevel::kEverything: return 4;
-    case RiskLevel::kLow: return 3;
-    case RiskLevel::kMedium: return 2;
-    case RiskLevel::kHigh: return 1;
-    case RiskLevel::kCritical: return 0;
+    case RiskLevel::kEverything:
+      return 4;
+    case RiskLevel::kLow:
+      return 3;
+    case RiskLevel::kMedium:
+      return 2;
+    case RiskLevel::kHigh:
+      return 1;
+    case RiskLevel::kCritical:
+      return 0;
   }
   return 0;
 }

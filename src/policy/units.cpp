@@ -15,8 +15,8 @@ struct Unit {
 };
 
 // Binary units, as cgroups and tmpfs use: 1K = 1024 bytes. Largest first (for formatting).
-constexpr std::array<Unit, 4> kSizeUnits{{
-    {'T', 1ULL << 40}, {'G', 1ULL << 30}, {'M', 1ULL << 20}, {'K', 1ULL << 10}}};
+constexpr std::array<Unit, 4> kSizeUnits{
+    {{'T', 1ULL << 40}, {'G', 1ULL << 30}, {'M', 1ULL << 20}, {'K', 1ULL << 10}}};
 constexpr std::array<Unit, 4> kDurationUnits{{{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}}};
 
 constexpr const char* kSizeHint =

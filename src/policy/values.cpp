@@ -39,8 +39,9 @@ Result<void> check_env_pattern(const std::string& pattern) {
         .with_hint("list the variables the agent needs, e.g. \"ANTHROPIC_API_KEY\" or \"MY_*\"");
   }
   return Error(Errc::kPolicy, "invalid environment variable pattern \"" + pattern + "\"")
-      .with_hint("a name is letters, digits and \"_\", not starting with a digit, optionally "
-                 "ending in one \"*\" to match a prefix (\"MY_*\")");
+      .with_hint(
+          "a name is letters, digits and \"_\", not starting with a digit, optionally "
+          "ending in one \"*\" to match a prefix (\"MY_*\")");
 }
 
 Result<void> check_port_range(const std::string& entry) {

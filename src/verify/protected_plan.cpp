@@ -70,18 +70,17 @@ ProtectedPlan plan_protected(const std::vector<ProtectedEntry>& entries) {
   };
   // Nested entries under an unprotected top directory: plant them so the rename of that
   // directory is attacked (protection must survive a rename of the parent).
-  for (const auto& e : entries) {
-    if (e.path.find('/') == std::string::npos) continue;
-    if (is_protected(entries, top_component(e.path))) continue;
-    std::string file = e.directory ? e.path + "/cordon-verify-planted" : e.path;
-    plan.plant.emplace_back(file, "cordon verify: planted protected file\n");
-  }
-
   auto planted = [&](const std::string& rel) {
     return std::any_of(plan.plant.begin(), plan.plant.end(), [&](const auto& p) {
       return p.first == rel || p.first.rfind(rel + "/", 0) == 0;
     });
   };
+  for (const auto& e : entries) {
+    if (e.path.find('/') == std::string::npos || planted(e.path)) continue;
+    if (is_protected(entries, top_component(e.path))) continue;
+    std::string file = e.directory ? e.path + "/cordon-verify-planted" : e.path;
+    plan.plant.emplace_back(file, "cordon verify: planted protected file\n");
+  }
 
   for (const auto& [file, content] : plan.plant) {
     if (!is_protected(entries, file)) continue;

@@ -17,6 +17,10 @@ namespace cordon::verify {
 
 inline constexpr int kSpecVersion = 1;
 
+// The probe's daemon writes its marker this long after the probe has exited, if it still lives;
+// the host check waits a little longer than that before looking.
+inline constexpr int kDaemonDelayMs = 1000;
+
 // A host fd opened without O_CLOEXEC before the box was built; the box must not inherit it.
 struct LeakedFd {
   int fd = -1;
@@ -41,7 +45,8 @@ struct ProbeSpec {
   bool workspace_writable = true;
   uint32_t box_uid = 0;         // the uid the probe runs as (the host uid, mapped to itself)
   int64_t host_pid = 0;         // pid of cordon on the host: must not be visible in the box
-  std::string host_comm;        // its comm, to tell it apart from a box process with that pid
+  std::string host_comm;        // its comm (the box's init, a fork of cordon, has the same one)
+  uint64_t host_start_ticks = 0;  // its start time (/proc/<pid>/stat field 22): unique per process
   int64_t start_time_ms = 0;    // CLOCK_REALTIME when the plan was made
   // Namespace inodes of the host (from /proc/self/ns/*): the probe's must all differ.
   std::vector<std::pair<std::string, uint64_t>> host_namespaces;
@@ -88,6 +93,7 @@ inline void to_json(nlohmann::json& j, const ProbeSpec& s) {
       {"box_uid", s.box_uid},
       {"host_pid", s.host_pid},
       {"host_comm", s.host_comm},
+      {"host_start_ticks", s.host_start_ticks},
       {"start_time_ms", s.start_time_ms},
       {"host_namespaces", s.host_namespaces},
       {"pids_limit", s.pids_limit},
@@ -122,6 +128,7 @@ inline void from_json(const nlohmann::json& j, ProbeSpec& s) {
   j.at("box_uid").get_to(s.box_uid);
   j.at("host_pid").get_to(s.host_pid);
   j.at("host_comm").get_to(s.host_comm);
+  j.at("host_start_ticks").get_to(s.host_start_ticks);
   j.at("start_time_ms").get_to(s.start_time_ms);
   j.at("host_namespaces").get_to(s.host_namespaces);
   j.at("pids_limit").get_to(s.pids_limit);

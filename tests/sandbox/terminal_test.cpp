@@ -3,7 +3,10 @@
 // The box's devpts is emulated by the host's /dev/ptmx. The "user's terminal" is another pty
 // pair: the test holds its master (the terminal emulator) and hands its slave to the relay as
 // stdin/stdout, so raw mode, window sizes and backpressure meet a real tty.
+#include "box/terminal.h"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -11,16 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <cerrno>
 #include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "box/terminal.h"
 
 namespace cordon::box {
 namespace {
@@ -47,9 +46,9 @@ std::optional<Pty> host_pty(const winsize* size, int* err) {
   return Pty{UniqueFd(m), UniqueFd(s)};
 }
 
-#define HOST_PTY_OR_SKIP(var, size)                                          \
-  int var##_err = 0;                                                         \
-  std::optional<Pty> var##_opt = host_pty(size, &var##_err);                 \
+#define HOST_PTY_OR_SKIP(var, size)                                             \
+  int var##_err = 0;                                                            \
+  std::optional<Pty> var##_opt = host_pty(size, &var##_err);                    \
   if (!var##_opt) GTEST_SKIP() << "no host pty: " << std::strerror(-var##_err); \
   Pty var = std::move(*var##_opt)
 
@@ -199,8 +198,8 @@ class RelayHarness {
   int user_flags_before_ = 0;
 };
 
-#define START_OR_SKIP(harness, box_size, user_size, script)        \
-  do {                                                             \
+#define START_OR_SKIP(harness, box_size, user_size, script)         \
+  do {                                                              \
     std::string why = (harness).start(box_size, user_size, script); \
     if (!why.empty()) GTEST_SKIP() << why;                          \
   } while (0)
@@ -327,14 +326,13 @@ TEST(TerminalSandbox, RelayForwardsWindowChange) {
 
   winsize bigger{50, 132, 0, 0};
   ASSERT_EQ(::ioctl(h.user_term(), TIOCSWINSZ, &bigger), 0);  // the user resized the window
-  h.relay().on_window_change();                                 // the supervisor's SIGWINCH
+  h.relay().on_window_change();                               // the supervisor's SIGWINCH
   EXPECT_TRUE(h.pump_until_screen_has("50 132", 10000)) << h.screen();
 }
 
 TEST(TerminalSandbox, RelayCtrlCInterruptsForegroundGroup) {
   RelayHarness h;
-  START_OR_SKIP(h, (winsize{24, 80, 0, 0}), (winsize{24, 80, 0, 0}),
-                "echo ready; exec sleep 30");
+  START_OR_SKIP(h, (winsize{24, 80, 0, 0}), (winsize{24, 80, 0, 0}), "echo ready; exec sleep 30");
   ASSERT_TRUE(h.pump_until_screen_has("ready", 10000)) << h.screen();
   int64_t sent = now_ms();
   h.type("\x03");

@@ -1,0 +1,144 @@
+// Shared setup of `run` and `verify`.
+#include "cli/session_setup.h"
+
+#include <pwd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "box/environment.h"
+#include "box/mount_plan.h"
+#include "policy/loader.h"
+
+extern char** environ;
+
+namespace cordon::cli {
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return (v && v[0] == '/') ? std::string(v) : fallback;
+}
+
+bool is_beneath(const std::string& path, const std::string& dir) {
+  return path == dir || (path.rfind(dir + "/", 0) == 0);
+}
+
+// A stable short name for a workspace (FNV-1a), for per-workspace state such as a kept home.
+std::string workspace_key(const std::string& workspace) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : workspace) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Result<std::vector<uint16_t>> loopback_ports(const policy::NetworkPolicy& network) {
+  std::vector<uint16_t> ports;
+  for (const auto& entry : network.loopback_ports.value) {
+    unsigned lo = 0, hi = 0;
+    char dash = 0;
+    int n = std::sscanf(entry.c_str(), "%u%c%u", &lo, &dash, &hi);
+    if (n == 1) hi = lo;
+    if ((n != 1 && n != 3) || lo == 0 || hi > 65535 || lo > hi) {
+      return Error(Errc::kPolicy, "bad loopback port range " + entry);
+    }
+    for (unsigned p = lo; p <= hi; ++p) ports.push_back(static_cast<uint16_t>(p));
+  }
+  return ports;
+}
+
+}  // namespace
+
+UserFacts current_user() {
+  UserFacts u;
+  const passwd* pw = ::getpwuid(::getuid());
+  const std::string pw_home = pw && pw->pw_dir ? pw->pw_dir : "/";
+  u.name = pw && pw->pw_name ? pw->pw_name : std::to_string(::getuid());
+  u.home = env_or("HOME", pw_home);
+  if (char real[PATH_MAX]; ::realpath(u.home.c_str(), real)) u.home = real;
+  u.shell = pw && pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh";
+  u.config_dir = env_or("XDG_CONFIG_HOME", u.home + "/.config") + "/cordon";
+  u.state_dir = ::getuid() == 0 ? "/var/lib/cordon"
+                                : env_or("XDG_STATE_HOME", u.home + "/.local/state") + "/cordon";
+  return u;
+}
+
+Result<std::string> resolve_workspace(const std::optional<std::string>& flag) {
+  std::string path = flag.value_or(".");
+  char real[PATH_MAX];
+  if (::realpath(path.c_str(), real) == nullptr) {
+    return Error::system("workspace " + path)
+        .with_hint("pass an existing project directory with --workspace DIR, or cd into it");
+  }
+  return std::string(real);
+}
+
+Result<policy::Policy> load_effective_policy(const CommonOptions& options,
+                                             const std::string& workspace,
+                                             const UserFacts& user) {
+  policy::LoadRequest request;
+  request.profile_flag = options.profile;
+  request.config_flag = options.config;
+  request.workspace = workspace;
+  request.user_config_path = user.config_dir + "/config.toml";
+  request.home = user.home;
+  return policy::load_policy(request);
+}
+
+std::string new_session_id() {
+  unsigned char raw[8];
+  if (::getrandom(raw, sizeof raw, 0) != sizeof raw) std::abort();  // the kernel always has it
+  char hex[17];
+  for (int i = 0; i < 8; ++i) std::snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+  return hex;
+}
+
+Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
+                                               const std::string& workspace,
+                                               const UserFacts& user,
+                                               std::vector<std::string> command) {
+  CORDON_TRY(box::check_workspace(workspace, user.home));
+  box::LaunchRequest req;
+  req.policy = &policy;
+  req.workspace = workspace;
+  req.home = user.home;
+  req.user = user.name;
+  req.session_id = new_session_id();
+  req.cordon_version = CORDON_VERSION;
+  req.policy_text = policy::render_policy(policy);
+  req.command = command.empty() ? std::vector<std::string>{user.shell} : std::move(command);
+
+  std::error_code ec;
+  const std::string cwd = std::filesystem::current_path(ec).string();
+  req.cwd = (!ec && is_beneath(cwd, workspace)) ? cwd : workspace;
+
+  std::vector<std::string> host_env;
+  for (char** e = environ; e && *e; ++e) host_env.emplace_back(*e);
+  req.environment = box::build_box_environment(
+      policy.environment, host_env,
+      box::EnvironmentFacts{user.home, user.name, user.shell,
+                            policy::to_string(policy.profile.value), req.session_id});
+
+  if (policy.filesystem.home.value == policy::HomeMode::kPersist) {
+    req.persist_home_dir = user.state_dir + "/homes/" + workspace_key(workspace);
+    std::filesystem::create_directories(req.persist_home_dir, ec);
+    if (ec) {
+      return Error(Errc::kSystem, "create the kept home " + req.persist_home_dir + ": " +
+                                      ec.message());
+    }
+    ::chmod(req.persist_home_dir.c_str(), 0700);
+  }
+  CORDON_ASSIGN_OR_RETURN(req.loopback_ports, loopback_ports(policy.network));
+  return req;
+}
+
+}  // namespace cordon::cli

@@ -1,0 +1,54 @@
+// The session summary.
+#include "cli/summary.h"
+
+#include <cstdio>
+
+namespace cordon::cli {
+namespace {
+
+std::string mib(uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return buf;
+}
+
+std::string seconds(std::chrono::milliseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
+}  // namespace
+
+std::string render_summary(const events::RecordingSink& sink) {
+  const events::SessionStarted* start = nullptr;
+  const events::SessionEnded* end = nullptr;
+  for (const auto& e : sink.events()) {
+    if (auto* s = std::get_if<events::SessionStarted>(&e)) start = s;
+    if (auto* s = std::get_if<events::SessionEnded>(&e)) end = s;
+  }
+  if (!start || !end) return "";
+  std::string out = "cordon: session " + start->session_id + " (" + start->profile + ") ended: ";
+  if (end->timed_out) {
+    out += "timed out";
+  } else if (end->signal) {
+    out += "killed by signal " + std::to_string(*end->signal);
+  } else {
+    out += "exit " + std::to_string(end->exit_code.value_or(-1));
+  }
+  out += " after " + seconds(end->duration);
+  std::string peaks;
+  if (end->peaks.memory_bytes) peaks += "memory " + mib(*end->peaks.memory_bytes);
+  if (end->peaks.pids) peaks += (peaks.empty() ? "" : ", ") + std::to_string(*end->peaks.pids) + " pids";
+  if (!peaks.empty()) out += "; peak " + peaks;
+  out += "\n";
+  for (const auto& wall : start->walls) {
+    out += "  " + std::string(wall.active ? "[on]  " : "[off] ") + wall.wall + ": " +
+           wall.mechanism;
+    if (!wall.note.empty()) out += " (" + wall.note + ")";
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace cordon::cli

@@ -1,0 +1,165 @@
+// render_policy: the effective policy as TOML that parses back to the same values, each value
+// annotated with its origin (`cordon policy show`).
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/loader.h"
+
+namespace cordon::policy {
+namespace {
+
+// A TOML basic string.
+std::string quote(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// Shortest text that reads back as the same double.
+std::string format_double(double value) {
+  char buf[64];
+  auto result = std::to_chars(buf, buf + sizeof buf, value);
+  return std::string(buf, result.ptr);
+}
+
+class Writer {
+ public:
+  void section(const char* name) { out_ += std::string("\n[") + name + "]\n"; }
+
+  void value(const char* key, const std::string& toml_value, const Origin& origin) {
+    out_ += std::string(key) + " = " + toml_value + comment(origin);
+  }
+
+  template <class E>
+  void enumerated(const char* key, const Setting<E>& setting) {
+    value(key, quote(to_string(setting.value)), setting.origin);
+  }
+
+  // One entry per line, so long lists of paths stay readable.
+  void list(const char* key, const Setting<std::vector<std::string>>& setting) {
+    if (setting.value.empty()) {
+      value(key, "[]", setting.origin);
+      return;
+    }
+    out_ += std::string(key) + " = [" + comment(setting.origin);
+    for (const auto& entry : setting.value) out_ += "  " + quote(entry) + ",\n";
+    out_ += "]\n";
+  }
+
+  void table(const char* key, const Setting<std::map<std::string, std::string>>& setting) {
+    std::string inline_table = "{";
+    for (const auto& [name, val] : setting.value) {
+      inline_table += (inline_table.size() > 1 ? ", " : " ") + name + " = " + quote(val);
+    }
+    inline_table += setting.value.empty() ? "}" : " }";
+    value(key, inline_table, setting.origin);
+  }
+
+  template <class T, class Format>
+  void limit(const char* key, const Setting<std::optional<T>>& setting, Format format) {
+    value(key, setting.value ? format(*setting.value) : quote("none"), setting.origin);
+  }
+
+  void comment_line(const std::string& text) { out_ += "# " + text + "\n"; }
+  std::string take() { return std::move(out_); }
+
+ private:
+  static std::string comment(const Origin& origin) {
+    return "  # from " + origin.describe() + "\n";
+  }
+  std::string out_;
+};
+
+std::string size_value(uint64_t bytes) { return quote(format_size(bytes)); }
+std::string duration_value(uint64_t seconds) { return quote(format_duration(seconds)); }
+std::string count_value(uint64_t n) { return std::to_string(n); }
+
+void write_filesystem(Writer& w, const FilesystemPolicy& fs) {
+  w.section("filesystem");
+  w.enumerated("workspace", fs.workspace);
+  w.enumerated("home", fs.home);
+  w.list("read", fs.read_paths);
+  w.list("write", fs.write_paths);
+  w.list("hide", fs.hidden_paths);
+  w.list("protect", fs.protected_paths);
+  w.value("tmp_size", size_value(fs.tmp_size_bytes.value), fs.tmp_size_bytes.origin);
+  w.enumerated("landlock", fs.landlock);
+}
+
+void write_environment(Writer& w, const EnvironmentPolicy& env) {
+  w.section("environment");
+  w.list("pass", env.pass);
+  w.table("set", env.set);
+}
+
+void write_resources(Writer& w, const ResourcePolicy& r) {
+  w.section("resources");
+  w.limit("memory", r.memory_bytes, size_value);
+  w.enumerated("memory_fallback", r.memory_fallback);
+  w.limit("pids", r.pids, count_value);
+  w.limit("cpus", r.cpus, format_double);
+  w.limit("open_files", r.open_files, count_value);
+  w.limit("timeout", r.timeout_seconds, duration_value);
+}
+
+void write_network(Writer& w, const NetworkPolicy& net) {
+  w.section("network");
+  w.enumerated("mode", net.mode);
+  w.list("allow", net.allow);
+  w.list("loopback_ports", net.loopback_ports);
+}
+
+void write_gate(Writer& w, const GatePolicy& gate) {
+  w.section("gate");
+  w.enumerated("ask_at", gate.ask_at);
+  w.value("reviewers", std::to_string(gate.reviewers.value), gate.reviewers.origin);
+}
+
+}  // namespace
+
+std::string render_policy(const Policy& policy) {
+  Writer w;
+  w.comment_line("The effective cordon policy; each value says where it came from.");
+  std::string sources = "built-in profile";
+  for (const auto& source : policy.sources) sources += ", then " + source;
+  w.comment_line("Layers: " + sources + ".");
+  w.enumerated("profile", policy.profile);
+  write_filesystem(w, policy.filesystem);
+  write_environment(w, policy.environment);
+  write_resources(w, policy.resources);
+  write_network(w, policy.network);
+  write_gate(w, policy.gate);
+  return w.take();
+}
+
+}  // namespace cordon::policy

@@ -1,0 +1,124 @@
+// filesystem: the workspace's protected paths. Writing them, creating the missing ones, and
+// renaming a parent directory (then recreating the path) must all fail, while a normal
+// workspace file stays writable (or, in a read-only workspace, readable).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "base/unique_fd.h"
+#include "verify/probe_util.h"
+#include "verify/probe_walls.h"
+
+namespace cordon::verify::probe {
+namespace {
+
+constexpr const char* kWall = "filesystem";
+constexpr const char* kRefused = "EROFS (or EACCES/EPERM)";
+
+bool refused(int err) { return one_of(err, {EROFS, EACCES, EPERM}); }
+
+// Creates the missing parents of `rel`; returns the ones it created, innermost last.
+std::vector<std::string> make_parents(const std::string& ws, const std::string& rel) {
+  std::vector<std::string> made;
+  for (size_t slash = rel.find('/'); slash != std::string::npos;
+       slash = rel.find('/', slash + 1)) {
+    std::string dir = ws + "/" + rel.substr(0, slash);
+    if (::mkdir(dir.c_str(), 0755) == 0) made.push_back(dir);
+  }
+  return made;
+}
+
+void undo(const std::string& file, std::vector<std::string> dirs) {
+  ::unlink(file.c_str());
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) ::rmdir(it->c_str());
+}
+
+void control(const Context& ctx, Reporter& r) {
+  const std::string& file = ctx.spec.control_file;
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+  int err = errno;
+  if (ctx.spec.workspace_writable) {
+    r.add(kWall, "append to a normal workspace file (positive control)", "writable",
+          fd ? "writable" : errno_name(err), fd.valid());
+    return;
+  }
+  r.add(kWall, "append to a workspace file (read-only workspace)", "EROFS",
+        fd ? "writable" : errno_name(err), !fd && err == EROFS);
+  fd.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  r.add(kWall, "read a workspace file (positive control)", "readable",
+        fd ? "readable" : errno_name(errno), fd.valid());
+}
+
+void writes(const Context& ctx, Reporter& r) {
+  for (const auto& rel : ctx.spec.protected_attacks.writes) {
+    std::string path = ctx.spec.workspace + "/" + rel;
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
+    int err = errno;
+    if (fd) {
+      static const char kLine[] = "# written by cordon-probe\n";
+      (void)!::write(fd.get(), kLine, sizeof kLine - 1);  // the host check sees the change
+    }
+    r.add(kWall, "write protected " + rel, kRefused, fd ? "written" : errno_name(err),
+          !fd && refused(err));
+  }
+}
+
+void creates(const Context& ctx, Reporter& r) {
+  for (const auto& rel : ctx.spec.protected_attacks.creates) {
+    make_parents(ctx.spec.workspace, rel);  // placeholders make this fail; that is fine
+    int rc = try_create(ctx.spec.workspace + "/" + rel);
+    r.add(kWall, "create missing protected " + rel, kRefused,
+          rc == 0 ? "created" : errno_name(-rc), rc != 0 && refused(-rc));
+  }
+}
+
+// The protected path the recreate attack aims at after renaming `dir`: one that lies beneath.
+std::string recreate_target(const ProtectedAttacks& attacks, const std::string& dir) {
+  for (const auto* list : {&attacks.creates, &attacks.writes}) {
+    for (const auto& rel : *list) {
+      if (rel.rfind(dir + "/", 0) == 0) return rel;
+    }
+  }
+  return dir + "/cordon-verify-recreate";
+}
+
+void renames(const Context& ctx, Reporter& r) {
+  const std::string& ws = ctx.spec.workspace;
+  for (const auto& rel : ctx.spec.protected_attacks.renames) {
+    std::string from = ws + "/" + rel, to = from + ".cordon-verify-moved";
+    int rc = ::rename(from.c_str(), to.c_str());
+    int err = errno;
+    r.add(kWall, "rename " + rel + " (holds protected paths)", "EBUSY or EROFS",
+          rc == 0 ? "renamed" : errno_name(err), rc != 0);
+
+    // With the parent out of the way (if the rename went through), the path is free to make.
+    std::string target = recreate_target(ctx.spec.protected_attacks, rel);
+    std::vector<std::string> made = make_parents(ws, target);
+    std::string path = ws + "/" + target;
+    int created = try_create(path);
+    if (created == -EEXIST) {  // the rename failed and the file is still there: write it
+      UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
+      created = fd ? 0 : -errno;
+    }
+    r.add(kWall, "then recreate " + target, kRefused,
+          created == 0 ? "written" : errno_name(-created), created != 0);
+    if (rc == 0) {  // put the workspace back the way it was (only ever on a broken box)
+      if (created == 0) undo(path, made);
+      ::rename(to.c_str(), from.c_str());
+    }
+  }
+}
+
+}  // namespace
+
+void probe_protected(const Context& ctx, Reporter& r) {
+  control(ctx, r);
+  writes(ctx, r);
+  creates(ctx, r);
+  renames(ctx, r);
+}
+
+}  // namespace cordon::verify::probe

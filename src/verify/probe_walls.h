@@ -1,0 +1,37 @@
+// The probe's attacks, one function per wall (or part of a wall), run in this order by main.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "verify/probe_report.h"
+#include "verify/spec.h"
+
+namespace cordon::verify::probe {
+
+struct Context {
+  ProbeSpec spec;
+  std::string spec_path;
+  // Fds >= 3 open when main() started, before the probe opened anything.
+  std::vector<std::pair<int, std::string>> fds_at_start;
+};
+
+// isolation: namespaces, uid map, capabilities, no_new_privs, seccomp mode, hostname, fds, setuid.
+void probe_isolation(const Context& ctx, Reporter& r);
+// isolation: every refused syscall, the x32/i386 entry points, masked arguments, TIOCSTI.
+void probe_syscalls(const Context& ctx, Reporter& r);
+// filesystem: system dirs, the real home, canaries, symlink and hardlink escapes, hidden paths.
+void probe_filesystem(const Context& ctx, Reporter& r);
+// filesystem: the workspace's protected paths (write, create, rename a parent, recreate).
+void probe_protected(const Context& ctx, Reporter& r);
+// filesystem: what of the host is visible: host /tmp, sockets, /proc, /sys, /dev.
+void probe_host_view(const Context& ctx, Reporter& r);
+// network: no route anywhere; loopback works.
+void probe_network(const Context& ctx, Reporter& r);
+// resources: fork bomb, memory balloon, /tmp fill, open files.
+void probe_resources(const Context& ctx, Reporter& r);
+// lifecycle: starts a daemon that tries to outlive the session (judged on the host). Runs last.
+void probe_lifecycle(const Context& ctx, Reporter& r);
+
+}  // namespace cordon::verify::probe

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# cordon as an unprivileged user: `cordon verify` passes for every built-in profile and `cordon
+# run` works. As root, the test creates the user `cordon-e2e`; run as a normal user, it tests
+# that user.
+# Usage: unprivileged.sh CORDON_BINARY PROBE_BINARY
+set -euo pipefail
+cordon="$(readlink -f "$1")"
+probe="$(readlink -f "$2")"
+
+as_user() { bash -c "$1"; }
+if [ "$(id -u)" -eq 0 ]; then
+  user=cordon-e2e
+  id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+  # The user must be able to reach the build tree (read and execute only).
+  dir="$(dirname "$cordon")"
+  while [ "$dir" != "/" ]; do chmod o+x "$dir" 2>/dev/null || true; dir="$(dirname "$dir")"; done
+  chmod o+rx "$cordon" "$probe"
+  as_user() { su -s /bin/bash "$user" -c "$1"; }
+fi
+
+fail=0
+check() {  # check NAME EXPECTED-REGEX COMMAND
+  local name="$1" expected="$2" cmd="$3" out
+  out="$(as_user "$cmd" 2>&1)" || true
+  if printf '%s' "$out" | grep -Eq "$expected"; then
+    echo "ok: $name"
+  else
+    echo "FAIL: $name"; printf '%s\n' "$out" | sed 's/^/    /'; fail=1
+  fi
+}
+
+setup='set -e; cd; rm -rf cordon-e2e-ws; mkdir -p cordon-e2e-ws; cd cordon-e2e-ws'
+check "runs as the same uid, unprivileged" "^uid=[1-9][0-9]* ok$" \
+  "$setup; echo \"uid=\$('$cordon' run -q -- id -u) ok\""
+check "system is read-only" "refused" \
+  "$setup; '$cordon' run -q -- sh -c 'touch /usr/x 2>/dev/null && echo wrote || echo refused'"
+check "workspace is writable" "^hello$" \
+  "$setup; '$cordon' run -q -- sh -c 'echo hello > f'; cat f"
+check "no capabilities" "CapEff:	0000000000000000" \
+  "$setup; '$cordon' run -q -- grep CapEff /proc/self/status"
+for profile in read-only workspace-write customer-data production financial; do
+  check "verify --profile $profile" "attacks, [0-9]+ passed, 0 failed" \
+    "$setup; '$cordon' verify --profile $profile --probe '$probe'"
+done
+exit "$fail"

@@ -1,0 +1,86 @@
+// The filesystem wall from the host's side: protected paths, placeholders, hidden paths.
+#include <sys/stat.h>
+
+#include "integration/fixture.h"
+
+namespace cordon::testing {
+namespace {
+
+using FilesystemTest = BoxTest;
+
+TEST_F(FilesystemTest, ProtectedPathsStayReadOnly) {
+  ::mkdir((workspace() + "/.git").c_str(), 0755);
+  ::mkdir((workspace() + "/.git/hooks").c_str(), 0755);
+  write_text(workspace() + "/.git/config", "[core]\n");
+  auto r = sh("echo evil > .git/hooks/pre-commit 2>/dev/null && echo hook-written; "
+              "echo evil >> .git/config 2>/dev/null && echo config-written; "
+              "mv .git .git-moved 2>/dev/null && echo renamed; "
+              "echo fine > ok.txt && echo workspace-written");
+  EXPECT_EQ(r.out, "workspace-written\n") << r.err;
+  EXPECT_EQ(read_text(workspace() + "/.git/config"), "[core]\n");
+  EXPECT_FALSE(exists(workspace() + "/.git/hooks/pre-commit"));
+}
+
+TEST_F(FilesystemTest, MissingProtectedPathsCannotBeCreatedAndLeaveNoTrace) {
+  auto r = sh("echo evil > .envrc 2>/dev/null && echo envrc; "
+              "echo '{}' > .mcp.json 2>/dev/null && echo mcp; "
+              "mkdir -p .vscode 2>/dev/null; echo x > .vscode/tasks.json 2>/dev/null && echo vscode; "
+              "echo done");
+  EXPECT_EQ(r.out, "done\n") << r.err;
+  EXPECT_FALSE(exists(workspace() + "/.envrc"));
+  EXPECT_FALSE(exists(workspace() + "/.mcp.json"));
+  EXPECT_FALSE(exists(workspace() + "/.vscode"));
+}
+
+TEST_F(FilesystemTest, HiddenPathsStayHiddenBeneathAnExtraBind) {
+  const std::string home = dir() / "home";
+  ::mkdir(home.c_str(), 0755);
+  ::mkdir((home + "/stuff").c_str(), 0755);
+  ::mkdir((home + "/stuff/keys").c_str(), 0700);
+  write_text(home + "/stuff/keys/id", "SECRET");
+  write_text(home + "/stuff/readme", "public");
+  std::string policy =
+      policy_file("[filesystem]\nread = [\"~/stuff\"]\nhide = [\"~/stuff/keys\"]\n");
+  RunOptions opts;
+  opts.set_env = {{"HOME", home}};
+  auto r = sh("cat ~/stuff/readme; cat ~/stuff/keys/id 2>/dev/null || echo ' hidden'",
+              {"--config", policy}, opts);
+  EXPECT_EQ(r.out, "public hidden\n") << r.err;
+}
+
+TEST_F(FilesystemTest, SecretsInTheRealHomeAreNotVisible) {
+  const std::string home = dir() / "home";
+  ::mkdir(home.c_str(), 0755);
+  ::mkdir((home + "/.ssh").c_str(), 0700);
+  write_text(home + "/.ssh/id_ed25519", "SECRET");
+  RunOptions opts;
+  opts.set_env = {{"HOME", home}};
+  auto r = sh("cat ~/.ssh/id_ed25519 2>/dev/null || echo hidden", {}, opts);
+  EXPECT_EQ(r.out, "hidden\n") << r.err;
+}
+
+TEST_F(FilesystemTest, HostTmpIsNotVisible) {
+  write_text(dir() / "host-only", "x");
+  auto r = sh("test -e " + (dir() / "host-only") + " && echo visible || echo invisible");
+  EXPECT_EQ(r.out, "invisible\n") << r.err;
+}
+
+TEST_F(FilesystemTest, ExtraReadOnlyPathIsReadableNotWritable) {
+  const std::string extra = dir() / "extra";
+  ::mkdir(extra.c_str(), 0755);
+  write_text(extra + "/data", "shared");
+  std::string policy = policy_file("[filesystem]\nread = [\"" + extra + "\"]\n");
+  auto r = sh("cat " + extra + "/data; echo x > " + extra + "/data 2>/dev/null || echo ' ro'",
+              {"--config", policy});
+  EXPECT_EQ(r.out, "shared ro\n") << r.err;
+}
+
+TEST_F(FilesystemTest, PersistentHomeKeepsFilesBetweenSessions) {
+  std::string policy = policy_file("[filesystem]\nhome = \"persist\"\n");
+  ASSERT_EQ(sh("echo kept > ~/.notes", {"--config", policy}).status, 0);
+  auto r = sh("cat ~/.notes", {"--config", policy});
+  EXPECT_EQ(r.out, "kept\n") << r.err;
+}
+
+}  // namespace
+}  // namespace cordon::testing

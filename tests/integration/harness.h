@@ -1,0 +1,55 @@
+// Test harness for integration tests: runs the real `cordon` binary and captures what it did.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cordon::testing {
+
+// A temporary directory under /tmp, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct RunOutput {
+  int status = -1;      // exit status (128+N for a signal, as a shell reports it)
+  std::string out;
+  std::string err;
+  bool timed_out = false;
+};
+
+struct RunOptions {
+  std::map<std::string, std::string> set_env;   // added to the environment
+  std::vector<std::string> unset_env;
+  std::string stdin_data;
+  int timeout_seconds = 120;
+  std::optional<std::string> cwd;
+};
+
+// Runs CORDON_BINARY with `args`.
+RunOutput run_cordon(const std::vector<std::string>& args, const RunOptions& options = {});
+
+// Runs any program (path, args).
+RunOutput run_program(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+void write_text(const std::string& path, const std::string& text);
+std::string read_text(const std::string& path);
+bool exists(const std::string& path);
+
+// Host pids whose command line contains `needle` (to find box processes from the host).
+std::vector<pid_t> pids_with_cmdline(const std::string& needle);
+
+}  // namespace cordon::testing

@@ -1,0 +1,81 @@
+// The box dies with its session: daemons, setsid escapes, and cordon itself killed by SIGKILL.
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "integration/fixture.h"
+
+namespace cordon::testing {
+namespace {
+
+using LifecycleTest = BoxTest;
+
+bool gone_within(const std::string& marker, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pids_with_cmdline(marker).empty()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST_F(LifecycleTest, DaemonsDieWhenTheSessionEnds) {
+  // A double-forked, setsid'd daemon ignoring SIGHUP/SIGTERM outlives its parent shell...
+  auto r = sh("(trap '' HUP TERM; setsid sleep 1234.51 </dev/null >/dev/null 2>&1 &) ; "
+              "sleep 0.2; exit 0");
+  ASSERT_EQ(r.status, 0) << r.err;
+  // ...but not the session.
+  EXPECT_TRUE(gone_within("1234.51", std::chrono::seconds(2)));
+}
+
+TEST_F(LifecycleTest, SigkillOfCordonKillsEveryProcessInTheBox) {
+  TempDir scratch;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("XDG_CONFIG_HOME", scratch.path().c_str(), 1);
+    ::execl(CORDON_BINARY, CORDON_BINARY, "run", "-q", "--workspace", workspace().c_str(), "--",
+            "/bin/sh", "-c", "sleep 2345.61 & setsid sleep 2345.61 & wait", nullptr);
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (pids_with_cmdline("2345.61").size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(pids_with_cmdline("2345.61").size(), 2u) << "the box did not start";
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(gone_within("2345.61", std::chrono::seconds(2)));
+}
+
+TEST_F(LifecycleTest, SigtermIsForwardedToTheProgram) {
+  TempDir scratch;
+  const std::string out = scratch / "out";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("XDG_CONFIG_HOME", scratch.path().c_str(), 1);
+    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::execl(CORDON_BINARY, CORDON_BINARY, "run", "-q", "--workspace", workspace().c_str(), "--",
+            "/bin/sh", "-c", "trap 'echo got-term; exit 3' TERM; echo ready; "
+            "while :; do sleep 0.05; done", nullptr);
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (read_text(out).find("ready") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  EXPECT_NE(read_text(out).find("got-term"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cordon::testing

@@ -1,0 +1,238 @@
+// Every validation error of a policy file: kPolicy, "FILE:LINE: what is wrong", and a hint.
+#include <gtest/gtest.h>
+
+#include "policy/loader.h"
+
+namespace cordon::policy {
+namespace {
+
+struct BadCase {
+  const char* name;
+  const char* toml;
+  int line;
+  const char* message;  // a part of the message after "bad.toml:LINE: "
+  const char* hint;     // a part of the hint
+};
+
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
+class PolicyErrors : public testing::TestWithParam<BadCase> {};
+
+TEST_P(PolicyErrors, NamesFileLineAndHint) {
+  const BadCase& c = GetParam();
+  auto r = apply_toml(builtin_profile(Profile::kWorkspaceWrite), c.toml, "bad.toml", true);
+  ASSERT_FALSE(r.ok());
+  const Error& e = r.error();
+  EXPECT_EQ(e.code(), Errc::kPolicy);
+  // "bad.toml:2: ..." (syntax errors add the column: "bad.toml:2:12: ...").
+  std::string prefix = "bad.toml:" + std::to_string(c.line) + ":";
+  EXPECT_EQ(e.message().rfind(prefix, 0), 0u) << e.message();
+  EXPECT_NE(e.message().find(c.message), std::string::npos) << e.message();
+  EXPECT_NE(e.hint().find(c.hint), std::string::npos) << e.hint();
+}
+
+const BadCase kCases[] = {
+    // Unknown keys and tables, with the closest known key.
+    {"UnknownTopLevelKey", "\n\nprofil = \"production\"\n", 3,
+     "unknown key \"profil\" at the top level", "did you mean \"profile\"?"},
+    {"UnknownTable", "[resource]\nmemory = \"4G\"\n", 1, "unknown key \"resource\"",
+     "did you mean \"resources\"?"},
+    {"UnknownSectionKey", "[resources]\nmemroy = \"4G\"\n", 2,
+     "unknown key \"memroy\" in [resources]", "did you mean \"memory\"?"},
+    {"KeyAboveItsTable", "memory = \"4G\"\n", 1, "unknown key \"memory\" at the top level",
+     "did you mean \"memory\" in [resources]?"},
+    {"UnknownKeyListsKnownOnes", "[gate]\nquorum = 2\n", 2, "unknown key \"quorum\" in [gate]",
+     "[gate] keys: ask_at, reviewers"},
+    {"UnknownNestedTable", "[filesystem.extra]\nx = 1\n", 1,
+     "unknown key \"extra\" in [filesystem]", "[filesystem] keys:"},
+    // Wrong types.
+    {"SectionNotATable", "filesystem = 3\n", 1, "filesystem must be a table, not an integer",
+     "[filesystem]"},
+    {"StringExpected", "[filesystem]\nworkspace = true\n", 2,
+     "filesystem.workspace must be a string, not a boolean", "workspace = "},
+    {"ArrayExpected", "[filesystem]\nread = \"/nix\"\n", 2,
+     "filesystem.read must be an array of strings, not a string", "read = ["},
+    {"ArrayOfStringsExpected", "[filesystem]\nread = [\n  \"/nix\",\n  42,\n]\n", 4,
+     "filesystem.read entries must be strings, not an integer", "read = ["},
+    {"SizeExpected", "[resources]\nmemory = true\n", 2, "resources.memory must be a size",
+     "memory = \"4G\""},
+    {"CountExpected", "[resources]\npids = \"many\"\n", 2,
+     "resources.pids must be an integer or \"none\", not a string", "pids = 512"},
+    {"CpusExpected", "[resources]\ncpus = \"two\"\n", 2, "resources.cpus must be a number",
+     "cpus = 1.5"},
+    {"ReviewersExpected", "[gate]\nreviewers = \"2\"\n", 2, "gate.reviewers must be an integer",
+     "reviewers = 2"},
+    {"EnvSetExpected", "[environment]\nset = [\"FOO=bar\"]\n", 2,
+     "environment.set must be a table of strings", "{ FOO = \"bar\" }"},
+    {"EnvSetValueExpected", "[environment.set]\nFOO = 1\n", 2,
+     "environment.set.FOO must be a string, not an integer", "FOO = \"...\""},
+    {"PortsExpected", "[network]\nloopback_ports = [true]\n", 2,
+     "loopback_ports entries must be strings or integers", "\"8000-8100\""},
+    // Bad enum values list the accepted ones.
+    {"BadProfile", "profile = \"yolo\"\n", 1, "profile cannot be \"yolo\"",
+     "read-only, workspace-write, customer-data, production, financial"},
+    {"BadWorkspace", "[filesystem]\nworkspace = \"rw\"\n", 2,
+     "filesystem.workspace cannot be \"rw\"", "read-write, read-only"},
+    {"BadHome", "[filesystem]\nhome = \"real\"\n", 2, "cannot be \"real\"", "tmpfs, persist"},
+    {"BadLandlock", "[filesystem]\nlandlock = \"off\"\n", 2, "cannot be \"off\"",
+     "required, best-effort"},
+    {"BadFallback", "[resources]\nmemory_fallback = \"none\"\n", 2, "cannot be \"none\"",
+     "per-process, fail"},
+    {"BadMode", "[network]\nmode = \"open\"\n", 2, "network.mode cannot be \"open\"",
+     "none, proxy"},
+    {"BadAskAt", "[gate]\nask_at = \"never\"\n", 2, "gate.ask_at cannot be \"never\"",
+     "low, medium, high, critical, everything"},
+    // Sizes and durations.
+    {"BadSize", "[filesystem]\ntmp_size = \"512MB\"\n", 2,
+     "filesystem.tmp_size: invalid size \"512MB\"", "\"512M\""},
+    {"BadMemorySize", "[resources]\nmemory = \"4 GB\"\n", 2, "invalid size \"4 GB\"", "\"4G\""},
+    {"NegativeSize", "[resources]\nmemory = -1\n", 2, "resources.memory cannot be negative",
+     "memory = \"4G\""},
+    {"BadDuration", "[resources]\ntimeout = \"2 hours\"\n", 2,
+     "resources.timeout: invalid duration \"2 hours\"", "\"90s\""},
+    {"ZeroTimeout", "[resources]\ntimeout = \"0s\"\n", 2, "resources.timeout cannot be zero",
+     "\"none\""},
+    // Minimums.
+    {"MemoryTooSmall", "[resources]\nmemory = \"16M\"\n", 2,
+     "resources.memory is below the minimum of 32M", "\"none\""},
+    {"PidsTooFew", "[resources]\npids = 8\n", 2, "resources.pids is below the minimum of 16",
+     "\"none\""},
+    {"PidsZero", "[resources]\npids = 0\n", 2, "resources.pids must be positive", "pids = 512"},
+    {"OpenFilesNegative", "[resources]\nopen_files = -5\n", 2,
+     "resources.open_files must be positive", "open_files = 4096"},
+    {"TmpTooSmall", "[filesystem]\ntmp_size = \"512K\"\n", 2,
+     "filesystem.tmp_size is below the minimum of 1M", "tmp_size = \"512M\""},
+    {"CpusZero", "[resources]\ncpus = 0\n", 2, "resources.cpus must be a positive number",
+     "cpus = 1.5"},
+    {"CpusNegative", "[resources]\ncpus = -0.5\n", 2, "must be a positive number", "\"none\""},
+    {"CpusTooFew", "[resources]\ncpus = 0.005\n", 2, "below the minimum of 0.01 cores",
+     "1 ms per 100 ms"},
+    {"CpusInfinite", "[resources]\ncpus = inf\n", 2, "must be a positive number", "cpus = 1.5"},
+    {"ReviewersThree", "[gate]\nreviewers = 3\n", 2, "gate.reviewers must be 1 or 2, not 3",
+     "two distinct reviewers"},
+    {"ReviewersZero", "[gate]\nreviewers = 0\n", 2, "must be 1 or 2, not 0", "any one reviewer"},
+    // Host paths (read, write, hide).
+    {"RelativeRead", "[filesystem]\nread = [\"bin\"]\n", 2,
+     "filesystem.read: path \"bin\" is relative", "absolute path"},
+    {"RelativeHide", "[filesystem]\nhide = [\"~user/x\"]\n", 2,
+     "filesystem.hide: path \"~user/x\" is relative", "\"~/.cache/pip\""},
+    {"DotDotWrite", "[filesystem]\nwrite = [\"~/cache/../.ssh\"]\n", 2,
+     "filesystem.write: path \"~/cache/../.ssh\" contains a \"..\" component", "absolute path"},
+    {"DotDotHide", "[filesystem]\nhide = [\n  \"/ok\",\n  \"/a/..\",\n]\n", 4,
+     "contains a \"..\" component", "absolute path"},
+    {"ReadRoot", "[filesystem]\nread = [\"/\"]\n", 2, "\"/\" would show the whole host",
+     "name the directories"},
+    {"ReadRootSpelledOddly", "[filesystem]\nread = [\"//./\"]\n", 2, "would show the whole host",
+     "name the directories"},
+    {"WriteHome", "[filesystem]\nwrite = [\"~\"]\n", 2, "would show the whole home directory",
+     "name the directories"},
+    {"ReadHomeSlash", "[filesystem]\nread = [\"~/\"]\n", 2, "whole home directory",
+     "\"~/.cache/pip\""},
+    {"HideRoot", "[filesystem]\nhide = [\"/\"]\n", 2, "\"/\" would hide the whole system",
+     "secret files"},
+    {"WriteSystemDir", "[filesystem]\nwrite = [\"/usr/local/lib\"]\n", 2,
+     "\"/usr/local/lib\" is in the system directory /usr", "read"},
+    {"WriteEtc", "[filesystem]\nwrite = [\"/etc\"]\n", 2, "system directory /etc", "host runs"},
+    {"WriteLib64", "[filesystem]\nwrite = [\"/lib64/x\"]\n", 2, "system directory /lib64",
+     "host runs"},
+    {"WriteProc", "[filesystem]\nwrite = [\"/proc/sys\"]\n", 2, "system directory /proc",
+     "host runs"},
+    {"WriteDev", "[filesystem]\nwrite = [\"/dev/shm\"]\n", 2, "system directory /dev", "host runs"},
+    {"WriteBoot", "[filesystem]\nwrite = [\"/boot\"]\n", 2, "system directory /boot", "host runs"},
+    {"ReadBuiltinHidden", "[filesystem]\nread = [\"/nix\", \"~/.ssh\"]\n", 2,
+     "filesystem.read: \"~/.ssh\" is hidden (by \"~/.ssh\"): a path cannot be both shown and "
+     "hidden",
+     "built-in secret path"},
+    {"WriteBeneathBuiltinHidden", "[filesystem]\n\nwrite = [\"~/.aws/cli/cache\"]\n", 3,
+     "is hidden (by \"~/.aws\")", "never shown in a box"},
+    {"ReadBeneathOwnHide",
+     "[filesystem]\nhide = [\"~/.config/secret\"]\nread = [\n  \"~/.config/secret/x\",\n]\n", 4,
+     "is hidden (by \"~/.config/secret\")", "remove it from filesystem.read or remove"},
+    {"ReadHiddenSocket", "[filesystem]\nread = [\"/run/user/1000\"]\n", 2,
+     "is hidden (by \"/run/user\")", "built-in"},
+    // Protected paths are workspace-relative.
+    {"ProtectAbsolute", "[filesystem]\nprotect = [\"/etc/passwd\"]\n", 2,
+     "filesystem.protect: path \"/etc/passwd\" is not relative to the workspace",
+     "relative to the workspace root"},
+    {"ProtectHome", "[filesystem]\nprotect = [\"~/x\"]\n", 2, "is not relative to the workspace",
+     "\"deploy/\""},
+    {"ProtectDotDot", "[filesystem]\nprotect = [\"deploy/../../x\"]\n", 2,
+     "contains a \"..\" component", "relative to the workspace root"},
+    {"ProtectWholeWorkspace", "[filesystem]\nprotect = [\"./\"]\n", 2, "names the whole workspace",
+     "workspace = \"read-only\""},
+    // Environment names.
+    {"BadPassName", "[environment]\npass = [\"OK\", \"1BAD\"]\n", 2,
+     "environment.pass: invalid environment variable pattern \"1BAD\"", "\"MY_*\""},
+    {"PassTwoStars", "[environment]\npass = [\"MY_**\"]\n", 2,
+     "invalid environment variable pattern", "one \"*\""},
+    {"PassInnerStar", "[environment]\npass = [\"A*B\"]\n", 2,
+     "invalid environment variable pattern", "prefix"},
+    {"PassEverything", "[environment]\npass = [\"*\"]\n", 2,
+     "\"*\" would pass the whole host environment", "ANTHROPIC_API_KEY"},
+    {"BadSetName", "[environment.set]\n\"MY-VAR\" = \"x\"\n", 2,
+     "environment.set: invalid environment variable name \"MY-VAR\"", "letters, digits"},
+    // Network.
+    {"PortZero", "[network]\nloopback_ports = [\"0\"]\n", 2,
+     "network.loopback_ports: invalid loopback port \"0\"", "1-65535"},
+    {"PortTooHigh", "[network]\nloopback_ports = [65536]\n", 2, "invalid loopback port \"65536\"",
+     "1-65535"},
+    {"PortNotANumber", "[network]\nloopback_ports = [\"http\"]\n", 2, "invalid loopback port",
+     "\"8000-8100\""},
+    {"PortRangeOpen", "[network]\nloopback_ports = [\"8000-\"]\n", 2, "invalid loopback port",
+     "inclusive range"},
+    {"PortRangeReversed", "[network]\nloopback_ports = [\"3000\", \"9000-8000\"]\n", 2,
+     "loopback port range \"9000-8000\" is reversed", "inclusive range"},
+    {"EmptyAllowRule", "[network]\nallow = [\"\"]\n", 2, "network.allow: empty rule", "host:port"},
+    {"AllowWithNoNetwork", "[network]\nallow = [\"api.example.com\"]\n\nmode = \"none\"\n", 4,
+     "network.allow has rules but network.mode = \"none\"", "mode = \"proxy\""},
+    // Reserved and misplaced keys.
+    {"CredentialsKey", "[credentials]\n\nvault = \"x\"\n", 3,
+     "credentials.vault: [credentials] is reserved; its keys arrive with the credentials issue",
+     "remove the [credentials] section"},
+    {"TrustedWorkspacesOutsideUserFile", "trusted_workspaces = [\"~/src/p\"]\n", 1,
+     "trusted_workspaces is only read from your user config file", "user config file"},
+    // TOML syntax errors carry the column too.
+    {"SyntaxError", "[gate]\nreviewers = \n", 2, "", "not valid TOML"},
+    {"DuplicateKey", "[gate]\nreviewers = 1\nreviewers = 2\n", 3, "", "not valid TOML"},
+};
+
+INSTANTIATE_TEST_SUITE_P(All, PolicyErrors, testing::ValuesIn(kCases),
+                         [](const testing::TestParamInfo<BadCase>& info) {
+                           return std::string(info.param.name);
+                         });
+
+TEST(PolicyErrorsSyntax, MessageHasLineAndColumn) {
+  auto r = apply_toml(builtin_profile(Profile::kWorkspaceWrite), "a = 1\nb = \"unterminated\n",
+                      "x.toml", true);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message().rfind("x.toml:2:", 0), 0u) << r.error().message();
+  std::string rest = r.error().message().substr(std::string("x.toml:2:").size());
+  ASSERT_FALSE(rest.empty());
+  EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(rest[0]))) << r.error().message();
+}
+
+TEST(PolicyErrorsCombination, AllowFromLowerLayerThenModeNone) {
+  Policy lower = apply_toml(builtin_profile(Profile::kWorkspaceWrite),
+                            "[network]\nallow = [\"api.example.com\"]\n", "user.toml", true)
+                     .value();
+  auto r = apply_toml(lower, "\n[network]\nmode = \"none\"\n", "ws.toml", true);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message().rfind("ws.toml:3: network.allow has rules", 0), 0u)
+      << r.error().message();
+}
+
+TEST(PolicyErrorsCombination, HideOverALowerLayersReadPath) {
+  Policy lower = apply_toml(builtin_profile(Profile::kWorkspaceWrite),
+                            "[filesystem]\nread = [\"/data/shared\"]\n", "user.toml", true)
+                     .value();
+  auto r = apply_toml(lower, "[filesystem]\nhide = [\"/data\"]\n", "cfg.toml", true);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(
+      r.error().message().rfind("cfg.toml:2: filesystem.hide: \"/data\" hides \"/data/shared\"", 0),
+      0u)
+      << r.error().message();
+  EXPECT_NE(r.error().message().find("user.toml:2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cordon::policy
