@@ -96,7 +96,8 @@ Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd) {
     const size_t i_deadline = deadline ? add(deadline.get(), POLLIN) : SIZE_MAX;
     const size_t i_sampler = sampler ? add(sampler.get(), POLLIN) : SIZE_MAX;
     const size_t i_relay = fds.size();
-    if (relay) relay->add_pollfds(fds);
+    const bool relay_polled = relay.has_value();  // a relay created below joins next round
+    if (relay_polled) relay->add_pollfds(fds);
 
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
@@ -145,7 +146,7 @@ Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd) {
       drain_timer(sampler.get());
       in.cgroup->sample();
     }
-    if (relay && !relay->on_ready(fds, i_relay)) relay.reset();
+    if (relay_polled && relay && !relay->on_ready(fds, i_relay)) relay.reset();
     if (ready(i_init)) init_alive = false;
   }
 
