@@ -28,8 +28,10 @@
 namespace cordon::box {
 namespace {
 
+// Forwarded to the box (SIGWINCH resizes its terminal; SIGCHLD is only drained). SIGPIPE is
+// ignored by the CLI instead: a closed user terminal is not the box's business.
 constexpr int kSupervisedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
-                                      SIGUSR2, SIGWINCH, SIGCHLD, SIGPIPE};
+                                      SIGUSR2, SIGWINCH, SIGCHLD};
 
 // argv/envp as the NULL-terminated char* arrays execve wants, owned by the parent.
 struct CStrings {

@@ -117,7 +117,9 @@ Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd) {
     if (ready(i_ctl)) {
       ControlMessage msg = read_control(in.control_fd);
       if (msg.pty_master) {
-        auto started = TerminalRelay::start(std::move(*msg.pty_master), STDIN_FILENO,
+        // Read the user's stdin only when it is a terminal: a pipe stays the program's own stdin.
+        auto started = TerminalRelay::start(std::move(*msg.pty_master),
+                                            isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
                                             isatty(STDOUT_FILENO) ? STDOUT_FILENO : STDERR_FILENO);
         if (!started.ok()) return std::move(started).error().context("terminal");
         relay.emplace(std::move(started).value());

@@ -1,4 +1,5 @@
 // cordon: command-line entry point. Parses flags (CLI11) and dispatches to the subcommands.
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -7,9 +8,17 @@
 #include <iostream>
 
 #include "base/log.h"
+#include "box/terminal.h"
 #include "cli/commands.h"
 
 namespace {
+
+// A crash must not leave the user's terminal in raw mode.
+void restore_terminal_and_die(int sig) {
+  cordon::box::restore_terminal_modes();
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
 
 // cordon-probe lives next to cordon in the build tree, or in ../libexec/cordon when installed.
 std::string default_probe_path() {
@@ -36,6 +45,9 @@ void add_common(CLI::App* cmd, cordon::cli::CommonOptions& common) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Writes to a closed terminal or pipe are errors to handle, not a reason to die.
+  ::signal(SIGPIPE, SIG_IGN);
+  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) ::signal(sig, restore_terminal_and_die);
   CLI::App app{
       "cordon: run an AI coding agent in a box whose walls hold even if the agent is hijacked.\n"
       "The box has a read-only system, one writable workspace, no secrets, no privileges, no\n"

@@ -12,9 +12,8 @@ namespace {
 
 // Validated only: the built-in to start from is chosen by load_policy before any layer applies.
 Result<void> apply_profile(LayerState& st, const Field& f) {
-  CORDON_ASSIGN_OR_RETURN(Profile profile, as_enum<Profile>(st.ctx, f));
-  (void)profile;
-  st.key_lines[f.name] = f.line();
+  auto profile = as_enum<Profile>(st.ctx, f);
+  if (!profile.ok()) return std::move(profile).error();
   return Ok{};
 }
 
@@ -35,8 +34,9 @@ Result<std::vector<std::string>> trusted_workspace_list(const LayerContext& ctx,
 }
 
 Result<void> apply_trusted_workspaces(LayerState& st, const Field& f) {
-  CORDON_ASSIGN_OR_RETURN(auto paths, trusted_workspace_list(st.ctx, f));
-  (void)paths;  // read by load_policy (read_trusted_workspaces); not part of the Policy
+  // Validated here; load_policy reads the list (read_trusted_workspaces). Not part of a Policy.
+  auto paths = trusted_workspace_list(st.ctx, f);
+  if (!paths.ok()) return std::move(paths).error();
   return Ok{};
 }
 

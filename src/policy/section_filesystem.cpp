@@ -14,7 +14,9 @@ enum class HostPathUse { kRead, kWrite, kHide };
 // Checks one read/write/hide entry beyond its form: what it would expose or break.
 Result<void> check_host_path(const LayerContext& ctx, const Field& f, const Item& item,
                              const std::string& path, HostPathUse use) {
-  if (use != HostPathUse::kHide && is_root_or_home(path)) {
+  // With the home known, "/home/u" and "/home" show the whole home just as "~" does.
+  bool shows_home = !ctx.home.empty() && is_same_or_beneath(ctx.home, path, ctx.home);
+  if (use != HostPathUse::kHide && (is_root_or_home(path) || shows_home)) {
     return error_at(ctx, item.line,
                     f.name + ": \"" + item.value + "\" would show the whole " +
                         (path == "/" ? "host" : "home directory") + " in the box",

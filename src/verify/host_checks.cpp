@@ -65,11 +65,10 @@ std::vector<Finding> check_host_after(const VerifyPlan& plan) {
     if (exists(dir + spec.system_write_name)) system_leaks.push_back(dir + spec.system_write_name);
   }
   out.push_back({"filesystem", "probe's writes to /, /etc, /usr/bin reached the host (host check)",
-                 "none", system_leaks.empty() ? "none" : join(system_leaks),
-                 system_leaks.empty()});
+                 "none", system_leaks.empty() ? "none" : join(system_leaks), system_leaks.empty()});
 
-  auto changes = diff_snapshots(plan.protected_before,
-                                take_snapshot(plan.workspace, plan.protected_entries));
+  auto changes =
+      diff_snapshots(plan.protected_before, take_snapshot(plan.workspace, plan.protected_entries));
   out.push_back({"filesystem", "protected files unchanged, none created (host check)",
                  "no change (" + std::to_string(plan.protected_before.size()) + " paths hashed)",
                  changes.empty() ? "no change" : join(changes), changes.empty()});
@@ -85,8 +84,8 @@ std::vector<Finding> check_host_after(const VerifyPlan& plan) {
                  canary_problems.empty() && !plan.canaries.empty()});
 
   out.push_back(socket_finding("connect to the fake ssh-agent (host check)", plan.ssh_agent));
-  out.push_back(socket_finding("connect to the host abstract socket (host check)",
-                               plan.abstract_socket));
+  out.push_back(
+      socket_finding("connect to the host abstract socket (host check)", plan.abstract_socket));
 
   bool marker = exists(spec.daemon_marker);
   out.push_back({"lifecycle", "daemon outlives the session: marker (host check)",
@@ -94,8 +93,8 @@ std::vector<Finding> check_host_after(const VerifyPlan& plan) {
   auto survivors = processes_named(spec.daemon_comm);
   std::vector<std::string> pids;
   for (pid_t pid : survivors) pids.push_back(std::to_string(pid));
-  out.push_back({"lifecycle", "daemon outlives the session: process '" + spec.daemon_comm +
-                                  "' (host check)",
+  out.push_back({"lifecycle",
+                 "daemon outlives the session: process '" + spec.daemon_comm + "' (host check)",
                  "no such process", survivors.empty() ? "none" : "running as pid " + join(pids),
                  survivors.empty()});
   return out;

@@ -81,8 +81,7 @@ void remove_tree(const std::string& path) {
 }
 
 Result<void> make_parents(const std::string& base, const std::string& rel) {
-  for (size_t slash = rel.find('/'); slash != std::string::npos;
-       slash = rel.find('/', slash + 1)) {
+  for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
     std::string dir = base + "/" + rel.substr(0, slash);
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return Error::system("mkdir " + dir);
   }

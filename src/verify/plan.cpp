@@ -79,7 +79,8 @@ uint64_t start_ticks_of_self() {
   auto stat = read_file("/proc/self/stat");
   if (!stat) return 0;
   size_t pos = stat->rfind(')');
-  for (int field = 2; pos != std::string::npos && field < 22; ++field) pos = stat->find(' ', pos + 1);
+  for (int field = 2; pos != std::string::npos && field < 22; ++field)
+    pos = stat->find(' ', pos + 1);
   return pos == std::string::npos ? 0 : std::strtoull(stat->c_str() + pos + 1, nullptr, 10);
 }
 
@@ -124,9 +125,12 @@ Result<void> plant_all(VerifyPlan& plan, const VerifyOptions& options) {
   CORDON_TRY(leak_fd(plan, plan.scratch_dir, O_RDONLY | O_DIRECTORY, "the scratch directory"));
 
   const std::string uid = std::to_string(::getuid());
-  spec.host_sockets = {"/var/run/docker.sock", "/run/docker.sock",
-                       "/run/containerd/containerd.sock", "/run/dbus/system_bus_socket",
-                       "/var/run/dbus/system_bus_socket", "/run/user/" + uid + "/bus"};
+  spec.host_sockets = {"/var/run/docker.sock",
+                       "/run/docker.sock",
+                       "/run/containerd/containerd.sock",
+                       "/run/dbus/system_bus_socket",
+                       "/var/run/dbus/system_bus_socket",
+                       "/run/user/" + uid + "/bus"};
   spec.home_write_name = ".cordon-verify-home-write-" + tag;
   spec.system_write_name = ".cordon-verify-" + tag;
   spec.daemon_marker = plan.workspace + "/.cordon-verify-daemon-survived";
@@ -141,8 +145,8 @@ Result<void> plant_all(VerifyPlan& plan, const VerifyOptions& options) {
 
 Result<VerifyPlan> prepare_verify(const VerifyOptions& options) {
   if (options.host_home.empty() || options.host_home.front() != '/') {
-    return Error(Errc::kInvalidInput, "verify needs the absolute home path, got '" +
-                                          options.host_home + "'");
+    return Error(Errc::kInvalidInput,
+                 "verify needs the absolute home path, got '" + options.host_home + "'");
   }
   char scratch[] = "/tmp/cordon-verify-XXXXXX";
   if (!::mkdtemp(scratch)) return Error::system("mkdtemp /tmp/cordon-verify-XXXXXX");

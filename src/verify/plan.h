@@ -1,7 +1,8 @@
 // The host side of `cordon verify`: plant the bait, write the probe's spec, check and clean up.
 //
 // Order (the CLI drives it):
-//   1. prepare_verify()        plants canaries, a workspace, sockets and leaked fds; writes the spec
+//   1. prepare_verify()        plants canaries, a workspace, sockets and leaked fds; writes the
+//   spec
 //   2. setenv(extra_environment), run the box with probe_argv, stdout -> results_path
 //   3. parse_probe_output()    (report.h) on results_path
 //   4. check_host_after()      host-side findings, after the box has exited
@@ -22,21 +23,21 @@
 namespace cordon::verify {
 
 struct VerifyOptions {
-  std::string host_home;       // the real home of the user
+  std::string host_home;           // the real home of the user
   bool workspace_writable = true;  // false for the read-only profile
   // The (lowered) limits the verify box runs with.
   uint64_t pids_limit = 0, memory_limit_bytes = 0, tmp_limit_bytes = 0;
-  bool memory_is_cgroup = false;  // false: memory is RLIMIT_AS per process
+  bool memory_is_cgroup = false;             // false: memory is RLIMIT_AS per process
   std::vector<std::string> protected_paths;  // workspace-relative, "dir/" = directory
   std::vector<std::string> hidden_paths;     // "~" already expanded
 };
 
 struct VerifyPlan {
-  std::string scratch_dir;   // /tmp/cordon-verify-XXXXXX (0700)
-  std::string workspace;     // scratch_dir + "/workspace": the box's workspace
-  std::string spec_path;     // workspace + "/.cordon-verify-spec.json"
-  std::string results_path;  // scratch_dir + "/probe-results.jsonl": the probe's stdout
-  std::vector<std::string> probe_argv;         // {"/run/cordon/cordon-probe", "--spec", spec}
+  std::string scratch_dir;              // /tmp/cordon-verify-XXXXXX (0700)
+  std::string workspace;                // scratch_dir + "/workspace": the box's workspace
+  std::string spec_path;                // workspace + "/.cordon-verify-spec.json"
+  std::string results_path;             // scratch_dir + "/probe-results.jsonl": the probe's stdout
+  std::vector<std::string> probe_argv;  // {"/run/cordon/cordon-probe", "--spec", spec}
   // KEY=VALUE for the cordon host environment before the box is built; the box must not pass
   // them (SSH_AUTH_SOCK=<fake agent socket>).
   std::vector<std::string> extra_environment;
@@ -46,11 +47,11 @@ struct VerifyPlan {
   // What the probe was told, and what cleanup() and check_host_after() need.
   ProbeSpec spec;
   std::vector<ProtectedEntry> protected_entries;
-  Snapshot protected_before;           // taken right after planting
-  std::vector<std::string> canaries;   // planted secret files (absolute)
+  Snapshot protected_before;              // taken right after planting
+  std::vector<std::string> canaries;      // planted secret files (absolute)
   std::vector<std::string> created_dirs;  // dirs prepare_verify created in the home, innermost last
-  UniqueFd ssh_agent;                  // listening on spec.ssh_agent_socket
-  UniqueFd abstract_socket;            // bound to "@" + spec.abstract_socket in the host netns
+  UniqueFd ssh_agent;                     // listening on spec.ssh_agent_socket
+  UniqueFd abstract_socket;               // bound to "@" + spec.abstract_socket in the host netns
   // How long check_host_after() waits, from its call, for a surviving daemon to show itself.
   int daemon_grace_ms = kDaemonDelayMs + 1000;
   bool cleaned = false;

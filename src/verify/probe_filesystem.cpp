@@ -84,14 +84,16 @@ void canaries(const Context& ctx, Reporter& r) {
   }
   for (const auto& canary : ctx.spec.canaries) {
     const std::string dir = dirname_of(canary);
-    const std::string name = "~" + canary.substr(ctx.spec.host_home.size());
+    // "~/.ssh canary": the random file name would only make the rows longer.
+    const std::string home_dir = "~" + dir.substr(ctx.spec.host_home.size());
+    const std::string name = home_dir + " canary";
     for (const auto& [route, path] : std::vector<std::pair<std::string, std::string>>{
              {"", canary},
              {" via /proc/1/root", "/proc/1/root" + canary},
              {" via /proc/self/root", "/proc/self/root" + canary},
              {" via /proc/self/cwd/../..", up + canary}}) {
       int rc = try_read(path);
-      r.add(kWall, "read canary " + name + route, "ENOENT or EACCES", read_outcome(rc), rc != 0);
+      r.add(kWall, "read " + name + route, "ENOENT or EACCES", read_outcome(rc), rc != 0);
     }
     // Listing the directory must not reveal it either.
     bool listed = false;
@@ -103,8 +105,7 @@ void canaries(const Context& ctx, Reporter& r) {
     } else {
       got = errno_name(errno);
     }
-    r.add(kWall, "list " + name.substr(0, name.rfind('/')), "ENOENT (canary not listed)", got,
-          !listed);
+    r.add(kWall, "list " + home_dir, "ENOENT (canary not listed)", got, !listed);
   }
 }
 
@@ -117,22 +118,25 @@ void links(const Context& ctx, Reporter& r) {
   r.add(kWall, "read through workspace symlink -> canary", "ENOENT or EACCES", read_outcome(rc),
         rc != 0);
   rc = try_read(ctx.spec.control_link);
-  r.add(kWall, "read through workspace symlink -> workspace file (positive control)",
-        "readable", read_outcome(rc), rc == 0);
+  r.add(kWall, "read through workspace symlink -> workspace file (positive control)", "readable",
+        read_outcome(rc), rc == 0);
 
   // Hardlinks: a link to a system file or a protected file would make it writable through the
   // workspace (or read-write where it was read-only).
-  std::vector<std::pair<std::string, std::string>> sources = {{"/etc/passwd", "hardlink-etc"}};
+  struct Source {
+    std::string label, path, link_name;
+  };
+  std::vector<Source> sources = {{"/etc/passwd", "/etc/passwd", "hardlink-etc"}};
   if (!ctx.spec.protected_attacks.writes.empty()) {
-    sources.emplace_back(ctx.spec.workspace + "/" + ctx.spec.protected_attacks.writes.front(),
-                         "hardlink-protected");
+    const std::string& rel = ctx.spec.protected_attacks.writes.front();
+    sources.push_back({"protected " + rel, ctx.spec.workspace + "/" + rel, "hardlink-protected"});
   }
-  for (const auto& [source, name] : sources) {
-    std::string target = ctx.spec.workspace + "/" + name;
-    int ok = ::link(source.c_str(), target.c_str());
+  for (const auto& source : sources) {
+    std::string target = ctx.spec.workspace + "/" + source.link_name;
+    int ok = ::link(source.path.c_str(), target.c_str());
     int err = errno;
     if (ok == 0) ::unlink(target.c_str());
-    r.add(kWall, "hardlink " + source + " into the workspace", "EXDEV, EPERM or EROFS",
+    r.add(kWall, "hardlink " + source.label + " into the workspace", "EXDEV, EPERM or EROFS",
           ok == 0 ? "linked" : errno_name(err), ok != 0);
   }
   if (ctx.spec.workspace_writable) {

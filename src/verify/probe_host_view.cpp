@@ -79,21 +79,24 @@ void host_tmp(const Context& ctx, Reporter& r) {
     if (parent + "/" + name != ctx.spec.workspace) others.push_back(name);
   }
   r.add(kWall, "list the workspace's parent directory", "only the workspace",
-        !ok ? "unreadable" : others.empty() ? "only the workspace" : join(others),
+        !ok              ? "unreadable"
+        : others.empty() ? "only the workspace"
+                         : join(others),
         others.empty());
 }
 
 void sockets(const Context& ctx, Reporter& r) {
   const char* agent = std::getenv("SSH_AUTH_SOCK");
   r.add(kWall, "SSH_AUTH_SOCK in the environment", "unset", agent ? agent : "unset", !agent);
-  std::vector<std::string> paths = ctx.spec.host_sockets;
-  paths.push_back(ctx.spec.ssh_agent_socket);
-  for (const auto& path : paths) {
+  for (const auto& path : ctx.spec.host_sockets) {
     int rc = connect_unix(path, false);
     r.add(kWall, "connect to host socket " + path, "ENOENT", connect_outcome(rc), rc != 0);
   }
+  int agent_rc = connect_unix(ctx.spec.ssh_agent_socket, false);
+  r.add(kWall, "connect to the fake ssh-agent socket (its host path)", "ENOENT",
+        connect_outcome(agent_rc), agent_rc != 0);
   int rc = connect_unix(ctx.spec.abstract_socket, true);
-  r.add(kWall, "connect to host abstract socket @" + ctx.spec.abstract_socket,
+  r.add(kWall, "connect to a host abstract socket (@cordon-verify-...)",
         "ECONNREFUSED (other netns)", connect_outcome(rc), rc != 0);
 
   // Positive controls: the probe's own sockets, by path and abstract name, do connect.
@@ -125,8 +128,7 @@ void proc(const Context& ctx, Reporter& r) {
 
   auto comm = read_small("/proc/1/comm");
   std::string init = comm ? comm->substr(0, comm->find('\n')) : "unreadable";
-  r.add(kWall, "pid 1 is cordon's box init", ctx.spec.host_comm, init,
-        init == ctx.spec.host_comm);
+  r.add(kWall, "pid 1 is cordon's box init", ctx.spec.host_comm, init, init == ctx.spec.host_comm);
 
   // The host's cordon process, by its host pid: that number is either unused in the box or a
   // different process (a different start time).
@@ -142,7 +144,10 @@ void proc(const Context& ctx, Reporter& r) {
            std::strtoull(stat->c_str() + pos + 1, nullptr, 10) == ctx.spec.host_start_ticks;
   }
   r.add(kWall, "cordon's host process (pid " + std::to_string(ctx.spec.host_pid) + ") visible",
-        "not visible", !stat ? "no such pid" : same ? "visible" : "pid in use by a box process",
+        "not visible",
+        !stat  ? "no such pid"
+        : same ? "visible"
+               : "pid in use by a box process",
         !same);
 }
 
@@ -150,7 +155,9 @@ void sys_and_dev(Reporter& r) {
   bool ok = false;
   auto sys = list_dir("/sys", &ok);
   r.add(kWall, "/sys", "absent (or empty)",
-        !ok ? errno_name(errno) : sys.empty() ? "empty" : std::to_string(sys.size()) + " entries",
+        !ok           ? errno_name(errno)
+        : sys.empty() ? "empty"
+                      : std::to_string(sys.size()) + " entries",
         sys.empty());
 
   std::vector<std::string> block, sensitive;
@@ -158,8 +165,8 @@ void sys_and_dev(Reporter& r) {
     struct stat st;
     if (::lstat(("/dev/" + name).c_str(), &st) == 0 && S_ISBLK(st.st_mode)) block.push_back(name);
   }
-  for (const char* dev : {"/dev/mem", "/dev/kmem", "/dev/port", "/dev/kmsg", "/dev/sda",
-                          "/dev/vda", "/dev/nvme0", "/dev/fuse", "/dev/kvm"}) {
+  for (const char* dev : {"/dev/mem", "/dev/kmem", "/dev/port", "/dev/kmsg", "/dev/sda", "/dev/vda",
+                          "/dev/nvme0", "/dev/fuse", "/dev/kvm"}) {
     struct stat st;
     if (::lstat(dev, &st) == 0) sensitive.push_back(dev);
   }

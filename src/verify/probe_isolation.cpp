@@ -35,8 +35,9 @@ void namespaces(const Context& ctx, Reporter& r) {
     }
     bool differs = static_cast<uint64_t>(st.st_ino) != host_ino;
     r.add(kWall, name + " namespace differs from the host's", "a new " + name + " namespace",
-          differs ? "inode " + std::to_string(st.st_ino) + " (host " + std::to_string(host_ino) + ")"
-                  : "same as the host (" + std::to_string(host_ino) + ")",
+          differs
+              ? "inode " + std::to_string(st.st_ino) + " (host " + std::to_string(host_ino) + ")"
+              : "same as the host (" + std::to_string(host_ino) + ")",
           differs);
   }
 }
@@ -193,9 +194,8 @@ void setuid_binary(const Context& ctx, Reporter& r) {
   std::string got = samples == 0 ? *binary + ": never observed after exec"
                                  : *binary + ": euid " + join(seen) + ", CapEff " + caps_hex;
   bool kept_uid = euids.size() == 1 && euids.front() == ctx.spec.box_uid;
-  r.add(kWall, attack,
-        "euid " + std::to_string(ctx.spec.box_uid) + ", CapEff 0000000000000000", got,
-        samples > 0 && kept_uid && cap_eff == 0);
+  r.add(kWall, attack, "euid " + std::to_string(ctx.spec.box_uid) + ", CapEff 0000000000000000",
+        got, samples > 0 && kept_uid && cap_eff == 0);
 }
 
 }  // namespace

@@ -36,7 +36,8 @@ std::pair<bool, std::string> tcp_connect(const sockaddr* addr, socklen_t len) {
   if (errno != EINPROGRESS) return {local_failure(errno), errno_name(errno)};
   pollfd p{fd.get(), POLLOUT, 0};
   if (::poll(&p, 1, kConnectTimeoutMs) == 0) {
-    return {false, "in progress after " + std::to_string(kConnectTimeoutMs) + " ms (a route exists)"};
+    return {false,
+            "in progress after " + std::to_string(kConnectTimeoutMs) + " ms (a route exists)"};
   }
   int err = 0;
   socklen_t elen = sizeof err;
@@ -88,8 +89,8 @@ void outbound(Reporter& r) {
   dns.sin_family = AF_INET;
   dns.sin_port = htons(53);
   ::inet_pton(AF_INET, "8.8.8.8", &dns.sin_addr);
-  ssize_t sent = udp ? ::sendto(udp.get(), "", 0, 0, reinterpret_cast<sockaddr*>(&dns), sizeof dns)
-                     : -1;
+  ssize_t sent =
+      udp ? ::sendto(udp.get(), "", 0, 0, reinterpret_cast<sockaddr*>(&dns), sizeof dns) : -1;
   int err = errno;
   r.add(kWall, "UDP sendto 8.8.8.8:53", "ENETUNREACH (no route)",
         sent >= 0 ? "sent" : errno_name(err), sent < 0 && local_failure(err));

@@ -23,8 +23,7 @@ bool refused(int err) { return one_of(err, {EROFS, EACCES, EPERM}); }
 // Creates the missing parents of `rel`; returns the ones it created, innermost last.
 std::vector<std::string> make_parents(const std::string& ws, const std::string& rel) {
   std::vector<std::string> made;
-  for (size_t slash = rel.find('/'); slash != std::string::npos;
-       slash = rel.find('/', slash + 1)) {
+  for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
     std::string dir = ws + "/" + rel.substr(0, slash);
     if (::mkdir(dir.c_str(), 0755) == 0) made.push_back(dir);
   }
@@ -70,8 +69,8 @@ void creates(const Context& ctx, Reporter& r) {
   for (const auto& rel : ctx.spec.protected_attacks.creates) {
     make_parents(ctx.spec.workspace, rel);  // placeholders make this fail; that is fine
     int rc = try_create(ctx.spec.workspace + "/" + rel);
-    r.add(kWall, "create missing protected " + rel, kRefused,
-          rc == 0 ? "created" : errno_name(-rc), rc != 0 && refused(-rc));
+    r.add(kWall, "create missing protected " + rel, kRefused, rc == 0 ? "created" : errno_name(-rc),
+          rc != 0 && refused(-rc));
   }
 }
 

@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 namespace cordon::verify::probe {
@@ -20,8 +19,8 @@ void write_line(const char* data, size_t size) {
   }
 }
 
-void Reporter::add(std::string_view wall, std::string attack, std::string expected,
-                   std::string got, bool pass) {
+void Reporter::add(std::string_view wall, std::string attack, std::string expected, std::string got,
+                   bool pass) {
   nlohmann::json j = {{"wall", wall},
                       {"attack", std::move(attack)},
                       {"expected", std::move(expected)},

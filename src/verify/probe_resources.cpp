@@ -56,16 +56,16 @@ void fork_bomb(const Context& ctx, Reporter& r) {
         for (pid_t pid : kids) ::waitpid(pid, nullptr, 0);
         return 0;
       },
-      10000);
+      8000);
   unsigned long long forks = 0, err = 0;
   if (!two_numbers(res.data, &forks, &err)) {
     r.add(kWall, "fork bomb", "EAGAIN before " + std::to_string(limit) + " processes",
           "bomb did not report (" + res.describe() + ")", false);
     return;
   }
-  std::string got = err ? errno_name(static_cast<int>(err)) + " after " + std::to_string(forks) +
-                              " forks"
-                        : "no failure after " + std::to_string(forks) + " forks (stopped)";
+  std::string got =
+      err ? errno_name(static_cast<int>(err)) + " after " + std::to_string(forks) + " forks"
+          : "no failure after " + std::to_string(forks) + " forks (stopped)";
   r.add(kWall, "fork bomb", "EAGAIN before " + std::to_string(limit) + " processes", got,
         limit > 0 && err == EAGAIN && forks >= 1 && forks < limit);
 }
@@ -110,7 +110,7 @@ void memory(const Context& ctx, Reporter& r) {
     r.add(kWall, "memory balloon", expected, "no memory limit in the spec", false);
     return;
   }
-  ChildResult res = run_child([&](int out) { return balloon(out, 2 * limit); }, 15000);
+  ChildResult res = run_child([&](int out) { return balloon(out, 2 * limit); }, 10000);
   uint64_t reached = last_number(res.data) * kMiB;
   bool stopped = (res.signal == SIGKILL) || (res.exited && res.code == 3);
   r.add(kWall, "memory balloon (up to " + mib(2 * limit) + ")", expected,
@@ -153,7 +153,7 @@ void tmp_fill(const Context& ctx, Reporter& r) {
         (void)!::write(out, buf, static_cast<size_t>(len));
         return 0;
       },
-      15000);
+      10000);
   ::unlink(path.c_str());
   unsigned long long written = 0, err = 0;
   if (!two_numbers(res.data, &written, &err)) {
@@ -183,8 +183,8 @@ void open_files(Reporter& r) {
           ++opened;
         }
         char buf[64];
-        int n = std::snprintf(buf, sizeof buf, "%llu %d",
-                              static_cast<unsigned long long>(opened), err);
+        int n =
+            std::snprintf(buf, sizeof buf, "%llu %d", static_cast<unsigned long long>(opened), err);
         (void)!::write(out, buf, static_cast<size_t>(n));
         return 0;
       },

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/sched.h>
-#include <sys/timex.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/timex.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,12 +124,14 @@ std::vector<Refusal> refusals() {
        [] { return raw(SYS_process_vm_readv, ::getpid(), 0, 0, 0, 0, 1); }},
       {"process_vm_writev (unfiltered: EINVAL)",
        [] { return raw(SYS_process_vm_writev, ::getpid(), 0, 0, 0, 0, 1); }},
+      {"pidfd_getfd (unfiltered: EBADF)", [] { return raw(SYS_pidfd_getfd, -1, 0, 0); }},
       // Kernel code and state.
       {"kexec_load", [] { return raw(SYS_kexec_load, 0, 0, 0, 0xdead0000L); }},
       {"kexec_file_load", [] { return raw(SYS_kexec_file_load, -1, -1, 0, 0, 0x80000000L); }},
       {"init_module", [] { return raw(SYS_init_module, 0, 0, ptr("")); }},
       {"finit_module", [] { return raw(SYS_finit_module, -1, ptr(""), 0); }},
-      {"delete_module", [] { return raw(SYS_delete_module, ptr("cordon_verify_none"), O_NONBLOCK); }},
+      {"delete_module",
+       [] { return raw(SYS_delete_module, ptr("cordon_verify_none"), O_NONBLOCK); }},
       {"bpf (unfiltered: EINVAL)", [] { return raw(SYS_bpf, 9999, 0, 0); }},
       {"perf_event_open (unfiltered: EINVAL)",
        [] { return raw(SYS_perf_event_open, 0, 0, -1, -1, ~0L); }},
@@ -140,9 +142,11 @@ std::vector<Refusal> refusals() {
       {"io_uring_setup (unfiltered: EFAULT)", [] { return raw(SYS_io_uring_setup, 1, 0); }},
       {"io_uring_enter (unfiltered: EBADF)",
        [] { return raw(SYS_io_uring_enter, -1, 0, 0, 0, 0, 0); }},
-      {"io_uring_register (unfiltered: EBADF)",
+      {"io_uring_register (unfiltered: EINVAL)",
        [] { return raw(SYS_io_uring_register, -1, 0, 0, 0); }},
       {"open_by_handle_at", [] { return raw(SYS_open_by_handle_at, -1, 0, 0); }},
+      {"name_to_handle_at (unfiltered: ENOENT)",
+       [] { return raw(SYS_name_to_handle_at, AT_FDCWD, ptr(kMissing), 0, 0, 0); }},
       {"acct", [] { return raw(SYS_acct, ptr("/nonexistent-cordon-verify/acct")); }},
       {"swapon", [] { return raw(SYS_swapon, 0, 0x80000000L); }},
       {"swapoff", [] { return raw(SYS_swapoff, 0); }},
@@ -155,6 +159,10 @@ std::vector<Refusal> refusals() {
       {"syslog(SIZE_BUFFER)", [] { return raw(SYS_syslog, 10, 0, 0); }},
       {"quotactl (unfiltered: EINVAL)",
        [] { return raw(SYS_quotactl, (0x800001L << 8) | 99, 0, 0, 0); }},
+      {"quotactl_fd (unfiltered: EBADF)", [] { return raw(SYS_quotactl_fd, -1, 0, 0, 0); }},
+      // Switching off exploit mitigations for later programs.
+      {"personality(ADDR_NO_RANDOMIZE) (unfiltered: succeeds)",
+       [] { return raw(SYS_personality, 0x0040000); }, true},
       // Terminal injection (the NULL argument makes an allowed call fail with EFAULT/ENOTTY).
       {"ioctl(0, TIOCSTI)", [] { return raw(SYS_ioctl, 0, TIOCSTI, 0); }},
       {"ioctl(pty, TIOCSTI) as its session (unfiltered: EFAULT)", pty_ioctl(TIOCSTI), true},
@@ -173,6 +181,17 @@ std::vector<Refusal> refusals() {
       {"socket(AF_KEY)", open_socket(AF_KEY, SOCK_RAW, 2)},
       {"socket(AF_INET, SOCK_RAW)", open_socket(AF_INET, SOCK_RAW, 1)},
       {"socket(AF_INET6, SOCK_RAW)", open_socket(AF_INET6, SOCK_RAW, 58)},
+      {"socket(AF_INET, SOCK_PACKET)", open_socket(AF_INET, SOCK_PACKET, 0)},
+      {"socketpair(AF_NETLINK, NETLINK_KOBJECT_UEVENT) (unfiltered: EOPNOTSUPP)",
+       [] {
+         int sv[2] = {-1, -1};
+         long rc = ::syscall(SYS_socketpair, AF_NETLINK, SOCK_RAW, NETLINK_KOBJECT_UEVENT, sv);
+         if (rc == 0) {
+           ::close(sv[0]);
+           ::close(sv[1]);
+         }
+         return rc;
+       }},
   };
 }
 
@@ -192,8 +211,7 @@ void foreign_abis(Reporter& r) {
   r.add(kWall, "x32 syscall (getpid | 0x40000000)", "refused (EPERM)", x32.describe(),
         x32.failed());
   Attempt i386 = attempt(i386_getpid, true);
-  r.add(kWall, "i386 syscall (int 0x80 getpid)", "refused (EPERM)", i386.describe(),
-        i386.failed());
+  r.add(kWall, "i386 syscall (int 0x80 getpid)", "refused (EPERM)", i386.describe(), i386.failed());
 }
 
 // Positive controls: the calls the refusals are measured against do work.

@@ -168,8 +168,8 @@ std::vector<std::pair<int, std::string>> open_fds() {
     int fd = std::atoi(d->d_name);
     if (fd < 3 || fd == own) continue;
     char target[512] = {};
-    ssize_t n = ::readlink((std::string("/proc/self/fd/") + d->d_name).c_str(), target,
-                           sizeof target - 1);
+    ssize_t n =
+        ::readlink((std::string("/proc/self/fd/") + d->d_name).c_str(), target, sizeof target - 1);
     out.emplace_back(fd, n > 0 ? std::string(target, static_cast<size_t>(n)) : "?");
   }
   ::closedir(dir);

@@ -18,8 +18,7 @@ std::string top_component(const std::string& rel) { return rel.substr(0, rel.fin
 // Every proper ancestor directory of `rel`, outermost first: "a/b/c" -> {"a", "a/b"}.
 std::vector<std::string> ancestors(const std::string& rel) {
   std::vector<std::string> out;
-  for (size_t slash = rel.find('/'); slash != std::string::npos;
-       slash = rel.find('/', slash + 1)) {
+  for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
     out.push_back(rel.substr(0, slash));
   }
   return out;

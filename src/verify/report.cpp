@@ -2,10 +2,9 @@
 #include "verify/report.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-
-#include <nlohmann/json.hpp>
 
 namespace cordon::verify {
 namespace {
@@ -124,8 +123,8 @@ std::vector<Finding> parse_probe_output(const std::string& jsonl) {
     for (const auto& f : out) seen.insert(f.wall);
     for (const auto& wall : required_walls()) {
       if (!seen.count(wall)) {
-        out.push_back(probe_failure("report on the " + wall + " wall", "at least one finding",
-                                    "none"));
+        out.push_back(
+            probe_failure("report on the " + wall + " wall", "at least one finding", "none"));
       }
     }
   }
@@ -149,8 +148,7 @@ std::string render_table(const std::vector<Finding>& findings) {
   constexpr size_t kColumns = 5;
 
   auto cells = [](const Finding& f) {
-    return std::vector<std::string>{f.wall, f.attack, f.expected, f.got,
-                                     f.pass ? "PASS" : "FAIL"};
+    return std::vector<std::string>{f.wall, f.attack, f.expected, f.got, f.pass ? "PASS" : "FAIL"};
   };
   auto cut = [](std::string s, size_t cap) {
     std::replace(s.begin(), s.end(), '\n', ' ');

@@ -18,8 +18,8 @@ struct Finding {
 
 // The walls every probe run must report on; a run that says nothing about one of them fails.
 inline const std::vector<std::string>& required_walls() {
-  static const std::vector<std::string> walls = {"filesystem", "isolation", "resources",
-                                                 "network", "lifecycle"};
+  static const std::vector<std::string> walls = {"filesystem", "isolation", "resources", "network",
+                                                 "lifecycle"};
   return walls;
 }
 

@@ -12,10 +12,10 @@ namespace cordon::verify {
 
 // One protected path as found on disk (symlinks are not followed).
 struct SnapshotEntry {
-  char type = '?';     // 'f' file, 'd' directory, 'l' symlink, '?' other
-  uint32_t mode = 0;   // permission bits
+  char type = '?';    // 'f' file, 'd' directory, 'l' symlink, '?' other
+  uint32_t mode = 0;  // permission bits
   uint64_t size = 0;
-  uint64_t hash = 0;   // FNV-1a of the content (files) or the target (symlinks)
+  uint64_t hash = 0;  // FNV-1a of the content (files) or the target (symlinks)
   bool operator==(const SnapshotEntry&) const = default;
 };
 

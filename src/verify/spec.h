@@ -6,10 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 
@@ -40,14 +39,14 @@ struct ProtectedAttacks {
 struct ProbeSpec {
   int version = kSpecVersion;
   // Session facts.
-  std::string workspace;        // absolute, the same path inside the box and on the host
-  std::string host_home;        // the real home path (in the box: HOME, an empty tmpfs)
+  std::string workspace;  // absolute, the same path inside the box and on the host
+  std::string host_home;  // the real home path (in the box: HOME, an empty tmpfs)
   bool workspace_writable = true;
-  uint32_t box_uid = 0;         // the uid the probe runs as (the host uid, mapped to itself)
-  int64_t host_pid = 0;         // pid of cordon on the host: must not be visible in the box
-  std::string host_comm;        // its comm (the box's init, a fork of cordon, has the same one)
+  uint32_t box_uid = 0;           // the uid the probe runs as (the host uid, mapped to itself)
+  int64_t host_pid = 0;           // pid of cordon on the host: must not be visible in the box
+  std::string host_comm;          // its comm (the box's init, a fork of cordon, has the same one)
   uint64_t host_start_ticks = 0;  // its start time (/proc/<pid>/stat field 22): unique per process
-  int64_t start_time_ms = 0;    // CLOCK_REALTIME when the plan was made
+  int64_t start_time_ms = 0;      // CLOCK_REALTIME when the plan was made
   // Namespace inodes of the host (from /proc/self/ns/*): the probe's must all differ.
   std::vector<std::pair<std::string, uint64_t>> host_namespaces;
 
@@ -60,14 +59,14 @@ struct ProbeSpec {
   // Filesystem plantings and names.
   std::vector<std::string> canaries;  // absolute host paths of planted secrets
   std::vector<std::string> hidden_paths;
-  std::string escape_link;            // workspace symlink -> a canary
-  std::string control_link;           // workspace symlink -> control_file (must resolve)
-  std::string control_file;           // a normal workspace file (positive control)
-  std::string host_tmp_marker;        // a host file next to the workspace: must be invisible
-  std::string ssh_agent_socket;       // a listening socket on the host, named in SSH_AUTH_SOCK
-  std::string abstract_socket;        // name of a host abstract unix socket (without the '@')
-  std::string home_write_name;        // file the probe writes in $HOME (must not reach the host)
-  std::string system_write_name;      // file name the probe tries to create in /, /etc, /usr/bin
+  std::string escape_link;        // workspace symlink -> a canary
+  std::string control_link;       // workspace symlink -> control_file (must resolve)
+  std::string control_file;       // a normal workspace file (positive control)
+  std::string host_tmp_marker;    // a host file next to the workspace: must be invisible
+  std::string ssh_agent_socket;   // a listening socket on the host, named in SSH_AUTH_SOCK
+  std::string abstract_socket;    // name of a host abstract unix socket (without the '@')
+  std::string home_write_name;    // file the probe writes in $HOME (must not reach the host)
+  std::string system_write_name;  // file name the probe tries to create in /, /etc, /usr/bin
   std::vector<std::string> host_sockets;  // well-known host sockets that must be invisible
   ProtectedAttacks protected_attacks;
 

@@ -196,7 +196,7 @@ const BadCase kCases[] = {
     {"DuplicateKey", "[gate]\nreviewers = 1\nreviewers = 2\n", 3, "", "not valid TOML"},
 };
 
-INSTANTIATE_TEST_SUITE_P(All, PolicyErrors, testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Policy, PolicyErrors, testing::ValuesIn(kCases),
                          [](const testing::TestParamInfo<BadCase>& info) {
                            return std::string(info.param.name);
                          });

@@ -270,6 +270,19 @@ TEST_F(PolicyLoader, HiddenPathsCompareWithHomeExpanded) {
       << result.error().message();
 }
 
+TEST_F(PolicyLoader, HomeSpelledOutOrAParentOfItIsRefused) {
+  for (const std::string& path : {home_, home_ + "/", fs::path(home_).parent_path().string()}) {
+    write_user("[filesystem]\nread = [\"" + path + "\"]\n");
+    auto result = load_policy(request());
+    ASSERT_FALSE(result.ok()) << path;
+    EXPECT_NE(result.error().message().find("would show the whole home directory"),
+              std::string::npos)
+        << result.error().message();
+  }
+  write_user("[filesystem]\nread = [\"" + home_ + "/tools\"]\n");
+  EXPECT_EQ(load_ok().filesystem.read_paths.value, std::vector<std::string>{home_ + "/tools"});
+}
+
 TEST_F(PolicyLoader, UnreadableUserFileIsAnError) {
   fs::create_directories(user_config_ + ".d");
   LoadRequest r = request();

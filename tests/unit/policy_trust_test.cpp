@@ -83,7 +83,7 @@ const WeakCase kWeakCases[] = {
      "lowers gate.reviewers from 2 to 1"},
 };
 
-INSTANTIATE_TEST_SUITE_P(All, PolicyTrustRefuses, testing::ValuesIn(kWeakCases),
+INSTANTIATE_TEST_SUITE_P(Policy, PolicyTrustRefuses, testing::ValuesIn(kWeakCases),
                          [](const testing::TestParamInfo<WeakCase>& info) {
                            return std::string(info.param.name);
                          });

@@ -1,13 +1,12 @@
 // Unit tests for the host side of verify: protected-path planning, snapshots, the spec round
 // trip, and prepare/check/cleanup against a fake home.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
@@ -36,8 +35,8 @@ const std::vector<std::string> kBuiltins = {".git/hooks/", ".git/config", ".git/
                                             ".mcp.json",   ".bashrc"};
 
 TEST(VerifyProtected, ParsesPolicyEntries) {
-  auto entries = parse_protected({"./.envrc", ".vscode/", ".git//", "", "/etc/passwd", "../x",
-                                  "a/../b", ".envrc", "ab"});
+  auto entries = parse_protected(
+      {"./.envrc", ".vscode/", ".git//", "", "/etc/passwd", "../x", "a/../b", ".envrc", "ab"});
   ASSERT_EQ(entries.size(), 4u);
   EXPECT_EQ(entries[0].path, ".envrc");
   EXPECT_FALSE(entries[0].directory);
@@ -211,8 +210,7 @@ TEST_F(VerifyPrepare, PlantsEverythingAndWritesTheSpec) {
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   EXPECT_EQ(plan->workspace, plan->scratch_dir + "/workspace");
   EXPECT_EQ(plan->results_path, plan->scratch_dir + "/probe-results.jsonl");
-  EXPECT_EQ(plan->probe_argv,
-            (std::vector<std::string>{kProbeBoxPath, "--spec", plan->spec_path}));
+  EXPECT_EQ(plan->probe_argv, (std::vector<std::string>{kProbeBoxPath, "--spec", plan->spec_path}));
   ASSERT_EQ(plan->extra_environment.size(), 1u);
   EXPECT_EQ(plan->extra_environment[0], "SSH_AUTH_SOCK=" + plan->spec.ssh_agent_socket);
 

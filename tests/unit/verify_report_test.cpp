@@ -81,11 +81,12 @@ TEST(VerifyReport, GarbageLinesAreFailuresNotSkipped) {
 }
 
 TEST(VerifyReport, MissingOrMistypedFieldsAreFailures) {
-  std::string out = "{\"wall\":\"network\",\"attack\":\"connect\",\"expected\":\"ENETUNREACH\","
-                    "\"got\":\"ENETUNREACH\"}\n"                      // no pass
-                    "{\"wall\":\"network\",\"attack\":\"udp\",\"expected\":\"x\",\"got\":\"x\","
-                    "\"pass\":\"true\"}\n"                            // pass is a string
-                    "{\"pass\":true}\n";                              // nothing but pass
+  std::string out =
+      "{\"wall\":\"network\",\"attack\":\"connect\",\"expected\":\"ENETUNREACH\","
+      "\"got\":\"ENETUNREACH\"}\n"  // no pass
+      "{\"wall\":\"network\",\"attack\":\"udp\",\"expected\":\"x\",\"got\":\"x\","
+      "\"pass\":\"true\"}\n"  // pass is a string
+      "{\"pass\":true}\n";    // nothing but pass
   for (const auto& wall : required_walls()) out += row(wall, true);
   out += "{\"done\":true,\"count\":8}\n";
   auto findings = parse_probe_output(out);
