@@ -3,6 +3,7 @@
 // the user's own uid), before clone and after the box is gone. See docs/resources.md.
 #include "box/cgroup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <signal.h>
@@ -36,6 +37,7 @@ constexpr std::array<std::pair<Controller, const char*>, 3> kControllers{
 constexpr uint64_t kCpuPeriodUs = 100000;
 constexpr uint64_t kMinCpuQuotaUs = 1000;  // the kernel refuses a quota below 1 ms
 constexpr int kKillRounds = 100;
+constexpr time_t kStaleAfterSeconds = 60;
 
 std::string names(unsigned set, const char* separator) {
   std::string out;
@@ -547,6 +549,30 @@ void kill_listed(const std::vector<std::string>& procs_files) {
   log::warn("cgroup: processes survived " + std::to_string(kKillRounds) + " SIGKILL rounds");
 }
 
+// A supervisor killed with SIGKILL leaves its v1 directories behind (nothing trims them, as
+// systemd trims a stopped scope on v2), and an empty leftover blocks the removal of the cgroup
+// cordon was started in. On the way out, remove sibling sessions that are empty and have not
+// changed for a minute: a live session's cgroup holds its box init except for milliseconds
+// around creation and teardown.
+void remove_stale_sessions(const std::string& parent, const CgroupRoots& roots) {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(parent.c_str()), ::closedir);
+  if (!d) return;
+  const time_t now = ::time(nullptr);
+  std::vector<std::string> stale;
+  while (const dirent* entry = ::readdir(d.get())) {
+    if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
+    std::string dir = parent + "/" + entry->d_name;
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || now - st.st_mtime < kStaleAfterSeconds) continue;
+    auto procs = read_file(dir + "/cgroup.procs");
+    if (procs && parse_pids(*procs).empty()) stale.push_back(dir);
+  }
+  for (const std::string& dir : stale) {
+    if (roots.before_rmdir) roots.before_rmdir(dir);
+    if (::rmdir(dir.c_str()) == 0) log::info("cgroup: removed stale " + dir);
+  }
+}
+
 }  // namespace
 
 CgroupSession::~CgroupSession() {
@@ -560,6 +586,7 @@ CgroupSession::~CgroupSession() {
       if (roots_.before_rmdir) roots_.before_rmdir(dir);
       if (::rmdir(dir.c_str()) == 0) return 0;
       int err = errno;
+      if (err == ENOENT) return 0;  // already gone (see remove_stale_sessions)
       if (err != EBUSY || !retry || attempt >= 40) return err;
       sleep_for_us(wait_us);
       wait_us = std::min(wait_us * 2, 50000L);
@@ -573,7 +600,10 @@ CgroupSession::~CgroupSession() {
   for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) remove_or_warn(*it);
   // Shared with concurrent sessions: removed only when empty (ENOTEMPTY/EBUSY otherwise), so no
   // empty dir is left to block the removal of the cgroup we were started in.
-  for (const std::string& parent : v1_parents_) remove(parent, false);
+  for (const std::string& parent : v1_parents_) {
+    remove_stale_sessions(parent, roots_);
+    remove(parent, false);
+  }
 
   if (!v2_leaf_.empty()) {
     // Undo in reverse: the caller's cgroup may hold the supervisor again only once no

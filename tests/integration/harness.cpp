@@ -113,7 +113,8 @@ bool exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-std::vector<pid_t> pids_with_cmdline(const std::string& needle) {
+std::vector<pid_t> pids_sleeping(const std::string& seconds) {
+  const std::string wanted = std::string("sleep") + '\0' + seconds + '\0';
   std::vector<pid_t> pids;
   DIR* d = ::opendir("/proc");
   if (!d) return pids;
@@ -122,8 +123,9 @@ std::vector<pid_t> pids_with_cmdline(const std::string& needle) {
     long pid = std::strtol(e->d_name, &end, 10);
     if (*end != '\0' || pid <= 0) continue;
     std::string cmd = read_text("/proc/" + std::string(e->d_name) + "/cmdline");
-    for (char& c : cmd) if (c == '\0') c = ' ';
-    if (cmd.find(needle) != std::string::npos) pids.push_back(static_cast<pid_t>(pid));
+    const size_t slash = cmd.rfind('/', cmd.find('\0'));
+    if (slash != std::string::npos) cmd = cmd.substr(slash + 1);
+    if (cmd == wanted) pids.push_back(static_cast<pid_t>(pid));
   }
   ::closedir(d);
   return pids;

@@ -49,7 +49,8 @@ void write_text(const std::string& path, const std::string& text);
 std::string read_text(const std::string& path);
 bool exists(const std::string& path);
 
-// Host pids whose command line contains `needle` (to find box processes from the host).
-std::vector<pid_t> pids_with_cmdline(const std::string& needle);
+// Host pids of `sleep SECONDS` processes (to find box processes from the host); tests use
+// unusual durations such as "2345.61" as markers.
+std::vector<pid_t> pids_sleeping(const std::string& seconds);
 
 }  // namespace cordon::testing

@@ -16,7 +16,7 @@ using LifecycleTest = BoxTest;
 bool gone_within(const std::string& marker, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (pids_with_cmdline(marker).empty()) return true;
+    if (pids_sleeping(marker).empty()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
@@ -24,31 +24,39 @@ bool gone_within(const std::string& marker, std::chrono::milliseconds limit) {
 
 TEST_F(LifecycleTest, DaemonsDieWhenTheSessionEnds) {
   // A double-forked, setsid'd daemon ignoring SIGHUP/SIGTERM outlives its parent shell...
-  auto r = sh("(trap '' HUP TERM; setsid sleep 1234.51 </dev/null >/dev/null 2>&1 &) ; "
+  const std::string m = marker("1234");
+  auto r = sh("(trap '' HUP TERM; setsid sleep " + m + " </dev/null >/dev/null 2>&1 &) ; "
               "sleep 0.2; exit 0");
   ASSERT_EQ(r.status, 0) << r.err;
   // ...but not the session.
-  EXPECT_TRUE(gone_within("1234.51", std::chrono::seconds(2)));
+  EXPECT_TRUE(gone_within(m, std::chrono::seconds(2)));
 }
+
+// A marker unique to this test process, so leftovers of another run cannot confuse the count.
+std::string marker(const char* base) { return std::string(base) + "." + std::to_string(::getpid()); }
 
 TEST_F(LifecycleTest, SigkillOfCordonKillsEveryProcessInTheBox) {
   TempDir scratch;
+  const std::string m = marker("2345");
+  const std::string script = "sleep " + m + " & setsid sleep " + m + " & wait";
   pid_t pid = ::fork();
   if (pid == 0) {
     ::setenv("XDG_CONFIG_HOME", scratch.path().c_str(), 1);
     ::execl(CORDON_BINARY, CORDON_BINARY, "run", "-q", "--workspace", workspace().c_str(), "--",
-            "/bin/sh", "-c", "sleep 2345.61 & setsid sleep 2345.61 & wait", nullptr);
+            "/bin/sh", "-c", script.c_str(), nullptr);
     ::_exit(127);
   }
+  struct KillOnExit {  // never leave a box behind when an assertion returns early
+    pid_t pid;
+    ~KillOnExit() { ::kill(pid, SIGKILL); ::waitpid(pid, nullptr, 0); }
+  } guard{pid};
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (pids_with_cmdline("2345.61").size() < 2 && std::chrono::steady_clock::now() < deadline) {
+  while (pids_sleeping(m).size() < 2 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ASSERT_EQ(pids_with_cmdline("2345.61").size(), 2u) << "the box did not start";
+  ASSERT_EQ(pids_sleeping(m).size(), 2u) << "the box did not start";
   ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  EXPECT_TRUE(gone_within("2345.61", std::chrono::seconds(2)));
+  EXPECT_TRUE(gone_within(m, std::chrono::seconds(2)));
 }
 
 TEST_F(LifecycleTest, SigtermIsForwardedToTheProgram) {

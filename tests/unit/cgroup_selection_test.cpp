@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -219,6 +220,35 @@ TEST(CgroupSelection, HybridRootUsesV1ForEveryController) {
   EXPECT_FALSE(fs::exists(pids));
   EXPECT_FALSE(fs::exists(cpu));
   EXPECT_TRUE(fs::exists(fake.fs_root() + "/memory/harness/abc"));
+}
+
+TEST(CgroupSelection, V1TeardownRemovesStaleSessionsOnly) {
+  FakeCgroups fake;
+  fake.hybrid();
+  CgroupRoots roots = fake.roots(0);
+  const std::string parent = fake.fs_root() + "/pids/cordon";
+  // Left by supervisors that were SIGKILLed, and one that is still starting.
+  auto sibling = [&](const std::string& name, const std::string& procs, bool old) {
+    const std::string dir = parent + "/" + name;
+    fs::create_directories(dir);
+    roots.after_mkdir(dir);
+    put(dir + "/cgroup.procs", procs);
+    if (old) {
+      fs::last_write_time(dir, fs::file_time_type::clock::now() - std::chrono::minutes(5));
+    }
+    return dir;
+  };
+  const std::string stale = sibling("stale", "", true);
+  const std::string busy = sibling("busy", "4242\n", true);
+  const std::string starting = sibling("starting", "", false);
+
+  auto s = CgroupSession::create(ResourcePolicy{}, "s7", roots);
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  s.value().reset();
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(busy));
+  EXPECT_TRUE(fs::exists(starting));
+  EXPECT_FALSE(fs::exists(parent + "/s7"));
 }
 
 TEST(CgroupSelection, V1WithoutMemswStillLimitsMemory) {
