@@ -13,6 +13,9 @@ namespace {
 
 using LifecycleTest = BoxTest;
 
+// A marker unique to this test process, so leftovers of another run cannot confuse the count.
+std::string marker(const char* base) { return std::string(base) + "." + std::to_string(::getpid()); }
+
 bool gone_within(const std::string& marker, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -31,9 +34,6 @@ TEST_F(LifecycleTest, DaemonsDieWhenTheSessionEnds) {
   // ...but not the session.
   EXPECT_TRUE(gone_within(m, std::chrono::seconds(2)));
 }
-
-// A marker unique to this test process, so leftovers of another run cannot confuse the count.
-std::string marker(const char* base) { return std::string(base) + "." + std::to_string(::getpid()); }
 
 TEST_F(LifecycleTest, SigkillOfCordonKillsEveryProcessInTheBox) {
   TempDir scratch;
