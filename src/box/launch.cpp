@@ -95,6 +95,23 @@ Error setup_error(const StepFailure& f, const MountPlan& mounts, const LaunchReq
   return e;
 }
 
+// With -vv, how long each supervisor step took (start-up speed is a goal: see bench/).
+class StepClock {
+ public:
+  void mark(const char* what) {
+    if (!log::enabled(log::Level::kDebug)) return;
+    const auto now = std::chrono::steady_clock::now();
+    log::debug(std::string(what) + ": " +
+               std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(now - last_)
+                                  .count()) +
+               " us");
+    last_ = now;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 }  // namespace
 
 int LaunchResult::status() const {
@@ -107,6 +124,7 @@ Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events
   const auto started = std::chrono::steady_clock::now();
   const policy::Policy& policy = *req.policy;
   ChildPlan plan;
+  StepClock clock;
 
   // Step 1 (preflight): Landlock as the policy requires it.
   const int abi = landlock_abi();
@@ -126,6 +144,7 @@ Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events
   mount_input.landlock_abi = abi;
   for (const auto& f : req.extra_files) mount_input.extra_files.emplace_back(f.host_path, f.box_path);
   CORDON_ASSIGN_OR_RETURN(MountPlan mounts, plan_mounts(mount_input));
+  clock.mark("prepare-mounts");
   std::vector<int> source_fds(mounts.ops.size(), -1);
   plan.mounts = ChildMounts{mounts.ops.data(), mounts.ops.size(), source_fds.data(), -1,
                             landlock_path_access(PathAccess::kListOnly, abi)};
@@ -133,6 +152,7 @@ Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events
   // Step 3 (compile-seccomp).
   CORDON_ASSIGN_OR_RETURN(SeccompProgram seccomp, compile_box_filter());
   plan.seccomp = seccomp.fprog();
+  clock.mark("compile-seccomp");
 
   // Step 4 (prepare-landlock): host paths now, the box's own mounts in the init.
   std::optional<LandlockRuleset> ruleset;
@@ -149,12 +169,14 @@ Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events
     plan.mounts.landlock_fd = ruleset->fd();
   }
 
+  clock.mark("prepare-landlock");
   // Step 5 (resources): cgroup first (it decides which rlimits are the fallback).
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<CgroupSession> cgroup,
                           CgroupSession::create(policy.resources, req.session_id));
   plan.rlimits = plan_rlimits(RlimitInputs{&policy.resources, cgroup->enforces_memory(),
                                            cgroup->enforces_pids()});
 
+  clock.mark("cgroup");
   // Step 6: the program, its environment and its terminal.
   CStrings argv(req.command);
   CStrings envp(req.environment);
@@ -217,6 +239,7 @@ Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events
     return e;
   }
   UniqueFd init_pidfd(pidfd);
+  clock.mark("clone");
   control_child.reset();
   error_write.reset();
 
@@ -241,6 +264,7 @@ Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events
     return Error::system("start the box init");
   }
 
+  clock.mark("id maps, join cgroup, go");
   // Step 10: supervise until the init exits.
   sigset_t supervised = SignalMask::supervised();
   UniqueFd signal_fd(::signalfd(-1, &supervised, SFD_CLOEXEC | SFD_NONBLOCK));
@@ -249,11 +273,13 @@ Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events
                   policy.resources.timeout_seconds.value, cgroup.get()};
   CORDON_ASSIGN_OR_RETURN(LoopOutcome outcome, supervise_box(loop, signal_fd.get()));
   kill_on_exit.armed = false;
+  clock.mark("box ran");
 
   // Step 11: teardown. Anything left in the cgroup dies; placeholders go.
   cgroup->sample();
   cgroup->kill_all();
   mounts.placeholders->remove_all();
+  clock.mark("teardown");
 
   LaunchResult result;
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(

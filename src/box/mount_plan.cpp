@@ -177,6 +177,9 @@ class Planner {
       size_t slash = rel.find('/', start);
       const bool last = slash == std::string::npos;
       path += "/" + rel.substr(start, last ? std::string::npos : slash - start);
+      // Already inside a read-only protected path (say, a `.git` placeholder made for an
+      // earlier entry): covered, and pinning it read-write now would undo that.
+      if (covered_read_only(path)) return Ok{};
       struct stat st {};
       if (::lstat(path.c_str(), &st) != 0) {
         if (errno != ENOENT) return Error::system("stat protected path " + path);
@@ -203,13 +206,17 @@ class Planner {
     return Ok{};
   }
 
-  void add_protected_bind(const std::string& path, const struct stat& st) {
-    // A later, more specific entry may already cover it.
+  bool covered_read_only(const std::string& path) const {
     for (const auto& op : plan_.ops) {
       if (op.step == Step::kMountProtectedPaths && op.read_only && is_beneath(path, op.target)) {
-        return;
+        return true;
       }
     }
+    return false;
+  }
+
+  void add_protected_bind(const std::string& path, const struct stat& st) {
+    if (covered_read_only(path)) return;
     plan_.ops.push_back(bind(Step::kMountProtectedPaths, path, path, true, st));
   }
 

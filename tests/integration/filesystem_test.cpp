@@ -32,6 +32,13 @@ TEST_F(FilesystemTest, MissingProtectedPathsCannotBeCreatedAndLeaveNoTrace) {
   EXPECT_FALSE(exists(workspace() + "/.vscode"));
 }
 
+TEST_F(FilesystemTest, AGitRepositoryCannotBeCreatedWhereNoneExisted) {
+  auto r = sh("git init -q . 2>/dev/null && echo created; mkdir -p .git/hooks 2>/dev/null; "
+              "echo evil > .git/hooks/post-checkout 2>/dev/null && echo hook; echo done");
+  EXPECT_EQ(r.out, "done\n") << r.err;
+  EXPECT_FALSE(exists(workspace() + "/.git"));
+}
+
 TEST_F(FilesystemTest, HiddenPathsStayHiddenBeneathAnExtraBind) {
   const std::string home = dir() / "home";
   ::mkdir(home.c_str(), 0755);

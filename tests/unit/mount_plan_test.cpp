@@ -96,6 +96,17 @@ TEST_F(MountPlanTest, MissingProtectedPathsGetPlaceholdersRemovedAfterwards) {
   EXPECT_TRUE(std::filesystem::is_empty(ws_)) << "placeholders left behind";
 }
 
+TEST_F(MountPlanTest, AMissingGitDirectoryIsOneReadOnlyPlaceholderNeverPinnedWritable) {
+  auto p = plan();
+  ASSERT_TRUE(p.ok()) << p.error().describe();
+  for (const auto& op : p->ops) {
+    if (op.target == ws_ + "/.git" || op.target.rfind(ws_ + "/.git/", 0) == 0) {
+      EXPECT_TRUE(op.read_only) << op.describe();
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(ws_ + "/.git/config")) << "no placeholder inside one";
+}
+
 TEST_F(MountPlanTest, PlaceholderWithContentIsKept) {
   {
     auto p = plan();
