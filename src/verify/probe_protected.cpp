@@ -65,11 +65,23 @@ void writes(const Context& ctx, Reporter& r) {
   }
 }
 
+// Creates `path`, or writes it if something (the launcher's read-only placeholder) is already
+// there: 0 when the name got content, else -errno.
+int create_or_write(const std::string& path) {
+  int rc = try_create(path);
+  if (rc != -EEXIST) return rc;
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return -errno;
+  static const char kLine[] = "written by cordon-probe\n";
+  (void)!::write(fd.get(), kLine, sizeof kLine - 1);
+  return 0;
+}
+
 void creates(const Context& ctx, Reporter& r) {
   for (const auto& rel : ctx.spec.protected_attacks.creates) {
     make_parents(ctx.spec.workspace, rel);  // placeholders make this fail; that is fine
-    int rc = try_create(ctx.spec.workspace + "/" + rel);
-    r.add(kWall, "create missing protected " + rel, kRefused, rc == 0 ? "created" : errno_name(-rc),
+    int rc = create_or_write(ctx.spec.workspace + "/" + rel);
+    r.add(kWall, "create missing protected " + rel, kRefused, rc == 0 ? "written" : errno_name(-rc),
           rc != 0 && refused(-rc));
   }
 }
@@ -97,11 +109,7 @@ void renames(const Context& ctx, Reporter& r) {
     std::string target = recreate_target(ctx.spec.protected_attacks, rel);
     std::vector<std::string> made = make_parents(ws, target);
     std::string path = ws + "/" + target;
-    int created = try_create(path);
-    if (created == -EEXIST) {  // the rename failed and the file is still there: write it
-      UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
-      created = fd ? 0 : -errno;
-    }
+    int created = create_or_write(path);
     r.add(kWall, "then recreate " + target, kRefused,
           created == 0 ? "written" : errno_name(-created), created != 0);
     if (rc == 0) {  // put the workspace back the way it was (only ever on a broken box)
