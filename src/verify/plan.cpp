@@ -1,6 +1,7 @@
 // prepare_verify() and cleanup(): planting the bait for the probe, and removing all of it.
 #include "verify/plan.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -39,18 +40,56 @@ Result<UniqueFd> listen_unix(const std::string& name, bool abstract) {
   return fd;
 }
 
+constexpr const char* kCanaryPrefix = "cordon-verify-canary-";
+// Left in a home directory that verify created, so that whichever of several overlapping runs
+// cleans up last removes it (each run removes only its own canary).
+constexpr const char* kCreatedMarker = ".cordon-verify-created";
+// Canaries of runs that died before their cleanup are swept by the next run after this long.
+constexpr int64_t kStaleCanaryMs = 10 * 60 * 1000;
+
 // Plants `<home>/<dir>/cordon-verify-canary-<tag>`, creating <home>/<dir> (0700) if missing.
 Result<void> plant_canary(VerifyPlan& plan, const std::string& dir, const std::string& tag) {
   std::string d = plan.spec.host_home + "/" + dir;
   if (::mkdir(d.c_str(), 0700) == 0) {
-    plan.created_dirs.push_back(d);
+    CORDON_TRY(write_new_file(d + "/" + kCreatedMarker, "", 0600));
   } else if (errno != EEXIST) {
     return Error::system("create " + d);
   }
-  std::string path = d + "/cordon-verify-canary-" + tag;
+  plan.canary_dirs.push_back(d);
+  std::string path = d + "/" + kCanaryPrefix + tag;
   CORDON_TRY(write_new_file(path, "CORDON-VERIFY-CANARY " + tag + "\n", 0600));
   plan.canaries.push_back(path);
   return Ok{};
+}
+
+// After this run's canary is gone: sweeps stale canaries of dead runs, and removes the directory
+// if verify created it and no other run still has a canary in it.
+void tidy_canary_dir(const std::string& dir) {
+  bool others = false, marker = false, foreign = false;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name == "." || name == "..") continue;
+      if (name == kCreatedMarker) {
+        marker = true;
+      } else if (name.rfind(kCanaryPrefix, 0) == 0) {
+        struct stat st;
+        std::string path = dir + "/" + name;
+        if (::lstat(path.c_str(), &st) == 0 &&
+            now_ms() - static_cast<int64_t>(st.st_mtime) * 1000 > kStaleCanaryMs) {
+          ::unlink(path.c_str());
+        } else {
+          others = true;
+        }
+      } else {
+        foreign = true;
+      }
+    }
+    ::closedir(d);
+  }
+  if (!marker || others) return;
+  ::unlink((dir + "/" + kCreatedMarker).c_str());
+  if (!foreign) ::rmdir(dir.c_str());  // the user put something there meanwhile: theirs now
 }
 
 // Opens `path` WITHOUT O_CLOEXEC: the box must close it anyway.
@@ -199,9 +238,7 @@ void cleanup(VerifyPlan& plan) {
   plan.abstract_socket.reset();
 
   for (const auto& canary : plan.canaries) ::unlink(canary.c_str());
-  for (auto it = plan.created_dirs.rbegin(); it != plan.created_dirs.rend(); ++it) {
-    ::rmdir(it->c_str());  // only if empty: never remove what the user put there meanwhile
-  }
+  for (const auto& dir : plan.canary_dirs) tidy_canary_dir(dir);
   // What a broken box let the probe leave on the host.
   if (!spec.home_write_name.empty() && !spec.host_home.empty()) {
     ::unlink((spec.host_home + "/" + spec.home_write_name).c_str());

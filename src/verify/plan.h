@@ -47,11 +47,11 @@ struct VerifyPlan {
   // What the probe was told, and what cleanup() and check_host_after() need.
   ProbeSpec spec;
   std::vector<ProtectedEntry> protected_entries;
-  Snapshot protected_before;              // taken right after planting
-  std::vector<std::string> canaries;      // planted secret files (absolute)
-  std::vector<std::string> created_dirs;  // dirs prepare_verify created in the home, innermost last
-  UniqueFd ssh_agent;                     // listening on spec.ssh_agent_socket
-  UniqueFd abstract_socket;               // bound to "@" + spec.abstract_socket in the host netns
+  Snapshot protected_before;             // taken right after planting
+  std::vector<std::string> canaries;     // planted secret files (absolute)
+  std::vector<std::string> canary_dirs;  // <home>/.ssh, <home>/.aws
+  UniqueFd ssh_agent;                    // listening on spec.ssh_agent_socket
+  UniqueFd abstract_socket;              // bound to "@" + spec.abstract_socket in the host netns
   // How long check_host_after() waits, from its call, for a surviving daemon to show itself.
   int daemon_grace_ms = kDaemonDelayMs + 1000;
   bool cleaned = false;

@@ -299,6 +299,32 @@ TEST_F(VerifyPrepare, CleanupRemovesEverythingPlanted) {
   EXPECT_TRUE(plan->leaked_fds.empty());
 }
 
+TEST_F(VerifyPrepare, OverlappingRunsLeaveNoDirectoryBehind) {
+  auto first = prepare_verify(options_);
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  auto second = prepare_verify(options_);  // finds ~/.ssh made by the first
+  ASSERT_TRUE(second.ok()) << second.error().describe();
+  cleanup(*first);
+  EXPECT_TRUE(exists(second->spec.canaries[0]));  // the first run leaves the second's alone
+  cleanup(*second);
+  EXPECT_FALSE(exists(home_ + "/.ssh"));
+  EXPECT_TRUE(exists(home_ + "/.aws"));
+}
+
+TEST_F(VerifyPrepare, SweepsCanariesOfADeadRun) {
+  ASSERT_EQ(::mkdir((home_ + "/.ssh").c_str(), 0700), 0);
+  std::string stale = home_ + "/.ssh/cordon-verify-canary-dead";
+  std::ofstream(stale) << "old";
+  struct timespec old_times[2] = {{1000, 0}, {1000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, stale.c_str(), old_times, 0), 0);
+  auto plan = prepare_verify(options_);
+  ASSERT_TRUE(plan.ok()) << plan.error().describe();
+  cleanup(*plan);
+  EXPECT_FALSE(exists(stale));
+  EXPECT_TRUE(exists(home_ + "/.ssh"));  // not created by verify: kept
+  ::rmdir((home_ + "/.ssh").c_str());
+}
+
 TEST_F(VerifyPrepare, KeepsADirectoryTheUserFilledMeanwhile) {
   auto plan = prepare_verify(options_);
   ASSERT_TRUE(plan.ok()) << plan.error().describe();
