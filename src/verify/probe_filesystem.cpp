@@ -23,7 +23,9 @@ std::string dirname_of(const std::string& path) {
   return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
 }
 
-std::string basename_of(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+std::string basename_of(const std::string& path) {
+  return path.substr(path.rfind('/') + 1);
+}
 
 // open(O_RDONLY) and read one byte: 0 on success, else -errno.
 int try_read(const std::string& path) {
@@ -33,7 +35,9 @@ int try_read(const std::string& path) {
   return ::read(fd.get(), &c, 1) < 0 ? -errno : 0;
 }
 
-std::string read_outcome(int rc) { return rc == 0 ? "readable" : errno_name(-rc); }
+std::string read_outcome(int rc) {
+  return rc == 0 ? "readable" : errno_name(-rc);
+}
 
 void system_dirs(const Context& ctx, Reporter& r) {
   for (const char* dir : {"/", "/etc/", "/usr/bin/"}) {

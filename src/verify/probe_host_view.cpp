@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -65,7 +64,9 @@ UniqueFd listen_unix(const std::string& name, bool abstract) {
   return fd;
 }
 
-std::string connect_outcome(int rc) { return rc == 0 ? "connected" : errno_name(-rc); }
+std::string connect_outcome(int rc) {
+  return rc == 0 ? "connected" : errno_name(-rc);
+}
 
 void host_tmp(const Context& ctx, Reporter& r) {
   struct stat st;

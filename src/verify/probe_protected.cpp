@@ -18,16 +18,27 @@ namespace {
 constexpr const char* kWall = "filesystem";
 constexpr const char* kRefused = "EROFS (or EACCES/EPERM)";
 
-bool refused(int err) { return one_of(err, {EROFS, EACCES, EPERM}); }
+bool refused(int err) {
+  return one_of(err, {EROFS, EACCES, EPERM});
+}
 
-// Creates the missing parents of `rel`; returns the ones it created, innermost last.
-std::vector<std::string> make_parents(const std::string& ws, const std::string& rel) {
+// Creates the missing parents of `rel`: the ones it created (innermost last) and the first
+// refusal (0 if none), which explains a later ENOENT.
+struct Parents {
   std::vector<std::string> made;
+  int err = 0;
+};
+Parents make_parents(const std::string& ws, const std::string& rel) {
+  Parents out;
   for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
     std::string dir = ws + "/" + rel.substr(0, slash);
-    if (::mkdir(dir.c_str(), 0755) == 0) made.push_back(dir);
+    if (::mkdir(dir.c_str(), 0755) == 0) {
+      out.made.push_back(dir);
+    } else if (errno != EEXIST && out.err == 0) {
+      out.err = errno;
+    }
   }
-  return made;
+  return out;
 }
 
 void undo(const std::string& file, std::vector<std::string> dirs) {
@@ -77,10 +88,18 @@ int create_or_write(const std::string& path) {
   return 0;
 }
 
+// Attempts to give the protected name `rel` content; 0 on success, else the refusal (-errno).
+int create_protected(const std::string& ws, const std::string& rel, Parents* parents) {
+  *parents = make_parents(ws, rel);
+  int rc = create_or_write(ws + "/" + rel);
+  if (rc == -ENOENT && parents->err != 0) rc = -parents->err;  // the mkdir was refused
+  return rc;
+}
+
 void creates(const Context& ctx, Reporter& r) {
   for (const auto& rel : ctx.spec.protected_attacks.creates) {
-    make_parents(ctx.spec.workspace, rel);  // placeholders make this fail; that is fine
-    int rc = create_or_write(ctx.spec.workspace + "/" + rel);
+    Parents parents;
+    int rc = create_protected(ctx.spec.workspace, rel, &parents);
     r.add(kWall, "create missing protected " + rel, kRefused, rc == 0 ? "written" : errno_name(-rc),
           rc != 0 && refused(-rc));
   }
@@ -102,18 +121,17 @@ void renames(const Context& ctx, Reporter& r) {
     std::string from = ws + "/" + rel, to = from + ".cordon-verify-moved";
     int rc = ::rename(from.c_str(), to.c_str());
     int err = errno;
-    r.add(kWall, "rename " + rel + " (holds protected paths)", "EBUSY or EROFS",
+    r.add(kWall, "rename " + rel + " (holds protected paths)", "EBUSY or EROFS (any failure)",
           rc == 0 ? "renamed" : errno_name(err), rc != 0);
 
     // With the parent out of the way (if the rename went through), the path is free to make.
     std::string target = recreate_target(ctx.spec.protected_attacks, rel);
-    std::vector<std::string> made = make_parents(ws, target);
-    std::string path = ws + "/" + target;
-    int created = create_or_write(path);
+    Parents parents;
+    int created = create_protected(ws, target, &parents);
     r.add(kWall, "then recreate " + target, kRefused,
-          created == 0 ? "written" : errno_name(-created), created != 0);
+          created == 0 ? "written" : errno_name(-created), created != 0 && refused(-created));
     if (rc == 0) {  // put the workspace back the way it was (only ever on a broken box)
-      if (created == 0) undo(path, made);
+      if (created == 0) undo(ws + "/" + target, parents.made);
       ::rename(to.c_str(), from.c_str());
     }
   }

@@ -42,6 +42,8 @@ std::string errno_name(int err) {
   return "errno " + std::to_string(err);
 }
 
-std::string outcome(long rc, int err) { return rc >= 0 ? "succeeded" : errno_name(err); }
+std::string outcome(long rc, int err) {
+  return rc >= 0 ? "succeeded" : errno_name(err);
+}
 
 }  // namespace cordon::verify::probe

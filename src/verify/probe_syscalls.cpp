@@ -40,7 +40,9 @@ struct Refusal {
 long raw(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
   return ::syscall(nr, a, b, c, d, e, f);
 }
-long ptr(const void* p) { return reinterpret_cast<long>(p); }
+long ptr(const void* p) {
+  return reinterpret_cast<long>(p);
+}
 
 // socket(2) with the family passed as a full 64-bit register; closes what it gets.
 std::function<long()> open_socket(unsigned long family, unsigned long type, unsigned long proto) {

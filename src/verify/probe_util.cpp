@@ -197,6 +197,8 @@ std::string join(const std::vector<std::string>& items, size_t max) {
   return out;
 }
 
-std::string mib(uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+std::string mib(uint64_t bytes) {
+  return std::to_string(bytes >> 20) + " MiB";
+}
 
 }  // namespace cordon::verify::probe

@@ -13,7 +13,9 @@ void add_unique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
 
-std::string top_component(const std::string& rel) { return rel.substr(0, rel.find('/')); }
+std::string top_component(const std::string& rel) {
+  return rel.substr(0, rel.find('/'));
+}
 
 // Every proper ancestor directory of `rel`, outermost first: "a/b/c" -> {"a", "a/b"}.
 std::vector<std::string> ancestors(const std::string& rel) {

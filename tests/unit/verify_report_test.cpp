@@ -25,7 +25,9 @@ std::string complete_run() {
   return out + "{\"done\":true,\"count\":" + std::to_string(required_walls().size()) + "}\n";
 }
 
-size_t failures(const std::vector<Finding>& findings) { return summarize(findings).failed; }
+size_t failures(const std::vector<Finding>& findings) {
+  return summarize(findings).failed;
+}
 
 TEST(VerifyReport, ParsesACompleteRun) {
   auto findings = parse_probe_output(complete_run());
