@@ -141,6 +141,7 @@ Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events
   mount_input.workspace = req.workspace;
   mount_input.home = req.home;
   mount_input.persist_home_dir = req.persist_home_dir;
+  mount_input.state_dir = req.state_dir;
   mount_input.landlock_abi = abi;
   for (const auto& f : req.extra_files) mount_input.extra_files.emplace_back(f.host_path, f.box_path);
   CORDON_ASSIGN_OR_RETURN(MountPlan mounts, plan_mounts(mount_input));

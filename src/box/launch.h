@@ -36,6 +36,8 @@ struct LaunchRequest {
   std::string policy_text;  // the effective policy as rendered, for the session event
   // With home = "persist": the host directory shown as the home (created by the caller).
   std::string persist_home_dir;
+  // cordon's state directory (placeholder registry, kept homes).
+  std::string state_dir;
   // Loopback TCP ports box programs may connect to (Landlock ABI 4+), from the policy.
   std::vector<uint16_t> loopback_ports;
   // Relay a pty when stdin is a terminal (the default); tests can force it off.

@@ -79,6 +79,11 @@ class Planner {
   explicit Planner(const MountPlanInput& in) : in_(in), fs_(*in.filesystem) {}
 
   Result<MountPlan> run() {
+    if (!in_.state_dir.empty()) {
+      CORDON_ASSIGN_OR_RETURN(WorkspaceLease lease,
+                              WorkspaceLease::acquire(in_.state_dir, in_.workspace));
+      plan_.placeholders = std::make_unique<Placeholders>(std::move(lease));
+    }
     add_root_dirs();
     CORDON_TRY(add_system_dirs());
     add_home();
@@ -221,6 +226,7 @@ class Planner {
   }
 
   Result<void> create_placeholder(const std::string& path, bool is_dir) {
+    CORDON_TRY(plan_.placeholders->add(path, is_dir));  // recorded before it exists
     if (is_dir) {
       if (::mkdir(path.c_str(), 0755) != 0) return Error::system("create placeholder " + path);
     } else {
@@ -228,7 +234,6 @@ class Planner {
       if (fd < 0) return Error::system("create placeholder " + path);
       ::close(fd);
     }
-    plan_.placeholders->add(path, is_dir);
     return Ok{};
   }
 
@@ -368,7 +373,18 @@ Result<MountPlan> plan_mounts(const MountPlanInput& input) { return Planner(inpu
 
 Placeholders::~Placeholders() { remove_all(); }
 
+Result<void> Placeholders::add(std::string path, bool is_dir) {
+  if (lease_) CORDON_TRY(lease_->record(path, is_dir));
+  created_.push_back({std::move(path), is_dir});
+  return Ok{};
+}
+
 void Placeholders::remove_all() {
+  if (lease_) {
+    lease_->release();  // the last session on the workspace removes them
+    created_.clear();
+    return;
+  }
   // Deepest first; only what is still empty (a host program may have written into it since).
   for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
     const auto& [path, is_dir] = *it;

@@ -9,11 +9,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
 #include "box/step.h"
+#include "box/workspace_lease.h"
 #include "policy/policy.h"
 
 namespace cordon::box {
@@ -49,18 +51,22 @@ struct MountOp {
 
 // Protected workspace paths that did not exist: cordon creates an empty placeholder for the
 // session (so there is something to mount read-only over) and removes it afterwards if it is
-// still empty. Destruction removes them.
+// still empty. With a WorkspaceLease the removal is coordinated with other sessions on the same
+// workspace and survives a crash (see workspace_lease.h); without one (tests), this session
+// removes what it created. Destruction removes them.
 class Placeholders {
  public:
   Placeholders() = default;
+  explicit Placeholders(std::optional<WorkspaceLease> lease) : lease_(std::move(lease)) {}
   Placeholders(const Placeholders&) = delete;
   Placeholders& operator=(const Placeholders&) = delete;
   ~Placeholders();
-  void add(std::string path, bool is_dir) { created_.push_back({std::move(path), is_dir}); }
+  Result<void> add(std::string path, bool is_dir);
   const std::vector<std::pair<std::string, bool>>& created() const { return created_; }
   void remove_all();
 
  private:
+  std::optional<WorkspaceLease> lease_;
   std::vector<std::pair<std::string, bool>> created_;
 };
 
@@ -81,6 +87,8 @@ struct MountPlanInput {
   std::string workspace;  // canonical
   std::string home;       // the user's home path (shown as a tmpfs at the same path)
   std::string persist_home_dir;  // host directory for home = "persist" (created by the caller)
+  // cordon's state directory, for the placeholder registry; empty: no coordination (tests).
+  std::string state_dir;
   std::vector<std::pair<std::string, std::string>> extra_files;  // host file -> box path
   int landlock_abi = 0;
 };

@@ -13,6 +13,7 @@
 
 #include "box/environment.h"
 #include "box/mount_plan.h"
+#include "box/workspace_lease.h"
 #include "policy/loader.h"
 
 extern char** environ;
@@ -27,18 +28,6 @@ std::string env_or(const char* name, const std::string& fallback) {
 
 bool is_beneath(const std::string& path, const std::string& dir) {
   return path == dir || (path.rfind(dir + "/", 0) == 0);
-}
-
-// A stable short name for a workspace (FNV-1a), for per-workspace state such as a kept home.
-std::string workspace_key(const std::string& workspace) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : workspace) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
 }
 
 Result<std::vector<uint16_t>> loopback_ports(const policy::NetworkPolicy& network) {
@@ -113,6 +102,7 @@ Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
   req.home = user.home;
   req.user = user.name;
   req.session_id = new_session_id();
+  req.state_dir = user.state_dir;
   req.cordon_version = CORDON_VERSION;
   req.policy_text = policy::render_policy(policy);
   req.command = command.empty() ? std::vector<std::string>{user.shell} : std::move(command);
@@ -129,7 +119,7 @@ Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
                             policy::to_string(policy.profile.value), req.session_id});
 
   if (policy.filesystem.home.value == policy::HomeMode::kPersist) {
-    req.persist_home_dir = user.state_dir + "/homes/" + workspace_key(workspace);
+    req.persist_home_dir = user.state_dir + "/homes/" + box::workspace_key(workspace);
     std::filesystem::create_directories(req.persist_home_dir, ec);
     if (ec) {
       return Error(Errc::kSystem, "create the kept home " + req.persist_home_dir + ": " +

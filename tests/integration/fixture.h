@@ -8,7 +8,7 @@
 namespace cordon::testing {
 
 class BoxTest : public ::testing::Test {
- protected:
+ public:
   // `cordon run -q --workspace WS [extra...] -- command...`
   RunOutput box(const std::vector<std::string>& command,
                 const std::vector<std::string>& extra_flags = {}, RunOptions options = {}) {

@@ -57,6 +57,53 @@ TEST_F(LifecycleTest, SigkillOfCordonKillsEveryProcessInTheBox) {
   ASSERT_EQ(pids_sleeping(m).size(), 2u) << "the box did not start";
   ::kill(pid, SIGKILL);
   EXPECT_TRUE(gone_within(m, std::chrono::seconds(2)));
+  // The killed session could not remove its placeholders; the next session does.
+  EXPECT_TRUE(exists(workspace() + "/.envrc"));
+  ASSERT_EQ(run_cordon({"run", "-q", "--workspace", workspace(), "--", "/bin/true"},
+                       RunOptions{{{"XDG_CONFIG_HOME", scratch.path()}}}).status, 0);
+  EXPECT_FALSE(exists(workspace() + "/.envrc"));
+}
+
+// Starts `cordon run` in the background on the test's workspace with `script`; stdout to `out`.
+pid_t start_session(BoxTest& test, const std::string& script, const std::string& out) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("XDG_CONFIG_HOME", (test.dir() / "config").c_str(), 1);
+    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::execl(CORDON_BINARY, CORDON_BINARY, "run", "-q", "--workspace", test.workspace().c_str(),
+            "--", "/bin/sh", "-c", script.c_str(), nullptr);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void wait_for_text(const std::string& path, const std::string& text) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (read_text(path).find(text) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+TEST_F(LifecycleTest, TheFirstSessionEndingKeepsTheSecondSessionsProtection) {
+  // Session 1 creates the placeholders; session 2 binds the same ones. When session 1 ends it
+  // must not remove them: unlinking a mount point on the host detaches it in session 2's box.
+  const std::string out1 = dir() / "one.out", out2 = dir() / "two.out";
+  pid_t one = start_session(*this, "echo ready; until [ -e .end-1 ]; do sleep 0.05; done", out1);
+  wait_for_text(out1, "ready");
+  pid_t two = start_session(*this,
+                            "echo ready; until [ -e .end-2 ]; do sleep 0.05; done; "
+                            "echo evil > .envrc 2>/dev/null && echo created || echo refused",
+                            out2);
+  wait_for_text(out2, "ready");
+  write_text(workspace() + "/.end-1", "");
+  ::waitpid(one, nullptr, 0);
+  write_text(workspace() + "/.end-2", "");
+  ::waitpid(two, nullptr, 0);
+  EXPECT_NE(read_text(out2).find("refused"), std::string::npos) << read_text(out2);
+  EXPECT_EQ(read_text(out2).find("created"), std::string::npos);
+  EXPECT_FALSE(exists(workspace() + "/.envrc")) << "the last session removes the placeholders";
 }
 
 TEST_F(LifecycleTest, SigtermIsForwardedToTheProgram) {

@@ -1,0 +1,100 @@
+// Coordinating placeholders of protected paths between sessions (see workspace_lease.h).
+#include "box/workspace_lease.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/files.h"
+
+namespace cordon::box {
+namespace {
+
+bool is_empty_placeholder(const std::string& path, bool is_dir) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return false;
+  if (is_dir) return S_ISDIR(st.st_mode);  // rmdir refuses a directory that is not empty
+  return S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
+}  // namespace
+
+std::string workspace_key(const std::string& workspace) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : workspace) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Result<WorkspaceLease> WorkspaceLease::acquire(const std::string& state_dir,
+                                               const std::string& workspace) {
+  const std::string dir = state_dir + "/workspaces";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error(Errc::kSystem, "create " + dir + ": " + ec.message());
+  ::chmod(state_dir.c_str(), 0700);
+  const std::string base = dir + "/" + workspace_key(workspace);
+  UniqueFd lock(::open((base + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!lock) return Error::system("open " + base + ".lock");
+  WorkspaceLease lease(std::move(lock), base + ".placeholders");
+  if (::flock(lease.lock_.get(), LOCK_EX | LOCK_NB) == 0) {
+    lease.remove_listed_placeholders();  // alone: whatever is listed was left by a dead session
+    if (::flock(lease.lock_.get(), LOCK_SH) != 0) return Error::system("flock " + base + ".lock");
+  } else if (::flock(lease.lock_.get(), LOCK_SH) != 0) {
+    return Error::system("flock " + base + ".lock");
+  }
+  return lease;
+}
+
+WorkspaceLease::~WorkspaceLease() { release(); }
+
+Result<void> WorkspaceLease::record(const std::string& path, bool is_dir) {
+  UniqueFd fd(::open(registry_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                     0600));
+  if (!fd) return Error::system("open " + registry_);
+  const std::string line = std::string(is_dir ? "d " : "f ") + path + "\n";
+  if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    return Error::system("write " + registry_);
+  }
+  return Ok{};
+}
+
+void WorkspaceLease::release() {
+  if (!lock_) return;
+  // Only the last session out may remove placeholders: another box may have them mounted.
+  if (::flock(lock_.get(), LOCK_EX | LOCK_NB) == 0) remove_listed_placeholders();
+  lock_.reset();  // closing drops the lock
+}
+
+void WorkspaceLease::remove_listed_placeholders() {
+  auto text = read_file(registry_);
+  if (!text.ok()) return;
+  std::vector<std::pair<std::string, bool>> entries;
+  std::istringstream lines(*text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.size() > 2) entries.emplace_back(line.substr(2), line[0] == 'd');
+  }
+  // Deepest first; a placeholder a host program has written into since is the user's now.
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (!is_empty_placeholder(it->first, it->second)) continue;
+    if (it->second) {
+      ::rmdir(it->first.c_str());
+    } else {
+      ::unlink(it->first.c_str());
+    }
+  }
+  ::unlink(registry_.c_str());
+}
+
+}  // namespace cordon::box
