@@ -20,6 +20,7 @@
 #include "base/syscalls.h"
 #include "box/landlock.h"
 #include "box/mount_plan.h"
+#include "box/preflight.h"
 #include "box/seccomp.h"
 #include "box/supervisor.h"
 #include "box/userns.h"
@@ -128,12 +129,7 @@ Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events
 
   // Step 1 (preflight): Landlock as the policy requires it.
   const int abi = landlock_abi();
-  if (abi == 0 && policy.filesystem.landlock.value == policy::LandlockMode::kRequired) {
-    return Error(Errc::kUnsupported, "this kernel has no Landlock, which the policy requires")
-        .with_hint("Landlock needs Linux 5.13+ built with CONFIG_SECURITY_LANDLOCK and enabled "
-                   "in the lsm= boot parameter. To run with the mount wall alone, set "
-                   "`[filesystem] landlock = \"best-effort\"` (recorded in the audit trail)");
-  }
+  CORDON_TRY(check_landlock(abi, policy.filesystem.landlock.value));
 
   // Step 2 (prepare-mounts): the filesystem view.
   MountPlanInput mount_input;
