@@ -9,42 +9,17 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "sandbox/run_in_child.h"
 #include "box/rlimits.h"
 
 namespace cordon::box {
 namespace {
 
+using cordon::testing::run_in_child;
+
 using policy::MemoryFallback;
 using policy::ResourcePolicy;
 
-// Forks, runs `body` in the child to fill a report, returns it; *status is the wait status.
-template <class Report, class Body>
-Report run_in_child(Body body, int* status) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) std::abort();
-  pid_t pid = ::fork();
-  if (pid < 0) std::abort();
-  if (pid == 0) {
-    ::close(pipe_fds[0]);
-    Report report;
-    std::memset(&report, 0xff, sizeof(report));  // -1 everywhere: "never ran"
-    body(report);
-    ssize_t n = ::write(pipe_fds[1], &report, sizeof(report));
-    ::_exit(n == static_cast<ssize_t>(sizeof(report)) ? 0 : 1);
-  }
-  ::close(pipe_fds[1]);
-  Report report;
-  std::memset(&report, 0xff, sizeof(report));
-  ssize_t n;
-  do {
-    n = ::read(pipe_fds[0], &report, sizeof(report));
-  } while (n < 0 && errno == EINTR);
-  ::close(pipe_fds[0]);
-  while (::waitpid(pid, status, 0) < 0 && errno == EINTR) {
-  }
-  EXPECT_EQ(n, static_cast<ssize_t>(sizeof(report))) << "child report truncated";
-  return report;
-}
 
 // Opens /dev/null up to `max` (<= 128) times at once; returns how many opened, the errno of the
 // first failure in *first_errno, then closes them again.
