@@ -14,6 +14,7 @@
 
 #include "base/files.h"
 #include "box/landlock.h"
+#include "policy/loader.h"
 
 namespace cordon::box {
 namespace {
@@ -188,6 +189,8 @@ class Planner {
       struct stat st {};
       if (::lstat(path.c_str(), &st) != 0) {
         if (errno != ENOENT) return Error::system("stat protected path " + path);
+        // Every placeholder costs a create, a bind and a remove on each start: only where needed.
+        if (policy::protected_only_if_present(rel)) return Ok{};
         const bool make_dir = !last || want_dir;
         CORDON_TRY(create_placeholder(path, make_dir));
         if (::lstat(path.c_str(), &st) != 0) return Error::system("stat placeholder " + path);

@@ -10,6 +10,7 @@
 #include "box/launch.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "policy/loader.h"
 #include "verify/plan.h"
 #include "verify/report.h"
 
@@ -58,6 +59,9 @@ int verify_command(const VerifyCommandOptions& options) {
   vo.tmp_limit_bytes = policy.filesystem.tmp_size_bytes.value;
   vo.memory_is_cgroup = ::geteuid() == 0;
   vo.protected_paths = policy.filesystem.protected_paths.value;
+  for (const auto& entry : vo.protected_paths) {
+    if (policy::protected_only_if_present(entry)) vo.protected_only_if_present.push_back(entry);
+  }
   vo.hidden_paths = expanded(policy.filesystem.hidden_paths.value, user.home);
   auto plan = verify::prepare_verify(vo);
   if (!plan.ok()) return report_error(plan.error());

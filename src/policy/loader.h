@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -32,6 +33,10 @@ Policy builtin_profile(Profile profile);
 // The paths every profile hides / protects (config files can add to them, never remove).
 const std::vector<std::string>& builtin_hidden_paths();
 const std::vector<std::string>& builtin_protected_paths();
+// Protected entries that need no placeholder when missing: a shell rc file matters only when the
+// workspace holds the real one (a dotfiles repository that ~/.bashrc links into), and then it
+// exists and is kept read-only; a new one in a workspace is read by nothing on the host.
+bool protected_only_if_present(std::string_view entry);
 
 // Parses one TOML document over `base` (the unit-testable core of load_policy). `source_name`
 // appears in errors and origins and is appended to `sources`; `trusted` false applies the

@@ -97,6 +97,16 @@ void set_origins(Policy& p, const Origin& o) {
 const std::vector<std::string>& builtin_hidden_paths() { return hidden_paths(); }
 const std::vector<std::string>& builtin_protected_paths() { return protected_paths(); }
 
+bool protected_only_if_present(std::string_view entry) {
+  static constexpr std::string_view kShellRcFiles[] = {
+      ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile",
+      ".zshrc",  ".zprofile",     ".zshenv",     ".zlogin"};
+  for (auto name : kShellRcFiles) {
+    if (entry == name) return true;
+  }
+  return false;
+}
+
 Policy builtin_profile(Profile profile) {
   Policy p = common_base();
   p.profile.value = profile;

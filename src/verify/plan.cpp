@@ -128,7 +128,8 @@ Result<void> plant_all(VerifyPlan& plan, const VerifyOptions& options) {
   ProbeSpec& spec = plan.spec;
 
   if (::mkdir(plan.workspace.c_str(), 0755) != 0) return Error::system("mkdir " + plan.workspace);
-  plan.protected_entries = parse_protected(options.protected_paths);
+  plan.protected_entries =
+      parse_protected(options.protected_paths, options.protected_only_if_present);
   ProtectedPlan protect = plan_protected(plan.protected_entries);
   for (const auto& [rel, content] : protect.plant) {
     CORDON_TRY(make_parents(plan.workspace, rel));

@@ -28,7 +28,8 @@ struct VerifyOptions {
   // The (lowered) limits the verify box runs with.
   uint64_t pids_limit = 0, memory_limit_bytes = 0, tmp_limit_bytes = 0;
   bool memory_is_cgroup = false;             // false: memory is RLIMIT_AS per process
-  std::vector<std::string> protected_paths;  // workspace-relative, "dir/" = directory
+  std::vector<std::string> protected_paths;
+  std::vector<std::string> protected_only_if_present;  // protected only when they exist  // workspace-relative, "dir/" = directory
   std::vector<std::string> hidden_paths;     // "~" already expanded
 };
 

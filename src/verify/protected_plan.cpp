@@ -38,7 +38,8 @@ bool has_dotdot(const std::string& rel) {
 
 }  // namespace
 
-std::vector<ProtectedEntry> parse_protected(const std::vector<std::string>& policy_paths) {
+std::vector<ProtectedEntry> parse_protected(const std::vector<std::string>& policy_paths,
+                                            const std::vector<std::string>& only_if_present) {
   std::vector<ProtectedEntry> out;
   for (std::string p : policy_paths) {
     while (p.rfind("./", 0) == 0) p.erase(0, 2);
@@ -49,6 +50,8 @@ std::vector<ProtectedEntry> parse_protected(const std::vector<std::string>& poli
     }
     if (p.empty() || p.front() == '/' || has_dotdot(p)) continue;
     e.path = p;
+    e.only_if_present =
+        std::find(only_if_present.begin(), only_if_present.end(), p) != only_if_present.end();
     auto same = [&](const ProtectedEntry& o) { return o.path == e.path; };
     if (std::none_of(out.begin(), out.end(), same)) out.push_back(e);
   }
@@ -76,6 +79,12 @@ ProtectedPlan plan_protected(const std::vector<ProtectedEntry>& entries) {
       return p.first == rel || p.first.rfind(rel + "/", 0) == 0;
     });
   };
+  // Entries protected only when present are planted, so that writing them is attacked.
+  for (const auto& e : entries) {
+    if (e.only_if_present && !planted(e.path)) {
+      plan.plant.emplace_back(e.path, "# cordon verify: planted protected file\n");
+    }
+  }
   for (const auto& e : entries) {
     if (e.path.find('/') == std::string::npos || planted(e.path)) continue;
     if (is_protected(entries, top_component(e.path))) continue;

@@ -12,11 +12,14 @@ namespace cordon::verify {
 struct ProtectedEntry {
   std::string path;  // without the trailing '/'
   bool directory = false;
+  bool only_if_present = false;  // no placeholder when missing: verify plants it to attack it
 };
 
 // Normalises the policy's entries ("./x" -> "x", "dir/" -> directory); drops empty, absolute and
 // ".." entries (the policy validator rejects those before verify runs).
-std::vector<ProtectedEntry> parse_protected(const std::vector<std::string>& policy_paths);
+// `only_if_present` lists the entries the box protects only when they exist.
+std::vector<ProtectedEntry> parse_protected(const std::vector<std::string>& policy_paths,
+                                            const std::vector<std::string>& only_if_present = {});
 
 // True when the workspace-relative `rel` is an entry or lies beneath one.
 bool is_protected(const std::vector<ProtectedEntry>& entries, const std::string& rel);

@@ -107,6 +107,16 @@ TEST_F(MountPlanTest, AMissingGitDirectoryIsOneReadOnlyPlaceholderNeverPinnedWri
   EXPECT_FALSE(std::filesystem::exists(ws_ + "/.git/config")) << "no placeholder inside one";
 }
 
+TEST_F(MountPlanTest, ShellRcFilesAreProtectedOnlyWhenPresent) {
+  std::ofstream(ws_ + "/.bashrc") << "# dotfiles repo\n";
+  auto p = plan();
+  ASSERT_TRUE(p.ok()) << p.error().describe();
+  ASSERT_NE(find(*p, ws_ + "/.bashrc"), nullptr);
+  EXPECT_TRUE(find(*p, ws_ + "/.bashrc")->read_only);
+  EXPECT_EQ(find(*p, ws_ + "/.zshrc"), nullptr);
+  EXPECT_FALSE(std::filesystem::exists(ws_ + "/.zshrc")) << "no placeholder for a missing rc file";
+}
+
 TEST_F(MountPlanTest, PlaceholderWithContentIsKept) {
   {
     auto p = plan();

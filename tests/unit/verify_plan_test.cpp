@@ -352,3 +352,29 @@ TEST(VerifyPrepareErrors, CleansUpWhenPlantingFails) {
 
 }  // namespace
 }  // namespace cordon::verify
+
+namespace cordon::verify {
+namespace {
+
+TEST(VerifyProtectedPlan, EntriesProtectedOnlyWhenPresentArePlantedAndWriteAttacked) {
+  auto entries = parse_protected({".bashrc", ".envrc"}, {".bashrc"});
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_TRUE(entries[0].only_if_present);
+  EXPECT_FALSE(entries[1].only_if_present);
+  ProtectedPlan plan = plan_protected(entries);
+  auto planted = [&](const std::string& rel) {
+    for (const auto& p : plan.plant) if (p.first == rel) return true;
+    return false;
+  };
+  auto has = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
+  EXPECT_TRUE(planted(".bashrc"));
+  EXPECT_TRUE(has(plan.attacks.writes, ".bashrc"));
+  EXPECT_FALSE(has(plan.attacks.creates, ".bashrc"));
+  EXPECT_FALSE(planted(".envrc"));
+  EXPECT_TRUE(has(plan.attacks.creates, ".envrc"));
+}
+
+}  // namespace
+}  // namespace cordon::verify
