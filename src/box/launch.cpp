@@ -121,7 +121,41 @@ int LaunchResult::status() const {
   return exit_code.value_or(125);
 }
 
+namespace {
+
+// Remembers whether a SetupFailed event went out, so that every failure is reported once.
+class SetupFailureWatch : public events::EventSink {
+ public:
+  explicit SetupFailureWatch(events::EventSink& next) : next_(next) {}
+  void emit(const events::Event& event) override {
+    reported_ = reported_ || std::holds_alternative<events::SetupFailed>(event);
+    next_.emit(event);
+  }
+  bool reported() const { return reported_; }
+
+ private:
+  events::EventSink& next_;
+  bool reported_ = false;
+};
+
+Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& events);
+
+}  // namespace
+
 Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events) {
+  SetupFailureWatch watch(events);
+  auto result = run_session(req, watch);
+  if (!result.ok() && !watch.reported()) {
+    // A failure before the box existed (policy paths, Landlock, cgroup, ...).
+    events.emit(events::SetupFailed{req.session_id, step_name(Step::kPreflight),
+                                    result.error().sys_errno(), result.error().describe()});
+  }
+  return result;
+}
+
+namespace {
+
+Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& events) {
   const auto started = std::chrono::steady_clock::now();
   const policy::Policy& policy = *req.policy;
   ChildPlan plan;
@@ -315,5 +349,7 @@ Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events
                                    result.timed_out, result.duration, result.peaks});
   return result;
 }
+
+}  // namespace
 
 }  // namespace cordon::box

@@ -1,0 +1,82 @@
+// run_box() reports a session as typed events: started (with the walls), ended (with the exit),
+// or a setup failure — the interface the audit trail will persist.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "box/launch.h"
+#include "policy/loader.h"
+
+namespace cordon::box {
+namespace {
+
+class LaunchEventsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/cordon-events-XXXXXX";
+    root_ = ::mkdtemp(tmpl);
+    std::filesystem::create_directories(root_ + "/ws");
+    std::filesystem::create_directories(root_ + "/home");
+    policy_ = policy::builtin_profile(policy::Profile::kWorkspaceWrite);
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  LaunchRequest request(std::vector<std::string> command) {
+    LaunchRequest req;
+    req.policy = &policy_;
+    req.command = std::move(command);
+    req.workspace = root_ + "/ws";
+    req.cwd = req.workspace;
+    req.home = root_ + "/home";
+    req.environment = {"PATH=/usr/bin:/bin"};
+    req.session_id = "test-session";
+    req.state_dir = root_ + "/state";
+    req.allow_terminal = false;
+    return req;
+  }
+  std::string root_;
+  policy::Policy policy_;
+};
+
+TEST_F(LaunchEventsTest, ASessionIsStartedThenEnded) {
+  events::RecordingSink sink;
+  auto result = run_box(request({"/bin/sh", "-c", "exit 3"}), sink);
+  ASSERT_TRUE(result.ok()) << result.error().describe();
+  EXPECT_EQ(result->status(), 3);
+  ASSERT_EQ(sink.events().size(), 2u);
+  const auto* started = std::get_if<events::SessionStarted>(&sink.events()[0]);
+  ASSERT_NE(started, nullptr);
+  EXPECT_EQ(started->session_id, "test-session");
+  EXPECT_EQ(started->profile, "workspace-write");
+  bool has_isolation = false;
+  for (const auto& wall : started->walls) has_isolation = has_isolation || wall.wall == "isolation";
+  EXPECT_TRUE(has_isolation);
+  const auto* ended = std::get_if<events::SessionEnded>(&sink.events()[1]);
+  ASSERT_NE(ended, nullptr);
+  EXPECT_EQ(ended->exit_code, 3);
+  EXPECT_FALSE(ended->signal.has_value());
+}
+
+TEST_F(LaunchEventsTest, AFailureBeforeTheBoxExistsIsASetupFailedEvent) {
+  policy_.filesystem.read_paths.value = {root_ + "/missing"};
+  events::RecordingSink sink;
+  auto result = run_box(request({"/bin/true"}), sink);
+  ASSERT_FALSE(result.ok());
+  ASSERT_EQ(sink.events().size(), 1u);
+  const auto* failed = std::get_if<events::SetupFailed>(&sink.events()[0]);
+  ASSERT_NE(failed, nullptr);
+  EXPECT_NE(failed->message.find("missing"), std::string::npos) << failed->message;
+}
+
+TEST_F(LaunchEventsTest, AFailureInsideTheBoxNamesItsStep) {
+  events::RecordingSink sink;
+  auto result = run_box(request({"/no/such/program"}), sink);
+  ASSERT_FALSE(result.ok());
+  const auto* failed = std::get_if<events::SetupFailed>(&sink.events().back());
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->step, "exec");
+  EXPECT_EQ(failed->sys_errno, ENOENT);
+}
+
+}  // namespace
+}  // namespace cordon::box
