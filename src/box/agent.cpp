@@ -93,7 +93,7 @@ int exec_program(const ChildPlan& plan) {
 
 }  // namespace
 
-void run_agent(const ChildPlan& plan, int slave, const sock_fprog& seccomp) {
+void run_agent(const ChildPlan& plan, int slave) {
   const int efd = plan.error_fd;
   reset_signals();
   // 1. Own session and process group: no controlling terminal of the host's.
@@ -123,7 +123,7 @@ void run_agent(const ChildPlan& plan, int slave, const sock_fprog& seccomp) {
     ::close(plan.landlock_fd);
   }
   // 9. Seccomp, last.
-  if (int rc = install_seccomp(seccomp); rc != 0) report_and_exit(efd, Step::kSeccomp, -rc);
+  if (int rc = install_seccomp(plan.seccomp); rc != 0) report_and_exit(efd, Step::kSeccomp, -rc);
   // 10. Exec.
   int rc = exec_program(plan);
   report_and_exit(efd, Step::kExec, -rc);

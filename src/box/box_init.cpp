@@ -85,32 +85,17 @@ bool is_forwarded(int sig) {
 
 // Reaps every child (orphans are re-parented to us) until the agent exits; then exits, which
 // makes the kernel kill everything left in the box's pid namespace.
-// Receives the filter the supervisor compiled while we built the root.
-int receive_seccomp(const ChildPlan& plan, sock_fprog* out) {
-  const size_t capacity = plan.seccomp_capacity * sizeof(sock_filter);
-  ssize_t n;
-  do {
-    n = ::recv(plan.control_fd, plan.seccomp_buffer, capacity, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return -errno;
-  if (n == 0 || n % static_cast<ssize_t>(sizeof(sock_filter)) != 0) return -EPROTO;
-  out->len = static_cast<unsigned short>(static_cast<size_t>(n) / sizeof(sock_filter));
-  out->filter = plan.seccomp_buffer;
-  return 0;
-}
-
 // The agent runs on its own small stack in the init's address space (CLONE_VM|CLONE_VFORK): no
 // copy of the address space, and the init sleeps until the agent has exec'd or failed.
 struct AgentStart {
   const ChildPlan* plan;
   int slave;
-  const sock_fprog* seccomp;
 };
 alignas(64) char g_agent_stack[64 * 1024];
 
 int agent_entry(void* arg) {
   const auto* start = static_cast<const AgentStart*>(arg);
-  run_agent(*start->plan, start->slave, *start->seccomp);
+  run_agent(*start->plan, start->slave);
 }
 
 [[noreturn]] void supervise_agent(const ChildPlan& plan, pid_t agent) {
@@ -182,13 +167,8 @@ void run_box_init(const ChildPlan& plan) {
     }
     ::close(master);
   }
-  // 9. The seccomp filter, compiled by the supervisor meanwhile.
-  sock_fprog seccomp{};
-  if (int rc = receive_seccomp(plan, &seccomp); rc != 0) {
-    report_and_exit(efd, Step::kReceiveSeccomp, -rc);
-  }
-  // 10. The agent.
-  AgentStart start{&plan, slave, &seccomp};
+  // 9. The agent.
+  AgentStart start{&plan, slave};
   pid_t agent = ::clone(agent_entry, g_agent_stack + sizeof g_agent_stack,
                         CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
   if (agent < 0) report_and_exit(efd, Step::kForkAgent, errno);

@@ -39,20 +39,14 @@ struct ChildPlan {
   const char* cwd = nullptr;
   RlimitPlan rlimits;
   int landlock_fd = -1;  // -1: no Landlock (best-effort policy on a kernel without it)
-  // The seccomp filter arrives on the control socket after "go": the supervisor compiles it
-  // while the init builds the root. The buffer is the parent's, sized before clone.
-  sock_filter* seccomp_buffer = nullptr;
-  size_t seccomp_capacity = 0;  // in instructions
+  sock_fprog seccomp{};
 };
-
-// Room for the seccomp filter (the box's filter is a few hundred instructions; BPF_MAXINSNS).
-constexpr size_t kMaxSeccompInstructions = 4096;
 
 // The box init (pid 1 in the box). Never returns.
 [[noreturn]] void run_box_init(const ChildPlan& plan);
 
 // The agent (pid 2): drops everything and execs the program. Never returns.
-[[noreturn]] void run_agent(const ChildPlan& plan, int pty_slave, const sock_fprog& seccomp);
+[[noreturn]] void run_agent(const ChildPlan& plan, int pty_slave);
 
 // Writes a StepFailure to the error pipe and exits (child side).
 [[noreturn]] void report_and_exit(int error_fd, Step step, int err, int detail = -1);

@@ -180,11 +180,9 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   plan.mounts = ChildMounts{mounts.ops.data(), mounts.ops.size(), source_fds.data(), -1,
                             landlock_path_access(PathAccess::kListOnly, abi)};
 
-  // Step 3 (compile-seccomp) runs after clone, while the init builds the root; this is its
-  // landing space in the child.
-  std::vector<sock_filter> seccomp_buffer(kMaxSeccompInstructions);
-  plan.seccomp_buffer = seccomp_buffer.data();
-  plan.seccomp_capacity = seccomp_buffer.size();
+  // Step 3 (compile-seccomp): done at build time (tools/seccomp_gen.cpp).
+  const SeccompProgram& seccomp = prebuilt_box_filter();
+  plan.seccomp = seccomp.fprog();
 
   // Step 4 (prepare-landlock): host paths now, the box's own mounts in the init.
   std::optional<LandlockRuleset> ruleset;
@@ -234,6 +232,12 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
       break;
     }
   }
+
+  std::vector<events::WallStatus> walls =
+      describe_walls(policy, abi, *cgroup, mounts, seccomp.instructions.size());
+  events.emit(events::SessionStarted{req.session_id, req.cordon_version,
+                                     policy::to_string(policy.profile.value), req.policy_text,
+                                     req.user, req.workspace, req.command, walls});
 
   // Step 7 (clone): the box's namespaces. The control socket and the error pipe are the only
   // channels between the sides.
@@ -291,23 +295,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   }
   clock.mark("id maps, join cgroup, go");
 
-  // Step 3, late (compile-seccomp): while the init builds the root.
-  CORDON_ASSIGN_OR_RETURN(SeccompProgram seccomp, compile_box_filter());
-  if (seccomp.instructions.size() > kMaxSeccompInstructions) {
-    return Error(Errc::kInternal, "the seccomp filter has too many instructions");
-  }
-  const size_t filter_bytes = seccomp.instructions.size() * sizeof(sock_filter);
-  if (::send(control_parent.get(), seccomp.instructions.data(), filter_bytes, MSG_NOSIGNAL) !=
-      static_cast<ssize_t>(filter_bytes)) {
-    return Error::system("send the seccomp filter to the box");
-  }
-  std::vector<events::WallStatus> walls =
-      describe_walls(policy, abi, *cgroup, mounts, seccomp.instructions.size());
-  events.emit(events::SessionStarted{req.session_id, req.cordon_version,
-                                     policy::to_string(policy.profile.value), req.policy_text,
-                                     req.user, req.workspace, req.command, walls});
 
-  clock.mark("compile and send seccomp");
   // Step 10: supervise until the init exits.
   sigset_t supervised = SignalMask::supervised();
   UniqueFd signal_fd(::signalfd(-1, &supervised, SFD_CLOEXEC | SFD_NONBLOCK));

@@ -25,6 +25,11 @@ struct SeccompProgram {
 // architectures (i386 via int 0x80, x32) are refused.
 Result<SeccompProgram> compile_box_filter();
 
+// The same filter, compiled at build time by tools/seccomp_gen.cpp (defined in the generated
+// source of the cordon_seccomp_prebuilt library); what cordon installs. A unit test checks that
+// it equals compile_box_filter().
+const SeccompProgram& prebuilt_box_filter();
+
 // Human-readable listing of the rules (for the reviewed golden file and `cordon policy show`).
 std::string describe_box_filter();
 

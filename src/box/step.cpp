@@ -38,7 +38,6 @@ constexpr StepInfo kSteps[] = {
     {"loopback-up", "bring up the loopback interface"},
     {"open-terminal", "create the box's terminal"},
     {"landlock-box-mounts", "add the box's own mounts to the Landlock ruleset"},
-    {"receive-seccomp", "receive the seccomp filter the supervisor compiled meanwhile"},
     {"fork-agent", "start the agent process"},
     {"agent-session", "give the agent its own session"},
     {"agent-stdio", "connect the agent to its terminal"},

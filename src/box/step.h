@@ -38,7 +38,6 @@ enum class Step : uint16_t {
   kLoopbackUp,
   kOpenTerminal,
   kLandlockBoxMounts,
-  kReceiveSeccomp,
   kForkAgent,
   // agent (pid 2), before exec
   kAgentSession,
