@@ -191,8 +191,11 @@ class Planner {
         if (errno != ENOENT) return Error::system("stat protected path " + path);
         // Every placeholder costs a create, a bind and a remove on each start: only where needed.
         if (policy::protected_only_if_present(rel)) return Ok{};
-        const bool make_dir = !last || want_dir;
-        CORDON_TRY(create_placeholder(path, make_dir));
+        // A directory only where something must lie beneath it (`.git` for `.git/hooks/`). A
+        // missing protected directory (`.vscode/`) gets an empty file: nothing can be created
+        // beneath a file either (ENOTDIR), and an empty file costs the host far less to create
+        // and remove than a directory on every start.
+        CORDON_TRY(create_placeholder(path, /*is_dir=*/!last));
         if (::lstat(path.c_str(), &st) != 0) return Error::system("stat placeholder " + path);
         add_protected_bind(path, st);
         return Ok{};

@@ -16,10 +16,11 @@ namespace cordon::verify::probe {
 namespace {
 
 constexpr const char* kWall = "filesystem";
-constexpr const char* kRefused = "EROFS (or EACCES/EPERM)";
+constexpr const char* kRefused = "EROFS (or EACCES/EPERM/EBUSY)";
 
 bool refused(int err) {
-  return one_of(err, {EROFS, EACCES, EPERM});
+  // EBUSY: the name is a mount point (a read-only placeholder) and cannot be removed.
+  return one_of(err, {EROFS, EACCES, EPERM, EBUSY});
 }
 
 // Creates the missing parents of `rel`: the ones it created (innermost last) and the first
@@ -88,11 +89,31 @@ int create_or_write(const std::string& path) {
   return 0;
 }
 
+// The first component of `rel` that exists as something other than a directory ("" if none).
+std::string blocking_file(const std::string& ws, const std::string& rel) {
+  for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
+    std::string dir = ws + "/" + rel.substr(0, slash);
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) return dir;
+  }
+  return "";
+}
+
 // Attempts to give the protected name `rel` content; 0 on success, else the refusal (-errno).
 int create_protected(const std::string& ws, const std::string& rel, Parents* parents) {
   *parents = make_parents(ws, rel);
   int rc = create_or_write(ws + "/" + rel);
   if (rc == -ENOENT && parents->err != 0) rc = -parents->err;  // the mkdir was refused
+  if (rc == -ENOTDIR) {
+    // A file stands where a parent directory would be (the launcher's placeholder for a missing
+    // protected directory). It is a refusal only if the file cannot be removed to make way.
+    const std::string blocker = blocking_file(ws, rel);
+    if (blocker.empty() || ::unlink(blocker.c_str()) == 0) {
+      *parents = make_parents(ws, rel);
+      return create_or_write(ws + "/" + rel);
+    }
+    return -errno;
+  }
   return rc;
 }
 

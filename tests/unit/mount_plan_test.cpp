@@ -88,7 +88,7 @@ TEST_F(MountPlanTest, MissingProtectedPathsGetPlaceholdersRemovedAfterwards) {
     ASSERT_EQ(::lstat((ws_ + "/.envrc").c_str(), &st), 0);
     EXPECT_TRUE(S_ISREG(st.st_mode));
     ASSERT_EQ(::lstat((ws_ + "/.vscode").c_str(), &st), 0);
-    EXPECT_TRUE(S_ISDIR(st.st_mode));
+    EXPECT_TRUE(S_ISREG(st.st_mode)) << "a missing protected directory gets a file placeholder";
     // .git does not exist: it becomes one read-only placeholder directory.
     ASSERT_NE(find(*p, ws_ + "/.git"), nullptr);
     EXPECT_TRUE(find(*p, ws_ + "/.git")->read_only);
