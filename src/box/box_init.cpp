@@ -7,6 +7,7 @@
 // record on the error pipe.
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -21,19 +22,26 @@
 #include "base/fd_passing.h"
 #include "box/child_plan.h"
 #include "box/terminal.h"
+#include "box/userns.h"
 
 namespace cordon::box {
 namespace {
 
-// Waits for the supervisor's go-ahead (sent after it wrote the id maps and joined the cgroup).
-// EOF means the supervisor died: the box must not outlive it.
-void wait_for_go(const ChildPlan& plan) {
-  char byte = 0;
-  ssize_t n;
-  do {
-    n = ::read(plan.control_fd, &byte, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 1 || byte != kGo) report_and_exit(plan.error_fd, Step::kInitWaitForMaps, EPIPE);
+// True while the supervisor lives: its end of the control socket is still open.
+bool supervisor_alive(const ChildPlan& plan) {
+  pollfd p{plan.control_fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) < 0) return false;
+  return (p.revents & (POLLHUP | POLLERR)) == 0;
+}
+
+// Joins the box's cgroup by writing "0" (ourselves) into each cgroup.procs the supervisor opened.
+int join_cgroup(const ChildPlan& plan) {
+  for (int fd : plan.cgroup_procs) {
+    if (fd < 0) continue;
+    if (::write(fd, "0", 1) != 1) return -errno;
+    ::close(fd);
+  }
+  return 0;
 }
 
 int bring_loopback_up() {
@@ -136,8 +144,14 @@ void run_box_init(const ChildPlan& plan) {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
     report_and_exit(efd, Step::kInitParentDeathSignal, errno);
   }
-  // 2. Wait until the supervisor has mapped our ids and placed us in the cgroup.
-  wait_for_go(plan);
+  //    If the supervisor died before that, nothing will send the signal: stop now.
+  if (!supervisor_alive(plan)) report_and_exit(efd, Step::kInitParentDeathSignal, EPIPE);
+  // 2. Our ids, mapped to themselves (the kernel lets us map exactly our own).
+  if (int rc = write_own_id_maps(plan.uid, plan.gid); rc != 0) {
+    report_and_exit(efd, Step::kWriteIdMaps, -rc);
+  }
+  //    The resource cgroup, before anything else runs.
+  if (int rc = join_cgroup(plan); rc != 0) report_and_exit(efd, Step::kJoinCgroup, -rc);
   // 3. A private cgroup namespace rooted at the box's cgroup.
   if (::unshare(CLONE_NEWCGROUP) != 0) report_and_exit(efd, Step::kUnshareCgroup, errno);
   // 4. Hostname.

@@ -644,6 +644,17 @@ Result<void> CgroupSession::add_process(pid_t pid) {
   return Ok{};
 }
 
+Result<std::vector<UniqueFd>> CgroupSession::open_procs_files() const {
+  std::vector<UniqueFd> files;
+  for (const std::string& dir : dirs_) {
+    const std::string path = dir + "/cgroup.procs";
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return Error::system("open " + path);
+    files.push_back(std::move(fd));
+  }
+  return files;
+}
+
 void CgroupSession::sample() {
   if (version_ == CgroupVersion::kNone) return;
   // Reads a peak file if the kernel has it (then the value is the true peak), else the current

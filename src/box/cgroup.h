@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "events/session_events.h"
 #include "policy/policy.h"
 
@@ -59,6 +60,9 @@ class CgroupSession {
 
   // Moves `pid` (the box init, before it starts anything) into the cgroup.
   Result<void> add_process(pid_t pid);
+  // The cgroup.procs files, opened for writing by the supervisor, for the box init to join by
+  // writing "0" itself (the kernel checks the opener's credentials): no round trip at start.
+  Result<std::vector<UniqueFd>> open_procs_files() const;
   // Samples usage; call periodically and at the end (v1 has no pids peak of its own).
   void sample();
   events::ResourcePeaks peaks() const;

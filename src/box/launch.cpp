@@ -205,6 +205,15 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
                           CgroupSession::create(policy.resources, req.session_id));
   plan.rlimits = plan_rlimits(RlimitInputs{&policy.resources, cgroup->enforces_memory(),
                                            cgroup->enforces_pids()});
+  // The init joins the cgroup itself, through files we open (steps write-id-maps and
+  // join-cgroup run in the init: no round trip between the sides at start).
+  CORDON_ASSIGN_OR_RETURN(std::vector<UniqueFd> cgroup_procs, cgroup->open_procs_files());
+  if (cgroup_procs.size() > std::size(plan.cgroup_procs)) {
+    return Error(Errc::kInternal, "too many cgroup hierarchies");
+  }
+  for (size_t i = 0; i < cgroup_procs.size(); ++i) plan.cgroup_procs[i] = cgroup_procs[i].get();
+  plan.uid = ::getuid();
+  plan.gid = ::getgid();
 
   clock.mark("cgroup");
   // Step 6: the program, its environment and its terminal.
@@ -285,15 +294,6 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
     }
   } kill_on_exit{init_pidfd.get()};
 
-  // Step 8 (write-id-maps) and step 9 (join-cgroup), then let the init go.
-  if (auto r = write_id_maps(static_cast<pid_t>(pid), ::getuid(), ::getgid()); !r.ok()) {
-    return std::move(r).error().context(step_description(Step::kWriteIdMaps));
-  }
-  CORDON_TRY(cgroup->add_process(static_cast<pid_t>(pid)));
-  if (::send(control_parent.get(), &kGo, 1, MSG_NOSIGNAL) != 1) {
-    return Error::system("start the box init");
-  }
-  clock.mark("id maps, join cgroup, go");
 
 
   // Step 10: supervise until the init exits.

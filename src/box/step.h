@@ -13,12 +13,10 @@ enum class Step : uint16_t {
   kCompileSeccomp,
   kPrepareLandlock,
   kClone,
-  // parent, after clone
-  kWriteIdMaps,
-  kJoinCgroup,
   // box init (pid 1), full capabilities inside its own user namespace only
   kInitParentDeathSignal,
-  kInitWaitForMaps,
+  kWriteIdMaps,
+  kJoinCgroup,
   kUnshareCgroup,
   kSetHostname,
   kMountPrivate,

@@ -1,6 +1,10 @@
 // User namespaces: id maps and diagnosis.
 #include "box/userns.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <string>
 
 #include "base/files.h"
@@ -29,12 +33,41 @@ constexpr const char kAppArmorFix[] =
 
 }  // namespace
 
-Result<void> write_id_maps(pid_t child, uid_t uid, gid_t gid) {
-  const std::string proc = "/proc/" + std::to_string(child);
-  CORDON_TRY(write_file(proc + "/setgroups", "deny"));
-  CORDON_TRY(write_file(proc + "/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1"));
-  CORDON_TRY(write_file(proc + "/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1"));
-  return Ok{};
+namespace {
+
+// "N N 1" for an id map, without allocating.
+size_t format_map(unsigned id, char (&out)[40]) {
+  char digits[12];
+  size_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + id % 10);
+    id /= 10;
+  } while (id != 0);
+  size_t len = 0;
+  for (int copy = 0; copy < 2; ++copy) {
+    for (size_t i = n; i > 0; --i) out[len++] = digits[i - 1];
+    out[len++] = ' ';
+  }
+  out[len++] = '1';
+  return len;
+}
+
+int write_proc_self(const char* file, const char* text, size_t len) {
+  int fd = ::open(file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  ssize_t n = ::write(fd, text, len);
+  int err = n == static_cast<ssize_t>(len) ? 0 : (n < 0 ? -errno : -EIO);
+  ::close(fd);
+  return err;
+}
+
+}  // namespace
+
+int write_own_id_maps(uid_t uid, gid_t gid) {
+  if (int rc = write_proc_self("/proc/self/setgroups", "deny", 4); rc != 0) return rc;
+  char map[40];
+  if (int rc = write_proc_self("/proc/self/uid_map", map, format_map(uid, map)); rc != 0) return rc;
+  return write_proc_self("/proc/self/gid_map", map, format_map(gid, map));
 }
 
 Error explain_userns_failure(int err, const UsernsSysctls& s) {

@@ -10,9 +10,11 @@
 
 namespace cordon::box {
 
-// Maps `uid`/`gid` to themselves inside the box's user namespace (one id each; setgroups is
-// denied so no supplementary group can be dropped to gain access).
-Result<void> write_id_maps(pid_t child, uid_t uid, gid_t gid);
+// Child side, async-signal-safe, run by the box init on itself: maps `uid`/`gid` to themselves
+// inside its new user namespace (one id each; the kernel allows a process to map exactly its own
+// ids). setgroups is denied first, so no supplementary group can be dropped to gain access.
+// Returns 0 or -errno.
+int write_own_id_maps(uid_t uid, gid_t gid);
 
 // Where the host's sysctls live (a fake tree in tests).
 struct UsernsSysctls {
