@@ -321,6 +321,8 @@ class Planner {
     binds_.push_back({"/etc", "/etc"});
     for (const auto& raw : fs_.hidden_paths.value) {
       const std::string literal = expand_home(raw, in_.home);
+      struct stat exists {};
+      if (::lstat(literal.c_str(), &exists) != 0) continue;  // nothing to hide (most of them)
       std::vector<std::string> forms = {literal};
       if (auto real = canonical(literal); real && *real != literal) forms.push_back(*real);
       for (const auto& hidden : forms) {

@@ -51,19 +51,23 @@ int make_parents(char* path) {
   return 0;
 }
 
-// Creates the mount point: a directory or an empty file.
-int make_mount_point(char* path, bool is_dir) {
-  if (int rc = make_parents(path); rc != 0) return rc;
-  if (is_dir) {
-    if (::mkdir(path, 0755) != 0 && errno != EEXIST) return -errno;
-    return 0;
-  }
+// Creates the mount point itself: a directory or an empty file. -ENOENT when a parent is missing.
+int make_node(const char* path, bool is_dir) {
+  if (is_dir) return (::mkdir(path, 0755) == 0 || errno == EEXIST) ? 0 : -errno;
   struct stat st {};
   if (::lstat(path, &st) == 0) return 0;
   int fd = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return -errno;
   ::close(fd);
   return 0;
+}
+
+// Creates the mount point, and its parents only when they are missing (most exist already).
+int make_mount_point(char* path, bool is_dir) {
+  int rc = make_node(path, is_dir);
+  if (rc != -ENOENT) return rc;
+  if (int parents = make_parents(path); parents != 0) return parents;
+  return make_node(path, is_dir);
 }
 
 // Opens every bind source by path with no symlink anywhere, checks it is the file the parent
@@ -138,6 +142,8 @@ int run_op(const ChildMounts& m, size_t i, char* staged) {
     case MountKind::kMaskFile:
       return mount_bind(op, m.source_fds[i], staged);
     case MountKind::kSymlink:
+      if (::symlink(op.source.c_str(), staged) == 0) return 0;
+      if (errno != ENOENT) return -errno;
       if (int rc = make_parents(staged); rc != 0) return rc;
       if (::symlink(op.source.c_str(), staged) != 0) return -errno;
       return 0;
