@@ -59,17 +59,22 @@ Result<WorkspaceLease> WorkspaceLease::acquire(const std::string& state_dir,
 WorkspaceLease::~WorkspaceLease() { release(); }
 
 Result<void> WorkspaceLease::record(const std::string& path, bool is_dir) {
-  UniqueFd fd(::open(registry_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-                     0600));
-  if (!fd) return Error::system("open " + registry_);
+  if (!registry_fd_) {
+    registry_fd_ = UniqueFd(::open(registry_.c_str(),
+                                   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!registry_fd_) return Error::system("open " + registry_);
+  }
+  // One write(2) per line with O_APPEND: lines from concurrent sessions never interleave.
   const std::string line = std::string(is_dir ? "d " : "f ") + path + "\n";
-  if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+  if (::write(registry_fd_.get(), line.data(), line.size()) !=
+      static_cast<ssize_t>(line.size())) {
     return Error::system("write " + registry_);
   }
   return Ok{};
 }
 
 void WorkspaceLease::release() {
+  registry_fd_.reset();
   if (!lock_) return;
   // Only the last session out may remove placeholders: another box may have them mounted.
   if (::flock(lock_.get(), LOCK_EX | LOCK_NB) == 0) remove_listed_placeholders();

@@ -41,6 +41,7 @@ class WorkspaceLease {
 
   UniqueFd lock_;
   std::string registry_;
+  UniqueFd registry_fd_;  // opened at the first record, appended to by every record
 };
 
 // A stable short name for a workspace path (FNV-1a, hex), for per-workspace state.
