@@ -18,6 +18,19 @@ if [ "$(id -u)" -eq 0 ]; then
   as_user() { su -s /bin/bash "$user" -c "$1"; }
 fi
 
+# Ubuntu 23.10+ restricts unprivileged user namespaces with AppArmor. The fix cordon's error
+# message gives users is a profile for the cordon binary; the test installs the same one.
+restriction=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
+if [ "$(id -u)" -eq 0 ] && [ -r "$restriction" ] && [ "$(cat "$restriction")" = 1 ]; then
+  if ! command -v apparmor_parser >/dev/null; then
+    echo "skip: AppArmor restricts user namespaces here and apparmor_parser is missing"
+    exit 77
+  fi
+  printf 'abi <abi/4.0>,\ninclude <tunables/global>\nprofile cordon-e2e %s flags=(unconfined) {\n  userns,\n}\n' \
+    "$cordon" > /etc/apparmor.d/cordon-e2e
+  apparmor_parser -r /etc/apparmor.d/cordon-e2e
+fi
+
 fail=0
 check() {  # check NAME EXPECTED-REGEX COMMAND
   local name="$1" expected="$2" cmd="$3" out
