@@ -28,29 +28,22 @@ int send_fd(int socket, int fd, char tag) {
   }
 }
 
-Result<UniqueFd> receive_fd(int socket, char* tag) {
-  char payload = 0;
-  iovec iov{&payload, 1};
+ssize_t receive_message(int socket, void* data, size_t size, UniqueFd* fd) {
+  iovec iov{data, size};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Error::system("receive fd");
-  if (n == 0) return Error(Errc::kNotFound, "receive fd: peer closed the socket");
-  *tag = payload;
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS) {
-    return Error(Errc::kInternal, "receive fd: message without a descriptor");
+  ssize_t n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  if (n < 0) return -errno;
+  if (cmsghdr* cmsg = CMSG_FIRSTHDR(&msg); cmsg && cmsg->cmsg_type == SCM_RIGHTS) {
+    int received = -1;
+    std::memcpy(&received, CMSG_DATA(cmsg), sizeof(int));
+    fd->reset(received);
   }
-  int fd = -1;
-  std::memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-  return UniqueFd(fd);
+  return n;
 }
 
 }  // namespace cordon

@@ -1,7 +1,10 @@
 // Passing file descriptors over unix sockets (SCM_RIGHTS). send_fd is async-signal-safe.
 #pragma once
 
-#include "base/result.h"
+#include <sys/types.h>
+
+#include <cstddef>
+
 #include "base/unique_fd.h"
 
 namespace cordon {
@@ -9,7 +12,9 @@ namespace cordon {
 // Sends `fd` with a one-byte payload `tag`. Returns 0 or -errno. Safe between clone and exec.
 int send_fd(int socket, int fd, char tag);
 
-// Receives one fd and its tag. A peer that closed the socket gives an error with code kNotFound.
-Result<UniqueFd> receive_fd(int socket, char* tag);
+// Receives one message of at most `size` bytes into `data`, without blocking, and the fd that
+// came with it (if any) into *fd. Returns the byte count, 0 when the peer closed the socket, or
+// -errno (-EAGAIN when nothing is waiting).
+ssize_t receive_message(int socket, void* data, size_t size, UniqueFd* fd);
 
 }  // namespace cordon

@@ -45,27 +45,13 @@ struct ControlMessage {
 ControlMessage read_control(int fd) {
   ControlMessage out;
   InitMessage msg{};
-  iovec iov{&msg, sizeof msg};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr hdr{};
-  hdr.msg_iov = &iov;
-  hdr.msg_iovlen = 1;
-  hdr.msg_control = control;
-  hdr.msg_controllen = sizeof control;
-  ssize_t n = ::recvmsg(fd, &hdr, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-  if (n == 0) {
+  UniqueFd received;
+  ssize_t n = receive_message(fd, &msg, sizeof msg, &received);
+  if (n == 0 || (n < 0 && n != -EAGAIN && n != -EINTR)) {
     out.closed = true;
-    return out;
-  }
-  if (n < 0) {
-    if (errno != EAGAIN && errno != EINTR) out.closed = true;
-    return out;
-  }
-  if (cmsghdr* c = CMSG_FIRSTHDR(&hdr); c && c->cmsg_type == SCM_RIGHTS) {
-    int received = -1;
-    std::memcpy(&received, CMSG_DATA(c), sizeof(int));
-    out.pty_master = UniqueFd(received);
-  } else if (static_cast<size_t>(n) == sizeof msg) {
+  } else if (received) {
+    out.pty_master = std::move(received);
+  } else if (n == static_cast<ssize_t>(sizeof msg)) {
     out.init = msg;
   }
   return out;
