@@ -300,7 +300,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   sigset_t supervised = SignalMask::supervised();
   UniqueFd signal_fd(::signalfd(-1, &supervised, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!signal_fd) return Error::system("signalfd");
-  LoopInputs loop{init_pidfd.get(), control_parent.get(), error_read.get(), plan.use_pty,
+  LoopInputs loop{init_pidfd.get(), control_parent.get(), error_read.get(),
                   policy.resources.timeout_seconds.value, cgroup.get()};
   CORDON_ASSIGN_OR_RETURN(LoopOutcome outcome, supervise_box(loop, signal_fd.get()));
   kill_on_exit.armed = false;

@@ -26,7 +26,6 @@ struct LoopInputs {
   int init_pidfd;
   int control_fd;  // parent's end of the control socket
   int error_fd;    // read end of the StepFailure pipe
-  bool expect_pty;
   std::optional<uint64_t> timeout_seconds;
   CgroupSession* cgroup;  // may be null
 };
