@@ -191,11 +191,13 @@ class Planner {
         if (errno != ENOENT) return Error::system("stat protected path " + path);
         // Every placeholder costs a create, a bind and a remove on each start: only where needed.
         if (policy::protected_only_if_present(rel)) return Ok{};
-        // A directory only where something must lie beneath it (`.git` for `.git/hooks/`). A
-        // missing protected directory (`.vscode/`) gets an empty file: nothing can be created
-        // beneath a file either (ENOTDIR), and an empty file costs the host far less to create
-        // and remove than a directory on every start.
-        CORDON_TRY(create_placeholder(path, /*is_dir=*/!last));
+        // An empty file: nothing can be created at it or beneath it (ENOTDIR), and a file costs
+        // the host far less to create and remove than a directory on every start. The one
+        // directory: a missing `.git` in a workspace inside another repository, where an empty
+        // `.git` file would make the host's git report an invalid gitfile for the parent repo.
+        const bool is_dir = !last && rel.rfind(".git/", 0) == 0 && start == 0 &&
+                            inside_enclosing_repository();
+        CORDON_TRY(create_placeholder(path, is_dir));
         if (::lstat(path.c_str(), &st) != 0) return Error::system("stat placeholder " + path);
         add_protected_bind(path, st);
         return Ok{};
@@ -215,6 +217,19 @@ class Planner {
       start = slash + 1;
     }
     return Ok{};
+  }
+
+  // True when a directory above the workspace holds a `.git` (a monorepo subdirectory).
+  bool inside_enclosing_repository() const {
+    std::string dir = in_.workspace;
+    while (dir.size() > 1) {
+      dir.resize(dir.rfind('/') == 0 ? 1 : dir.rfind('/'));
+      struct stat st {};
+      if (::lstat((dir == "/" ? std::string("/.git") : dir + "/.git").c_str(), &st) == 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   bool covered_read_only(const std::string& path) const {

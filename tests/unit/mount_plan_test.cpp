@@ -96,6 +96,24 @@ TEST_F(MountPlanTest, MissingProtectedPathsGetPlaceholdersRemovedAfterwards) {
   EXPECT_TRUE(std::filesystem::is_empty(ws_)) << "placeholders left behind";
 }
 
+TEST_F(MountPlanTest, PlaceholdersAreFilesExceptGitInsideAnEnclosingRepository) {
+  {
+    auto p = plan();
+    ASSERT_TRUE(p.ok()) << p.error().describe();
+    struct stat st {};
+    ASSERT_EQ(::lstat((ws_ + "/.git").c_str(), &st), 0);
+    EXPECT_TRUE(S_ISREG(st.st_mode)) << "a standalone workspace gets a .git file placeholder";
+  }
+  std::filesystem::create_directories(root_ + "/.git");  // the workspace is now in a repo
+  {
+    auto p = plan();
+    ASSERT_TRUE(p.ok()) << p.error().describe();
+    struct stat st {};
+    ASSERT_EQ(::lstat((ws_ + "/.git").c_str(), &st), 0);
+    EXPECT_TRUE(S_ISDIR(st.st_mode)) << "inside a repository: an empty .git directory";
+  }
+}
+
 TEST_F(MountPlanTest, AMissingGitDirectoryIsOneReadOnlyPlaceholderNeverPinnedWritable) {
   auto p = plan();
   ASSERT_TRUE(p.ok()) << p.error().describe();
