@@ -83,7 +83,7 @@ void WorkspaceLease::release() {
 
 void WorkspaceLease::remove_listed_placeholders() {
   auto text = read_file(registry_);
-  if (!text.ok()) return;
+  if (!text.ok() || text->empty()) return;
   std::vector<std::pair<std::string, bool>> entries;
   std::istringstream lines(*text);
   std::string line;
@@ -99,7 +99,8 @@ void WorkspaceLease::remove_listed_placeholders() {
       ::unlink(it->first.c_str());
     }
   }
-  ::unlink(registry_.c_str());
+  // Emptied rather than removed: the next session appends to it without creating a file.
+  if (::truncate(registry_.c_str(), 0) != 0) ::unlink(registry_.c_str());
 }
 
 }  // namespace cordon::box
