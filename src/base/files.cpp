@@ -2,6 +2,7 @@
 #include "base/files.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "base/unique_fd.h"
@@ -40,6 +41,25 @@ std::string expand_home(const std::string& path, const std::string& home) {
   if (path == "~") return home;
   if (path.rfind("~/", 0) == 0) return home + path.substr(1);
   return path;
+}
+
+bool is_same_or_beneath(const std::string& path, const std::string& dir) {
+  if (path.compare(0, dir.size(), dir) != 0) return false;
+  return path.size() == dir.size() || dir.back() == '/' || path[dir.size()] == '/';
+}
+
+Result<std::string> random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (::getrandom(raw.data(), bytes, 0) != static_cast<ssize_t>(bytes)) {
+    return Error::system("getrandom");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
 }
 
 }  // namespace cordon

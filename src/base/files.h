@@ -13,5 +13,10 @@ Result<std::string> read_file(const std::string& path);
 Result<void> write_file(const std::string& path, const std::string& content);
 // Replaces a leading "~" or "~/" with `home`.
 std::string expand_home(const std::string& path, const std::string& home);
+// True when `path` is `dir` or lies beneath it, by path components ("/a/bc" is not beneath
+// "/a/b"). Both are absolute, normalised paths; every path is beneath "/".
+bool is_same_or_beneath(const std::string& path, const std::string& dir);
+// `bytes` random bytes from getrandom(2), hex-encoded.
+Result<std::string> random_hex(size_t bytes);
 
 }  // namespace cordon

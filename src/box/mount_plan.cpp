@@ -31,11 +31,6 @@ constexpr std::array<std::string_view, 6> kDevices = {"null", "zero",    "full",
 constexpr std::array<std::string_view, 7> kForbiddenWorkspaceRoots = {
     "/proc", "/sys", "/dev", "/run", "/boot", "/usr", "/etc"};
 
-bool is_beneath(const std::string& path, const std::string& dir) {
-  if (dir == "/") return true;
-  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
-                         path[dir.size()] == '/');
-}
 
 std::optional<std::string> canonical(const std::string& path) {
   char buf[PATH_MAX];
@@ -234,7 +229,7 @@ class Planner {
 
   bool covered_read_only(const std::string& path) const {
     for (const auto& op : plan_.ops) {
-      if (op.step == Step::kMountProtectedPaths && op.read_only && is_beneath(path, op.target)) {
+      if (op.step == Step::kMountProtectedPaths && op.read_only && is_same_or_beneath(path, op.target)) {
         return true;
       }
     }
@@ -342,12 +337,12 @@ class Planner {
       if (auto real = canonical(literal); real && *real != literal) forms.push_back(*real);
       for (const auto& hidden : forms) {
         for (const auto& [source, target] : binds_) {
-          if (hidden == source || is_beneath(source, hidden)) {
+          if (hidden == source || is_same_or_beneath(source, hidden)) {
             return Error(Errc::kPolicy, "the box would show " + source +
                                             ", which is a hidden path (" + raw + ")")
                 .with_hint("choose a workspace or extra path that does not contain secrets");
           }
-          if (!is_beneath(hidden, source)) continue;
+          if (!is_same_or_beneath(hidden, source)) continue;
           struct stat st {};
           if (::lstat(hidden.c_str(), &st) != 0) continue;  // nothing to hide
           MountOp op = fresh(S_ISDIR(st.st_mode) ? MountKind::kMaskDir : MountKind::kMaskFile,
@@ -433,14 +428,14 @@ Result<void> check_workspace(const std::string& workspace, const std::string& ho
     return Error(Errc::kInvalidInput, "workspace " + workspace + " is not a directory")
         .with_hint("pass a project directory with --workspace DIR");
   }
-  if (workspace == "/" || (!home.empty() && is_beneath(home, workspace))) {
+  if (workspace == "/" || (!home.empty() && is_same_or_beneath(home, workspace))) {
     return Error(Errc::kInvalidInput,
                  "workspace " + workspace + " is your home directory or one of its parents")
         .with_hint("a writable workspace this large would expose your secrets and dotfiles; run "
                    "cordon from a project directory, or pass --workspace ~/src/project");
   }
   for (auto root : kForbiddenWorkspaceRoots) {
-    if (is_beneath(workspace, std::string(root))) {
+    if (is_same_or_beneath(workspace, std::string(root))) {
       return Error(Errc::kInvalidInput,
                    "workspace " + workspace + " is inside " + std::string(root))
           .with_hint("the box shows " + std::string(root) +

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "base/files.h"
 #include "box/environment.h"
 #include "box/mount_plan.h"
 #include "box/workspace_lease.h"
@@ -26,24 +27,7 @@ std::string env_or(const char* name, const std::string& fallback) {
   return (v && v[0] == '/') ? std::string(v) : fallback;
 }
 
-bool is_beneath(const std::string& path, const std::string& dir) {
-  return path == dir || (path.rfind(dir + "/", 0) == 0);
-}
 
-Result<std::vector<uint16_t>> loopback_ports(const policy::NetworkPolicy& network) {
-  std::vector<uint16_t> ports;
-  for (const auto& entry : network.loopback_ports.value) {
-    unsigned lo = 0, hi = 0;
-    char dash = 0;
-    int n = std::sscanf(entry.c_str(), "%u%c%u", &lo, &dash, &hi);
-    if (n == 1) hi = lo;
-    if ((n != 1 && n != 3) || lo == 0 || hi > 65535 || lo > hi) {
-      return Error(Errc::kPolicy, "bad loopback port range " + entry);
-    }
-    for (unsigned p = lo; p <= hi; ++p) ports.push_back(static_cast<uint16_t>(p));
-  }
-  return ports;
-}
 
 }  // namespace
 
@@ -83,13 +67,7 @@ Result<policy::Policy> load_effective_policy(const CommonOptions& options,
   return policy::load_policy(request);
 }
 
-std::string new_session_id() {
-  unsigned char raw[8];
-  if (::getrandom(raw, sizeof raw, 0) != sizeof raw) std::abort();  // the kernel always has it
-  char hex[17];
-  for (int i = 0; i < 8; ++i) std::snprintf(hex + 2 * i, 3, "%02x", raw[i]);
-  return hex;
-}
+Result<std::string> new_session_id() { return random_hex(8); }
 
 Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
                                                const std::string& workspace,
@@ -101,7 +79,7 @@ Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
   req.workspace = workspace;
   req.home = user.home;
   req.user = user.name;
-  req.session_id = new_session_id();
+  CORDON_ASSIGN_OR_RETURN(req.session_id, new_session_id());
   req.state_dir = user.state_dir;
   req.cordon_version = CORDON_VERSION;
   req.policy_text = policy::render_policy(policy);
@@ -109,7 +87,7 @@ Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
 
   std::error_code ec;
   const std::string cwd = std::filesystem::current_path(ec).string();
-  req.cwd = (!ec && is_beneath(cwd, workspace)) ? cwd : workspace;
+  req.cwd = (!ec && is_same_or_beneath(cwd, workspace)) ? cwd : workspace;
 
   std::vector<std::string> host_env;
   for (char** e = environ; e && *e; ++e) host_env.emplace_back(*e);
@@ -127,7 +105,7 @@ Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
     }
     ::chmod(req.persist_home_dir.c_str(), 0700);
   }
-  CORDON_ASSIGN_OR_RETURN(req.loopback_ports, loopback_ports(policy.network));
+  req.loopback_ports = policy::loopback_ports(policy.network);
   return req;
 }
 

@@ -37,7 +37,7 @@ Result<policy::Policy> load_effective_policy(const CommonOptions& options,
                                              const UserFacts& user);
 
 // A random session id (16 hex digits).
-std::string new_session_id();
+Result<std::string> new_session_id();
 
 // Builds the LaunchRequest for `command` (empty: the user's shell). The request points into
 // `policy`, which must outlive it.

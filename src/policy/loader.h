@@ -46,6 +46,9 @@ bool protected_only_if_present(std::string_view entry);
 Result<Policy> apply_toml(const Policy& base, const std::string& toml_text,
                           const std::string& source_name, bool trusted);
 
+// The ports of network.loopback_ports, ranges expanded (entries were validated at load).
+std::vector<uint16_t> loopback_ports(const NetworkPolicy& network);
+
 // "512M", "4G", "1024" -> bytes. Errors carry a hint about the accepted forms.
 Result<uint64_t> parse_size(const std::string& text);
 // "90s", "30m", "2h", "1h30m", "3600" -> seconds.

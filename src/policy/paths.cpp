@@ -84,8 +84,7 @@ Result<std::string> normalize_workspace_path(const std::string& path) {
 bool is_same_or_beneath(const std::string& path, const std::string& root, const std::string& home) {
   std::string p = home.empty() ? path : expand_home(path, home);
   std::string r = home.empty() ? root : expand_home(root, home);
-  if (p.rfind(r, 0) != 0) return false;
-  return p.size() == r.size() || r.back() == '/' || p[r.size()] == '/';
+  return cordon::is_same_or_beneath(p, r);
 }
 
 bool is_root_or_home(const std::string& normalized) {

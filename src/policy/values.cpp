@@ -1,7 +1,10 @@
 // Checks on environment names and loopback port ranges.
 #include "policy/values.h"
 
+#include "policy/loader.h"
+
 #include <cctype>
+#include <vector>
 
 namespace cordon::policy {
 namespace {
@@ -44,7 +47,7 @@ Result<void> check_env_pattern(const std::string& pattern) {
           "ending in one \"*\" to match a prefix (\"MY_*\")");
 }
 
-Result<void> check_port_range(const std::string& entry) {
+Result<PortRange> parse_port_range(const std::string& entry) {
   const char* hint = "write a port (\"3000\") or an inclusive range (\"8000-8100\"), ports 1-65535";
   size_t dash = entry.find('-');
   std::string lo_text = entry.substr(0, dash);
@@ -58,7 +61,17 @@ Result<void> check_port_range(const std::string& entry) {
     return Error(Errc::kPolicy, "loopback port range \"" + entry + "\" is reversed")
         .with_hint(hint);
   }
-  return Ok{};
+  return PortRange{static_cast<uint16_t>(lo), static_cast<uint16_t>(hi)};
+}
+
+std::vector<uint16_t> loopback_ports(const NetworkPolicy& network) {
+  std::vector<uint16_t> ports;
+  for (const auto& entry : network.loopback_ports.value) {
+    auto range = parse_port_range(entry);
+    if (!range.ok()) continue;  // unreachable: a loaded policy has only valid entries
+    for (unsigned p = range->lo; p <= range->hi; ++p) ports.push_back(static_cast<uint16_t>(p));
+  }
+  return ports;
 }
 
 }  // namespace cordon::policy

@@ -17,19 +17,6 @@
 
 namespace cordon::verify {
 
-Result<std::string> random_hex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (::getrandom(raw.data(), bytes, 0) != static_cast<ssize_t>(bytes)) {
-    return Error::system("getrandom");
-  }
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
 
 int64_t now_ms() {
   timespec ts{};

@@ -11,8 +11,6 @@
 
 namespace cordon::verify {
 
-// `bytes` random bytes from getrandom(2), hex-encoded.
-Result<std::string> random_hex(size_t bytes);
 
 // CLOCK_REALTIME in milliseconds.
 int64_t now_ms();

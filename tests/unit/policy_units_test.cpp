@@ -75,3 +75,15 @@ TEST(PolicyUnits, FormatParsesBack) {
 
 }  // namespace
 }  // namespace cordon::policy
+
+namespace cordon::policy {
+namespace {
+
+TEST(PolicyLoopbackPorts, RangesAreExpanded) {
+  NetworkPolicy network;
+  network.loopback_ports.value = {"3000", "8000-8002"};
+  EXPECT_EQ(loopback_ports(network), (std::vector<uint16_t>{3000, 8000, 8001, 8002}));
+}
+
+}  // namespace
+}  // namespace cordon::policy
