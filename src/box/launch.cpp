@@ -200,6 +200,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   }
 
   clock.mark("prepare-landlock");
+
   // Step 5 (resources): cgroup first (it decides which rlimits are the fallback).
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<CgroupSession> cgroup,
                           CgroupSession::create(policy.resources, req.session_id));
@@ -216,6 +217,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   plan.gid = ::getgid();
 
   clock.mark("cgroup");
+
   // Step 6: the program, its environment and its terminal.
   CStrings argv(req.command);
   CStrings envp(req.environment);
@@ -294,9 +296,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
     }
   } kill_on_exit{init_pidfd.get()};
 
-
-
-  // Step 10: supervise until the init exits.
+  // Step 8: supervise until the init exits (the init maps its ids and joins the cgroup itself).
   sigset_t supervised = SignalMask::supervised();
   UniqueFd signal_fd(::signalfd(-1, &supervised, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!signal_fd) return Error::system("signalfd");
@@ -306,7 +306,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   kill_on_exit.armed = false;
   clock.mark("box ran");
 
-  // Step 11: teardown. Anything left in the cgroup dies; placeholders go.
+  // Step 9: teardown. Anything left in the cgroup dies; placeholders go.
   cgroup->sample();
   cgroup->kill_all();
   mounts.placeholders->remove_all();
