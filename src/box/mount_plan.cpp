@@ -82,7 +82,7 @@ class Planner {
     }
     add_root_dirs();
     CORDON_TRY(add_system_dirs());
-    add_home();
+    CORDON_TRY(add_home());
     add_tmp();
     CORDON_TRY(add_workspace());
     CORDON_TRY(add_extra_paths());
@@ -132,19 +132,23 @@ class Planner {
     return Ok{};
   }
 
-  void add_home() {
-    if (fs_.home.value == policy::HomeMode::kPersist && !in_.persist_home_dir.empty()) {
-      struct stat st {};
-      if (::stat(in_.persist_home_dir.c_str(), &st) == 0) {
-        plan_.ops.push_back(bind(Step::kMountHome, in_.persist_home_dir, in_.home, false, st));
-        plan_.landlock_host_paths.push_back(
-            {in_.persist_home_dir, HostPathAccess::Kind::kReadWrite});
-        return;
+  Result<void> add_home() {
+    if (fs_.home.value == policy::HomeMode::kPersist) {
+      // The kept home must be there: an empty tmpfs instead would silently lose the user's data.
+      auto real = canonical(in_.persist_home_dir);
+      if (in_.persist_home_dir.empty() || !real) {
+        return Error(Errc::kSystem, "the kept home (home = \"persist\") " +
+                                        in_.persist_home_dir + " is missing", errno);
       }
+      CORDON_ASSIGN_OR_RETURN(struct stat st, lstat_path(*real));
+      plan_.ops.push_back(bind(Step::kMountHome, *real, in_.home, false, st));
+      plan_.landlock_host_paths.push_back({*real, HostPathAccess::Kind::kReadWrite});
+      return Ok{};
     }
     plan_.ops.push_back(fresh(MountKind::kTmpfs, Step::kMountHome, in_.home,
                               "size=" + std::to_string(fs_.tmp_size_bytes.value) + ",mode=0700",
                               access(PathAccess::kReadWrite)));
+    return Ok{};
   }
 
   void add_tmp() {

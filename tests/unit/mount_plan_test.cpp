@@ -185,6 +185,18 @@ TEST_F(MountPlanTest, BindSourcesRecordTheirIdentity) {
   EXPECT_EQ(ws->source_ino, st.st_ino);
 }
 
+TEST_F(MountPlanTest, AMissingKeptHomeIsAnErrorNotAnEmptyHome) {
+  policy_.filesystem.home.value = policy::HomeMode::kPersist;
+  MountPlanInput in;
+  in.filesystem = &policy_.filesystem;
+  in.workspace = ws_;
+  in.home = home_;
+  in.persist_home_dir = root_ + "/state/homes/missing";
+  auto p = plan_mounts(in);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message().find("kept home"), std::string::npos);
+}
+
 TEST(CheckWorkspace, RefusesHomeRootAndSystemDirs) {
   EXPECT_FALSE(check_workspace("/", "/home/u").ok());
   EXPECT_FALSE(check_workspace("/tmp", "/tmp/home").ok());  // a parent of the home
