@@ -26,16 +26,15 @@ size_t count_masks(const MountPlan& mounts) {
   return n;
 }
 
-std::string limits_text(const policy::ResourcePolicy& r, const CgroupSession& cgroup) {
+// The limits; the cgroup's note says which of them fell back to rlimits.
+std::string limits_text(const policy::ResourcePolicy& r) {
   std::string out;
   auto add = [&](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
   if (r.memory_bytes.value) {
-    add("memory " + bytes(*r.memory_bytes.value) +
-        (cgroup.enforces_memory() ? " total" : " per process (RLIMIT_AS: no cgroup)"));
+    add("memory " + bytes(*r.memory_bytes.value));
   }
   if (r.pids.value) {
-    add("pids " + std::to_string(*r.pids.value) +
-        (cgroup.enforces_pids() ? "" : " (RLIMIT_NPROC)"));
+    add("pids " + std::to_string(*r.pids.value));
   }
   if (r.cpus.value) add("cpus " + std::to_string(*r.cpus.value).substr(0, 4));
   if (r.open_files.value) add("open files " + std::to_string(*r.open_files.value));
@@ -79,8 +78,9 @@ std::vector<events::WallStatus> describe_walls(const policy::Policy& policy, int
                    policy.network.mode.value == policy::NetworkMode::kProxy
                        ? "the egress proxy is not built yet, so proxy mode has no network at all"
                        : ""});
-  walls.push_back({"resources", cgroup.mechanism() + ": " + limits_text(policy.resources, cgroup),
-                   true, ""});
+  // The cgroup's note says which limits fell back to rlimits and why (e.g. v1 needs root).
+  walls.push_back({"resources", cgroup.mechanism() + ": " + limits_text(policy.resources),
+                   true, cgroup.note()});
   walls.push_back({"approval gate", "not built yet", false,
                    "program starts are not checked yet; the profile's gate settings wait for the "
                    "approval gate"});
