@@ -12,18 +12,36 @@ namespace cordon {
 Result<std::string> read_file(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return Error::system("open " + path);
+  auto content = read_all(fd.get());
+  if (!content.ok()) return std::move(content.error().context("read " + path));
+  return content;
+}
+
+Result<std::string> read_all(int fd) {
   std::string out;
   char buf[4096];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Error::system("read " + path);
+      return Error::system("read");
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
+}
+
+Result<void> write_all(int fd, std::string_view content) {
+  while (!content.empty()) {
+    ssize_t n = ::write(fd, content.data(), content.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error::system("write");
+    }
+    content.remove_prefix(static_cast<size_t>(n));
+  }
+  return Ok{};
 }
 
 Result<void> write_file(const std::string& path, const std::string& content) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 
@@ -9,6 +10,10 @@ namespace cordon {
 
 // Reads a whole (small) file such as a /proc or cgroup file.
 Result<std::string> read_file(const std::string& path);
+// Reads `fd` to its end.
+Result<std::string> read_all(int fd);
+// Writes all of `content` to `fd` (retrying short writes and EINTR).
+Result<void> write_all(int fd, std::string_view content);
 // Writes `content` to an existing file in one write(2), as /proc and cgroup files require.
 Result<void> write_file(const std::string& path, const std::string& content);
 // Replaces a leading "~" or "~/" with `home`.

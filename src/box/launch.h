@@ -38,6 +38,8 @@ struct LaunchRequest {
   std::string persist_home_dir;
   // cordon's state directory (placeholder registry, kept homes).
   std::string state_dir;
+  // cordon's own files no box may see, masked like hidden paths (the audit store and key).
+  std::vector<std::string> private_paths;
   // Loopback TCP ports box programs may connect to (Landlock ABI 4+), from the policy.
   std::vector<uint16_t> loopback_ports;
   // Relay a pty when stdin is a terminal (the default); tests can force it off.

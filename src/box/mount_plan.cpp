@@ -333,7 +333,9 @@ class Planner {
   // extra path): each one found beneath a bind source is masked at the matching box path.
   Result<void> add_hidden_masks() {
     binds_.push_back({"/etc", "/etc"});
-    for (const auto& raw : fs_.hidden_paths.value) {
+    std::vector<std::string> all = fs_.hidden_paths.value;
+    all.insert(all.end(), in_.private_paths.begin(), in_.private_paths.end());
+    for (const auto& raw : all) {
       const std::string literal = expand_home(raw, in_.home);
       struct stat exists {};
       if (::lstat(literal.c_str(), &exists) != 0) continue;  // nothing to hide (most of them)

@@ -90,6 +90,8 @@ struct MountPlanInput {
   // cordon's state directory, for the placeholder registry; empty: no coordination (tests).
   std::string state_dir;
   std::vector<std::pair<std::string, std::string>> extra_files;  // host file -> box path
+  // Absolute host paths hidden like the policy's hidden paths (cordon's audit store and key).
+  std::vector<std::string> private_paths;
   int landlock_abi = 0;
 };
 

@@ -1,6 +1,8 @@
 // The subcommands. Each returns cordon's exit status.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,5 +26,27 @@ int verify_command(const VerifyCommandOptions& options);
 
 int policy_show_command(const CommonOptions& options);
 int policy_check_command(const CommonOptions& options);
+
+// `cordon audit ...`: every subcommand takes the store (and verify the key) and the filters.
+struct AuditOptions {
+  std::optional<std::string> store;
+  std::optional<std::string> key;
+  bool json = false;
+  std::optional<std::string> session;
+  std::vector<std::string> kinds;
+  std::optional<std::string> decision;
+  std::optional<std::string> since;
+  std::optional<std::string> until;
+  std::optional<std::string> text;
+  int64_t limit = 0;
+  int64_t lines = 20;   // tail
+  bool follow = false;  // tail -f
+};
+int audit_verify_command(const AuditOptions& options);
+int audit_sessions_command(const AuditOptions& options);
+int audit_show_command(const AuditOptions& options);
+int audit_query_command(const AuditOptions& options);
+int audit_export_command(const AuditOptions& options);
+int audit_tail_command(const AuditOptions& options);
 
 }  // namespace cordon::cli

@@ -42,12 +42,34 @@ void add_common(CLI::App* cmd, cordon::cli::CommonOptions& common) {
                   "The project directory (default: the current directory)");
 }
 
+void add_store(CLI::App* cmd, cordon::cli::AuditOptions& o) {
+  cmd->add_option("--store", o.store,
+                  "The audit store (default: audit.store, else ~/.local/state/cordon/audit.db; "
+                  "/var/lib/cordon/audit.db for root)");
+}
+
+void add_filters(CLI::App* cmd, cordon::cli::AuditOptions& o) {
+  cmd->add_option("--session", o.session, "Only this session (an id or its first characters)");
+  cmd->add_option("--kind", o.kinds,
+                  "Only these kinds (repeatable): session.start, session.end, "
+                  "session.setup-failed, program.start, network.decision, approval.request, "
+                  "approval.answer, credential.mint, credential.revoke; \"network.\" matches a "
+                  "prefix");
+  cmd->add_option("--decision", o.decision, "Only rows with this decision: allow, deny, ask");
+  cmd->add_option("--since", o.since,
+                  "From this time: 2026-11-22, \"2026-11-22 15:04\", ...T15:04:05Z (UTC), "
+                  "@UNIX-SECONDS, or a duration ago (30m, 2h)");
+  cmd->add_option("--until", o.until, "Before this time (same forms as --since)");
+  cmd->add_option("--text", o.text, "Only rows whose body contains this text (any case)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // Writes to a closed terminal or pipe are errors to handle, not a reason to die.
   ::signal(SIGPIPE, SIG_IGN);
-  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) ::signal(sig, restore_terminal_and_die);
+  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL})
+    ::signal(sig, restore_terminal_and_die);
   CLI::App app{
       "cordon: run an AI coding agent in a box whose walls hold even if the agent is hijacked.\n"
       "The box has a read-only system, one writable workspace, no secrets, no privileges, no\n"
@@ -59,9 +81,10 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbosity, "Diagnostics on stderr (-vv for more)");
 
   cordon::cli::RunOptions run;
-  auto* run_cmd = app.add_subcommand(
-      "run", "Run a program (default: your shell) in the box.\n"
-             "Example: cordon run -- claude --dangerously-skip-permissions");
+  auto* run_cmd =
+      app.add_subcommand("run",
+                         "Run a program (default: your shell) in the box.\n"
+                         "Example: cordon run -- claude --dangerously-skip-permissions");
   add_common(run_cmd, run.common);
   run_cmd->add_flag("-q,--quiet", run.quiet, "No session summary at exit");
   run_cmd->add_option("command", run.command, "The program and its arguments, after --");
@@ -71,13 +94,15 @@ int main(int argc, char** argv) {
 
   cordon::cli::VerifyCommandOptions verify;
   auto* verify_cmd = app.add_subcommand(
-      "verify", "Build a box from the policy, attack every wall from inside, print the results.\n"
-                "Exit status 1 if any attack got through.");
+      "verify",
+      "Build a box from the policy, attack every wall from inside, print the results.\n"
+      "Exit status 1 if any attack got through.");
   add_common(verify_cmd, verify.common);
   verify_cmd->add_flag("--json", verify.json, "Print the results as JSON");
   verify.probe_path = default_probe_path();
-  verify_cmd->add_option("--probe", verify.probe_path, "The probe program (default: found next "
-                                                       "to cordon)");
+  verify_cmd->add_option("--probe", verify.probe_path,
+                         "The probe program (default: found next "
+                         "to cordon)");
 
   cordon::cli::CommonOptions policy_opts;
   auto* policy_cmd = app.add_subcommand("policy", "Inspect the effective policy");
@@ -87,6 +112,46 @@ int main(int argc, char** argv) {
   add_common(show, policy_opts);
   auto* check = policy_cmd->add_subcommand("check", "Validate the policy files; exit 0 if valid");
   add_common(check, policy_opts);
+
+  cordon::cli::AuditOptions audit;
+  auto* audit_cmd = app.add_subcommand(
+      "audit", "Read the audit trail: every session, what it tried, what was allowed or refused");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify = audit_cmd->add_subcommand(
+      "verify",
+      "Check the hash chain and the signed checkpoints; name the first bad row.\n"
+      "Exit status 0 intact, 1 tampered, 2 intact but signatures unchecked (no key)");
+  add_store(audit_verify, audit);
+  audit_verify->add_option("--key", audit.key,
+                           "The checkpoint key, or its public half (default: audit.key, else "
+                           "~/.config/cordon/audit-key.pem, then that path + .pub)");
+  audit_verify->add_flag("--json", audit.json, "Print the report as JSON");
+  auto* audit_sessions = audit_cmd->add_subcommand("sessions", "List sessions, oldest first");
+  add_store(audit_sessions, audit);
+  audit_sessions->add_option("-n,--limit", audit.limit, "Only the newest N sessions");
+  audit_sessions->add_flag("--json", audit.json, "Print JSON");
+  auto* audit_show = audit_cmd->add_subcommand("show", "A session's timeline");
+  add_store(audit_show, audit);
+  audit_show->add_option("session", audit.session, "The session id (or its first characters)")
+      ->required();
+  audit_show->add_flag("--json", audit.json, "Print JSON");
+  auto* audit_query = audit_cmd->add_subcommand("query", "Rows matching filters, in order");
+  add_store(audit_query, audit);
+  add_filters(audit_query, audit);
+  audit_query->add_option("-n,--limit", audit.limit, "At most N rows");
+  audit_query->add_flag("--json", audit.json, "Print a JSON array");
+  auto* audit_export =
+      audit_cmd->add_subcommand("export", "Every row (with its hashes) as JSON lines, for a SIEM");
+  add_store(audit_export, audit);
+  add_filters(audit_export, audit);
+  bool jsonl = true;
+  audit_export->add_flag("--jsonl", jsonl, "JSON lines (the only format, and the default)");
+  auto* audit_tail = audit_cmd->add_subcommand("tail", "The newest rows; -f keeps printing");
+  add_store(audit_tail, audit);
+  add_filters(audit_tail, audit);
+  audit_tail->add_option("-n,--lines", audit.lines, "How many of the newest rows (default 20)");
+  audit_tail->add_flag("-f,--follow", audit.follow, "Keep printing rows as sessions write them");
+  audit_tail->add_flag("--json", audit.json, "JSON lines");
 
   try {
     app.parse(argc, argv);
@@ -100,5 +165,11 @@ int main(int argc, char** argv) {
   if (*verify_cmd) return cordon::cli::verify_command(verify);
   if (*show) return cordon::cli::policy_show_command(policy_opts);
   if (*check) return cordon::cli::policy_check_command(policy_opts);
+  if (*audit_verify) return cordon::cli::audit_verify_command(audit);
+  if (*audit_sessions) return cordon::cli::audit_sessions_command(audit);
+  if (*audit_show) return cordon::cli::audit_show_command(audit);
+  if (*audit_query) return cordon::cli::audit_query_command(audit);
+  if (*audit_export) return cordon::cli::audit_export_command(audit);
+  if (*audit_tail) return cordon::cli::audit_tail_command(audit);
   return 125;
 }

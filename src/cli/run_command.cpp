@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "box/launch.h"
+#include "cli/audit_setup.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/summary.h"
@@ -14,13 +15,20 @@ int run_command(const RunOptions& options) {
   if (!workspace.ok()) return report_error(workspace.error());
   auto policy = load_effective_policy(options.common, *workspace, user);
   if (!policy.ok()) return report_error(policy.error());
+  auto audit = open_session_audit(*policy, user);
+  if (!audit.ok()) return report_error(audit.error());
   auto request = make_launch_request(*policy, *workspace, user, options.command);
   if (!request.ok()) return report_error(request.error());
+  request->private_paths = audit_private_paths(audit_paths(policy->audit, user));
 
-  events::RecordingSink sink;
+  events::RecordingSink summary;
+  events::FanOutSink sink({audit->get(), &summary});
   auto result = box::run_box(*request, sink);
+  // Every event is stored before cordon says anything about the session.
+  auto stored = (*audit)->close();
+  if (!stored.ok()) report_error(stored.error());
   if (!result.ok()) return report_error(result.error());
-  if (!options.quiet) std::cerr << render_summary(sink);
+  if (!options.quiet) std::cerr << render_summary(summary);
   return result->status();
 }
 

@@ -8,6 +8,7 @@
 
 #include "base/files.h"
 #include "box/launch.h"
+#include "cli/audit_setup.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "policy/loader.h"
@@ -30,7 +31,8 @@ policy::Policy lowered_limits(policy::Policy p) {
   };
   lower(p.resources.memory_bytes, kVerifyMemory);
   lower(p.resources.pids, kVerifyPids);
-  if (p.filesystem.tmp_size_bytes.value > kVerifyTmp) p.filesystem.tmp_size_bytes.value = kVerifyTmp;
+  if (p.filesystem.tmp_size_bytes.value > kVerifyTmp)
+    p.filesystem.tmp_size_bytes.value = kVerifyTmp;
   p.resources.timeout_seconds.value = 120;  // a hung probe cannot hang verify
   return p;
 }
@@ -71,18 +73,26 @@ int verify_command(const VerifyCommandOptions& options) {
   }
 
   std::vector<verify::Finding> findings;
+  auto audit = open_session_audit(policy, user);
+  if (!audit.ok()) {
+    verify::cleanup(*plan);
+    return report_error(audit.error());
+  }
   auto request = make_launch_request(policy, plan->workspace, user, plan->probe_argv);
   if (!request.ok()) {
     verify::cleanup(*plan);
     return report_error(request.error());
   }
+  request->private_paths = audit_private_paths(audit_paths(policy.audit, user));
   request->extra_files.push_back({options.probe_path, "/run/cordon/cordon-probe"});
   request->stdout_file = plan->results_path;
   request->allow_terminal = false;
-  events::RecordingSink sink;
-  auto result = box::run_box(*request, sink);
+  auto result = box::run_box(*request, **audit);
+  auto stored = (*audit)->close();
+  if (!stored.ok()) report_error(stored.error());
   if (!result.ok()) {
-    findings.push_back({"box", "build the box", "the box starts", result.error().describe(), false});
+    findings.push_back(
+        {"box", "build the box", "the box starts", result.error().describe(), false});
   } else {
     auto output = read_file(plan->results_path);
     findings = verify::parse_probe_output(output.ok() ? *output : "");
@@ -98,9 +108,9 @@ int verify_command(const VerifyCommandOptions& options) {
               << kVerifyPids << ", /tmp " << (kVerifyTmp >> 20) << " MiB)\n"
               << verify::render_table(findings);
   }
-  const bool all_pass = !findings.empty() &&
-                        std::all_of(findings.begin(), findings.end(),
-                                    [](const verify::Finding& f) { return f.pass; });
+  const bool all_pass =
+      !findings.empty() && std::all_of(findings.begin(), findings.end(),
+                                       [](const verify::Finding& f) { return f.pass; });
   return all_pass ? 0 : 1;
 }
 

@@ -1,7 +1,9 @@
 // Typed session events: what the box and the other walls report, for the audit trail to persist.
 //
-// The box emits these through an EventSink; the CLI wires a sink (today: the session summary;
-// with the audit issue: the hash-chained store). Events never carry secret values.
+// The box (and later the egress proxy, the gate and the credential broker) emits these through an
+// EventSink; the CLI wires the sinks: the audit store (src/audit/) and the session summary.
+// Strings may still hold secrets the program was given (a token in argv): the audit store
+// redacts every string before it is hashed and written.
 #pragma once
 
 #include <chrono>
@@ -53,7 +55,71 @@ struct SessionEnded {
   ResourcePeaks peaks;
 };
 
-using Event = std::variant<SessionStarted, SetupFailed, SessionEnded>;
+// What a wall decided about one request.
+enum class Decision { kAllow, kDeny, kAsk };
+
+// The gate saw a program start (execve) and decided.
+struct ProgramStarted {
+  std::string session_id;
+  std::vector<std::string> argv;
+  std::string path;  // the resolved executable
+  Decision decision = Decision::kAllow;
+  std::string rule;    // the policy rule that decided ("" for the default)
+  std::string reason;  // why, in words ("matches gate.ask rm -rf")
+};
+
+// The egress proxy allowed or refused a connection.
+struct NetworkDecision {
+  std::string session_id;
+  std::string host;  // as the program asked for it
+  uint16_t port = 0;
+  std::string protocol;  // "http", "connect", "socks5"
+  std::string address;   // the address connected to (empty when refused before resolving)
+  Decision decision = Decision::kDeny;
+  std::string rule;
+  std::string reason;
+};
+
+// The gate asked a human.
+struct ApprovalRequested {
+  std::string session_id;
+  std::string request_id;
+  std::string what;  // the command or statement awaiting approval
+  std::string risk;  // "high", "critical", ...
+};
+
+// A human (or the timeout) answered.
+struct ApprovalAnswered {
+  std::string session_id;
+  std::string request_id;
+  std::string reviewer;  // who answered ("timeout" when nobody did)
+  std::string channel;   // how ("terminal", "web", ...)
+  Decision decision = Decision::kDeny;
+  std::chrono::milliseconds latency{0};
+};
+
+// A scoped, short-lived credential was handed to the box, or taken back.
+struct CredentialMinted {
+  std::string session_id;
+  std::string credential_id;
+  std::string scope;
+  std::chrono::seconds ttl{0};
+};
+
+struct CredentialRevoked {
+  std::string session_id;
+  std::string credential_id;
+  std::string reason;  // "expired", "session ended", ...
+};
+
+using Event =
+    std::variant<SessionStarted, SetupFailed, SessionEnded, ProgramStarted, NetworkDecision,
+                 ApprovalRequested, ApprovalAnswered, CredentialMinted, CredentialRevoked>;
+
+// The session every event belongs to.
+inline const std::string& session_of(const Event& event) {
+  return std::visit([](const auto& e) -> const std::string& { return e.session_id; }, event);
+}
 
 // Receives events in order. Implementations must not block the caller for long.
 class EventSink {
@@ -62,7 +128,7 @@ class EventSink {
   virtual void emit(const Event& event) = 0;
 };
 
-// A sink that keeps events in memory (tests, and the summary until the audit store exists).
+// A sink that keeps events in memory (the session summary, tests).
 class RecordingSink : public EventSink {
  public:
   void emit(const Event& event) override { events_.push_back(event); }
@@ -70,6 +136,18 @@ class RecordingSink : public EventSink {
 
  private:
   std::vector<Event> events_;
+};
+
+// Forwards each event to several sinks, in order (the audit store, then the summary).
+class FanOutSink : public EventSink {
+ public:
+  explicit FanOutSink(std::vector<EventSink*> sinks) : sinks_(std::move(sinks)) {}
+  void emit(const Event& event) override {
+    for (EventSink* sink : sinks_) sink->emit(event);
+  }
+
+ private:
+  std::vector<EventSink*> sinks_;
 };
 
 }  // namespace cordon::events

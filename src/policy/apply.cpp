@@ -40,7 +40,7 @@ Result<void> apply_trusted_workspaces(LayerState& st, const Field& f) {
   return Ok{};
 }
 
-constexpr std::array<KeySpec, 8> kTopKeys{{
+constexpr std::array<KeySpec, 9> kTopKeys{{
     {"profile", apply_profile},
     {"trusted_workspaces", apply_trusted_workspaces},
     {"filesystem", apply_filesystem},
@@ -49,6 +49,7 @@ constexpr std::array<KeySpec, 8> kTopKeys{{
     {"network", apply_network},
     {"gate", apply_gate},
     {"credentials", apply_credentials},
+    {"audit", apply_audit},
 }};
 
 // `memory = "4G"` at the top level: a key of a table written above its table header.
@@ -61,7 +62,8 @@ Result<void> refuse_misplaced_keys(const LayerState& st, const toml::table& doc)
                           {"environment", environment_keys()},
                           {"resources", resources_keys()},
                           {"network", network_keys()},
-                          {"gate", gate_keys()}};
+                          {"gate", gate_keys()},
+                          {"audit", audit_keys()}};
   for (const auto& [key, node] : doc) {
     if (node.is_table()) continue;
     for (const Table& table : tables) {

@@ -94,6 +94,17 @@ struct GatePolicy {
 // Credentials: filled in by the credentials issue.
 struct CredentialsPolicy {};
 
+// Where the audit trail lives. Moving it is a weakening: an untrusted workspace file may not.
+struct AuditPolicy {
+  // The SQLite store; "" means the default ($XDG_STATE_HOME/cordon/audit.db, or
+  // /var/lib/cordon/audit.db for root).
+  Setting<std::string> store;
+  // The checkpoint signing key; "" means $XDG_CONFIG_HOME/cordon/audit-key.pem.
+  Setting<std::string> key;
+  // Rows between signed checkpoints (one is also signed at every session end).
+  Setting<int64_t> checkpoint_every;
+};
+
 struct Policy {
   Setting<Profile> profile;
   FilesystemPolicy filesystem;
@@ -102,6 +113,7 @@ struct Policy {
   NetworkPolicy network;
   GatePolicy gate;
   CredentialsPolicy credentials;
+  AuditPolicy audit;
   // The files that contributed, in layering order (for the audit event and `policy show`).
   std::vector<std::string> sources;
 };

@@ -75,6 +75,7 @@ Policy common_base() {
   p.network.mode.value = NetworkMode::kProxy;
   p.gate.ask_at.value = RiskLevel::kHigh;
   p.gate.reviewers.value = 1;
+  p.audit.checkpoint_every.value = 1000;
   return p;
 }
 
@@ -90,6 +91,7 @@ void set_origins(Policy& p, const Origin& o) {
   r.open_files.origin = r.timeout_seconds.origin = o;
   p.network.mode.origin = p.network.allow.origin = p.network.loopback_ports.origin = o;
   p.gate.ask_at.origin = p.gate.reviewers.origin = o;
+  p.audit.store.origin = p.audit.key.origin = p.audit.checkpoint_every.origin = o;
 }
 
 }  // namespace

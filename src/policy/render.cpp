@@ -145,6 +145,14 @@ void write_gate(Writer& w, const GatePolicy& gate) {
   w.value("reviewers", std::to_string(gate.reviewers.value), gate.reviewers.origin);
 }
 
+void write_audit(Writer& w, const AuditPolicy& audit) {
+  w.section("audit");
+  w.value("store", quote(audit.store.value), audit.store.origin);
+  w.value("key", quote(audit.key.value), audit.key.origin);
+  w.value("checkpoint_every", std::to_string(audit.checkpoint_every.value),
+          audit.checkpoint_every.origin);
+}
+
 }  // namespace
 
 std::string render_policy(const Policy& policy) {
@@ -159,6 +167,7 @@ std::string render_policy(const Policy& policy) {
   write_resources(w, policy.resources);
   write_network(w, policy.network);
   write_gate(w, policy.gate);
+  write_audit(w, policy.audit);
   return w.take();
 }
 

@@ -26,7 +26,9 @@ int strictness(RiskLevel level) {
   return 0;
 }
 
-std::string quoted(const char* name) { return "\"" + std::string(name) + "\""; }
+std::string quoted(const char* name) {
+  return "\"" + std::string(name) + "\"";
+}
 
 class Finder {
  public:
@@ -84,7 +86,9 @@ class Finder {
   }
 };
 
-std::string format_count(uint64_t n) { return std::to_string(n); }
+std::string format_count(uint64_t n) {
+  return std::to_string(n);
+}
 std::string format_cpus(double n) {
   std::ostringstream out;
   out << n;
@@ -140,6 +144,19 @@ void gate_weakenings(Finder& f, const GatePolicy& lo, const GatePolicy& up) {
   }
 }
 
+// The audit trail belongs to the user: a repository must not move it, or the key, somewhere it
+// controls, nor sign less often.
+void audit_weakenings(Finder& f, const AuditPolicy& lo, const AuditPolicy& up) {
+  if (up.store.value != lo.store.value)
+    f.add("moves the audit store (audit.store)", up.store.origin);
+  if (up.key.value != lo.key.value) f.add("moves the audit key (audit.key)", up.key.origin);
+  if (up.checkpoint_every.value > lo.checkpoint_every.value) {
+    f.add("raises audit.checkpoint_every from " + std::to_string(lo.checkpoint_every.value) +
+              " to " + std::to_string(up.checkpoint_every.value),
+          up.checkpoint_every.origin);
+  }
+}
+
 }  // namespace
 
 std::vector<Weakening> find_weakenings(const Policy& lower, const Policy& upper) {
@@ -149,6 +166,7 @@ std::vector<Weakening> find_weakenings(const Policy& lower, const Policy& upper)
   resource_weakenings(f, lower.resources, upper.resources);
   network_weakenings(f, lower.network, upper.network);
   gate_weakenings(f, lower.gate, upper.gate);
+  audit_weakenings(f, lower.audit, upper.audit);
   return std::move(f.found);
 }
 

@@ -35,6 +35,9 @@ void expect_same_values(const Policy& a, const Policy& b) {
   EXPECT_EQ(a.network.loopback_ports.value, b.network.loopback_ports.value);
   EXPECT_EQ(a.gate.ask_at.value, b.gate.ask_at.value);
   EXPECT_EQ(a.gate.reviewers.value, b.gate.reviewers.value);
+  EXPECT_EQ(a.audit.store.value, b.audit.store.value);
+  EXPECT_EQ(a.audit.key.value, b.audit.key.value);
+  EXPECT_EQ(a.audit.checkpoint_every.value, b.audit.checkpoint_every.value);
 }
 
 Policy reparse(const Policy& policy) {
@@ -70,6 +73,10 @@ loopback_ports = ["3000", 8000]
 [gate]
 ask_at = "critical"
 reviewers = 2
+[audit]
+store = "~/audit/store.db"
+key = "/keys/cordon.pem"
+checkpoint_every = 50
 )";
 
 TEST(PolicyRender, BuiltinProfilesRoundTrip) {

@@ -81,6 +81,12 @@ const WeakCase kWeakCases[] = {
      "which asks less than \"everything\""},
     {"FewerReviewers", Profile::kFinancial, "[gate]\nreviewers = 1\n", 2,
      "lowers gate.reviewers from 2 to 1"},
+    {"MoveAuditStore", Profile::kWorkspaceWrite, "[audit]\nstore = \"/tmp/mine.db\"\n", 2,
+     "moves the audit store"},
+    {"MoveAuditKey", Profile::kWorkspaceWrite, "[audit]\nkey = \"/tmp/key.pem\"\n", 2,
+     "moves the audit key"},
+    {"SignLessOften", Profile::kWorkspaceWrite, "[audit]\ncheckpoint_every = 5000\n", 2,
+     "raises audit.checkpoint_every from 1000 to 5000"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Policy, PolicyTrustRefuses, testing::ValuesIn(kWeakCases),

@@ -1,0 +1,171 @@
+// Ed25519 checkpoint keys through OpenSSL's EVP interface.
+#include "audit/signing.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "audit/record.h"
+#include "base/files.h"
+#include "base/unique_fd.h"
+
+namespace cordon::audit {
+namespace {
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+
+std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+Result<std::string> private_pem(EVP_PKEY* key) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return Error(Errc::kInternal, "cannot encode the audit key");
+  }
+  return bio_text(bio.get());
+}
+
+std::string key_hint(const std::string& path) {
+  return "the audit key signs the audit trail's checkpoints; keep it 0600 and owned by you "
+         "(chmod 600 " +
+         path + "), or point audit.key at another file";
+}
+
+// Writes `text` to `path` only if nothing is there: a temporary file linked into place, so a
+// second cordon creating the key at the same moment never sees half a key.
+Result<bool> create_exclusive(const std::string& path, const std::string& text, mode_t mode) {
+  CORDON_ASSIGN_OR_RETURN(std::string suffix, random_hex(8));
+  const std::string tmp = path + ".tmp." + suffix;
+  {
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (!fd) return Error::system("create " + tmp);
+    if (::fchmod(fd.get(), mode) != 0) return Error::system("chmod " + tmp);
+    if (auto written = write_all(fd.get(), text); !written.ok()) {
+      return std::move(written.error().context(tmp));
+    }
+    if (::fsync(fd.get()) != 0) return Error::system("fsync " + tmp);
+  }
+  const bool created = ::link(tmp.c_str(), path.c_str()) == 0;
+  const int link_errno = errno;
+  ::unlink(tmp.c_str());
+  if (!created && link_errno != EEXIST) return Error::system("link " + path, link_errno);
+  return created;
+}
+
+Result<std::string> read_key_file(const std::string& path, bool must_be_private) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) {
+    Error e = Error::system("open audit key " + path);
+    if (errno == ENOENT) e = Error(Errc::kNotFound, "no audit key at " + path);
+    return e.with_hint("pass the key with --key FILE (a private key, or the public half " +
+                       std::string("written next to it as FILE.pub)"));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Error::system("stat " + path);
+  if (must_be_private && ((st.st_mode & 077) != 0 || st.st_uid != ::geteuid())) {
+    return Error(Errc::kPolicy, "the audit key " + path + " is readable by others or not yours")
+        .with_hint(key_hint(path));
+  }
+  auto pem = read_all(fd.get());
+  if (!pem.ok()) return std::move(pem.error().context(path));
+  return pem;
+}
+
+}  // namespace
+
+void Key::Free::operator()(evp_pkey_st* key) const {
+  EVP_PKEY_free(key);
+}
+
+Key::Key(evp_pkey_st* key, bool is_private) : key_(key), private_(is_private) {
+  uint8_t raw[32];
+  size_t len = sizeof raw;
+  if (EVP_PKEY_get_raw_public_key(key, raw, &len) == 1) {
+    fingerprint_ =
+        to_hex(sha256(std::string_view(reinterpret_cast<char*>(raw), len))).substr(0, 16);
+  }
+}
+
+Result<Key> Key::load_or_create(const std::string& path) {
+  if (::access(path.c_str(), F_OK) != 0) {
+    std::error_code ec;
+    const auto dir = std::filesystem::path(path).parent_path();
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Error(Errc::kSystem, "create " + dir.string() + ": " + ec.message());
+    EVP_PKEY* fresh = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+    if (fresh == nullptr) return Error(Errc::kInternal, "cannot generate an Ed25519 key");
+    Key key(fresh, true);
+    CORDON_ASSIGN_OR_RETURN(std::string pem, private_pem(fresh));
+    CORDON_ASSIGN_OR_RETURN(bool created, create_exclusive(path, pem, 0600));
+    if (created) {
+      // The public half, for whoever verifies the store without the right to sign.
+      auto pub = create_exclusive(path + ".pub", key.public_pem(), 0644);
+      if (!pub.ok()) return std::move(pub).error();
+      return key;
+    }
+  }
+  CORDON_ASSIGN_OR_RETURN(std::string pem, read_key_file(path, true));
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  EVP_PKEY* loaded = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  if (loaded == nullptr || EVP_PKEY_get_base_id(loaded) != EVP_PKEY_ED25519) {
+    EVP_PKEY_free(loaded);
+    return Error(Errc::kInvalidInput, path + " is not an Ed25519 private key (PEM)")
+        .with_hint(key_hint(path));
+  }
+  return Key(loaded, true);
+}
+
+Result<Key> Key::load_for_verify(const std::string& path) {
+  CORDON_ASSIGN_OR_RETURN(std::string pem, read_key_file(path, false));
+  const bool is_public = pem.find("BEGIN PUBLIC KEY") != std::string::npos;
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  EVP_PKEY* loaded = is_public ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr)
+                               : PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  if (loaded == nullptr || EVP_PKEY_get_base_id(loaded) != EVP_PKEY_ED25519) {
+    EVP_PKEY_free(loaded);
+    return Error(Errc::kInvalidInput, path + " is not an Ed25519 key (PEM)")
+        .with_hint("pass the audit key, or its public half (the .pub file next to it)");
+  }
+  return Key(loaded, !is_public);
+}
+
+Result<std::string> Key::sign(std::string_view message) const {
+  if (!private_) return Error(Errc::kInternal, "signing with a public key");
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  std::string sig(64, '\0');
+  size_t len = sig.size();
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
+    return Error(Errc::kInternal, "Ed25519 signing failed");
+  }
+  sig.resize(len);
+  return sig;
+}
+
+bool Key::verify(std::string_view message, std::string_view signature) const {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) == 1 &&
+         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                          signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                          message.size()) == 1;
+}
+
+std::string Key::public_pem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), key_.get()) != 1) return "";
+  return bio_text(bio.get());
+}
+
+}  // namespace cordon::audit

@@ -1,0 +1,244 @@
+// The audit store's schema and its chained appends.
+#include "audit/store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "base/unique_fd.h"
+
+namespace cordon::audit {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+// Long enough to outlast a burst of appends from many sessions, short enough to notice a stuck
+// lock holder.
+constexpr int kBusyTimeoutMs = 10000;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS events (
+  id        INTEGER PRIMARY KEY,
+  session   TEXT    NOT NULL,
+  seq       INTEGER NOT NULL,
+  time_us   INTEGER NOT NULL,
+  kind      TEXT    NOT NULL,
+  decision  TEXT    NOT NULL DEFAULT '',
+  body      TEXT    NOT NULL,
+  prev_hash BLOB    NOT NULL,
+  hash      BLOB    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_session ON events (session, seq);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (time_us);
+CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind);
+CREATE TABLE IF NOT EXISTS checkpoints (
+  id         INTEGER PRIMARY KEY,
+  event_id   INTEGER NOT NULL,
+  event_hash BLOB    NOT NULL,
+  time_us    INTEGER NOT NULL,
+  key_id     TEXT    NOT NULL,
+  prev       BLOB    NOT NULL,
+  signature  BLOB    NOT NULL
+);
+PRAGMA user_version = 1;
+)sql";
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The store holds every command line and decision of every session: private to its owner.
+Result<void> create_private_file(const std::string& path) {
+  const auto dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty() && ::access(dir.c_str(), F_OK) != 0) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Error(Errc::kSystem, "create " + dir.string() + ": " + ec.message());
+    ::chmod(dir.c_str(), 0700);
+  }
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd) {
+    return Error::system("open audit store " + path)
+        .with_hint("set audit.store in ~/.config/cordon/config.toml to a writable path");
+  }
+  return Ok{};
+}
+
+class Transaction {
+ public:
+  explicit Transaction(sql::Connection& db) : db_(db) {}
+  Result<void> begin() {
+    CORDON_TRY(db_.exec("BEGIN IMMEDIATE"));
+    open_ = true;
+    return Ok{};
+  }
+  Result<void> commit() {
+    CORDON_TRY(db_.exec("COMMIT"));
+    open_ = false;
+    return Ok{};
+  }
+  ~Transaction() {
+    if (open_) (void)db_.exec("ROLLBACK");
+  }
+
+ private:
+  sql::Connection& db_;
+  bool open_ = false;
+};
+
+}  // namespace
+
+Record record_from(const sql::Statement& row) {
+  Record r;
+  r.id = row.integer(0);
+  r.event.session = row.text(1);
+  r.event.seq = row.integer(2);
+  r.event.time_us = row.integer(3);
+  r.event.kind = row.text(4);
+  r.event.decision = row.text(5);
+  r.event.body = row.text(6);
+  r.prev_hash = row.digest(7);
+  r.hash = row.digest(8);
+  return r;
+}
+
+Checkpoint checkpoint_from(const sql::Statement& row) {
+  Checkpoint c;
+  c.id = row.integer(0);
+  c.event_id = row.integer(1);
+  c.event_hash = row.digest(2);
+  c.time_us = row.integer(3);
+  c.key_id = row.text(4);
+  c.prev = row.digest(5);
+  c.signature = row.blob(6);
+  return c;
+}
+
+Result<Store> Store::open_for_append(const std::string& path) {
+  CORDON_TRY(create_private_file(path));
+  CORDON_ASSIGN_OR_RETURN(sql::Connection db, sql::Connection::open(path, false, kBusyTimeoutMs));
+  Store store(std::move(db), path);
+  CORDON_ASSIGN_OR_RETURN(sql::Statement version, store.db_.prepare("PRAGMA user_version"));
+  CORDON_ASSIGN_OR_RETURN(bool has_row, version.step());
+  const int64_t current = has_row ? version.integer(0) : 0;
+  version.reset();  // ends its read transaction: journal_mode cannot change inside one
+  if (current > kSchemaVersion) {
+    return Error(Errc::kUnsupported, "the audit store " + path + " was written by a newer cordon")
+        .with_hint("use that cordon to read it, or point audit.store at a new file");
+  }
+  CORDON_TRY(store.db_.exec("PRAGMA journal_mode = WAL"));
+  CORDON_TRY(store.db_.exec("PRAGMA synchronous = NORMAL"));
+  if (current < kSchemaVersion) CORDON_TRY(store.db_.exec(kSchema));
+  CORDON_TRY(store.prepare_appends());
+  return store;
+}
+
+Result<Store> Store::open_read_only(const std::string& path) {
+  if (::access(path.c_str(), F_OK) != 0) {
+    return Error(Errc::kNotFound, "no audit store at " + path)
+        .with_hint("run a session first, or pass the store with --store FILE");
+  }
+  CORDON_ASSIGN_OR_RETURN(sql::Connection db, sql::Connection::open(path, true, kBusyTimeoutMs));
+  Store store(std::move(db), path);
+  CORDON_ASSIGN_OR_RETURN(sql::Statement version, store.db_.prepare("PRAGMA user_version"));
+  CORDON_ASSIGN_OR_RETURN(bool has_row, version.step());
+  if (!has_row || version.integer(0) != kSchemaVersion) {
+    return Error(Errc::kInvalidInput, path + " is not a cordon audit store (schema version " +
+                                          std::to_string(has_row ? version.integer(0) : 0) + ")")
+        .with_hint("pass the audit store with --store FILE");
+  }
+  return store;
+}
+
+Result<void> Store::prepare_appends() {
+  CORDON_ASSIGN_OR_RETURN(tail_,
+                          db_.prepare("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1"));
+  CORDON_ASSIGN_OR_RETURN(
+      insert_, db_.prepare("INSERT INTO events (id, session, seq, time_us, kind, decision, body, "
+                           "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+  CORDON_ASSIGN_OR_RETURN(last_checkpoint_,
+                          db_.prepare(std::string("SELECT ") + kCheckpointColumns +
+                                      " FROM checkpoints ORDER BY id DESC LIMIT 1"));
+  CORDON_ASSIGN_OR_RETURN(
+      insert_checkpoint_,
+      db_.prepare("INSERT INTO checkpoints (id, event_id, event_hash, time_us, key_id, prev, "
+                  "signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  return Ok{};
+}
+
+Result<int64_t> Store::append(std::span<const PendingEvent> events, const Key* signer) {
+  Transaction tx(db_);
+  CORDON_TRY(tx.begin());
+  Record r;
+  CORDON_ASSIGN_OR_RETURN(bool has_tail, tail_.step());
+  if (has_tail) {
+    r.id = tail_.integer(0);
+    r.hash = tail_.digest(1);
+  }
+  tail_.reset();
+  for (const PendingEvent& event : events) {
+    r.prev_hash = r.hash;
+    r.id += 1;
+    r.event = event;
+    r.hash = record_hash(r);
+    insert_.bind(1, r.id)
+        .bind(2, r.event.session)
+        .bind(3, r.event.seq)
+        .bind(4, r.event.time_us)
+        .bind(5, r.event.kind)
+        .bind(6, r.event.decision)
+        .bind(7, r.event.body)
+        .bind(8, r.prev_hash)
+        .bind(9, r.hash);
+    CORDON_TRY(insert_.run());
+  }
+  if (signer != nullptr && r.id > 0) CORDON_TRY(write_checkpoint(r.id, r.hash, *signer));
+  CORDON_TRY(tx.commit());
+  return r.id;
+}
+
+Result<std::optional<Checkpoint>> Store::last_checkpoint() {
+  CORDON_ASSIGN_OR_RETURN(sql::Statement q,
+                          db_.prepare(std::string("SELECT ") + kCheckpointColumns +
+                                      " FROM checkpoints ORDER BY id DESC LIMIT 1"));
+  CORDON_ASSIGN_OR_RETURN(bool has_row, q.step());
+  if (!has_row) return std::optional<Checkpoint>();
+  return std::optional<Checkpoint>(checkpoint_from(q));
+}
+
+Result<void> Store::write_checkpoint(int64_t event_id, const Digest& event_hash,
+                                     const Key& signer) {
+  Checkpoint cp;
+  CORDON_ASSIGN_OR_RETURN(bool has_prev, last_checkpoint_.step());
+  if (has_prev) {
+    const Checkpoint prev = checkpoint_from(last_checkpoint_);
+    if (prev.event_id == event_id) {  // the tail is signed already
+      last_checkpoint_.reset();
+      return Ok{};
+    }
+    cp.id = prev.id + 1;
+    cp.prev = checkpoint_digest(prev);
+  } else {
+    cp.id = 1;
+  }
+  last_checkpoint_.reset();
+  cp.event_id = event_id;
+  cp.event_hash = event_hash;
+  cp.time_us = now_us();
+  cp.key_id = signer.fingerprint();
+  CORDON_ASSIGN_OR_RETURN(cp.signature, signer.sign(checkpoint_message(cp)));
+  insert_checkpoint_.bind(1, cp.id)
+      .bind(2, cp.event_id)
+      .bind(3, cp.event_hash)
+      .bind(4, cp.time_us)
+      .bind(5, cp.key_id)
+      .bind(6, cp.prev)
+      .bind_blob(7, cp.signature);
+  return insert_checkpoint_.run();
+}
+
+}  // namespace cordon::audit

@@ -1,0 +1,58 @@
+// The audit store: one SQLite database (WAL) outside every box, shared by all of a user's
+// sessions. Rows form one hash chain in `id` order; checkpoints sign the chain's tail.
+//
+// Several cordon processes append at once: each append is one IMMEDIATE transaction that reads
+// the chain's tail and links its rows onto it, so the chain stays linear whatever the
+// interleaving. WAL with synchronous=NORMAL: a committed append survives cordon being killed;
+// a power cut may lose the last few commits (never corrupts the chain).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "audit/record.h"
+#include "audit/signing.h"
+#include "audit/sqlite.h"
+#include "base/result.h"
+
+namespace cordon::audit {
+
+class Store {
+ public:
+  // Opens for appending, creating the file (0600) and its directory (0700) when missing.
+  static Result<Store> open_for_append(const std::string& path);
+  // Opens an existing store for reading (queries, verify).
+  static Result<Store> open_read_only(const std::string& path);
+
+  // Appends `events` in one transaction, chained onto the current tail. With `signer`, also
+  // writes a checkpoint over the new tail in the same transaction. Returns the last row's id
+  // (0 when `events` is empty and the store is empty).
+  Result<int64_t> append(std::span<const PendingEvent> events, const Key* signer);
+
+  // The newest checkpoint, if any.
+  Result<std::optional<Checkpoint>> last_checkpoint();
+
+  sql::Connection& db() { return db_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  Store(sql::Connection db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+  Result<void> prepare_appends();
+  Result<void> write_checkpoint(int64_t event_id, const Digest& event_hash, const Key& signer);
+
+  sql::Connection db_;
+  std::string path_;
+  sql::Statement tail_, insert_, last_checkpoint_, insert_checkpoint_;
+};
+
+// Reads one row from a statement whose columns are kRecordColumns, in order.
+inline constexpr const char* kRecordColumns =
+    "id, session, seq, time_us, kind, decision, body, prev_hash, hash";
+Record record_from(const sql::Statement& row);
+
+inline constexpr const char* kCheckpointColumns =
+    "id, event_id, event_hash, time_us, key_id, prev, signature";
+Checkpoint checkpoint_from(const sql::Statement& row);
+
+}  // namespace cordon::audit

@@ -1,0 +1,122 @@
+// The audit writer thread: group commits onto the store's chain.
+#include "audit/writer.h"
+
+#include "base/log.h"
+
+namespace cordon::audit {
+namespace {
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AuditWriter>> AuditWriter::open(WriterOptions options) {
+  CORDON_ASSIGN_OR_RETURN(Store store, Store::open_for_append(options.store_path));
+  CORDON_ASSIGN_OR_RETURN(Key key, Key::load_or_create(options.key_path));
+  std::unique_ptr<AuditWriter> writer(
+      new AuditWriter(std::move(options), std::move(store), std::move(key)));
+  writer->thread_ = std::thread([w = writer.get()] { w->run(); });
+  return writer;
+}
+
+AuditWriter::AuditWriter(WriterOptions options, Store store, Key key)
+    : options_(std::move(options)), store_(std::in_place, std::move(store)), key_(std::move(key)) {}
+
+AuditWriter::~AuditWriter() {
+  (void)close();
+}
+
+void AuditWriter::emit(const events::Event& event) {
+  const std::string& session = events::session_of(event);
+  std::unique_lock lock(mu_);
+  auto& [seq, counts] = sessions_[session];
+  PendingEvent row = encode_event(event, options_.redactor, counts);
+  row.seq = ++seq;
+  row.time_us = now_us();
+  counts.events += 1;
+  if (row.decision == "allow") counts.allowed += 1;
+  if (row.decision == "deny") counts.denied += 1;
+  if (row.decision == "ask") counts.asked += 1;
+  if (closed_) {
+    lost_ += 1;
+    return;
+  }
+  queue_.push_back(std::move(row));
+  if (queue_.size() == 1) wake_.notify_one();
+}
+
+void AuditWriter::run() {
+  std::vector<PendingEvent> batch;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [&] { return !queue_.empty() || closing_; });
+    if (!closing_) {
+      // Let a burst gather into one transaction.
+      wake_.wait_for(lock, options_.max_batch_delay, [&] { return closing_; });
+    }
+    const bool final = closing_;
+    batch.swap(queue_);
+    lock.unlock();
+    auto written = write_batch(batch, final);
+    lock.lock();
+    if (!written.ok()) {
+      lost_ += static_cast<int64_t>(batch.size());
+      if (!error_) {
+        log::write(log::Level::kError, "audit: " + written.error().describe());
+        error_ = std::move(written).error();
+      }
+    } else {
+      committed_ += static_cast<int64_t>(batch.size());
+    }
+    batch.clear();
+    if (final && queue_.empty()) return;
+  }
+}
+
+// Splits the batch where a checkpoint falls due, so that one is signed every
+// `checkpoint_every` rows exactly, and signs the tail when closing.
+Result<void> AuditWriter::write_batch(std::vector<PendingEvent>& batch, bool final) {
+  std::span<const PendingEvent> rest(batch);
+  do {
+    const auto room = static_cast<size_t>(options_.checkpoint_every - since_checkpoint_);
+    const std::span<const PendingEvent> piece = rest.first(std::min(room, rest.size()));
+    rest = rest.subspan(piece.size());
+    since_checkpoint_ += static_cast<int64_t>(piece.size());
+    const bool sign = since_checkpoint_ >= options_.checkpoint_every ||
+                      (final && rest.empty() && since_checkpoint_ > 0);
+    if (piece.empty() && !sign) break;
+    CORDON_TRY(store_->append(piece, sign ? &key_ : nullptr));
+    if (sign) since_checkpoint_ = 0;
+  } while (!rest.empty());
+  return Ok{};
+}
+
+Result<void> AuditWriter::close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return Ok{};
+    closing_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  store_.reset();  // the last connection out folds the WAL into the store
+  if (error_) {
+    Error e = *error_;
+    e.context(std::to_string(lost_) + " audit event(s) not stored");
+    return e;
+  }
+  return Ok{};
+}
+
+int64_t AuditWriter::committed() const {
+  std::lock_guard lock(mu_);
+  return committed_;
+}
+
+}  // namespace cordon::audit

@@ -1,0 +1,79 @@
+// AuditWriter: the EventSink that persists a session's events to the store.
+//
+// emit() encodes and redacts on the caller's thread and queues; a writer thread appends whatever
+// has queued in one transaction (group commit), so a burst of decisions costs one commit, not
+// one per event. The writer signs a checkpoint every `checkpoint_every` rows and at close().
+//
+// Durability: close() (normal exit, and after SIGTERM/SIGINT, which the supervisor turns into an
+// orderly end) writes everything. If cordon is SIGKILLed, the events queued since the last
+// commit (the batching interval: at most `max_batch_delay`) are lost; every committed row stays
+// chained and verifiable.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audit/encode.h"
+#include "audit/redact.h"
+#include "audit/signing.h"
+#include "audit/store.h"
+#include "base/result.h"
+#include "events/session_events.h"
+
+namespace cordon::audit {
+
+struct WriterOptions {
+  std::string store_path;
+  std::string key_path;
+  int64_t checkpoint_every = 1000;
+  // How long the writer waits to gather a batch after the first queued event.
+  std::chrono::milliseconds max_batch_delay{20};
+  Redactor redactor;
+};
+
+class AuditWriter : public events::EventSink {
+ public:
+  // Opens the store and the key (creating them when missing) and starts the writer thread.
+  // Fails when either cannot be opened: a session is never run unaudited.
+  static Result<std::unique_ptr<AuditWriter>> open(WriterOptions options);
+  ~AuditWriter() override;
+
+  void emit(const events::Event& event) override;
+
+  // Writes everything queued, signs the tail, stops the thread. Returns the first write error
+  // (the events it could not store are counted in the message). Idempotent.
+  Result<void> close();
+
+  // Rows committed so far (for tests and benchmarks).
+  int64_t committed() const;
+
+ private:
+  AuditWriter(WriterOptions options, Store store, Key key);
+  void run();
+  Result<void> write_batch(std::vector<PendingEvent>& batch, bool final);
+
+  WriterOptions options_;
+  std::optional<Store> store_;  // reset by close()
+  Key key_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<PendingEvent> queue_;
+  bool closing_ = false;
+  bool closed_ = false;
+  std::map<std::string, std::pair<int64_t, SessionCounts>> sessions_;  // seq and counts
+  int64_t committed_ = 0;
+  int64_t since_checkpoint_ = 0;
+  int64_t lost_ = 0;
+  std::optional<Error> error_;
+  std::thread thread_;
+};
+
+}  // namespace cordon::audit

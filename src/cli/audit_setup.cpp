@@ -1,0 +1,79 @@
+// The audit side of a session's setup.
+#include "cli/audit_setup.h"
+
+#include <filesystem>
+
+#include "base/files.h"
+#include "box/environment.h"
+
+extern char** environ;
+
+namespace cordon::cli {
+namespace {
+
+bool passed_by_policy(const std::vector<std::string>& patterns, const std::string& name) {
+  for (const auto& p : patterns) {
+    if (!p.empty() && p.back() == '*' ? name.rfind(p.substr(0, p.size() - 1), 0) == 0 : name == p) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+AuditPaths audit_paths(const policy::AuditPolicy& audit, const UserFacts& user) {
+  AuditPaths paths;
+  paths.store = audit.store.value.empty() ? user.state_dir + "/audit.db"
+                                          : expand_home(audit.store.value, user.home);
+  paths.key = audit.key.value.empty() ? user.config_dir + "/audit-key.pem"
+                                      : expand_home(audit.key.value, user.home);
+  return paths;
+}
+
+std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environment,
+                                       const std::vector<std::string>& host_env) {
+  std::vector<std::string> secrets;
+  for (const auto& entry : host_env) {
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string name = entry.substr(0, eq);
+    if (box::looks_like_credential(name) || passed_by_policy(environment.pass.value, name)) {
+      secrets.push_back(entry.substr(eq + 1));
+    }
+  }
+  for (const auto& [name, value] : environment.set.value) secrets.push_back(value);
+  return secrets;
+}
+
+Result<std::unique_ptr<audit::AuditWriter>> open_session_audit(const policy::Policy& policy,
+                                                               const UserFacts& user) {
+  const AuditPaths paths = audit_paths(policy.audit, user);
+  std::vector<std::string> host_env;
+  for (char** e = environ; e && *e; ++e) host_env.emplace_back(*e);
+  audit::WriterOptions options;
+  options.store_path = paths.store;
+  options.key_path = paths.key;
+  options.checkpoint_every = policy.audit.checkpoint_every.value;
+  options.redactor = audit::Redactor(secret_values(policy.environment, host_env));
+  auto writer = audit::AuditWriter::open(std::move(options));
+  if (!writer.ok()) {
+    Error e = std::move(writer).error();
+    e.context("audit trail");
+    if (e.hint().empty()) {
+      e.with_hint(
+          "cordon does not run a session it cannot audit; set audit.store / audit.key "
+          "in ~/.config/cordon/config.toml to writable paths");
+    }
+    return e;
+  }
+  return writer;
+}
+
+std::vector<std::string> audit_private_paths(const AuditPaths& paths) {
+  // The store's files one by one, not its directory: kept homes live beside it. The WAL files
+  // exist for the whole session (its own writer holds the store open).
+  return {paths.store, paths.store + "-wal", paths.store + "-shm", paths.key};
+}
+
+}  // namespace cordon::cli

@@ -1,0 +1,36 @@
+// Wiring the audit trail into a session: where the store and the key are, which values are
+// secret, and the writer that every session's events go through.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audit/writer.h"
+#include "base/result.h"
+#include "cli/session_setup.h"
+#include "policy/policy.h"
+
+namespace cordon::cli {
+
+struct AuditPaths {
+  std::string store;  // audit.store, or the default under the user's state directory
+  std::string key;    // audit.key, or the default under the user's config directory
+};
+
+AuditPaths audit_paths(const policy::AuditPolicy& audit, const UserFacts& user);
+
+// The values the redactor must hide: the host's credential-looking variables, the variables the
+// policy passes through, and the values it sets.
+std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environment,
+                                       const std::vector<std::string>& host_env);
+
+// Opens the store and the key for one session (creating them on first use). An error means the
+// session must not run: cordon never runs a box it cannot audit.
+Result<std::unique_ptr<audit::AuditWriter>> open_session_audit(const policy::Policy& policy,
+                                                               const UserFacts& user);
+
+// The host paths no box may see: the audit store's files and the key.
+std::vector<std::string> audit_private_paths(const AuditPaths& paths);
+
+}  // namespace cordon::cli
