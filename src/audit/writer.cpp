@@ -1,6 +1,9 @@
 // The audit writer thread: group commits onto the store's chain.
 #include "audit/writer.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include "base/log.h"
 
 namespace cordon::audit {
@@ -19,7 +22,14 @@ Result<std::unique_ptr<AuditWriter>> AuditWriter::open(WriterOptions options) {
   CORDON_ASSIGN_OR_RETURN(Key key, Key::load_or_create(options.key_path));
   std::unique_ptr<AuditWriter> writer(
       new AuditWriter(std::move(options), std::move(store), std::move(key)));
+  // The thread takes no signals: SIGTERM and SIGINT belong to the supervisor, which blocks them
+  // and handles them through a signalfd. A thread that left them unblocked would receive them
+  // instead, and die of them, taking cordon along before the session could end in order.
+  sigset_t all, previous;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   writer->thread_ = std::thread([w = writer.get()] { w->run(); });
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return writer;
 }
 
@@ -105,7 +115,7 @@ Result<void> AuditWriter::close() {
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mu_);
   closed_ = true;
-  store_.reset();  // the last connection out folds the WAL into the store
+  store_.reset();  // the session is done with the store
   if (error_) {
     Error e = *error_;
     e.context(std::to_string(lost_) + " audit event(s) not stored");

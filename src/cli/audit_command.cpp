@@ -1,6 +1,7 @@
 // `cordon audit`: verify, sessions, show, query, export and tail over the audit store.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -186,11 +187,13 @@ int audit_tail_command(const AuditOptions& options) {
   if (!store.ok()) return report_error(store.error());
   auto filter = make_filter(options, *store);
   if (!filter.ok()) return report_error(filter.error());
-  filter->limit = options.lines;
+  filter->limit = std::max<int64_t>(options.lines, 1);
   filter->newest = true;
   int64_t last_id = 0;
+  bool quiet = options.lines <= 0;  // -n 0: only what comes next
   auto print = [&](const audit::Record& r) {
     last_id = r.id;
+    if (quiet) return;
     if (options.json) {
       std::cout << event_json(r, false).dump(-1, ' ', false,
                                              nlohmann::json::error_handler_t::replace)
@@ -203,6 +206,7 @@ int audit_tail_command(const AuditOptions& options) {
   if (!done.ok()) return report_error(done.error());
   std::cout.flush();
   if (!options.follow) return 0;
+  quiet = false;
   filter->limit = 0;
   filter->newest = false;
   // Polling a WAL store is cheap (a read of the WAL index); 200 ms feels live.

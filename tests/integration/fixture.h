@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "integration/harness.h"
 
@@ -9,6 +10,16 @@ namespace cordon::testing {
 
 class BoxTest : public ::testing::Test {
  public:
+  // Each test keeps its own audit trail (root's default store is machine-wide).
+  BoxTest() {
+    ::mkdir((dir_ / "config").c_str(), 0700);
+    ::mkdir((dir_ / "config/cordon").c_str(), 0700);
+    write_text(user_config(), "[audit]\nstore = \"" + audit_store() + "\"\n");
+  }
+  std::string user_config() const { return dir_ / "config/cordon/config.toml"; }
+  std::string audit_store() const { return dir_ / "audit/audit.db"; }
+  std::string audit_key() const { return dir_ / "config/cordon/audit-key.pem"; }
+
   // `cordon run -q --workspace WS [extra...] -- command...`
   RunOutput box(const std::vector<std::string>& command,
                 const std::vector<std::string>& extra_flags = {}, RunOptions options = {}) {

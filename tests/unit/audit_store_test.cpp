@@ -169,8 +169,11 @@ TEST_F(AuditWriterTest, LiteralSecretsNeverReachTheFile) {
   start.command = {"sh", "-c", "curl -H 'X-Key: " + secret + "' api.example.com"};
   writer->emit(start);
   ASSERT_TRUE(writer->close().ok());
-  std::ifstream file(store_path(), std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(file)), {});
+  std::string bytes;  // the database and its WAL, where recent rows live
+  for (const char* suffix : {"", "-wal"}) {
+    std::ifstream file(store_path() + suffix, std::ios::binary);
+    bytes.append(std::istreambuf_iterator<char>(file), {});
+  }
   EXPECT_THAT(bytes, Not(HasSubstr(secret)));
   EXPECT_THAT(bytes, HasSubstr("[redacted:env]"));
 }

@@ -1,0 +1,259 @@
+// The audit trail end to end: real sessions, the real store, `cordon audit` reading it back.
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "integration/fixture.h"
+
+namespace cordon::testing {
+namespace {
+
+using nlohmann::json;
+
+class AuditTrail : public BoxTest {
+ protected:
+  RunOutput audit(std::vector<std::string> args) {
+    args.insert(args.begin(), "audit");
+    return cordon(args);
+  }
+  json sessions() {
+    auto r = audit({"sessions", "--json"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+  }
+  void tamper(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(audit_store().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  // Every byte the store has on disk (the database and, if present, its WAL).
+  std::string store_bytes() {
+    std::string bytes;
+    for (const char* suffix : {"", "-wal"}) {
+      if (exists(audit_store() + suffix)) bytes += read_text(audit_store() + suffix);
+    }
+    return bytes;
+  }
+  // `cordon run` in the background; the caller signals and reaps it.
+  pid_t start(const std::string& script) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setenv("XDG_CONFIG_HOME", (dir() / "config").c_str(), 1);
+      int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::execl(CORDON_BINARY, CORDON_BINARY, "run", "-q", "--workspace", workspace().c_str(), "--",
+              "/bin/sh", "-c", script.c_str(), nullptr);
+      ::_exit(127);
+    }
+    return pid;
+  }
+  void wait_for_file(const std::string& path) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!exists(path) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_TRUE(exists(path)) << "the session did not start";
+  }
+};
+
+TEST_F(AuditTrail, SessionsAreRecordedAndTheStoreVerifies) {
+  ASSERT_EQ(sh("exit 0").status, 0);
+  ASSERT_EQ(sh("exit 3").status, 3);
+  const json list = sessions();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0]["outcome"], "exit 0");
+  EXPECT_EQ(list[1]["outcome"], "exit 3");
+  EXPECT_EQ(list[1]["profile"], "workspace-write");
+  EXPECT_EQ(list[1]["command"][2], "exit 3");
+
+  auto verify = audit({"verify"});
+  EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("chain intact"), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find("signatures checked"), std::string::npos) << verify.out;
+
+  // The timeline names the walls' session events in order.
+  auto show = audit({"show", list[1]["session"].get<std::string>().substr(0, 8)});
+  ASSERT_EQ(show.status, 0) << show.err;
+  EXPECT_LT(show.out.find("session.start"), show.out.find("session.end")) << show.out;
+  // The start row carries the policy, its hash and the walls.
+  auto start = audit({"query", "--kind", "session.start", "--json", "-n", "1"});
+  const json rows = json::parse(start.out, nullptr, false);
+  ASSERT_EQ(rows.size(), 1u) << start.out;
+  EXPECT_EQ(rows[0]["body"]["policy_hash"].get<std::string>().size(), 64u);
+  EXPECT_FALSE(rows[0]["body"]["walls"].empty());
+  EXPECT_NE(rows[0]["body"]["policy"].get<std::string>().find("[filesystem]"), std::string::npos);
+}
+
+TEST_F(AuditTrail, VerifyNamesAChangedRow) {
+  ASSERT_EQ(sh("exit 0").status, 0);
+  ASSERT_EQ(sh("exit 1").status, 1);
+  tamper(
+      "UPDATE events SET body = replace(body, '\"exit_code\":1', '\"exit_code\":0') "
+      "WHERE id = 4");
+  auto verify = audit({"verify"});
+  EXPECT_EQ(verify.status, 1) << verify.out;
+  EXPECT_NE(verify.out.find("first bad row is 4"), std::string::npos) << verify.out;
+}
+
+TEST_F(AuditTrail, VerifyNamesADeletedRowAndATruncatedTail) {
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(sh("true").status, 0);
+  tamper("DELETE FROM events WHERE id = 3");
+  auto deleted = audit({"verify", "--json"});
+  EXPECT_EQ(deleted.status, 1);
+  json report = json::parse(deleted.out, nullptr, false);
+  ASSERT_FALSE(report["problems"].empty()) << deleted.out;
+  EXPECT_EQ(report["problems"][0]["row"], 4);
+
+  tamper("DELETE FROM events WHERE id >= 5");
+  auto truncated = audit({"verify"});
+  EXPECT_EQ(truncated.status, 1);
+  EXPECT_NE(truncated.out.find("tail was truncated"), std::string::npos) << truncated.out;
+}
+
+TEST_F(AuditTrail, VerifyWithOnlyThePublicKeyAndWithNoKey) {
+  ASSERT_EQ(sh("true").status, 0);
+  auto with_public = audit({"verify", "--key", audit_key() + ".pub"});
+  EXPECT_EQ(with_public.status, 0) << with_public.out << with_public.err;
+  auto without = audit({"verify", "--key", dir() / "missing.pem"});
+  EXPECT_EQ(without.status, 2) << without.out;
+  EXPECT_NE(without.out.find("NOT checked"), std::string::npos) << without.out;
+}
+
+TEST_F(AuditTrail, SecretsFromTheEnvironmentNeverReachTheStore) {
+  const std::string passed = "pAsSeD-secret-7c1e9a";
+  const std::string set_value = "SeT-secret-5b3d77";
+  const std::string ambient = "AmBiEnT-secret-0f4c2e";
+  const std::string config = policy_file(
+      "[environment]\npass = [\"MY_SERVICE_TOKEN\"]\n"
+      "set = { DEPLOY_PASSWORD = \"" +
+      set_value + "\" }\n");
+  RunOptions env;
+  env.set_env = {{"MY_SERVICE_TOKEN", passed}, {"GITHUB_TOKEN", ambient}};
+  // The program really gets the secrets (a positive control), and they are even on its command
+  // line, which the session start row records.
+  auto r = box({"/bin/sh", "-c", "echo \"$MY_SERVICE_TOKEN $DEPLOY_PASSWORD\"", passed, set_value,
+                ambient, "ghp_0123456789abcdefghijABCDEFGHIJ012345"},
+               {"--config", config}, env);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(passed + " " + set_value), std::string::npos) << r.out;
+
+  const std::string bytes = store_bytes();
+  ASSERT_FALSE(bytes.empty());
+  for (const auto& secret :
+       {passed, set_value, ambient, std::string("ghp_0123456789abcdefghijABCDEFGHIJ012345")}) {
+    EXPECT_EQ(bytes.find(secret), std::string::npos) << secret << " is in the store";
+  }
+  auto exported = audit({"export", "--jsonl"});
+  ASSERT_EQ(exported.status, 0) << exported.err;
+  EXPECT_EQ(exported.out.find(passed), std::string::npos);
+  EXPECT_NE(exported.out.find("[redacted:env]"), std::string::npos) << exported.out;
+}
+
+TEST_F(AuditTrail, ConcurrentSessionsWriteCompleteVerifiableChains) {
+  constexpr int kSessions = 4;
+  std::vector<std::thread> threads;
+  std::vector<int> status(kSessions, -1);
+  for (int i = 0; i < kSessions; ++i) {
+    threads.emplace_back([&, i] { status[i] = sh("sleep 0.2; exit " + std::to_string(i)).status; });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kSessions; ++i) EXPECT_EQ(status[i], i);
+  const json list = sessions();
+  ASSERT_EQ(list.size(), static_cast<size_t>(kSessions));
+  for (const auto& s : list) EXPECT_NE(s["outcome"], "no end") << s.dump();
+  auto verify = audit({"verify"});
+  EXPECT_EQ(verify.status, 0) << verify.out;
+}
+
+TEST_F(AuditTrail, SigtermOfCordonStillRecordsTheEnd) {
+  pid_t pid = start("touch started; sleep 30");
+  wait_for_file(workspace() + "/started");
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  const json list = sessions();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_NE(list[0]["outcome"], "no end") << list.dump();
+  EXPECT_EQ(audit({"verify"}).status, 0);
+}
+
+TEST_F(AuditTrail, SigkillOfCordonLeavesAVerifiableStore) {
+  pid_t pid = start("touch started; sleep 30");
+  wait_for_file(workspace() + "/started");
+  // The start row is committed within the batching interval (20 ms); give it that.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  const json list = sessions();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["outcome"], "no end");
+  auto verify = audit({"verify"});
+  EXPECT_EQ(verify.status, 0) << verify.out;
+  EXPECT_NE(verify.out.find("has no end event"), std::string::npos) << verify.out;
+  // The next session chains on and signs over the killed one's rows.
+  ASSERT_EQ(sh("true").status, 0);
+  EXPECT_EQ(audit({"verify"}).status, 0);
+}
+
+TEST_F(AuditTrail, SetupFailuresAreRecorded) {
+  const std::string config = policy_file("[filesystem]\nread = [\"/no/such/dir\"]\n");
+  auto r = box({"/bin/true"}, {"--config", config});
+  ASSERT_EQ(r.status, 125);
+  auto failed = audit({"query", "--kind", "session.setup-failed", "--json"});
+  const json rows = json::parse(failed.out, nullptr, false);
+  ASSERT_EQ(rows.size(), 1u) << failed.out;
+  EXPECT_NE(rows[0]["body"]["error"].get<std::string>().find("/no/such/dir"), std::string::npos);
+}
+
+TEST_F(AuditTrail, TheBoxCannotReadOrRemoveTheStoreOrTheKey) {
+  // The worst placement: the store inside the workspace, the key beside it.
+  const std::string store = workspace() + "/.audit/audit.db";
+  const std::string key = workspace() + "/.audit/key.pem";
+  write_text(user_config(), "[audit]\nstore = \"" + store + "\"\nkey = \"" + key + "\"\n");
+  ASSERT_EQ(sh("true").status, 0);  // creates them
+  auto r =
+      sh("head -c 15 .audit/audit.db; head -c 10 .audit/key.pem; "
+         "rm -f .audit/audit.db .audit/key.pem 2>/dev/null; echo done");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "done\n");
+  EXPECT_EQ(read_text(store).rfind("SQLite format 3", 0), 0u);
+  EXPECT_NE(read_text(key).find("PRIVATE KEY"), std::string::npos);
+  auto verify = cordon({"audit", "verify", "--store", store, "--key", key});
+  EXPECT_EQ(verify.status, 0) << verify.out;
+}
+
+TEST_F(AuditTrail, TailFollowsNewSessions) {
+  ASSERT_EQ(sh("true").status, 0);  // the store exists
+  const std::string out = dir() / "tail.out";
+  pid_t tail = ::fork();
+  if (tail == 0) {
+    ::setenv("XDG_CONFIG_HOME", (dir() / "config").c_str(), 1);
+    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::execl(CORDON_BINARY, CORDON_BINARY, "audit", "tail", "-f", "-n", "0", nullptr);
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(sh("exit 7").status, 7);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (read_text(out).find("exit 7") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(tail, SIGTERM);
+  ::waitpid(tail, nullptr, 0);
+  const std::string text = read_text(out);
+  EXPECT_NE(text.find("session.start"), std::string::npos) << text;
+  EXPECT_NE(text.find("exit 7"), std::string::npos) << text;
+  EXPECT_EQ(text.find("exit 0"), std::string::npos) << "-n 0 printed old rows: " << text;
+}
+
+}  // namespace
+}  // namespace cordon::testing
