@@ -124,6 +124,14 @@ Result<void> AuditWriter::close() {
   return Ok{};
 }
 
+events::WallStatus AuditWriter::describe() const {
+  return {"audit",
+          "SQLite store " + options_.store_path + ", hash-chained; checkpoints signed by Ed25519 key " +
+              key_.fingerprint() + " every " + std::to_string(options_.checkpoint_every) +
+              " rows and at session end",
+          true, ""};
+}
+
 int64_t AuditWriter::committed() const {
   std::lock_guard lock(mu_);
   return committed_;

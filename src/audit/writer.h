@@ -53,6 +53,9 @@ class AuditWriter : public events::EventSink {
 
   // Rows committed so far (for tests and benchmarks).
   int64_t committed() const;
+  // The audit wall as built: "SQLite store PATH, hash-chained, checkpoints signed by Ed25519 key
+  // FINGERPRINT every N rows and at session end".
+  events::WallStatus describe() const;
 
  private:
   AuditWriter(WriterOptions options, Store store, Key key);

@@ -70,6 +70,18 @@ Result<std::unique_ptr<audit::AuditWriter>> open_session_audit(const policy::Pol
   return writer;
 }
 
+void SessionSinks::emit(const events::Event& event) {
+  if (const auto* start = std::get_if<events::SessionStarted>(&event)) {
+    events::SessionStarted with_audit = *start;
+    with_audit.walls.push_back(writer_.describe());
+    writer_.emit(with_audit);
+    summary_.emit(with_audit);
+    return;
+  }
+  writer_.emit(event);
+  summary_.emit(event);
+}
+
 std::vector<std::string> audit_private_paths(const AuditPaths& paths) {
   // The store's files one by one, not its directory: kept homes live beside it. The WAL files
   // exist for the whole session (its own writer holds the store open).

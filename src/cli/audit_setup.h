@@ -30,6 +30,19 @@ std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environm
 Result<std::unique_ptr<audit::AuditWriter>> open_session_audit(const policy::Policy& policy,
                                                                const UserFacts& user);
 
+// Passes events to the writer and the summary; adds the audit wall to the session start, so the
+// stored start row and the summary both list it beside the box's walls.
+class SessionSinks : public events::EventSink {
+ public:
+  SessionSinks(audit::AuditWriter& writer, events::EventSink& summary)
+      : writer_(writer), summary_(summary) {}
+  void emit(const events::Event& event) override;
+
+ private:
+  audit::AuditWriter& writer_;
+  events::EventSink& summary_;
+};
+
 // The host paths no box may see: the audit store's files and the key.
 std::vector<std::string> audit_private_paths(const AuditPaths& paths);
 

@@ -22,7 +22,7 @@ int run_command(const RunOptions& options) {
   request->private_paths = audit_private_paths(audit_paths(policy->audit, user));
 
   events::RecordingSink summary;
-  events::FanOutSink sink({audit->get(), &summary});
+  SessionSinks sink(**audit, summary);
   auto result = box::run_box(*request, sink);
   // Every event is stored before cordon says anything about the session.
   auto stored = (*audit)->close();

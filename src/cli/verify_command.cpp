@@ -87,7 +87,9 @@ int verify_command(const VerifyCommandOptions& options) {
   request->extra_files.push_back({options.probe_path, "/run/cordon/cordon-probe"});
   request->stdout_file = plan->results_path;
   request->allow_terminal = false;
-  auto result = box::run_box(*request, **audit);
+  events::RecordingSink recorded;
+  SessionSinks sink(**audit, recorded);
+  auto result = box::run_box(*request, sink);
   auto stored = (*audit)->close();
   if (!stored.ok()) report_error(stored.error());
   if (!result.ok()) {

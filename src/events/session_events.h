@@ -138,16 +138,4 @@ class RecordingSink : public EventSink {
   std::vector<Event> events_;
 };
 
-// Forwards each event to several sinks, in order (the audit store, then the summary).
-class FanOutSink : public EventSink {
- public:
-  explicit FanOutSink(std::vector<EventSink*> sinks) : sinks_(std::move(sinks)) {}
-  void emit(const Event& event) override {
-    for (EventSink* sink : sinks_) sink->emit(event);
-  }
-
- private:
-  std::vector<EventSink*> sinks_;
-};
-
 }  // namespace cordon::events

@@ -55,4 +55,13 @@ for profile in read-only workspace-write customer-data production financial; do
   check "verify --profile $profile" "attacks, [0-9]+ passed, 0 failed" \
     "$setup; '$cordon' verify --profile $profile --probe '$probe'"
 done
+# The user's own audit trail: in their state directory, private, verifiable, signed by their key.
+check "audit store is the user's, private" "^-rw------- .*audit.db$" \
+  "ls -l \"\${XDG_STATE_HOME:-\$HOME/.local/state}/cordon/audit.db\""
+check "audit key is private" "^-rw------- .*audit-key.pem$" \
+  "ls -l \"\${XDG_CONFIG_HOME:-\$HOME/.config}/cordon/audit-key.pem\""
+check "audit verify passes on the user's store" "chain intact.*" \
+  "'$cordon' audit verify"
+check "audit lists the sessions above" "financial +exit 0 .*cordon-probe" \
+  "'$cordon' audit sessions -n 3"
 exit "$fail"

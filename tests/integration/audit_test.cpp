@@ -172,15 +172,18 @@ TEST_F(AuditTrail, ConcurrentSessionsWriteCompleteVerifiableChains) {
   EXPECT_EQ(verify.status, 0) << verify.out;
 }
 
-TEST_F(AuditTrail, SigtermOfCordonStillRecordsTheEnd) {
-  pid_t pid = start("touch started; sleep 30");
-  wait_for_file(workspace() + "/started");
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+TEST_F(AuditTrail, SigtermAndSigintOfCordonStillRecordTheEnd) {
+  for (int sig : {SIGTERM, SIGINT}) {
+    ::unlink((workspace() + "/started").c_str());
+    pid_t pid = start("touch started; sleep 30");
+    wait_for_file(workspace() + "/started");
+    ::kill(pid, sig);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  }
   const json list = sessions();
-  ASSERT_EQ(list.size(), 1u);
-  EXPECT_NE(list[0]["outcome"], "no end") << list.dump();
+  ASSERT_EQ(list.size(), 2u);
+  for (const auto& s : list) EXPECT_NE(s["outcome"], "no end") << list.dump();
   EXPECT_EQ(audit({"verify"}).status, 0);
 }
 
