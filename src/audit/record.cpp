@@ -1,6 +1,7 @@
 // The canonical encoding and SHA-256 of rows and checkpoints.
 #include "audit/record.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <cstdlib>
@@ -34,12 +35,17 @@ class Canonical {
 
 const EVP_MD* sha256_md() {
   // Fetched once: an implicit fetch on every call costs more than hashing a row.
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static EVP_MD* md = (init_crypto(), EVP_MD_fetch(nullptr, "SHA256", nullptr));
   if (md == nullptr) std::abort();  // OpenSSL without SHA-256 is a broken install
   return md;
 }
 
 }  // namespace
+
+void init_crypto() {
+  static const bool done = OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) == 1;
+  if (!done) std::abort();  // OpenSSL that cannot start is a broken install
+}
 
 Digest sha256(std::string_view data) {
   Digest out{};

@@ -55,6 +55,10 @@ std::string checkpoint_message(const Checkpoint& checkpoint);
 Digest checkpoint_digest(const Checkpoint& checkpoint);
 
 std::string to_hex(const Digest& digest);
+
+// Initialises OpenSSL without reading openssl.cnf (milliseconds at every session start, for
+// engine and provider settings the audit trail never uses). Called before any OpenSSL use.
+void init_crypto();
 std::string to_hex(std::string_view bytes);
 
 }  // namespace cordon::audit

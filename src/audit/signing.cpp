@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cstring>
 #include <filesystem>
 
 #include "audit/record.h"
@@ -44,6 +46,47 @@ std::string key_hint(const std::string& path) {
 
 // Writes `text` to `path` only if nothing is there: a temporary file linked into place, so a
 // second cordon creating the key at the same moment never sees half a key.
+// The fixed DER prefixes of an Ed25519 key (RFC 8410): PKCS#8 private key, SubjectPublicKeyInfo.
+constexpr unsigned char kPkcs8Prefix[] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
+                                          0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20};
+constexpr unsigned char kSpkiPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
+                                         0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+
+// Reads an Ed25519 PEM key directly from its fixed DER layout. OpenSSL's generic PEM decoders
+// try every format they know and cost more than the rest of a session's audit setup; anything
+// that is not exactly this layout goes to them instead (nullptr here).
+EVP_PKEY* read_ed25519_pem(const std::string& pem, bool is_public) {
+  const char* label = is_public ? "-----BEGIN PUBLIC KEY-----" : "-----BEGIN PRIVATE KEY-----";
+  const size_t begin = pem.find(label);
+  if (begin == std::string::npos) return nullptr;
+  const size_t end = pem.find("-----END", begin + 1);
+  if (end == std::string::npos) return nullptr;
+  std::string base64;
+  for (size_t i = begin + std::strlen(label); i < end; ++i) {
+    if (!std::isspace(static_cast<unsigned char>(pem[i]))) base64 += pem[i];
+  }
+  unsigned char der[64];
+  if (base64.size() > 4 * sizeof der / 3) return nullptr;
+  const int n = EVP_DecodeBlock(der, reinterpret_cast<const unsigned char*>(base64.data()),
+                                static_cast<int>(base64.size()));
+  const unsigned char* prefix = is_public ? kSpkiPrefix : kPkcs8Prefix;
+  const size_t prefix_size = is_public ? sizeof kSpkiPrefix : sizeof kPkcs8Prefix;
+  // EVP_DecodeBlock counts '=' padding as zero bytes: 44 bytes of SPKI decode as 45.
+  const int expected = static_cast<int>(prefix_size + 32);
+  if (n < expected || n > expected + 2 || std::memcmp(der, prefix, prefix_size) != 0) {
+    return nullptr;
+  }
+  return is_public ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, der + prefix_size, 32)
+                   : EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, der + prefix_size, 32);
+}
+
+EVP_PKEY* read_pem(const std::string& pem, bool is_public) {
+  if (EVP_PKEY* fast = read_ed25519_pem(pem, is_public)) return fast;
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return is_public ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr)
+                   : PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+}
+
 Result<bool> create_exclusive(const std::string& path, const std::string& text, mode_t mode) {
   CORDON_ASSIGN_OR_RETURN(std::string suffix, random_hex(8));
   const std::string tmp = path + ".tmp." + suffix;
@@ -98,6 +141,7 @@ Key::Key(evp_pkey_st* key, bool is_private) : key_(key), private_(is_private) {
 }
 
 Result<Key> Key::load_or_create(const std::string& path) {
+  init_crypto();
   if (::access(path.c_str(), F_OK) != 0) {
     std::error_code ec;
     const auto dir = std::filesystem::path(path).parent_path();
@@ -116,8 +160,7 @@ Result<Key> Key::load_or_create(const std::string& path) {
     }
   }
   CORDON_ASSIGN_OR_RETURN(std::string pem, read_key_file(path, true));
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  EVP_PKEY* loaded = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  EVP_PKEY* loaded = read_pem(pem, false);
   if (loaded == nullptr || EVP_PKEY_get_base_id(loaded) != EVP_PKEY_ED25519) {
     EVP_PKEY_free(loaded);
     return Error(Errc::kInvalidInput, path + " is not an Ed25519 private key (PEM)")
@@ -127,11 +170,10 @@ Result<Key> Key::load_or_create(const std::string& path) {
 }
 
 Result<Key> Key::load_for_verify(const std::string& path) {
+  init_crypto();
   CORDON_ASSIGN_OR_RETURN(std::string pem, read_key_file(path, false));
   const bool is_public = pem.find("BEGIN PUBLIC KEY") != std::string::npos;
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  EVP_PKEY* loaded = is_public ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr)
-                               : PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  EVP_PKEY* loaded = read_pem(pem, is_public);
   if (loaded == nullptr || EVP_PKEY_get_base_id(loaded) != EVP_PKEY_ED25519) {
     EVP_PKEY_free(loaded);
     return Error(Errc::kInvalidInput, path + " is not an Ed25519 key (PEM)")

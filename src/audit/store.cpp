@@ -133,9 +133,13 @@ Result<Store> Store::open_for_append(const std::string& path) {
   CORDON_TRY(store.db_.exec("PRAGMA journal_mode = WAL"));
   CORDON_TRY(store.db_.exec("PRAGMA synchronous = NORMAL"));
   // A session's last connection would otherwise fold the WAL into the database as it closes,
-  // an fsync at every session end. Commits still checkpoint once the WAL passes 1000 pages,
-  // and the WAL files stay in place, so the mask that hides them from boxes stays in place too.
+  // an fsync at every session end; the WAL files then also stay in place, and with them the
+  // masks that hide them from boxes. But each session's first connection rebuilds the WAL's
+  // index by reading the whole WAL, and forgets what earlier checkpoints copied, so SQLite's
+  // own auto-checkpoint never gets to restart the WAL. append() truncates it instead once it
+  // passes kWalCheckpointFrames (every few sessions, or every few hundred decisions).
   sqlite3_db_config(store.db_.handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_wal_hook(store.db_.handle(), &Store::on_wal_commit, store.wal_frames_.get());
   if (current < kSchemaVersion) CORDON_TRY(store.db_.exec(kSchema));
   CORDON_TRY(store.prepare_appends());
   return store;
@@ -202,7 +206,17 @@ Result<int64_t> Store::append(std::span<const PendingEvent> events, const Key* s
   }
   if (signer != nullptr && r.id > 0) CORDON_TRY(write_checkpoint(r.id, r.hash, *signer));
   CORDON_TRY(tx.commit());
+  if (*wal_frames_ >= kWalCheckpointFrames) {
+    // Best effort: busy readers or writers only postpone it to a later append.
+    sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    *wal_frames_ = 0;
+  }
   return r.id;
+}
+
+int Store::on_wal_commit(void* frames, sqlite3*, const char*, int count) {
+  *static_cast<int*>(frames) = count;
+  return SQLITE_OK;
 }
 
 Result<std::optional<Checkpoint>> Store::last_checkpoint() {

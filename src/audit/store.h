@@ -7,6 +7,7 @@
 // a power cut may lose the last few commits (never corrupts the chain).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -41,8 +42,14 @@ class Store {
   Result<void> prepare_appends();
   Result<void> write_checkpoint(int64_t event_id, const Digest& event_hash, const Key& signer);
 
+  static constexpr int kWalCheckpointFrames = 64;
+  static int on_wal_commit(void* frames, sqlite3* db, const char* name, int count);
+
   sql::Connection db_;
   std::string path_;
+  // Frames in the WAL after the last commit; on the heap, so that SQLite's hook keeps a valid
+  // pointer when the Store moves.
+  std::unique_ptr<int> wal_frames_ = std::make_unique<int>(0);
   sql::Statement tail_, insert_, last_checkpoint_, insert_checkpoint_;
 };
 

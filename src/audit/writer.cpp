@@ -18,10 +18,10 @@ int64_t now_us() {
 }  // namespace
 
 Result<std::unique_ptr<AuditWriter>> AuditWriter::open(WriterOptions options) {
-  CORDON_ASSIGN_OR_RETURN(Store store, Store::open_for_append(options.store_path));
-  CORDON_ASSIGN_OR_RETURN(Key key, Key::load_or_create(options.key_path));
-  std::unique_ptr<AuditWriter> writer(
-      new AuditWriter(std::move(options), std::move(store), std::move(key)));
+  if (options.store_path.empty() || options.key_path.empty() || options.checkpoint_every < 1) {
+    return Error(Errc::kInternal, "audit writer options incomplete");
+  }
+  std::unique_ptr<AuditWriter> writer(new AuditWriter(std::move(options)));
   // The thread takes no signals: SIGTERM and SIGINT belong to the supervisor, which blocks them
   // and handles them through a signalfd. A thread that left them unblocked would receive them
   // instead, and die of them, taking cordon along before the session could end in order.
@@ -33,8 +33,30 @@ Result<std::unique_ptr<AuditWriter>> AuditWriter::open(WriterOptions options) {
   return writer;
 }
 
-AuditWriter::AuditWriter(WriterOptions options, Store store, Key key)
-    : options_(std::move(options)), store_(std::in_place, std::move(store)), key_(std::move(key)) {}
+AuditWriter::AuditWriter(WriterOptions options) : options_(std::move(options)) {}
+
+Result<void> AuditWriter::open_store_and_key() {
+  const auto started = std::chrono::steady_clock::now();
+  auto opened = Store::open_for_append(options_.store_path);
+  if (!opened.ok()) return std::move(opened.error().context("store " + options_.store_path));
+  Store store = std::move(*opened);
+  CORDON_ASSIGN_OR_RETURN(Key key, Key::load_or_create(options_.key_path));
+  store_.emplace(std::move(store));
+  key_.emplace(std::move(key));
+  log::debug("audit store and key opened (writer thread): " +
+             std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - started)
+                                .count()) +
+             " us");
+  return Ok{};
+}
+
+Result<void> AuditWriter::wait_ready() {
+  std::unique_lock lock(mu_);
+  ready_.wait(lock, [&] { return opened_; });
+  if (open_error_) return *open_error_;
+  return Ok{};
+}
 
 AuditWriter::~AuditWriter() {
   (void)close();
@@ -60,8 +82,29 @@ void AuditWriter::emit(const events::Event& event) {
 }
 
 void AuditWriter::run() {
-  std::vector<PendingEvent> batch;
+  auto opened = open_store_and_key();
   std::unique_lock lock(mu_);
+  opened_ = true;
+  if (!opened.ok()) {
+    Error e = std::move(opened).error();
+    e.context("audit trail");
+    if (e.hint().empty()) {
+      e.with_hint(
+          "cordon does not run a session it cannot audit; set audit.store and audit.key "
+          "in ~/.config/cordon/config.toml to writable paths");
+    }
+    open_error_ = e;
+    error_ = e;
+  }
+  ready_.notify_all();
+  if (open_error_) {
+    // Nothing can be stored: count what arrives until close().
+    wake_.wait(lock, [&] { return closing_; });
+    lost_ += static_cast<int64_t>(queue_.size());
+    queue_.clear();
+    return;
+  }
+  std::vector<PendingEvent> batch;
   for (;;) {
     wake_.wait(lock, [&] { return !queue_.empty() || closing_; });
     if (!closing_) {
@@ -99,7 +142,7 @@ Result<void> AuditWriter::write_batch(std::vector<PendingEvent>& batch, bool fin
     const bool sign = since_checkpoint_ >= options_.checkpoint_every ||
                       (final && rest.empty() && since_checkpoint_ > 0);
     if (piece.empty() && !sign) break;
-    CORDON_TRY(store_->append(piece, sign ? &key_ : nullptr));
+    CORDON_TRY(store_->append(piece, sign ? &*key_ : nullptr));
     if (sign) since_checkpoint_ = 0;
   } while (!rest.empty());
   return Ok{};
@@ -126,9 +169,9 @@ Result<void> AuditWriter::close() {
 
 events::WallStatus AuditWriter::describe() const {
   return {"audit",
-          "SQLite store " + options_.store_path + ", hash-chained; checkpoints signed by Ed25519 key " +
-              key_.fingerprint() + " every " + std::to_string(options_.checkpoint_every) +
-              " rows and at session end",
+          "SQLite store " + options_.store_path +
+              ", hash-chained; checkpoints signed with the Ed25519 key " + options_.key_path +
+              " every " + std::to_string(options_.checkpoint_every) + " rows and at session end",
           true, ""};
 }
 

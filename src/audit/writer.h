@@ -40,9 +40,12 @@ struct WriterOptions {
 
 class AuditWriter : public events::EventSink {
  public:
-  // Opens the store and the key (creating them when missing) and starts the writer thread.
-  // Fails when either cannot be opened: a session is never run unaudited.
+  // Starts the writer thread, which opens the store and the key (creating them when missing)
+  // while the caller builds the box; events emitted meanwhile are queued.
   static Result<std::unique_ptr<AuditWriter>> open(WriterOptions options);
+  // Waits until the store and the key are open; their error if they cannot be. The box calls
+  // it before its program starts, so a session is never run unaudited.
+  Result<void> wait_ready() override;
   ~AuditWriter() override;
 
   void emit(const events::Event& event) override;
@@ -53,21 +56,26 @@ class AuditWriter : public events::EventSink {
 
   // Rows committed so far (for tests and benchmarks).
   int64_t committed() const;
-  // The audit wall as built: "SQLite store PATH, hash-chained, checkpoints signed by Ed25519 key
-  // FINGERPRINT every N rows and at session end".
+  // The audit wall as built: "SQLite store PATH, hash-chained; checkpoints signed with the
+  // Ed25519 key PATH every N rows and at session end".
   events::WallStatus describe() const;
 
  private:
-  AuditWriter(WriterOptions options, Store store, Key key);
+  explicit AuditWriter(WriterOptions options);
+  Result<void> open_store_and_key();
   void run();
   Result<void> write_batch(std::vector<PendingEvent>& batch, bool final);
 
   WriterOptions options_;
-  std::optional<Store> store_;  // reset by close()
-  Key key_;
+  // Owned by the writer thread once opened; store_ is reset by close().
+  std::optional<Store> store_;
+  std::optional<Key> key_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
+  std::condition_variable ready_;
+  bool opened_ = false;  // the thread has tried to open the store and the key
+  std::optional<Error> open_error_;
   std::vector<PendingEvent> queue_;
   bool closing_ = false;
   bool closed_ = false;

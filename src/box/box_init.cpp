@@ -83,8 +83,14 @@ void send_exit(const ChildPlan& plan, int status) {
 
 bool is_forwarded(int sig) {
   switch (sig) {
-    case SIGHUP: case SIGINT: case SIGQUIT: case SIGTERM: case SIGUSR1: case SIGUSR2:
-    case SIGCONT: case SIGWINCH:
+    case SIGHUP:
+    case SIGINT:
+    case SIGQUIT:
+    case SIGTERM:
+    case SIGUSR1:
+    case SIGUSR2:
+    case SIGCONT:
+    case SIGWINCH:
       return true;
     default:
       return false;
@@ -181,7 +187,15 @@ void run_box_init(const ChildPlan& plan) {
     }
     ::close(master);
   }
-  // 9. The agent.
+  // 9. The supervisor's go: no program runs before its sinks (the audit store) are ready.
+  char go = 0;
+  ssize_t got;
+  do {
+    got = ::recv(plan.control_fd, &go, 1, 0);
+  } while (got < 0 && errno == EINTR);
+  if (got != 1 || go != kTagGo)
+    report_and_exit(efd, Step::kAwaitSupervisor, got < 0 ? errno : EPIPE);
+  // 10. The agent.
   AgentStart start{&plan, slave};
   pid_t agent = ::clone(agent_entry, g_agent_stack + sizeof g_agent_stack,
                         CLONE_VM | CLONE_VFORK | SIGCHLD, &start);

@@ -17,6 +17,8 @@ struct InitMessage {
   int32_t signal;
 };
 constexpr char kTagPtyMaster = 'P';
+// Supervisor -> init: the box may start its program.
+constexpr char kTagGo = 'G';
 
 struct ChildPlan {
   int control_fd = -1;  // init's end of the control socket

@@ -31,8 +31,8 @@ namespace {
 
 // Forwarded to the box (SIGWINCH resizes its terminal; SIGCHLD is only drained). SIGPIPE is
 // ignored by the CLI instead: a closed user terminal is not the box's business.
-constexpr int kSupervisedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
-                                      SIGUSR2, SIGWINCH, SIGCHLD};
+constexpr int kSupervisedSignals[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
+                                      SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD};
 
 // argv/envp as the NULL-terminated char* arrays execve wants, owned by the parent.
 struct CStrings {
@@ -84,9 +84,10 @@ Error setup_error(const StepFailure& f, const MountPlan& mounts, const LaunchReq
   if (f.step == Step::kExec && (f.sys_errno == ENOENT || f.sys_errno == ENOTDIR)) {
     return Error(Errc::kNotFound,
                  "cannot start `" + req.command.front() + "`: not found in the box")
-        .with_hint("the box shows /usr, /bin, /sbin, /lib*, /etc, /opt and the workspace; a "
-                   "program installed under your home (e.g. ~/.local/bin) needs `read = "
-                   "[\"~/.local/bin/NAME\", ...]` in [filesystem], with whatever it loads");
+        .with_hint(
+            "the box shows /usr, /bin, /sbin, /lib*, /etc, /opt and the workspace; a "
+            "program installed under your home (e.g. ~/.local/bin) needs `read = "
+            "[\"~/.local/bin/NAME\", ...]` in [filesystem], with whatever it loads");
   }
   Error e(Errc::kChildSetup, "cannot build the box: " + describe_failure(f, mounts, req),
           f.sys_errno);
@@ -102,10 +103,10 @@ class StepClock {
   void mark(const char* what) {
     if (!log::enabled(log::Level::kDebug)) return;
     const auto now = std::chrono::steady_clock::now();
-    log::debug(std::string(what) + ": " +
-               std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(now - last_)
-                                  .count()) +
-               " us");
+    log::debug(
+        std::string(what) + ": " +
+        std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(now - last_).count()) +
+        " us");
     last_ = now;
   }
 
@@ -174,7 +175,8 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   mount_input.state_dir = req.state_dir;
   mount_input.private_paths = req.private_paths;
   mount_input.landlock_abi = abi;
-  for (const auto& f : req.extra_files) mount_input.extra_files.emplace_back(f.host_path, f.box_path);
+  for (const auto& f : req.extra_files)
+    mount_input.extra_files.emplace_back(f.host_path, f.box_path);
   CORDON_ASSIGN_OR_RETURN(MountPlan mounts, plan_mounts(mount_input));
   clock.mark("prepare-mounts");
   std::vector<int> source_fds(mounts.ops.size(), -1);
@@ -205,8 +207,8 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   // Step 5 (resources): cgroup first (it decides which rlimits are the fallback).
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<CgroupSession> cgroup,
                           CgroupSession::create(policy.resources, req.session_id));
-  plan.rlimits = plan_rlimits(RlimitInputs{&policy.resources, cgroup->enforces_memory(),
-                                           cgroup->enforces_pids()});
+  plan.rlimits = plan_rlimits(
+      RlimitInputs{&policy.resources, cgroup->enforces_memory(), cgroup->enforces_pids()});
   // The init joins the cgroup itself, through files we open (steps write-id-maps and
   // join-cgroup run in the init: no round trip between the sides at start).
   CORDON_ASSIGN_OR_RETURN(std::vector<UniqueFd> cgroup_procs, cgroup->open_procs_files());
@@ -276,8 +278,8 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   mask.block_supervised();
   if (pid < 0) {
     Error e = explain_userns_failure(clone_errno);
-    events.emit(events::SetupFailed{req.session_id, step_name(Step::kClone), clone_errno,
-                                    e.describe()});
+    events.emit(
+        events::SetupFailed{req.session_id, step_name(Step::kClone), clone_errno, e.describe()});
     return e;
   }
   UniqueFd init_pidfd(pidfd);
@@ -296,6 +298,14 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
       ::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED);
     }
   } kill_on_exit{init_pidfd.get()};
+
+  // The sinks finish opening (the audit store) while the init builds the box; only then may
+  // the program start.
+  if (auto ready = events.wait_ready(); !ready.ok()) return std::move(ready).error();
+  if (::send(control_parent.get(), &kTagGo, 1, MSG_NOSIGNAL) != 1) {
+    return Error::system("send the box its go");
+  }
+  clock.mark("sinks ready");
 
   // Step 8: supervise until the init exits (the init maps its ids and joins the cgroup itself).
   sigset_t supervised = SignalMask::supervised();

@@ -37,6 +37,8 @@ constexpr StepInfo kSteps[] = {
     {"loopback-up", "bring up the loopback interface"},
     {"open-terminal", "create the box's terminal"},
     {"landlock-box-mounts", "add the box's own mounts to the Landlock ruleset"},
+    {"await-supervisor",
+     "wait for the supervisor's go (its sinks, such as the audit store, ready)"},
     {"fork-agent", "start the agent process"},
     {"agent-session", "give the agent its own session"},
     {"agent-stdio", "connect the agent to its terminal"},
@@ -53,7 +55,11 @@ static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == static_cast<int>(Step::kCoun
 
 }  // namespace
 
-const char* step_name(Step step) { return kSteps[static_cast<int>(step)].name; }
-const char* step_description(Step step) { return kSteps[static_cast<int>(step)].description; }
+const char* step_name(Step step) {
+  return kSteps[static_cast<int>(step)].name;
+}
+const char* step_description(Step step) {
+  return kSteps[static_cast<int>(step)].description;
+}
 
 }  // namespace cordon::box

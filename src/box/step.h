@@ -36,6 +36,7 @@ enum class Step : uint16_t {
   kLoopbackUp,
   kOpenTerminal,
   kLandlockBoxMounts,
+  kAwaitSupervisor,
   kForkAgent,
   // agent (pid 2), before exec
   kAgentSession,

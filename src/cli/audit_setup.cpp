@@ -56,18 +56,7 @@ Result<std::unique_ptr<audit::AuditWriter>> open_session_audit(const policy::Pol
   options.key_path = paths.key;
   options.checkpoint_every = policy.audit.checkpoint_every.value;
   options.redactor = audit::Redactor(secret_values(policy.environment, host_env));
-  auto writer = audit::AuditWriter::open(std::move(options));
-  if (!writer.ok()) {
-    Error e = std::move(writer).error();
-    e.context("audit trail");
-    if (e.hint().empty()) {
-      e.with_hint(
-          "cordon does not run a session it cannot audit; set audit.store / audit.key "
-          "in ~/.config/cordon/config.toml to writable paths");
-    }
-    return e;
-  }
-  return writer;
+  return audit::AuditWriter::open(std::move(options));
 }
 
 void SessionSinks::emit(const events::Event& event) {

@@ -25,8 +25,8 @@ AuditPaths audit_paths(const policy::AuditPolicy& audit, const UserFacts& user);
 std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environment,
                                        const std::vector<std::string>& host_env);
 
-// Opens the store and the key for one session (creating them on first use). An error means the
-// session must not run: cordon never runs a box it cannot audit.
+// Starts the audit writer for one session; it opens the store and the key (creating them on
+// first use) while the box is built, and the box waits for it before its program starts.
 Result<std::unique_ptr<audit::AuditWriter>> open_session_audit(const policy::Policy& policy,
                                                                const UserFacts& user);
 
@@ -37,6 +37,7 @@ class SessionSinks : public events::EventSink {
   SessionSinks(audit::AuditWriter& writer, events::EventSink& summary)
       : writer_(writer), summary_(summary) {}
   void emit(const events::Event& event) override;
+  Result<void> wait_ready() override { return writer_.wait_ready(); }
 
  private:
   audit::AuditWriter& writer_;

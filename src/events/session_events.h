@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "base/result.h"
+
 namespace cordon::events {
 
 // One wall as built for this session, with the mechanism that enforces it.
@@ -126,6 +128,9 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void emit(const Event& event) = 0;
+  // Blocks until the sink can record the session (the audit store opened). The box calls it
+  // after building itself and before starting the program; an error stops the session there.
+  virtual Result<void> wait_ready() { return Ok{}; }
 };
 
 // A sink that keeps events in memory (the session summary, tests).

@@ -35,7 +35,10 @@ class AuditStoreTest : public ::testing::Test {
     o.redactor = Redactor(std::move(secrets));
     auto writer = AuditWriter::open(std::move(o));
     EXPECT_TRUE(writer.ok()) << (writer.ok() ? "" : writer.error().describe());
-    return writer.ok() ? std::move(*writer) : nullptr;
+    if (!writer.ok()) return nullptr;
+    auto ready = (*writer)->wait_ready();
+    EXPECT_TRUE(ready.ok()) << (ready.ok() ? "" : ready.error().describe());
+    return ready.ok() ? std::move(*writer) : nullptr;
   }
 
   // One session: start, `decisions` network decisions (alternating allow/deny), end.

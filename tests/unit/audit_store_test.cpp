@@ -154,11 +154,19 @@ TEST_F(AuditWriterTest, StoreAndKeyArePrivate) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
-TEST_F(AuditWriterTest, UnwritableStoreFailsToOpen) {
+TEST_F(AuditWriterTest, UnwritableStoreIsNotReadyAndLosesNothingSilently) {
   WriterOptions o;
   o.store_path = "/proc/cordon-no/audit.db";
   o.key_path = key_path();
-  EXPECT_FALSE(AuditWriter::open(std::move(o)).ok());
+  auto writer = AuditWriter::open(std::move(o));
+  ASSERT_TRUE(writer.ok());
+  auto ready = (*writer)->wait_ready();
+  ASSERT_FALSE(ready.ok());
+  EXPECT_THAT(ready.error().describe(), HasSubstr("/proc/cordon-no/audit.db"));
+  write_session(**writer, "s1", 0);
+  auto closed = (*writer)->close();
+  ASSERT_FALSE(closed.ok());
+  EXPECT_THAT(closed.error().describe(), HasSubstr("2 audit event(s) not stored"));
 }
 
 TEST_F(AuditWriterTest, LiteralSecretsNeverReachTheFile) {
