@@ -232,6 +232,28 @@ TEST_F(AuditTrail, TheBoxCannotReadOrRemoveTheStoreOrTheKey) {
   EXPECT_EQ(verify.status, 0) << verify.out;
 }
 
+TEST_F(AuditTrail, QueryFiltersByTimeKindAndText) {
+  ASSERT_EQ(sh("exit 5").status, 5);
+  auto count = [&](std::vector<std::string> filters) {
+    filters.insert(filters.begin(), {"query", "--json"});
+    auto r = audit(filters);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return json::parse(r.out, nullptr, false).size();
+  };
+  EXPECT_EQ(count({}), 2u);
+  EXPECT_EQ(count({"--since", "1h"}), 2u);
+  EXPECT_EQ(count({"--until", "1h"}), 0u);
+  EXPECT_EQ(count({"--since", "2000-01-01", "--until", "2999-01-01T00:00:00Z"}), 2u);
+  EXPECT_EQ(count({"--kind", "session."}), 2u);
+  EXPECT_EQ(count({"--kind", "session.end", "--text", "\"EXIT_CODE\":5"}), 1u);
+  EXPECT_EQ(count({"--decision", "deny"}), 0u);
+  auto bad = audit({"query", "--since", "yesterday-ish"});
+  EXPECT_EQ(bad.status, 125);
+  EXPECT_NE(bad.err.find("is not a time"), std::string::npos) << bad.err;
+  auto bad_decision = audit({"query", "--decision", "maybe"});
+  EXPECT_EQ(bad_decision.status, 125);
+}
+
 TEST_F(AuditTrail, TailFollowsNewSessions) {
   ASSERT_EQ(sh("true").status, 0);  // the store exists
   const std::string out = dir() / "tail.out";
