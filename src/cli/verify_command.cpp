@@ -65,6 +65,10 @@ int verify_command(const VerifyCommandOptions& options) {
     if (policy::protected_only_if_present(entry)) vo.protected_only_if_present.push_back(entry);
   }
   vo.hidden_paths = expanded(policy.filesystem.hidden_paths.value, user.home);
+  // The audit trail is a secret of the host too: the probe must not reach the store or the key.
+  for (auto& path : audit_private_paths(audit_paths(policy.audit, user))) {
+    vo.hidden_paths.push_back(std::move(path));
+  }
   auto plan = verify::prepare_verify(vo);
   if (!plan.ok()) return report_error(plan.error());
   for (const auto& entry : plan->extra_environment) {
