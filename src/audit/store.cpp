@@ -136,8 +136,9 @@ Result<Store> Store::open_for_append(const std::string& path) {
   // an fsync at every session end; the WAL files then also stay in place, and with them the
   // masks that hide them from boxes. But each session's first connection rebuilds the WAL's
   // index by reading the whole WAL, and forgets what earlier checkpoints copied, so SQLite's
-  // own auto-checkpoint never gets to restart the WAL. append() truncates it instead once it
-  // passes kWalCheckpointFrames (every few sessions, or every few hundred decisions).
+  // own auto-checkpoint never gets to restart the WAL between sessions. The hook below takes
+  // its place: append() checkpoints a long WAL during a busy session, and end_session()
+  // truncates one that has grown past a few sessions' worth.
   sqlite3_db_config(store.db_.handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   sqlite3_wal_hook(store.db_.handle(), &Store::on_wal_commit, store.wal_frames_.get());
   if (current < kSchemaVersion) CORDON_TRY(store.db_.exec(kSchema));
@@ -206,12 +207,19 @@ Result<int64_t> Store::append(std::span<const PendingEvent> events, const Key* s
   }
   if (signer != nullptr && r.id > 0) CORDON_TRY(write_checkpoint(r.id, r.hash, *signer));
   CORDON_TRY(tx.commit());
-  if (*wal_frames_ >= kWalCheckpointFrames) {
-    // Best effort: busy readers or writers only postpone it to a later append.
-    sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  if (*wal_frames_ >= kBusyWalFrames) {
+    // What SQLite's auto-checkpoint would do (best effort: busy readers only postpone it).
+    sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     *wal_frames_ = 0;
   }
   return r.id;
+}
+
+void Store::end_session() {
+  if (*wal_frames_ >= kSessionEndWalFrames) {
+    sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    *wal_frames_ = 0;
+  }
 }
 
 int Store::on_wal_commit(void* frames, sqlite3*, const char*, int count) {

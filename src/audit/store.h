@@ -31,6 +31,10 @@ class Store {
   // (0 when `events` is empty and the store is empty).
   Result<int64_t> append(std::span<const PendingEvent> events, const Key* signer);
 
+  // Called once a session's rows are in: keeps the WAL short for the next session (a
+  // checkpoint and an fsync every few sessions, not at every one).
+  void end_session();
+
   // The newest checkpoint, if any.
   Result<std::optional<Checkpoint>> last_checkpoint();
 
@@ -42,7 +46,11 @@ class Store {
   Result<void> prepare_appends();
   Result<void> write_checkpoint(int64_t event_id, const Digest& event_hash, const Key& signer);
 
-  static constexpr int kWalCheckpointFrames = 64;
+  // Checkpoint during a session past this many WAL frames (SQLite's own default)...
+  static constexpr int kBusyWalFrames = 1000;
+  // ...and truncate the WAL at a session's end past this many, so that the next session's
+  // first connection has little to read.
+  static constexpr int kSessionEndWalFrames = 64;
   static int on_wal_commit(void* frames, sqlite3* db, const char* name, int count);
 
   sql::Connection db_;

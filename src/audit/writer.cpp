@@ -158,6 +158,7 @@ Result<void> AuditWriter::close() {
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mu_);
   closed_ = true;
+  if (store_) store_->end_session();
   store_.reset();  // the session is done with the store
   if (error_) {
     Error e = *error_;
