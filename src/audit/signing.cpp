@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "audit/record.h"
 #include "base/files.h"
@@ -52,21 +53,20 @@ constexpr unsigned char kPkcs8Prefix[] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x
 constexpr unsigned char kSpkiPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
                                          0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
 
-// Reads an Ed25519 PEM key directly from its fixed DER layout. OpenSSL's generic PEM decoders
-// try every format they know and cost more than the rest of a session's audit setup; anything
-// that is not exactly this layout goes to them instead (nullptr here).
-EVP_PKEY* read_ed25519_pem(const std::string& pem, bool is_public) {
+// The 32 raw key bytes of an Ed25519 PEM key in its fixed DER layout, or nullopt. Pure: no
+// OpenSSL state is touched (EVP_DecodeBlock is a plain base64 decoder).
+std::optional<std::string> ed25519_raw(const std::string& pem, bool is_public) {
   const char* label = is_public ? "-----BEGIN PUBLIC KEY-----" : "-----BEGIN PRIVATE KEY-----";
   const size_t begin = pem.find(label);
-  if (begin == std::string::npos) return nullptr;
+  if (begin == std::string::npos) return std::nullopt;
   const size_t end = pem.find("-----END", begin + 1);
-  if (end == std::string::npos) return nullptr;
+  if (end == std::string::npos) return std::nullopt;
   std::string base64;
   for (size_t i = begin + std::strlen(label); i < end; ++i) {
     if (!std::isspace(static_cast<unsigned char>(pem[i]))) base64 += pem[i];
   }
   unsigned char der[64];
-  if (base64.size() > 4 * sizeof der / 3) return nullptr;
+  if (base64.size() > 4 * sizeof der / 3) return std::nullopt;
   const int n = EVP_DecodeBlock(der, reinterpret_cast<const unsigned char*>(base64.data()),
                                 static_cast<int>(base64.size()));
   const unsigned char* prefix = is_public ? kSpkiPrefix : kPkcs8Prefix;
@@ -74,10 +74,20 @@ EVP_PKEY* read_ed25519_pem(const std::string& pem, bool is_public) {
   // EVP_DecodeBlock counts '=' padding as zero bytes: 44 bytes of SPKI decode as 45.
   const int expected = static_cast<int>(prefix_size + 32);
   if (n < expected || n > expected + 2 || std::memcmp(der, prefix, prefix_size) != 0) {
-    return nullptr;
+    return std::nullopt;
   }
-  return is_public ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, der + prefix_size, 32)
-                   : EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, der + prefix_size, 32);
+  return std::string(reinterpret_cast<char*>(der + prefix_size), 32);
+}
+
+// Reads an Ed25519 PEM key directly from its fixed layout. OpenSSL's generic PEM decoders try
+// every format they know and cost more than the rest of a session's audit setup; anything not
+// in exactly this layout goes to them instead (nullptr here).
+EVP_PKEY* read_ed25519_pem(const std::string& pem, bool is_public) {
+  const auto raw = ed25519_raw(pem, is_public);
+  if (!raw) return nullptr;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(raw->data());
+  return is_public ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, bytes, 32)
+                   : EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, bytes, 32);
 }
 
 EVP_PKEY* read_pem(const std::string& pem, bool is_public) {
@@ -167,6 +177,15 @@ Result<Key> Key::load_or_create(const std::string& path) {
         .with_hint(key_hint(path));
   }
   return Key(loaded, true);
+}
+
+Result<void> Key::check(const std::string& path) {
+  CORDON_ASSIGN_OR_RETURN(std::string pem, read_key_file(path, true));
+  if (!ed25519_raw(pem, false)) {
+    return Error(Errc::kInvalidInput, path + " is not an Ed25519 private key (PEM)")
+        .with_hint(key_hint(path));
+  }
+  return Ok{};
 }
 
 Result<Key> Key::load_for_verify(const std::string& path) {

@@ -20,6 +20,10 @@ class Key {
   // Loads the private key at `path`, creating it (and "<path>.pub", the public half) when it
   // does not exist. Refuses a key file that others can read, or that another user owns.
   static Result<Key> load_or_create(const std::string& path);
+  // Checks, without loading it, that the key at `path` exists, is private to its owner and is
+  // an Ed25519 private key in the layout cordon writes (cheap: OpenSSL is not initialised).
+  // A key in another layout fails here even though load_or_create would read it.
+  static Result<void> check(const std::string& path);
   // Loads a key for verifying: a private key file, or a public one ("-----BEGIN PUBLIC KEY").
   static Result<Key> load_for_verify(const std::string& path);
 

@@ -39,10 +39,14 @@ Result<void> AuditWriter::open_store_and_key() {
   const auto started = std::chrono::steady_clock::now();
   auto opened = Store::open_for_append(options_.store_path);
   if (!opened.ok()) return std::move(opened.error().context("store " + options_.store_path));
-  Store store = std::move(*opened);
-  CORDON_ASSIGN_OR_RETURN(Key key, Key::load_or_create(options_.key_path));
-  store_.emplace(std::move(store));
-  key_.emplace(std::move(key));
+  store_.emplace(std::move(*opened));
+  // A key that exists and looks right is loaded after the box may start (OpenSSL's start-up
+  // is the slowest part of opening); a missing one is created now, so that a directory where
+  // it cannot be created stops the session.
+  if (!Key::check(options_.key_path).ok()) {
+    CORDON_ASSIGN_OR_RETURN(Key key, Key::load_or_create(options_.key_path));
+    key_.emplace(std::move(key));
+  }
   log::debug("audit store and key opened (writer thread): " +
              std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::steady_clock::now() - started)
@@ -97,6 +101,17 @@ void AuditWriter::run() {
     error_ = e;
   }
   ready_.notify_all();
+  if (!open_error_ && !key_) {
+    lock.unlock();
+    auto key = Key::load_or_create(options_.key_path);
+    lock.lock();
+    if (key.ok()) {
+      key_.emplace(std::move(*key));
+    } else {
+      error_ = std::move(key).error();  // rows are still chained and stored; close() reports it
+      log::write(log::Level::kError, "audit: " + error_->describe());
+    }
+  }
   if (open_error_) {
     // Nothing can be stored: count what arrives until close().
     wake_.wait(lock, [&] { return closing_; });
@@ -142,7 +157,7 @@ Result<void> AuditWriter::write_batch(std::vector<PendingEvent>& batch, bool fin
     const bool sign = since_checkpoint_ >= options_.checkpoint_every ||
                       (final && rest.empty() && since_checkpoint_ > 0);
     if (piece.empty() && !sign) break;
-    CORDON_TRY(store_->append(piece, sign ? &*key_ : nullptr));
+    CORDON_TRY(store_->append(piece, sign && key_ ? &*key_ : nullptr));
     if (sign) since_checkpoint_ = 0;
   } while (!rest.empty());
   return Ok{};

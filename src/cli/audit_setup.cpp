@@ -1,10 +1,14 @@
 // The audit side of a session's setup.
 #include "cli/audit_setup.h"
 
+#include <unistd.h>
+
+#include <climits>
 #include <filesystem>
 
 #include "base/files.h"
 #include "box/environment.h"
+#include "cli/errors.h"
 
 extern char** environ;
 
@@ -46,17 +50,30 @@ std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environm
   return secrets;
 }
 
-Result<std::unique_ptr<audit::AuditWriter>> open_session_audit(const policy::Policy& policy,
+std::string audit_program_path() {
+  char self[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return "cordon-audit";
+  self[n] = '\0';
+  const std::filesystem::path dir = std::filesystem::path(self).parent_path();
+  for (const auto& candidate : {dir / "cordon-audit", dir / "../libexec/cordon/cordon-audit"}) {
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
+  }
+  return (dir / "cordon-audit").string();
+}
+
+Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
                                                                const UserFacts& user) {
   const AuditPaths paths = audit_paths(policy.audit, user);
   std::vector<std::string> host_env;
   for (char** e = environ; e && *e; ++e) host_env.emplace_back(*e);
-  audit::WriterOptions options;
+  audit::ClientOptions options;
+  options.writer_path = audit_program_path();
   options.store_path = paths.store;
   options.key_path = paths.key;
   options.checkpoint_every = policy.audit.checkpoint_every.value;
-  options.redactor = audit::Redactor(secret_values(policy.environment, host_env));
-  return audit::AuditWriter::open(std::move(options));
+  options.secrets = secret_values(policy.environment, host_env);
+  return audit::AuditClient::start(options);
 }
 
 void SessionSinks::emit(const events::Event& event) {
@@ -69,6 +86,17 @@ void SessionSinks::emit(const events::Event& event) {
   }
   writer_.emit(event);
   summary_.emit(event);
+}
+
+int exec_audit_program(const std::vector<std::string>& args) {
+  const std::string program = audit_program_path();
+  std::vector<char*> argv = {const_cast<char*>("cordon-audit")};
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  ::execv(program.c_str(), argv.data());
+  return report_error(Error::system("run " + program)
+                          .with_hint("cordon-audit is installed next to cordon (or in "
+                                     "../libexec/cordon/)"));
 }
 
 std::vector<std::string> audit_private_paths(const AuditPaths& paths) {

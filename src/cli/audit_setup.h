@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "audit/writer.h"
+#include "audit/client.h"
 #include "base/result.h"
 #include "cli/session_setup.h"
 #include "policy/policy.h"
@@ -25,24 +25,31 @@ AuditPaths audit_paths(const policy::AuditPolicy& audit, const UserFacts& user);
 std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environment,
                                        const std::vector<std::string>& host_env);
 
-// Starts the audit writer for one session; it opens the store and the key (creating them on
-// first use) while the box is built, and the box waits for it before its program starts.
-Result<std::unique_ptr<audit::AuditWriter>> open_session_audit(const policy::Policy& policy,
+// Starts the audit writer process for one session; it opens the store and the key (creating
+// them on first use) while the box is built, and the box waits for it before its program starts.
+
+// cordon-audit (the writer, and the `cordon audit` commands): next to cordon, or in
+// ../libexec/cordon/ when installed.
+std::string audit_program_path();
+Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
                                                                const UserFacts& user);
 
 // Passes events to the writer and the summary; adds the audit wall to the session start, so the
 // stored start row and the summary both list it beside the box's walls.
 class SessionSinks : public events::EventSink {
  public:
-  SessionSinks(audit::AuditWriter& writer, events::EventSink& summary)
+  SessionSinks(audit::AuditClient& writer, events::EventSink& summary)
       : writer_(writer), summary_(summary) {}
   void emit(const events::Event& event) override;
   Result<void> wait_ready() override { return writer_.wait_ready(); }
 
  private:
-  audit::AuditWriter& writer_;
+  audit::AuditClient& writer_;
   events::EventSink& summary_;
 };
+
+// `cordon audit ARGS`: replaces cordon with cordon-audit ARGS; returns only on failure.
+int exec_audit_program(const std::vector<std::string>& args);
 
 // The host paths no box may see: the audit store's files and the key.
 std::vector<std::string> audit_private_paths(const AuditPaths& paths);

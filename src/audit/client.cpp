@@ -1,0 +1,142 @@
+// Starting the audit writer process and talking to it.
+#include "audit/client.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "audit/event_json.h"
+#include "audit/frames.h"
+
+extern char** environ;
+
+namespace cordon::audit {
+namespace {
+
+using nlohmann::json;
+
+Error error_from(const json& reply, const std::string& fallback) {
+  Error e(Errc::kSystem, reply.value("error", fallback));
+  const std::string hint = reply.value("hint", "");
+  if (!hint.empty()) e.with_hint(hint);
+  return e;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AuditClient>> AuditClient::start(const ClientOptions& options) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    return Error::system("socketpair for the audit writer");
+  }
+  UniqueFd ours(pair[0]), theirs(pair[1]);
+
+  // The writer gets the socket as fd 0, /dev/null as fd 1, cordon's stderr, its own session
+  // (a Ctrl-C or SIGHUP for cordon's process group is not for it) and no blocked signals.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, theirs.get(), 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  ::sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+  char* argv[] = {const_cast<char*>(options.writer_path.c_str()),
+                  const_cast<char*>("--session-writer"), nullptr};
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, options.writer_path.c_str(), &actions, &attr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    return Error::system("start the audit writer " + options.writer_path, rc)
+        .with_hint("cordon-audit-writer is installed next to cordon (or in ../libexec/cordon/)");
+  }
+  std::unique_ptr<AuditClient> client(new AuditClient(std::move(ours), pid, options));
+  const json config = {{"store", options.store_path},
+                       {"key", options.key_path},
+                       {"checkpoint_every", options.checkpoint_every},
+                       {"secrets", options.secrets}};
+  if (auto sent = write_frame(client->socket_.get(), config.dump()); !sent.ok()) {
+    return std::move(sent.error().context("audit writer"));
+  }
+  return client;
+}
+
+AuditClient::~AuditClient() {
+  (void)close();
+}
+
+void AuditClient::emit(const events::Event& event) {
+  if (closed_ || send_error_) {
+    unsent_ += 1;
+    return;
+  }
+  const std::string frame =
+      event_to_json(event).dump(-1, ' ', false, json::error_handler_t::replace);
+  if (auto sent = write_frame(socket_.get(), frame); !sent.ok()) {
+    send_error_ = std::move(sent).error();
+    unsent_ += 1;
+  }
+}
+
+Result<void> AuditClient::read_status(const char* what) {
+  auto frame = read_frame(socket_.get());
+  if (!frame.ok()) return std::move(frame.error().context(std::string("audit writer ") + what));
+  if (!frame->has_value()) {
+    return Error(Errc::kSystem, std::string("the audit writer exited before it was ") + what)
+        .with_hint("its error is above; cordon does not run a session it cannot audit");
+  }
+  const json reply = json::parse(**frame, nullptr, false);
+  if (reply.is_discarded() || !reply.value("ok", false))
+    return error_from(reply, "audit writer failed");
+  return Ok{};
+}
+
+Result<void> AuditClient::wait_ready() {
+  if (!ready_read_) {
+    ready_read_ = true;
+    if (auto ready = read_status("ready"); !ready.ok()) ready_error_ = std::move(ready).error();
+  }
+  if (ready_error_) return *ready_error_;
+  return Ok{};
+}
+
+Result<void> AuditClient::close() {
+  if (closed_) return Ok{};
+  closed_ = true;
+  if (!ready_read_) (void)wait_ready();
+  Result<void> status = Ok{};
+  if (!ready_error_) {
+    if (auto sent = write_frame(socket_.get(), R"({"type":"end"})"); !sent.ok() && !send_error_) {
+      send_error_ = std::move(sent).error();
+    }
+    status = read_status("done");
+  }
+  socket_.reset();
+  int wstatus = 0;
+  while (::waitpid(pid_, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (ready_error_) return *ready_error_;
+  if (send_error_) {
+    Error e = *send_error_;
+    return e.context(std::to_string(unsent_) + " audit event(s) not sent to the writer");
+  }
+  return status;
+}
+
+events::WallStatus AuditClient::describe() const {
+  return {"audit",
+          "SQLite store " + options_.store_path +
+              ", hash-chained; checkpoints signed with the Ed25519 key " + options_.key_path +
+              " every " + std::to_string(options_.checkpoint_every) +
+              " rows and at session end, by a separate writer process",
+          true, ""};
+}
+
+}  // namespace cordon::audit

@@ -1,0 +1,66 @@
+// AuditClient: the supervisor's side of the audit trail.
+//
+// The supervisor does not write the store or hold the key. It starts `cordon-audit
+// --session-writer`, a process of its own (same user, host namespaces, its own session), and sends
+// it every event over a socket; the writer redacts, chains, stores and signs (writer.h). Two
+// reasons:
+//   - privilege separation: the key never lives in the process that relays a hijacked agent's
+//     terminal and (with the egress issue) parses its network traffic;
+//   - start-up: SQLite and OpenSSL stay out of the supervisor, whose size every box start pays
+//     for, and the writer opens the store on the second core while the box is being built.
+// If cordon is killed, the writer still stores and signs everything it was sent (it reads to
+// the end of the stream).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "events/session_events.h"
+
+namespace cordon::audit {
+
+struct ClientOptions {
+  std::string writer_path;  // the cordon-audit executable (run as `--session-writer`)
+  std::string store_path;
+  std::string key_path;
+  int64_t checkpoint_every = 1000;
+  std::vector<std::string> secrets;  // literal values the writer must redact
+};
+
+class AuditClient : public events::EventSink {
+ public:
+  // Starts the writer; it opens the store and the key while the caller goes on.
+  static Result<std::unique_ptr<AuditClient>> start(const ClientOptions& options);
+  ~AuditClient() override;
+
+  void emit(const events::Event& event) override;
+  // The writer's answer: the store and the key are open, or why not.
+  Result<void> wait_ready() override;
+  // Ends the stream, waits until the writer has stored and signed everything, reaps it.
+  // Idempotent.
+  Result<void> close();
+
+  events::WallStatus describe() const;
+
+ private:
+  AuditClient(UniqueFd socket, pid_t pid, ClientOptions options)
+      : socket_(std::move(socket)), pid_(pid), options_(std::move(options)) {}
+  Result<void> read_status(const char* what);
+
+  UniqueFd socket_;
+  pid_t pid_;
+  ClientOptions options_;
+  bool ready_read_ = false;
+  std::optional<Error> ready_error_;
+  std::optional<Error> send_error_;
+  int64_t unsent_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace cordon::audit

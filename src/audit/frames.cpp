@@ -1,0 +1,61 @@
+// Frames: a 4-byte little-endian length, then the payload.
+#include "audit/frames.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace cordon::audit {
+namespace {
+
+// Reads exactly `size` bytes; false at end of stream before the first byte.
+Result<bool> read_exactly(int fd, char* out, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(fd, out + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::system("read audit frame");
+    if (n == 0) {
+      if (done == 0) return false;
+      return Error(Errc::kInvalidInput, "audit frame cut short");
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<void> write_frame(int fd, std::string_view payload) {
+  if (payload.size() > kMaxFrame) return Error(Errc::kInternal, "audit frame too large");
+  const uint32_t size = static_cast<uint32_t>(payload.size());
+  std::string frame(4 + payload.size(), '\0');
+  for (int i = 0; i < 4; ++i) frame[i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  frame.replace(4, payload.size(), payload);
+  std::string_view rest = frame;
+  while (!rest.empty()) {
+    // send, not write: MSG_NOSIGNAL turns a dead peer into EPIPE instead of SIGPIPE.
+    const ssize_t n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::system("write audit frame");
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+  return Ok{};
+}
+
+Result<std::optional<std::string>> read_frame(int fd) {
+  char header[4];
+  CORDON_ASSIGN_OR_RETURN(bool more, read_exactly(fd, header, sizeof header));
+  if (!more) return std::optional<std::string>();
+  uint32_t size = 0;
+  for (int i = 0; i < 4; ++i)
+    size |= static_cast<uint32_t>(static_cast<uint8_t>(header[i])) << (8 * i);
+  if (size > kMaxFrame) return Error(Errc::kInvalidInput, "audit frame too large");
+  std::string payload(size, '\0');
+  CORDON_ASSIGN_OR_RETURN(bool complete, read_exactly(fd, payload.data(), size));
+  if (!complete && size > 0) return Error(Errc::kInvalidInput, "audit frame cut short");
+  return std::optional<std::string>(std::move(payload));
+}
+
+}  // namespace cordon::audit

@@ -1,0 +1,98 @@
+// `cordon-audit --session-writer`: the process that owns the audit store and the key for one
+// session.
+//
+// Started by cordon (client.h) with a stream socket as fd 0. Protocol, one frame each way:
+//   cordon -> writer: {"store", "key", "checkpoint_every", "secrets"}
+//   writer -> cordon: {"ok": true} once the store and the key are open, or {"ok": false,
+//                     "error", "hint"}
+//   cordon -> writer: events (event_json.h), then {"type": "end"}
+//   writer -> cordon: {"ok": true} once everything is stored and signed, or the error
+// At the end of the stream without an "end" (cordon was killed) it stores and signs what it
+// received. It ignores the signals meant for cordon's terminal and process group.
+#include "audit/writer_main.h"
+
+#include <signal.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "audit/event_json.h"
+#include "audit/frames.h"
+#include "audit/writer.h"
+
+namespace {
+
+using cordon::Errc;
+using cordon::Error;
+using cordon::Result;
+using nlohmann::json;
+namespace audit = cordon::audit;
+
+constexpr int kChannel = 0;
+
+void reply(const Result<void>& status) {
+  json out = {{"ok", status.ok()}};
+  if (!status.ok()) {
+    out["error"] = status.error().describe();
+    out["hint"] = status.error().hint();
+  }
+  (void)audit::write_frame(kChannel, out.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+Result<audit::WriterOptions> read_config() {
+  CORDON_ASSIGN_OR_RETURN(std::optional<std::string> frame, audit::read_frame(kChannel));
+  if (!frame) return Error(Errc::kInvalidInput, "no configuration from cordon");
+  const json config = json::parse(*frame, nullptr, false);
+  if (!config.is_object() || !config.contains("store") || !config.contains("key")) {
+    return Error(Errc::kInvalidInput, "malformed configuration from cordon");
+  }
+  audit::WriterOptions options;
+  options.store_path = config.value("store", "");
+  options.key_path = config.value("key", "");
+  options.checkpoint_every = config.value("checkpoint_every", int64_t{1000});
+  options.redactor = audit::Redactor(config.value("secrets", std::vector<std::string>{}));
+  return options;
+}
+
+}  // namespace
+
+namespace cordon::audit {
+
+int run_session_writer() {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU}) {
+    ::signal(sig, SIG_IGN);
+  }
+  auto options = read_config();
+  if (!options.ok()) {
+    reply(options.error());
+    return 1;
+  }
+  auto writer = audit::AuditWriter::open(std::move(*options));
+  if (!writer.ok()) {
+    reply(writer.error());
+    return 1;
+  }
+  auto ready = (*writer)->wait_ready();
+  reply(ready);
+  bool ended = false;
+  while (!ended) {
+    auto frame = audit::read_frame(kChannel);
+    if (!frame.ok() || !frame->has_value()) break;  // cordon is gone: store what came
+    const json message = json::parse(**frame, nullptr, false);
+    if (message.is_object() && message.value("type", "") == "end") {
+      ended = true;
+      break;
+    }
+    auto event = audit::event_from_json(message);
+    if (!event.ok()) {
+      std::cerr << "cordon-audit: " << event.error().describe() << "\n";
+      continue;
+    }
+    (*writer)->emit(*event);
+  }
+  auto closed = (*writer)->close();
+  if (ended) reply(ready.ok() ? closed : ready);
+  return closed.ok() && ready.ok() ? 0 : 1;
+}
+
+}  // namespace cordon::audit
