@@ -47,8 +47,7 @@ Result<std::unique_ptr<AuditClient>> AuditClient::start(const ClientOptions& opt
   ::sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
-  char* argv[] = {const_cast<char*>(options.writer_path.c_str()),
-                  const_cast<char*>("--session-writer"), nullptr};
+  char* argv[] = {const_cast<char*>(options.writer_path.c_str()), nullptr};
   pid_t pid = -1;
   const int rc = ::posix_spawn(&pid, options.writer_path.c_str(), &actions, &attr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -119,9 +118,11 @@ Result<void> AuditClient::close() {
     status = read_status("done");
   }
   socket_.reset();
+  // After its answer the writer signs the checkpoint on its own time (see writer_main.cpp);
+  // it is reaped here if it is done already, otherwise by whoever inherits it when cordon exits.
+  // A writer that failed before answering has exited, or exits at the end of the stream.
   int wstatus = 0;
-  while (::waitpid(pid_, &wstatus, 0) < 0 && errno == EINTR) {
-  }
+  ::waitpid(pid_, &wstatus, status.ok() ? WNOHANG : 0);
   if (ready_error_) return *ready_error_;
   if (send_error_) {
     Error e = *send_error_;

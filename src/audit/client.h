@@ -1,9 +1,8 @@
 // AuditClient: the supervisor's side of the audit trail.
 //
-// The supervisor does not write the store or hold the key. It starts `cordon-audit
-// --session-writer`, a process of its own (same user, host namespaces, its own session), and sends
-// it every event over a socket; the writer redacts, chains, stores and signs (writer.h). Two
-// reasons:
+// The supervisor does not write the store or hold the key. It starts `cordon-audit-writer`, a
+// process of its own (same user, host namespaces, its own session), and sends it every event
+// over a socket; the writer redacts, chains, stores and signs (writer.h). Two reasons:
 //   - privilege separation: the key never lives in the process that relays a hijacked agent's
 //     terminal and (with the egress issue) parses its network traffic;
 //   - start-up: SQLite and OpenSSL stay out of the supervisor, whose size every box start pays
@@ -26,7 +25,7 @@
 namespace cordon::audit {
 
 struct ClientOptions {
-  std::string writer_path;  // the cordon-audit executable (run as `--session-writer`)
+  std::string writer_path;  // the cordon-audit-writer executable
   std::string store_path;
   std::string key_path;
   int64_t checkpoint_every = 1000;

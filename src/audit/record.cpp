@@ -1,8 +1,13 @@
 // The canonical encoding and SHA-256 of rows and checkpoints.
 #include "audit/record.h"
 
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but EVP's first fetch
+// starts the provider machinery (milliseconds per session); the low-level calls run the same
+// implementation directly.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <cstdlib>
 
@@ -33,13 +38,6 @@ class Canonical {
   std::string out_;
 };
 
-const EVP_MD* sha256_md() {
-  // Fetched once: an implicit fetch on every call costs more than hashing a row.
-  static EVP_MD* md = (init_crypto(), EVP_MD_fetch(nullptr, "SHA256", nullptr));
-  if (md == nullptr) std::abort();  // OpenSSL without SHA-256 is a broken install
-  return md;
-}
-
 }  // namespace
 
 void init_crypto() {
@@ -49,9 +47,9 @@ void init_crypto() {
 
 Digest sha256(std::string_view data) {
   Digest out{};
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, sha256_md(), nullptr) != 1 ||
-      len != out.size()) {
+  SHA256_CTX ctx;
+  if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, data.data(), data.size()) != 1 ||
+      SHA256_Final(out.data(), &ctx) != 1) {
     std::abort();
   }
   return out;

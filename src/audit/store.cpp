@@ -2,11 +2,13 @@
 #include "audit/store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "base/unique_fd.h"
 
@@ -91,6 +93,23 @@ class Transaction {
 };
 
 }  // namespace
+
+UniqueFd hold_signing_lock(const std::string& store_path) {
+  const std::string path = store_path + "-signing";
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (fd) ::flock(fd.get(), LOCK_SH);
+  return fd;
+}
+
+void wait_for_pending_signatures(const std::string& store_path, std::chrono::milliseconds timeout) {
+  UniqueFd fd(::open((store_path + "-signing").c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return;  // no writer has ever signed late
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ::flock(fd.get(), LOCK_UN);
+}
 
 Record record_from(const sql::Statement& row) {
   Record r;

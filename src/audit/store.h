@@ -7,6 +7,7 @@
 // a power cut may lose the last few commits (never corrupts the chain).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <span>
@@ -16,6 +17,7 @@
 #include "audit/signing.h"
 #include "audit/sqlite.h"
 #include "base/result.h"
+#include "base/unique_fd.h"
 
 namespace cordon::audit {
 
@@ -60,6 +62,13 @@ class Store {
   std::unique_ptr<int> wal_frames_ = std::make_unique<int>(0);
   sql::Statement tail_, insert_, last_checkpoint_, insert_checkpoint_;
 };
+
+// Checkpoints signed after cordon has exited. A session's writer commits the session's rows,
+// answers cordon, and only then loads the key and signs (the slow part); it holds a shared
+// lock on "<store>-signing" from before its answer until the signature is in. Readers that
+// care (verify) take the lock exclusively first, waiting up to `timeout` for such signatures.
+UniqueFd hold_signing_lock(const std::string& store_path);
+void wait_for_pending_signatures(const std::string& store_path, std::chrono::milliseconds timeout);
 
 // Reads one row from a statement whose columns are kRecordColumns, in order.
 inline constexpr const char* kRecordColumns =

@@ -81,6 +81,7 @@ void AuditWriter::emit(const events::Event& event) {
     lost_ += 1;
     return;
   }
+  emitted_ += 1;
   queue_.push_back(std::move(row));
   if (queue_.size() == 1) wake_.notify_one();
 }
@@ -101,17 +102,6 @@ void AuditWriter::run() {
     error_ = e;
   }
   ready_.notify_all();
-  if (!open_error_ && !key_) {
-    lock.unlock();
-    auto key = Key::load_or_create(options_.key_path);
-    lock.lock();
-    if (key.ok()) {
-      key_.emplace(std::move(*key));
-    } else {
-      error_ = std::move(key).error();  // rows are still chained and stored; close() reports it
-      log::write(log::Level::kError, "audit: " + error_->describe());
-    }
-  }
   if (open_error_) {
     // Nothing can be stored: count what arrives until close().
     wake_.wait(lock, [&] { return closing_; });
@@ -122,9 +112,9 @@ void AuditWriter::run() {
   std::vector<PendingEvent> batch;
   for (;;) {
     wake_.wait(lock, [&] { return !queue_.empty() || closing_; });
-    if (!closing_) {
+    if (!closing_ && !flush_now_) {
       // Let a burst gather into one transaction.
-      wake_.wait_for(lock, options_.max_batch_delay, [&] { return closing_; });
+      wake_.wait_for(lock, options_.max_batch_delay, [&] { return closing_ || flush_now_; });
     }
     const bool final = closing_;
     batch.swap(queue_);
@@ -141,8 +131,31 @@ void AuditWriter::run() {
       committed_ += static_cast<int64_t>(batch.size());
     }
     batch.clear();
+    progress_.notify_all();
     if (final && queue_.empty()) return;
   }
+}
+
+Result<void> AuditWriter::flush() {
+  std::unique_lock lock(mu_);
+  if (closed_ || open_error_) return error_ ? Result<void>(*error_) : Ok{};
+  const int64_t target = emitted_;
+  flush_now_ = true;
+  wake_.notify_one();
+  progress_.wait(lock, [&] { return committed_ + lost_ >= target; });
+  flush_now_ = false;
+  if (error_) return *error_;
+  return Ok{};
+}
+
+// The key is loaded at the first signature, not when the store opens: OpenSSL's start-up is the
+// slowest part of a session's audit work, and a short session signs only after it has ended.
+Result<const Key*> AuditWriter::signing_key() {
+  if (!key_) {
+    CORDON_ASSIGN_OR_RETURN(Key key, Key::load_or_create(options_.key_path));
+    key_.emplace(std::move(key));
+  }
+  return &*key_;
 }
 
 // Splits the batch where a checkpoint falls due, so that one is signed every
@@ -157,7 +170,11 @@ Result<void> AuditWriter::write_batch(std::vector<PendingEvent>& batch, bool fin
     const bool sign = since_checkpoint_ >= options_.checkpoint_every ||
                       (final && rest.empty() && since_checkpoint_ > 0);
     if (piece.empty() && !sign) break;
-    CORDON_TRY(store_->append(piece, sign && key_ ? &*key_ : nullptr));
+    const Key* key = nullptr;
+    if (sign) {
+      CORDON_ASSIGN_OR_RETURN(key, signing_key());
+    }
+    CORDON_TRY(store_->append(piece, key));
     if (sign) since_checkpoint_ = 0;
   } while (!rest.empty());
   return Ok{};

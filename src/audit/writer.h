@@ -50,6 +50,10 @@ class AuditWriter : public events::EventSink {
 
   void emit(const events::Event& event) override;
 
+  // Commits everything emitted so far, without signing; the first write error. The session
+  // writer answers cordon after this and signs afterwards (close()).
+  Result<void> flush();
+
   // Writes everything queued, signs the tail, stops the thread. Returns the first write error
   // (the events it could not store are counted in the message). Idempotent.
   Result<void> close();
@@ -63,6 +67,7 @@ class AuditWriter : public events::EventSink {
  private:
   explicit AuditWriter(WriterOptions options);
   Result<void> open_store_and_key();
+  Result<const Key*> signing_key();
   void run();
   Result<void> write_batch(std::vector<PendingEvent>& batch, bool final);
 
@@ -74,6 +79,9 @@ class AuditWriter : public events::EventSink {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable ready_;
+  std::condition_variable progress_;  // a batch was written (or lost)
+  bool flush_now_ = false;            // flush(): skip the batching delay
+  int64_t emitted_ = 0;
   bool opened_ = false;  // the thread has tried to open the store and the key
   std::optional<Error> open_error_;
   std::vector<PendingEvent> queue_;

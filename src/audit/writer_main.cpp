@@ -1,4 +1,4 @@
-// `cordon-audit --session-writer`: the process that owns the audit store and the key for one
+// `cordon-audit-writer`: the process that owns the audit store and the key for one
 // session.
 //
 // Started by cordon (client.h) with a stream socket as fd 0. Protocol, one frame each way:
@@ -11,7 +11,9 @@
 // received. It ignores the signals meant for cordon's terminal and process group.
 #include "audit/writer_main.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -25,6 +27,7 @@ namespace {
 using cordon::Errc;
 using cordon::Error;
 using cordon::Result;
+using cordon::UniqueFd;
 using nlohmann::json;
 namespace audit = cordon::audit;
 
@@ -67,6 +70,7 @@ int run_session_writer() {
     reply(options.error());
     return 1;
   }
+  const std::string store_path = options->store_path;
   auto writer = audit::AuditWriter::open(std::move(*options));
   if (!writer.ok()) {
     reply(writer.error());
@@ -90,9 +94,25 @@ int run_session_writer() {
     }
     (*writer)->emit(*event);
   }
+  if (!ended || !ready.ok()) {
+    auto closed = (*writer)->close();
+    if (ended) reply(ready.ok() ? closed : ready);
+    return closed.ok() && ready.ok() ? 0 : 1;
+  }
+  // cordon waits for the rows, not for the signature: commit, answer, then sign.
+  auto flushed = (*writer)->flush();
+  UniqueFd signing = audit::hold_signing_lock(store_path);
+  reply(flushed);
+  // cordon may have exited; whoever reads its stderr must not wait for this process. A
+  // signature that fails from here on shows in `cordon audit verify` as unsigned rows, which
+  // the next session's checkpoint covers.
+  if (int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC); null >= 0) {
+    ::dup2(null, 2);
+    ::close(null);
+  }
   auto closed = (*writer)->close();
-  if (ended) reply(ready.ok() ? closed : ready);
-  return closed.ok() && ready.ok() ? 0 : 1;
+  if (!closed.ok()) std::cerr << "cordon-audit: " << closed.error().describe() << "\n";
+  return closed.ok() ? 0 : 1;
 }
 
 }  // namespace cordon::audit

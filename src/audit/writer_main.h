@@ -1,4 +1,4 @@
-// The session writer's main loop (`cordon-audit --session-writer`, see writer_main.cpp).
+// The session writer's main loop (`cordon-audit-writer`, see writer_main.cpp).
 #pragma once
 
 namespace cordon::audit {

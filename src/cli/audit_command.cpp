@@ -79,6 +79,8 @@ Result<audit::EventFilter> make_filter(const AuditOptions& o, audit::Store& stor
 int audit_verify_command(const AuditOptions& options) {
   auto paths = resolve_paths(options);
   if (!paths.ok()) return report_error(paths.error());
+  // A session that just ended may still be signing its checkpoint.
+  audit::wait_for_pending_signatures(paths->store, std::chrono::seconds(10));
   auto store = audit::Store::open_read_only(paths->store);
   if (!store.ok()) return report_error(store.error());
   // The key: the one named, else the signing key, else its public half.

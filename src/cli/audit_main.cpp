@@ -1,14 +1,11 @@
-// cordon-audit: the audit trail's own program. `cordon audit ARGS` runs it as `cordon-audit ARGS`;
-// cordon runs it as `cordon-audit --session-writer` to store a session (writer_main.h).
+// cordon-audit: the `cordon audit` commands. `cordon audit ARGS` runs it as `cordon-audit ARGS`.
 //
 // It links SQLite and OpenSSL so that cordon itself does not: the supervisor binary is loaded
 // at every box start, and its size is start-up time.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
-#include <cstring>
 
-#include "audit/writer_main.h"
 #include "base/log.h"
 #include "cli/commands.h"
 
@@ -38,9 +35,6 @@ void add_filters(CLI::App* cmd, cordon::cli::AuditOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 2 && std::strcmp(argv[1], "--session-writer") == 0) {
-    return cordon::audit::run_session_writer();
-  }
   ::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
       "cordon audit: read the audit trail: every session, what it tried, what was "

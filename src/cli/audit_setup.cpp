@@ -50,16 +50,16 @@ std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environm
   return secrets;
 }
 
-std::string audit_program_path() {
+std::string audit_program_path(const char* name) {
   char self[PATH_MAX];
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return "cordon-audit";
+  if (n <= 0) return name;
   self[n] = '\0';
   const std::filesystem::path dir = std::filesystem::path(self).parent_path();
-  for (const auto& candidate : {dir / "cordon-audit", dir / "../libexec/cordon/cordon-audit"}) {
+  for (const auto& candidate : {dir / name, dir / "../libexec/cordon" / name}) {
     if (::access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
   }
-  return (dir / "cordon-audit").string();
+  return (dir / name).string();
 }
 
 Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
@@ -68,7 +68,7 @@ Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Pol
   std::vector<std::string> host_env;
   for (char** e = environ; e && *e; ++e) host_env.emplace_back(*e);
   audit::ClientOptions options;
-  options.writer_path = audit_program_path();
+  options.writer_path = audit_program_path("cordon-audit-writer");
   options.store_path = paths.store;
   options.key_path = paths.key;
   options.checkpoint_every = policy.audit.checkpoint_every.value;
@@ -89,7 +89,7 @@ void SessionSinks::emit(const events::Event& event) {
 }
 
 int exec_audit_program(const std::vector<std::string>& args) {
-  const std::string program = audit_program_path();
+  const std::string program = audit_program_path("cordon-audit");
   std::vector<char*> argv = {const_cast<char*>("cordon-audit")};
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
