@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "audit/store.h"
 #include "integration/fixture.h"
 
 namespace cordon::testing {
@@ -26,9 +27,12 @@ class AuditTrail : public BoxTest {
     EXPECT_EQ(r.status, 0) << r.err;
     return json::parse(r.out, nullptr, false);
   }
+  // Edits the store as an attacker would, once the sessions above have signed their ends.
   void tamper(const std::string& sql) {
+    audit::wait_for_pending_signatures(audit_store(), std::chrono::seconds(10));
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(audit_store().c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
         << sqlite3_errmsg(db);
     sqlite3_close(db);
