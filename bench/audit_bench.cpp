@@ -209,9 +209,13 @@ std::vector<events::Event> append_workload(int64_t decisions, int sessions) {
 }
 
 std::unique_ptr<audit::AuditWriter> open_writer(const std::string& store, const std::string& key) {
-  audit::WriterOptions o;  // as `cordon run` opens it (audit_setup.cpp), defaults included
+  // As the session writer opens it (writer_main.cpp), defaults included, except that the
+  // checkpoints are signed in this process (the session writer spawns `cordon-audit
+  // checkpoint` for them, asynchronously).
+  audit::WriterOptions o;
   o.store_path = store;
   o.key_path = key;
+  o.signer = audit::make_key_signer(key);
   o.checkpoint_every = 1000;
   o.redactor = bench_redactor();
   auto writer = must(audit::AuditWriter::open(std::move(o)), "open the audit writer");

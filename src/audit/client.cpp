@@ -59,6 +59,7 @@ Result<std::unique_ptr<AuditClient>> AuditClient::start(const ClientOptions& opt
   std::unique_ptr<AuditClient> client(new AuditClient(std::move(ours), pid, options));
   const json config = {{"store", options.store_path},
                        {"key", options.key_path},
+                       {"signer", options.signer_path},
                        {"checkpoint_every", options.checkpoint_every},
                        {"secrets", options.secrets}};
   if (auto sent = write_frame(client->socket_.get(), config.dump()); !sent.ok()) {

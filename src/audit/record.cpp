@@ -5,8 +5,6 @@
 // starts the provider machinery (milliseconds per session); the low-level calls run the same
 // implementation directly.
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <cstdlib>
@@ -39,11 +37,6 @@ class Canonical {
 };
 
 }  // namespace
-
-void init_crypto() {
-  static const bool done = OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) == 1;
-  if (!done) std::abort();  // OpenSSL that cannot start is a broken install
-}
 
 Digest sha256(std::string_view data) {
   Digest out{};

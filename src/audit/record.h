@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
+
 namespace cordon::audit {
 
 using Digest = std::array<uint8_t, 32>;  // SHA-256
@@ -56,9 +58,15 @@ Digest checkpoint_digest(const Checkpoint& checkpoint);
 
 std::string to_hex(const Digest& digest);
 
-// Initialises OpenSSL without reading openssl.cnf (milliseconds at every session start, for
-// engine and provider settings the audit trail never uses). Called before any OpenSSL use.
-void init_crypto();
+// What signs checkpoints (the Ed25519 key of signing.h), as an interface: the store calls it
+// without linking OpenSSL's signing code into programs that never sign.
+class CheckpointKey {
+ public:
+  virtual ~CheckpointKey() = default;
+  // Names the key in each checkpoint.
+  virtual const std::string& fingerprint() const = 0;
+  virtual Result<std::string> sign(std::string_view message) const = 0;
+};
 std::string to_hex(std::string_view bytes);
 
 }  // namespace cordon::audit

@@ -2,6 +2,7 @@
 #include "audit/signing.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sys/stat.h>
@@ -12,12 +13,20 @@
 #include <filesystem>
 #include <optional>
 
+#include "audit/key_file.h"
 #include "audit/record.h"
 #include "base/files.h"
 #include "base/unique_fd.h"
 
 namespace cordon::audit {
 namespace {
+
+// OpenSSL without openssl.cnf: reading it costs milliseconds, for engine and provider
+// settings the audit trail never uses.
+void init_crypto() {
+  static const bool done = OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) == 1;
+  if (!done) std::abort();  // OpenSSL that cannot start is a broken install
+}
 
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
@@ -39,45 +48,8 @@ Result<std::string> private_pem(EVP_PKEY* key) {
   return bio_text(bio.get());
 }
 
-std::string key_hint(const std::string& path) {
-  return "the audit key signs the audit trail's checkpoints; keep it 0600 and owned by you "
-         "(chmod 600 " +
-         path + "), or point audit.key at another file";
-}
-
 // Writes `text` to `path` only if nothing is there: a temporary file linked into place, so a
 // second cordon creating the key at the same moment never sees half a key.
-// The fixed DER prefixes of an Ed25519 key (RFC 8410): PKCS#8 private key, SubjectPublicKeyInfo.
-constexpr unsigned char kPkcs8Prefix[] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
-                                          0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20};
-constexpr unsigned char kSpkiPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
-                                         0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
-
-// The 32 raw key bytes of an Ed25519 PEM key in its fixed DER layout, or nullopt. Pure: no
-// OpenSSL state is touched (EVP_DecodeBlock is a plain base64 decoder).
-std::optional<std::string> ed25519_raw(const std::string& pem, bool is_public) {
-  const char* label = is_public ? "-----BEGIN PUBLIC KEY-----" : "-----BEGIN PRIVATE KEY-----";
-  const size_t begin = pem.find(label);
-  if (begin == std::string::npos) return std::nullopt;
-  const size_t end = pem.find("-----END", begin + 1);
-  if (end == std::string::npos) return std::nullopt;
-  std::string base64;
-  for (size_t i = begin + std::strlen(label); i < end; ++i) {
-    if (!std::isspace(static_cast<unsigned char>(pem[i]))) base64 += pem[i];
-  }
-  unsigned char der[64];
-  if (base64.size() > 4 * sizeof der / 3) return std::nullopt;
-  const int n = EVP_DecodeBlock(der, reinterpret_cast<const unsigned char*>(base64.data()),
-                                static_cast<int>(base64.size()));
-  const unsigned char* prefix = is_public ? kSpkiPrefix : kPkcs8Prefix;
-  const size_t prefix_size = is_public ? sizeof kSpkiPrefix : sizeof kPkcs8Prefix;
-  // EVP_DecodeBlock counts '=' padding as zero bytes: 44 bytes of SPKI decode as 45.
-  const int expected = static_cast<int>(prefix_size + 32);
-  if (n < expected || n > expected + 2 || std::memcmp(der, prefix, prefix_size) != 0) {
-    return std::nullopt;
-  }
-  return std::string(reinterpret_cast<char*>(der + prefix_size), 32);
-}
 
 // Reads an Ed25519 PEM key directly from its fixed layout. OpenSSL's generic PEM decoders try
 // every format they know and cost more than the rest of a session's audit setup; anything not
@@ -114,25 +86,6 @@ Result<bool> create_exclusive(const std::string& path, const std::string& text, 
   ::unlink(tmp.c_str());
   if (!created && link_errno != EEXIST) return Error::system("link " + path, link_errno);
   return created;
-}
-
-Result<std::string> read_key_file(const std::string& path, bool must_be_private) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (!fd) {
-    Error e = Error::system("open audit key " + path);
-    if (errno == ENOENT) e = Error(Errc::kNotFound, "no audit key at " + path);
-    return e.with_hint("pass the key with --key FILE (a private key, or the public half " +
-                       std::string("written next to it as FILE.pub)"));
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return Error::system("stat " + path);
-  if (must_be_private && ((st.st_mode & 077) != 0 || st.st_uid != ::geteuid())) {
-    return Error(Errc::kPolicy, "the audit key " + path + " is readable by others or not yours")
-        .with_hint(key_hint(path));
-  }
-  auto pem = read_all(fd.get());
-  if (!pem.ok()) return std::move(pem.error().context(path));
-  return pem;
 }
 
 }  // namespace
@@ -177,15 +130,6 @@ Result<Key> Key::load_or_create(const std::string& path) {
         .with_hint(key_hint(path));
   }
   return Key(loaded, true);
-}
-
-Result<void> Key::check(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(std::string pem, read_key_file(path, true));
-  if (!ed25519_raw(pem, false)) {
-    return Error(Errc::kInvalidInput, path + " is not an Ed25519 private key (PEM)")
-        .with_hint(key_hint(path));
-  }
-  return Ok{};
 }
 
 Result<Key> Key::load_for_verify(const std::string& path) {

@@ -9,30 +9,27 @@
 #include <string>
 #include <string_view>
 
+#include "audit/record.h"
 #include "base/result.h"
 
 struct evp_pkey_st;
 
 namespace cordon::audit {
 
-class Key {
+class Key : public CheckpointKey {
  public:
   // Loads the private key at `path`, creating it (and "<path>.pub", the public half) when it
   // does not exist. Refuses a key file that others can read, or that another user owns.
   static Result<Key> load_or_create(const std::string& path);
-  // Checks, without loading it, that the key at `path` exists, is private to its owner and is
-  // an Ed25519 private key in the layout cordon writes (cheap: OpenSSL is not initialised).
-  // A key in another layout fails here even though load_or_create would read it.
-  static Result<void> check(const std::string& path);
   // Loads a key for verifying: a private key file, or a public one ("-----BEGIN PUBLIC KEY").
   static Result<Key> load_for_verify(const std::string& path);
 
   bool can_sign() const { return private_; }
   // Ed25519 signature of `message` (64 bytes). Only for a key that can sign.
-  Result<std::string> sign(std::string_view message) const;
+  Result<std::string> sign(std::string_view message) const override;
   bool verify(std::string_view message, std::string_view signature) const;
   // The first 16 hex digits of SHA-256 over the raw public key: names the key in checkpoints.
-  const std::string& fingerprint() const { return fingerprint_; }
+  const std::string& fingerprint() const override { return fingerprint_; }
   std::string public_pem() const;
 
  private:

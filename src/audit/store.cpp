@@ -198,7 +198,7 @@ Result<void> Store::prepare_appends() {
   return Ok{};
 }
 
-Result<int64_t> Store::append(std::span<const PendingEvent> events, const Key* signer) {
+Result<int64_t> Store::append(std::span<const PendingEvent> events, const CheckpointKey* signer) {
   Transaction tx(db_);
   CORDON_TRY(tx.begin());
   Record r;
@@ -256,7 +256,7 @@ Result<std::optional<Checkpoint>> Store::last_checkpoint() {
 }
 
 Result<void> Store::write_checkpoint(int64_t event_id, const Digest& event_hash,
-                                     const Key& signer) {
+                                     const CheckpointKey& signer) {
   Checkpoint cp;
   CORDON_ASSIGN_OR_RETURN(bool has_prev, last_checkpoint_.step());
   if (has_prev) {

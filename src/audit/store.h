@@ -14,7 +14,6 @@
 #include <string>
 
 #include "audit/record.h"
-#include "audit/signing.h"
 #include "audit/sqlite.h"
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -31,7 +30,7 @@ class Store {
   // Appends `events` in one transaction, chained onto the current tail. With `signer`, also
   // writes a checkpoint over the new tail in the same transaction. Returns the last row's id
   // (0 when `events` is empty and the store is empty).
-  Result<int64_t> append(std::span<const PendingEvent> events, const Key* signer);
+  Result<int64_t> append(std::span<const PendingEvent> events, const CheckpointKey* signer);
 
   // Called once a session's rows are in: keeps the WAL short for the next session (a
   // checkpoint and an fsync every few sessions, not at every one).
@@ -46,7 +45,8 @@ class Store {
  private:
   Store(sql::Connection db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
   Result<void> prepare_appends();
-  Result<void> write_checkpoint(int64_t event_id, const Digest& event_hash, const Key& signer);
+  Result<void> write_checkpoint(int64_t event_id, const Digest& event_hash,
+                                const CheckpointKey& signer);
 
   // Checkpoint during a session past this many WAL frames (SQLite's own default)...
   static constexpr int kBusyWalFrames = 1000;

@@ -18,7 +18,7 @@ int64_t now_us() {
 }  // namespace
 
 Result<std::unique_ptr<AuditWriter>> AuditWriter::open(WriterOptions options) {
-  if (options.store_path.empty() || options.key_path.empty() || options.checkpoint_every < 1) {
+  if (options.store_path.empty() || !options.signer || options.checkpoint_every < 1) {
     return Error(Errc::kInternal, "audit writer options incomplete");
   }
   std::unique_ptr<AuditWriter> writer(new AuditWriter(std::move(options)));
@@ -40,13 +40,7 @@ Result<void> AuditWriter::open_store_and_key() {
   auto opened = Store::open_for_append(options_.store_path);
   if (!opened.ok()) return std::move(opened.error().context("store " + options_.store_path));
   store_.emplace(std::move(*opened));
-  // A key that exists and looks right is loaded after the box may start (OpenSSL's start-up
-  // is the slowest part of opening); a missing one is created now, so that a directory where
-  // it cannot be created stops the session.
-  if (!Key::check(options_.key_path).ok()) {
-    CORDON_ASSIGN_OR_RETURN(Key key, Key::load_or_create(options_.key_path));
-    key_.emplace(std::move(key));
-  }
+  CORDON_TRY(options_.signer->prepare());
   log::debug("audit store and key opened (writer thread): " +
              std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::steady_clock::now() - started)
@@ -148,16 +142,6 @@ Result<void> AuditWriter::flush() {
   return Ok{};
 }
 
-// The key is loaded at the first signature, not when the store opens: OpenSSL's start-up is the
-// slowest part of a session's audit work, and a short session signs only after it has ended.
-Result<const Key*> AuditWriter::signing_key() {
-  if (!key_) {
-    CORDON_ASSIGN_OR_RETURN(Key key, Key::load_or_create(options_.key_path));
-    key_.emplace(std::move(key));
-  }
-  return &*key_;
-}
-
 // Splits the batch where a checkpoint falls due, so that one is signed every
 // `checkpoint_every` rows exactly, and signs the tail when closing.
 Result<void> AuditWriter::write_batch(std::vector<PendingEvent>& batch, bool final) {
@@ -170,12 +154,14 @@ Result<void> AuditWriter::write_batch(std::vector<PendingEvent>& batch, bool fin
     const bool sign = since_checkpoint_ >= options_.checkpoint_every ||
                       (final && rest.empty() && since_checkpoint_ > 0);
     if (piece.empty() && !sign) break;
-    const Key* key = nullptr;
-    if (sign) {
-      CORDON_ASSIGN_OR_RETURN(key, signing_key());
+    if (!piece.empty()) {
+      auto appended = store_->append(piece, nullptr);
+      if (!appended.ok()) return std::move(appended).error();
     }
-    CORDON_TRY(store_->append(piece, key));
-    if (sign) since_checkpoint_ = 0;
+    if (sign) {
+      CORDON_TRY(options_.signer->sign_tail(*store_, final && rest.empty()));
+      since_checkpoint_ = 0;
+    }
   } while (!rest.empty());
   return Ok{};
 }
@@ -198,14 +184,6 @@ Result<void> AuditWriter::close() {
     return e;
   }
   return Ok{};
-}
-
-events::WallStatus AuditWriter::describe() const {
-  return {"audit",
-          "SQLite store " + options_.store_path +
-              ", hash-chained; checkpoints signed with the Ed25519 key " + options_.key_path +
-              " every " + std::to_string(options_.checkpoint_every) + " rows and at session end",
-          true, ""};
 }
 
 int64_t AuditWriter::committed() const {

@@ -20,9 +20,9 @@
 #include <thread>
 #include <vector>
 
+#include "audit/checkpoint_signer.h"
 #include "audit/encode.h"
 #include "audit/redact.h"
-#include "audit/signing.h"
 #include "audit/store.h"
 #include "base/result.h"
 #include "events/session_events.h"
@@ -32,6 +32,8 @@ namespace cordon::audit {
 struct WriterOptions {
   std::string store_path;
   std::string key_path;
+  // Who signs the checkpoints (checkpoint_signer.h); required.
+  std::shared_ptr<CheckpointSigner> signer;
   int64_t checkpoint_every = 1000;
   // How long the writer waits to gather a batch after the first queued event.
   std::chrono::milliseconds max_batch_delay{20};
@@ -60,21 +62,16 @@ class AuditWriter : public events::EventSink {
 
   // Rows committed so far (for tests and benchmarks).
   int64_t committed() const;
-  // The audit wall as built: "SQLite store PATH, hash-chained; checkpoints signed with the
-  // Ed25519 key PATH every N rows and at session end".
-  events::WallStatus describe() const;
 
  private:
   explicit AuditWriter(WriterOptions options);
   Result<void> open_store_and_key();
-  Result<const Key*> signing_key();
   void run();
   Result<void> write_batch(std::vector<PendingEvent>& batch, bool final);
 
   WriterOptions options_;
   // Owned by the writer thread once opened; store_ is reset by close().
   std::optional<Store> store_;
-  std::optional<Key> key_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

@@ -52,6 +52,8 @@ Result<audit::WriterOptions> read_config() {
   audit::WriterOptions options;
   options.store_path = config.value("store", "");
   options.key_path = config.value("key", "");
+  options.signer = std::make_shared<audit::ProcessSigner>(config.value("signer", ""),
+                                                          options.store_path, options.key_path);
   options.checkpoint_every = config.value("checkpoint_every", int64_t{1000});
   options.redactor = audit::Redactor(config.value("secrets", std::vector<std::string>{}));
   return options;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "audit/query.h"
+#include "audit/signing.h"
 #include "audit/verify.h"
 #include "base/files.h"
 #include "cli/audit_render.h"
@@ -118,6 +119,19 @@ int audit_verify_command(const AuditOptions& options) {
   }
   if (!report->intact()) return 1;
   return report->signatures_checked || report->checkpoints == 0 ? 0 : 2;
+}
+
+int audit_checkpoint_command(const AuditOptions& options) {
+  auto paths = resolve_paths(options);
+  if (!paths.ok()) return report_error(paths.error());
+  auto key = audit::Key::load_or_create(paths->key);
+  if (!key.ok()) return report_error(key.error());
+  if (::access(paths->store.c_str(), F_OK) != 0) return 0;  // nothing to sign yet
+  auto store = audit::Store::open_for_append(paths->store);
+  if (!store.ok()) return report_error(store.error());
+  auto signed_tail = store->append({}, &*key);
+  if (!signed_tail.ok()) return report_error(signed_tail.error());
+  return 0;
 }
 
 int audit_sessions_command(const AuditOptions& options) {

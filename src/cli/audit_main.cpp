@@ -78,6 +78,13 @@ int main(int argc, char** argv) {
   audit_tail->add_flag("-f,--follow", audit.follow, "Keep printing rows as sessions write them");
   audit_tail->add_flag("--json", audit.json, "JSON lines");
 
+  auto* audit_checkpoint =
+      app.add_subcommand("checkpoint",
+                         "Sign a checkpoint over the newest row now (sessions do this themselves; "
+                         "use it to sign rows a killed session left unsigned)");
+  add_store(audit_checkpoint, audit);
+  audit_checkpoint->add_option("--key", audit.key, "The checkpoint key (created if missing)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,5 +97,6 @@ int main(int argc, char** argv) {
   if (*audit_query) return cordon::cli::audit_query_command(audit);
   if (*audit_export) return cordon::cli::audit_export_command(audit);
   if (*audit_tail) return cordon::cli::audit_tail_command(audit);
+  if (*audit_checkpoint) return cordon::cli::audit_checkpoint_command(audit);
   return 125;
 }

@@ -69,6 +69,7 @@ Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Pol
   for (char** e = environ; e && *e; ++e) host_env.emplace_back(*e);
   audit::ClientOptions options;
   options.writer_path = audit_program_path("cordon-audit-writer");
+  options.signer_path = audit_program_path("cordon-audit");
   options.store_path = paths.store;
   options.key_path = paths.key;
   options.checkpoint_every = policy.audit.checkpoint_every.value;

@@ -48,5 +48,8 @@ int audit_show_command(const AuditOptions& options);
 int audit_query_command(const AuditOptions& options);
 int audit_export_command(const AuditOptions& options);
 int audit_tail_command(const AuditOptions& options);
+// Signs a checkpoint over the store's tail (creating the key if missing). The session writer runs
+// it; a user may too, to sign rows a killed session left unsigned.
+int audit_checkpoint_command(const AuditOptions& options);
 
 }  // namespace cordon::cli

@@ -25,8 +25,6 @@ std::string env_or(const char* name, const std::string& fallback) {
   return (v && v[0] == '/') ? std::string(v) : fallback;
 }
 
-
-
 }  // namespace
 
 UserFacts current_user() {
@@ -54,8 +52,7 @@ Result<std::string> resolve_workspace(const std::optional<std::string>& flag) {
 }
 
 Result<policy::Policy> load_effective_policy(const CommonOptions& options,
-                                             const std::string& workspace,
-                                             const UserFacts& user) {
+                                             const std::string& workspace, const UserFacts& user) {
   policy::LoadRequest request;
   request.profile_flag = options.profile;
   request.config_flag = options.config;
@@ -65,11 +62,12 @@ Result<policy::Policy> load_effective_policy(const CommonOptions& options,
   return policy::load_policy(request);
 }
 
-Result<std::string> new_session_id() { return random_hex(8); }
+Result<std::string> new_session_id() {
+  return random_hex(8);
+}
 
 Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
-                                               const std::string& workspace,
-                                               const UserFacts& user,
+                                               const std::string& workspace, const UserFacts& user,
                                                std::vector<std::string> command) {
   CORDON_TRY(box::check_workspace(workspace, user.home));
   box::LaunchRequest req;
@@ -98,8 +96,8 @@ Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
     req.persist_home_dir = user.state_dir + "/homes/" + box::workspace_key(workspace);
     std::filesystem::create_directories(req.persist_home_dir, ec);
     if (ec) {
-      return Error(Errc::kSystem, "create the kept home " + req.persist_home_dir + ": " +
-                                      ec.message());
+      return Error(Errc::kSystem,
+                   "create the kept home " + req.persist_home_dir + ": " + ec.message());
     }
     ::chmod(req.persist_home_dir.c_str(), 0700);
   }

@@ -33,8 +33,7 @@ Result<std::string> resolve_workspace(const std::optional<std::string>& flag);
 
 // Loads the policy for `workspace` with the common flags.
 Result<policy::Policy> load_effective_policy(const CommonOptions& options,
-                                             const std::string& workspace,
-                                             const UserFacts& user);
+                                             const std::string& workspace, const UserFacts& user);
 
 // A random session id (16 hex digits).
 Result<std::string> new_session_id();
@@ -42,8 +41,7 @@ Result<std::string> new_session_id();
 // Builds the LaunchRequest for `command` (empty: the user's shell). The request points into
 // `policy`, which must outlive it.
 Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
-                                               const std::string& workspace,
-                                               const UserFacts& user,
+                                               const std::string& workspace, const UserFacts& user,
                                                std::vector<std::string> command);
 
 }  // namespace cordon::cli

@@ -39,12 +39,13 @@ std::string render_summary(const events::RecordingSink& sink) {
   out += " after " + seconds(end->duration);
   std::string peaks;
   if (end->peaks.memory_bytes) peaks += "memory " + mib(*end->peaks.memory_bytes);
-  if (end->peaks.pids) peaks += (peaks.empty() ? "" : ", ") + std::to_string(*end->peaks.pids) + " pids";
+  if (end->peaks.pids)
+    peaks += (peaks.empty() ? "" : ", ") + std::to_string(*end->peaks.pids) + " pids";
   if (!peaks.empty()) out += "; peak " + peaks;
   out += "\n";
   for (const auto& wall : start->walls) {
-    out += "  " + std::string(wall.active ? "[on]  " : "[off] ") + wall.wall + ": " +
-           wall.mechanism;
+    out +=
+        "  " + std::string(wall.active ? "[on]  " : "[off] ") + wall.wall + ": " + wall.mechanism;
     if (!wall.note.empty()) out += " (" + wall.note + ")";
     out += "\n";
   }

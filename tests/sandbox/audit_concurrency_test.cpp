@@ -28,6 +28,7 @@ TEST_F(AuditConcurrency, ProcessesWritingAtOnceLeaveCompleteVerifiableChains) {
       WriterOptions o;
       o.store_path = store_path();
       o.key_path = key_path();
+      o.signer = make_key_signer(key_path());
       o.checkpoint_every = 97;  // many checkpoints, interleaved between processes
       o.max_batch_delay = std::chrono::milliseconds(1);
       auto writer = AuditWriter::open(std::move(o));

@@ -30,6 +30,7 @@ class AuditStoreTest : public ::testing::Test {
     WriterOptions o;
     o.store_path = store_path();
     o.key_path = key_path();
+    o.signer = make_key_signer(key_path());
     o.checkpoint_every = checkpoint_every;
     o.max_batch_delay = std::chrono::milliseconds(1);
     o.redactor = Redactor(std::move(secrets));

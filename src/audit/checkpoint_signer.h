@@ -1,0 +1,50 @@
+// Who signs the writer's checkpoints, and in which process.
+//
+//   KeySigner      loads the key in this process and signs (tests, benchmarks, tools);
+//   ProcessSigner  runs `cordon-audit checkpoint` to sign (the session writer: it then never
+//                  links OpenSSL's signing code, whose start-up would cost every session).
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/store.h"
+#include "base/result.h"
+
+namespace cordon::audit {
+
+class CheckpointSigner {
+ public:
+  virtual ~CheckpointSigner() = default;
+  // Before the writer reports ready: a usable key exists (it is created if missing), so that a
+  // session whose checkpoints could never be signed does not start.
+  virtual Result<void> prepare() = 0;
+  // Signs the store's current tail. `last`: the writer's final signature; wait for it.
+  virtual Result<void> sign_tail(Store& store, bool last) = 0;
+};
+
+class ProcessSigner : public CheckpointSigner {
+ public:
+  ProcessSigner(std::string program, std::string store_path, std::string key_path)
+      : program_(std::move(program)),
+        store_path_(std::move(store_path)),
+        key_path_(std::move(key_path)) {}
+  ~ProcessSigner() override;
+  Result<void> prepare() override;
+  Result<void> sign_tail(Store& store, bool last) override;
+
+ private:
+  Result<pid_t> spawn();
+  Result<void> wait(pid_t pid);
+  std::string program_, store_path_, key_path_;
+  std::vector<pid_t> running_;  // signers not waited for yet (periodic checkpoints)
+};
+
+// Defined in key_signer.cpp, with the key.
+std::unique_ptr<CheckpointSigner> make_key_signer(std::string key_path);
+
+}  // namespace cordon::audit

@@ -1,0 +1,42 @@
+// Signing checkpoints in this process, with the key loaded at the first signature.
+#include "audit/checkpoint_signer.h"
+#include "audit/key_file.h"
+#include "audit/signing.h"
+
+namespace cordon::audit {
+namespace {
+
+class KeySigner : public CheckpointSigner {
+ public:
+  explicit KeySigner(std::string key_path) : key_path_(std::move(key_path)) {}
+
+  Result<void> prepare() override {
+    if (check_key_file(key_path_).ok()) return Ok{};  // loaded when first needed
+    return load();
+  }
+
+  Result<void> sign_tail(Store& store, bool) override {
+    if (!key_) CORDON_TRY(load());
+    auto signed_tail = store.append({}, &*key_);
+    if (!signed_tail.ok()) return std::move(signed_tail).error();
+    return Ok{};
+  }
+
+ private:
+  Result<void> load() {
+    CORDON_ASSIGN_OR_RETURN(Key key, Key::load_or_create(key_path_));
+    key_.emplace(std::move(key));
+    return Ok{};
+  }
+
+  std::string key_path_;
+  std::optional<Key> key_;
+};
+
+}  // namespace
+
+std::unique_ptr<CheckpointSigner> make_key_signer(std::string key_path) {
+  return std::make_unique<KeySigner>(std::move(key_path));
+}
+
+}  // namespace cordon::audit
