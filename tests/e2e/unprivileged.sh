@@ -14,7 +14,8 @@ if [ "$(id -u)" -eq 0 ]; then
   # The user must be able to reach the build tree (read and execute only).
   dir="$(dirname "$cordon")"
   while [ "$dir" != "/" ]; do chmod o+x "$dir" 2>/dev/null || true; dir="$(dirname "$dir")"; done
-  chmod o+rx "$cordon" "$probe"
+  chmod o+rx "$cordon" "$probe" "$(dirname "$cordon")/cordon-audit" \
+    "$(dirname "$cordon")/cordon-audit-writer"
   as_user() { su -s /bin/bash "$user" -c "$1"; }
 fi
 
