@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "base/clock.h"
 #include "base/unique_fd.h"
 
 namespace cordon::audit {
@@ -46,12 +47,6 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 PRAGMA user_version = 1;
 )sql";
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The store holds every command line and decision of every session: private to its owner.
 Result<void> create_private_file(const std::string& path) {
@@ -273,7 +268,7 @@ Result<void> Store::write_checkpoint(int64_t event_id, const Digest& event_hash,
   last_checkpoint_.reset();
   cp.event_id = event_id;
   cp.event_hash = event_hash;
-  cp.time_us = now_us();
+  cp.time_us = unix_time_us();
   cp.key_id = signer.fingerprint();
   CORDON_ASSIGN_OR_RETURN(cp.signature, signer.sign(checkpoint_message(cp)));
   insert_checkpoint_.bind(1, cp.id)

@@ -4,27 +4,20 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 
 namespace cordon::audit {
-namespace {
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Result<std::unique_ptr<AuditWriter>> AuditWriter::open(WriterOptions options) {
   if (options.store_path.empty() || !options.signer || options.checkpoint_every < 1) {
     return Error(Errc::kInternal, "audit writer options incomplete");
   }
   std::unique_ptr<AuditWriter> writer(new AuditWriter(std::move(options)));
-  // The thread takes no signals: SIGTERM and SIGINT belong to the supervisor, which blocks them
-  // and handles them through a signalfd. A thread that left them unblocked would receive them
-  // instead, and die of them, taking cordon along before the session could end in order.
+  // The thread takes no signals: they belong to the main thread of whichever process runs the
+  // writer (a supervisor blocks SIGTERM and SIGINT and reads them from a signalfd; a thread
+  // that left them unblocked would receive them instead, and die of them, taking the process
+  // along before the session could end in order).
   sigset_t all, previous;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
@@ -66,7 +59,7 @@ void AuditWriter::emit(const events::Event& event) {
   auto& [seq, counts] = sessions_[session];
   PendingEvent row = encode_event(event, options_.redactor, counts);
   row.seq = ++seq;
-  row.time_us = now_us();
+  row.time_us = unix_time_us();
   counts.events += 1;
   if (row.decision == "allow") counts.allowed += 1;
   if (row.decision == "deny") counts.denied += 1;

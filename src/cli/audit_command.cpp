@@ -9,6 +9,7 @@
 #include "audit/query.h"
 #include "audit/signing.h"
 #include "audit/verify.h"
+#include "base/clock.h"
 #include "base/files.h"
 #include "cli/audit_render.h"
 #include "cli/audit_setup.h"
@@ -19,12 +20,6 @@
 
 namespace cordon::cli {
 namespace {
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The [audit] settings of the user file (audit commands have no workspace to layer).
 Result<policy::AuditPolicy> user_audit_policy(const UserFacts& user) {
@@ -63,7 +58,7 @@ Result<audit::EventFilter> make_filter(const AuditOptions& o, audit::Store& stor
     }
     f.decision = o.decision;
   }
-  const int64_t now = now_us();
+  const int64_t now = unix_time_us();
   if (o.since) {
     CORDON_ASSIGN_OR_RETURN(f.since_us, parse_time_arg(*o.since, now));
   }
