@@ -65,6 +65,24 @@ Result<void> create_private_file(const std::string& path) {
   return Ok{};
 }
 
+// WAL mode is a property of the file, set by its first writer. Switching needs the database to
+// itself, and SQLite answers "locked" at once rather than waiting, so sessions that create a
+// store together retry for as long as they would wait for any other lock.
+Result<void> use_wal(sql::Connection& db) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    CORDON_ASSIGN_OR_RETURN(sql::Statement mode, db.prepare("PRAGMA journal_mode = WAL"));
+    auto stepped = mode.step();
+    if (stepped.ok() && *stepped && mode.text(0) == "wal") return Ok{};
+    if (std::chrono::steady_clock::now() > deadline) {
+      if (!stepped.ok()) return std::move(stepped).error();
+      return Error(Errc::kSystem, "the audit store cannot use WAL mode (" + mode.text(0) + ")");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 class Transaction {
  public:
   explicit Transaction(sql::Connection& db) : db_(db) {}
@@ -134,6 +152,9 @@ Checkpoint checkpoint_from(const sql::Statement& row) {
 
 Result<Store> Store::open_for_append(const std::string& path) {
   CORDON_TRY(create_private_file(path));
+  // The lock late signatures hold (hold_signing_lock): created with the store, so that it
+  // exists, and is hidden from boxes, before any session starts.
+  CORDON_TRY(create_private_file(path + "-signing"));
   CORDON_ASSIGN_OR_RETURN(sql::Connection db, sql::Connection::open(path, false, kBusyTimeoutMs));
   Store store(std::move(db), path);
   CORDON_ASSIGN_OR_RETURN(sql::Statement version, store.db_.prepare("PRAGMA user_version"));
@@ -144,7 +165,7 @@ Result<Store> Store::open_for_append(const std::string& path) {
     return Error(Errc::kUnsupported, "the audit store " + path + " was written by a newer cordon")
         .with_hint("use that cordon to read it, or point audit.store at a new file");
   }
-  CORDON_TRY(store.db_.exec("PRAGMA journal_mode = WAL"));
+  CORDON_TRY(use_wal(store.db_));
   CORDON_TRY(store.db_.exec("PRAGMA synchronous = NORMAL"));
   // A session's last connection would otherwise fold the WAL into the database as it closes,
   // an fsync at every session end; the WAL files then also stay in place, and with them the

@@ -21,16 +21,14 @@ namespace {
 
 // System directories shown read-only (executable) when present. On merged-/usr systems /bin,
 // /sbin and /lib* are symlinks; they are recreated as symlinks.
-constexpr std::array<std::string_view, 9> kSystemDirs = {"/usr",   "/bin",   "/sbin",
-                                                         "/lib",   "/lib32", "/lib64",
-                                                         "/libx32", "/etc",  "/opt"};
+constexpr std::array<std::string_view, 9> kSystemDirs = {
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt"};
 // Device nodes bound from the host into the box's /dev.
-constexpr std::array<std::string_view, 6> kDevices = {"null", "zero",    "full",
+constexpr std::array<std::string_view, 6> kDevices = {"null",   "zero",    "full",
                                                       "random", "urandom", "tty"};
 // Directories a workspace may not be, or live under: the box could not show them safely.
 constexpr std::array<std::string_view, 7> kForbiddenWorkspaceRoots = {
     "/proc", "/sys", "/dev", "/run", "/boot", "/usr", "/etc"};
-
 
 std::optional<std::string> canonical(const std::string& path) {
   char buf[PATH_MAX];
@@ -137,8 +135,9 @@ class Planner {
       // The kept home must be there: an empty tmpfs instead would silently lose the user's data.
       auto real = canonical(in_.persist_home_dir);
       if (in_.persist_home_dir.empty() || !real) {
-        return Error(Errc::kSystem, "the kept home (home = \"persist\") " +
-                                        in_.persist_home_dir + " is missing", errno);
+        return Error(Errc::kSystem,
+                     "the kept home (home = \"persist\") " + in_.persist_home_dir + " is missing",
+                     errno);
       }
       CORDON_ASSIGN_OR_RETURN(struct stat st, lstat_path(*real));
       plan_.ops.push_back(bind(Step::kMountHome, *real, in_.home, false, st));
@@ -194,18 +193,15 @@ class Planner {
         // the host far less to create and remove than a directory on every start. The one
         // directory: a missing `.git` in a workspace inside another repository, where an empty
         // `.git` file would make the host's git report an invalid gitfile for the parent repo.
-        const bool is_dir = !last && rel.rfind(".git/", 0) == 0 && start == 0 &&
-                            inside_enclosing_repository();
+        const bool is_dir =
+            !last && rel.rfind(".git/", 0) == 0 && start == 0 && inside_enclosing_repository();
         CORDON_TRY(create_placeholder(path, is_dir));
         if (::lstat(path.c_str(), &st) != 0) return Error::system("stat placeholder " + path);
+        if (S_ISLNK(st.st_mode)) return symlink_error(path);
         add_protected_bind(path, st);
         return Ok{};
       }
-      if (S_ISLNK(st.st_mode)) {
-        return Error(Errc::kPolicy, "protected path " + path + " is a symbolic link")
-            .with_hint("cordon keeps protected paths read-only with a mount, which cannot cover "
-                       "a symlink; replace the link with the real file or directory");
-      }
+      if (S_ISLNK(st.st_mode)) return symlink_error(path);
       if (last || !S_ISDIR(st.st_mode)) {  // a file where a directory was expected: protect it
         add_protected_bind(path, st);
         return Ok{};
@@ -216,6 +212,13 @@ class Planner {
       start = slash + 1;
     }
     return Ok{};
+  }
+
+  static Error symlink_error(const std::string& path) {
+    return Error(Errc::kPolicy, "protected path " + path + " is a symbolic link")
+        .with_hint(
+            "cordon keeps protected paths read-only with a mount, which cannot cover "
+            "a symlink; replace the link with the real file or directory");
   }
 
   // True when a directory above the workspace holds a `.git` (a monorepo subdirectory).
@@ -233,7 +236,8 @@ class Planner {
 
   bool covered_read_only(const std::string& path) const {
     for (const auto& op : plan_.ops) {
-      if (op.step == Step::kMountProtectedPaths && op.read_only && is_same_or_beneath(path, op.target)) {
+      if (op.step == Step::kMountProtectedPaths && op.read_only &&
+          is_same_or_beneath(path, op.target)) {
         return true;
       }
     }
@@ -245,14 +249,20 @@ class Planner {
     plan_.ops.push_back(bind(Step::kMountProtectedPaths, path, path, true, st));
   }
 
+  // EEXIST is not an error: sessions starting together on one workspace plan under a shared
+  // lease, and another may have created the same placeholder an instant ago. The caller then
+  // protects whatever is there, as for any existing path (the registry removes only what is
+  // still an empty placeholder).
   Result<void> create_placeholder(const std::string& path, bool is_dir) {
     CORDON_TRY(plan_.placeholders->add(path, is_dir));  // recorded before it exists
     if (is_dir) {
-      if (::mkdir(path.c_str(), 0755) != 0) return Error::system("create placeholder " + path);
+      if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+        return Error::system("create placeholder " + path);
+      }
     } else {
       int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-      if (fd < 0) return Error::system("create placeholder " + path);
-      ::close(fd);
+      if (fd < 0 && errno != EEXIST) return Error::system("create placeholder " + path);
+      if (fd >= 0) ::close(fd);
     }
     return Ok{};
   }
@@ -269,9 +279,8 @@ class Planner {
         }
         CORDON_ASSIGN_OR_RETURN(struct stat st, lstat_path(*real));
         plan_.ops.push_back(bind(Step::kMountExtraPaths, *real, *real, !writable, st));
-        plan_.landlock_host_paths.push_back(
-            {*real, writable ? HostPathAccess::Kind::kReadWrite
-                             : HostPathAccess::Kind::kReadExecute});
+        plan_.landlock_host_paths.push_back({*real, writable ? HostPathAccess::Kind::kReadWrite
+                                                             : HostPathAccess::Kind::kReadExecute});
         binds_.push_back({*real, *real});
       }
       return Ok{};
@@ -294,8 +303,7 @@ class Planner {
       plan_.ops.push_back(op);
     }
     plan_.ops.push_back(fresh(MountKind::kDevpts, Step::kMountDev, "/dev/pts",
-                              "newinstance,ptmxmode=0666,mode=0620",
-                              access(PathAccess::kDevices)));
+                              "newinstance,ptmxmode=0666,mode=0620", access(PathAccess::kDevices)));
     plan_.ops.push_back(fresh(MountKind::kTmpfs, Step::kMountDev, "/dev/shm",
                               "size=" + std::to_string(fs_.tmp_size_bytes.value) + ",mode=1777",
                               access(PathAccess::kReadWrite)));
@@ -312,8 +320,8 @@ class Planner {
   }
 
   void add_proc_and_run() {
-    plan_.ops.push_back(fresh(MountKind::kProc, Step::kMountProc, "/proc", "",
-                              access(PathAccess::kDevices)));
+    plan_.ops.push_back(
+        fresh(MountKind::kProc, Step::kMountProc, "/proc", "", access(PathAccess::kDevices)));
     plan_.ops.push_back(fresh(MountKind::kTmpfs, Step::kMountRun, "/run", "size=64k,mode=0755",
                               access(PathAccess::kReadOnly)));
   }
@@ -344,8 +352,8 @@ class Planner {
       for (const auto& hidden : forms) {
         for (const auto& [source, target] : binds_) {
           if (hidden == source || is_same_or_beneath(source, hidden)) {
-            return Error(Errc::kPolicy, "the box would show " + source +
-                                            ", which is a hidden path (" + raw + ")")
+            return Error(Errc::kPolicy,
+                         "the box would show " + source + ", which is a hidden path (" + raw + ")")
                 .with_hint("choose a workspace or extra path that does not contain secrets");
           }
           if (!is_same_or_beneath(hidden, source)) continue;
@@ -383,19 +391,29 @@ std::string MountOp::describe() const {
   switch (kind) {
     case MountKind::kBind:
       return "bind " + source + " -> " + target + (read_only ? " (read-only)" : " (read-write)");
-    case MountKind::kTmpfs: return "tmpfs on " + target;
-    case MountKind::kProc: return "proc on " + target;
-    case MountKind::kDevpts: return "devpts on " + target;
-    case MountKind::kMaskDir: return "hide directory " + target;
-    case MountKind::kMaskFile: return "hide file " + target;
-    case MountKind::kSymlink: return "symlink " + target + " -> " + source;
+    case MountKind::kTmpfs:
+      return "tmpfs on " + target;
+    case MountKind::kProc:
+      return "proc on " + target;
+    case MountKind::kDevpts:
+      return "devpts on " + target;
+    case MountKind::kMaskDir:
+      return "hide directory " + target;
+    case MountKind::kMaskFile:
+      return "hide file " + target;
+    case MountKind::kSymlink:
+      return "symlink " + target + " -> " + source;
   }
   return target;
 }
 
-Result<MountPlan> plan_mounts(const MountPlanInput& input) { return Planner(input).run(); }
+Result<MountPlan> plan_mounts(const MountPlanInput& input) {
+  return Planner(input).run();
+}
 
-Placeholders::~Placeholders() { remove_all(); }
+Placeholders::~Placeholders() {
+  remove_all();
+}
 
 Result<void> Placeholders::add(std::string path, bool is_dir) {
   if (lease_) CORDON_TRY(lease_->record(path, is_dir));
@@ -437,8 +455,9 @@ Result<void> check_workspace(const std::string& workspace, const std::string& ho
   if (workspace == "/" || (!home.empty() && is_same_or_beneath(home, workspace))) {
     return Error(Errc::kInvalidInput,
                  "workspace " + workspace + " is your home directory or one of its parents")
-        .with_hint("a writable workspace this large would expose your secrets and dotfiles; run "
-                   "cordon from a project directory, or pass --workspace ~/src/project");
+        .with_hint(
+            "a writable workspace this large would expose your secrets and dotfiles; run "
+            "cordon from a project directory, or pass --workspace ~/src/project");
   }
   for (auto root : kForbiddenWorkspaceRoots) {
     if (is_same_or_beneath(workspace, std::string(root))) {

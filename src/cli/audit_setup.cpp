@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 
@@ -103,7 +104,26 @@ int exec_audit_program(const std::vector<std::string>& args) {
 std::vector<std::string> audit_private_paths(const AuditPaths& paths) {
   // The store's files one by one, not its directory: kept homes live beside it. The WAL files
   // exist for the whole session (its own writer holds the store open).
-  return {paths.store, paths.store + "-wal", paths.store + "-shm", paths.key};
+  return {paths.store, paths.store + "-wal", paths.store + "-shm", paths.store + "-signing",
+          paths.key};
+}
+
+Result<std::vector<std::string>> audit_paths_to_mask(const AuditPaths& paths,
+                                                     audit::AuditClient& writer) {
+  std::vector<std::string> private_paths = audit_private_paths(paths);
+  auto all_exist = [&] {
+    return std::all_of(private_paths.begin(), private_paths.end(),
+                       [](const std::string& p) { return ::access(p.c_str(), F_OK) == 0; });
+  };
+  if (all_exist()) return private_paths;
+  CORDON_TRY(writer.wait_ready());
+  for (const auto& path : private_paths) {
+    if (::access(path.c_str(), F_OK) != 0) {
+      return Error::system("the audit file " + path + " is missing, so it cannot be hidden")
+          .with_hint("check that nothing removes cordon's audit files while sessions start");
+    }
+  }
+  return private_paths;
 }
 
 }  // namespace cordon::cli

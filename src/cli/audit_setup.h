@@ -51,7 +51,14 @@ class SessionSinks : public events::EventSink {
 // `cordon audit ARGS`: replaces cordon with cordon-audit ARGS; returns only on failure.
 int exec_audit_program(const std::vector<std::string>& args);
 
-// The host paths no box may see: the audit store's files and the key.
+// The host paths no box may see: the audit store's files (database, WAL, shared memory, signing
+// lock) and the key.
 std::vector<std::string> audit_private_paths(const AuditPaths& paths);
+
+// The same paths for the mount plan, which can mask only what exists: when one does not exist
+// yet (a first session), waits until the writer has created them all (it does before it is
+// ready). A path still missing then is an error: the box is never planned around a hole.
+Result<std::vector<std::string>> audit_paths_to_mask(const AuditPaths& paths,
+                                                     audit::AuditClient& writer);
 
 }  // namespace cordon::cli

@@ -17,9 +17,11 @@ int run_command(const RunOptions& options) {
   if (!policy.ok()) return report_error(policy.error());
   auto audit = open_session_audit(*policy, user);
   if (!audit.ok()) return report_error(audit.error());
+  auto masked = audit_paths_to_mask(audit_paths(policy->audit, user), **audit);
+  if (!masked.ok()) return report_error(masked.error());
   auto request = make_launch_request(*policy, *workspace, user, options.command);
   if (!request.ok()) return report_error(request.error());
-  request->private_paths = audit_private_paths(audit_paths(policy->audit, user));
+  request->private_paths = std::move(*masked);
 
   events::RecordingSink summary;
   SessionSinks sink(**audit, summary);

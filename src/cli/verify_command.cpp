@@ -87,7 +87,12 @@ int verify_command(const VerifyCommandOptions& options) {
     verify::cleanup(*plan);
     return report_error(request.error());
   }
-  request->private_paths = audit_private_paths(audit_paths(policy.audit, user));
+  auto masked = audit_paths_to_mask(audit_paths(policy.audit, user), **audit);
+  if (!masked.ok()) {
+    verify::cleanup(*plan);
+    return report_error(masked.error());
+  }
+  request->private_paths = std::move(*masked);
   request->extra_files.push_back({options.probe_path, "/run/cordon/cordon-probe"});
   request->stdout_file = plan->results_path;
   request->allow_terminal = false;
