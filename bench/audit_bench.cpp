@@ -214,7 +214,6 @@ std::unique_ptr<audit::AuditWriter> open_writer(const std::string& store, const 
   // checkpoint` for them, asynchronously).
   audit::WriterOptions o;
   o.store_path = store;
-  o.key_path = key;
   o.signer = audit::make_key_signer(key);
   o.checkpoint_every = 1000;
   o.redactor = bench_redactor();

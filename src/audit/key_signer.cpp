@@ -17,9 +17,7 @@ class KeySigner : public CheckpointSigner {
 
   Result<void> sign_tail(Store& store, bool) override {
     if (!key_) CORDON_TRY(load());
-    auto signed_tail = store.append({}, &*key_);
-    if (!signed_tail.ok()) return std::move(signed_tail).error();
-    return Ok{};
+    return store.sign_tail(*key_);
   }
 
  private:

@@ -50,7 +50,9 @@ Result<void> ProcessSigner::prepare() {
 }
 
 Result<void> ProcessSigner::sign_tail(Store&, bool last) {
-  // Reap the periodic signers that are done; a failed one is reported by the last signature.
+  // Reap the periodic signers that are done. A failed one is not reported: every signature
+  // covers the whole chain up to its row, so the next one (at the latest the session's last,
+  // whose failure is reported) takes its place.
   std::erase_if(running_, [](pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) == pid; });
   CORDON_ASSIGN_OR_RETURN(pid_t pid, spawn());
   if (!last) {

@@ -101,7 +101,6 @@ Result<std::vector<SessionRow>> list_sessions(Store& store, int64_t limit) {
                          "('session.start', 'session.end', 'session.setup-failed') ORDER BY id"));
   std::vector<SessionRow> rows;
   std::map<std::string, size_t> index;
-  std::vector<bool> ended;
   for (;;) {
     CORDON_ASSIGN_OR_RETURN(bool has_row, q.step());
     if (!has_row) break;
@@ -112,7 +111,6 @@ Result<std::vector<SessionRow>> list_sessions(Store& store, int64_t limit) {
     if (fresh) {
       rows.push_back(SessionRow{session});
       rows.back().start_us = q.integer(1);
-      ended.push_back(false);
     }
     SessionRow& row = rows[it->second];
     if (kind == "session.start") {
@@ -124,7 +122,6 @@ Result<std::vector<SessionRow>> list_sessions(Store& store, int64_t limit) {
         }
       }
     } else {
-      ended[it->second] = true;
       row.outcome = outcome_of(kind, body);
       if (kind == "session.end") {
         row.duration_ms = body.value("duration_ms", int64_t{0});
@@ -139,23 +136,22 @@ Result<std::vector<SessionRow>> list_sessions(Store& store, int64_t limit) {
   }
   if (limit > 0 && static_cast<int64_t>(rows.size()) > limit) {
     rows.erase(rows.begin(), rows.end() - limit);
-    ended.erase(ended.begin(), ended.end() - limit);
   }
-  // Sessions without an end row: count what they wrote so far.
+  // Sessions without an end row (no duration): count what they wrote so far.
   CORDON_ASSIGN_OR_RETURN(sql::Statement counts,
                           store.db().prepare("SELECT decision, count(*) FROM events WHERE "
                                              "session = ? GROUP BY decision"));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (ended[i]) continue;
-    rows[i].outcome = "no end";
-    counts.bind(1, std::string_view(rows[i].id));
+  for (SessionRow& row : rows) {
+    if (row.duration_ms) continue;
+    row.outcome = "no end";
+    counts.bind(1, std::string_view(row.id));
     for (;;) {
       CORDON_ASSIGN_OR_RETURN(bool has_row, counts.step());
       if (!has_row) break;
       const std::string decision = counts.text(0);
-      rows[i].events += counts.integer(1);
-      if (decision == "allow") rows[i].allowed += counts.integer(1);
-      if (decision == "deny") rows[i].denied += counts.integer(1);
+      row.events += counts.integer(1);
+      if (decision == "allow") row.allowed += counts.integer(1);
+      if (decision == "deny") row.denied += counts.integer(1);
     }
     counts.reset();
   }

@@ -32,7 +32,7 @@ Result<void> query_events(Store& store, const EventFilter& filter,
 struct SessionRow {
   std::string id;
   int64_t start_us = 0;
-  std::optional<int64_t> duration_ms;  // unset: no end event (still running, or killed)
+  std::optional<int64_t> duration_ms;  // unset exactly when there is no end row (running, killed)
   std::string profile;
   std::vector<std::string> command;
   std::string outcome;  // "exit 0", "signal 9", "timed out", "setup failed", "running?"

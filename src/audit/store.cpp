@@ -214,7 +214,14 @@ Result<void> Store::prepare_appends() {
   return Ok{};
 }
 
-Result<int64_t> Store::append(std::span<const PendingEvent> events, const CheckpointKey* signer) {
+Result<void> Store::sign_tail(const CheckpointKey& key) {
+  auto signed_tail = append_and_sign({}, &key);
+  if (!signed_tail.ok()) return std::move(signed_tail).error();
+  return Ok{};
+}
+
+Result<int64_t> Store::append_and_sign(std::span<const PendingEvent> events,
+                                       const CheckpointKey* signer) {
   Transaction tx(db_);
   CORDON_TRY(tx.begin());
   Record r;

@@ -27,10 +27,14 @@ class Store {
   // Opens an existing store for reading (queries, verify).
   static Result<Store> open_read_only(const std::string& path);
 
-  // Appends `events` in one transaction, chained onto the current tail. With `signer`, also
-  // writes a checkpoint over the new tail in the same transaction. Returns the last row's id
-  // (0 when `events` is empty and the store is empty).
-  Result<int64_t> append(std::span<const PendingEvent> events, const CheckpointKey* signer);
+  // Appends `events` in one transaction, chained onto the current tail. Returns the last row's
+  // id.
+  Result<int64_t> append(std::span<const PendingEvent> events) {
+    return append_and_sign(events, nullptr);
+  }
+  // Signs a checkpoint over the current tail (nothing when it is signed already, or the store is
+  // empty).
+  Result<void> sign_tail(const CheckpointKey& key);
 
   // Called once a session's rows are in: keeps the WAL short for the next session (a
   // checkpoint and an fsync every few sessions, not at every one).
@@ -45,6 +49,10 @@ class Store {
  private:
   Store(sql::Connection db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
   Result<void> prepare_appends();
+  // Both in one transaction: `events` chained onto the tail, then, with `signer`, a checkpoint
+  // over the new tail.
+  Result<int64_t> append_and_sign(std::span<const PendingEvent> events,
+                                  const CheckpointKey* signer);
   Result<void> write_checkpoint(int64_t event_id, const Digest& event_hash,
                                 const CheckpointKey& signer);
 

@@ -28,7 +28,7 @@ Result<std::unique_ptr<AuditWriter>> AuditWriter::open(WriterOptions options) {
 
 AuditWriter::AuditWriter(WriterOptions options) : options_(std::move(options)) {}
 
-Result<void> AuditWriter::open_store_and_key() {
+Result<void> AuditWriter::open_store_and_signer() {
   const auto started = std::chrono::steady_clock::now();
   auto opened = Store::open_for_append(options_.store_path);
   if (!opened.ok()) return std::move(opened.error().context("store " + options_.store_path));
@@ -55,11 +55,19 @@ AuditWriter::~AuditWriter() {
 
 void AuditWriter::emit(const events::Event& event) {
   const std::string& session = events::session_of(event);
-  std::unique_lock lock(mu_);
-  auto& [seq, counts] = sessions_[session];
-  PendingEvent row = encode_event(event, options_.redactor, counts);
-  row.seq = ++seq;
+  // Encoding and redaction are the costly part of an event: they run outside the lock, so the
+  // writer thread is never held up taking its next batch. Only a session's end reads the
+  // counts (a session's events come from one thread, in order).
+  SessionCounts counts_so_far;
+  if (std::holds_alternative<events::SessionEnded>(event)) {
+    std::lock_guard lock(mu_);
+    counts_so_far = sessions_[session].second;
+  }
+  PendingEvent row = encode_event(event, options_.redactor, counts_so_far);
   row.time_us = unix_time_us();
+  std::lock_guard lock(mu_);
+  auto& [seq, counts] = sessions_[session];
+  row.seq = ++seq;
   counts.events += 1;
   if (row.decision == "allow") counts.allowed += 1;
   if (row.decision == "deny") counts.denied += 1;
@@ -74,7 +82,7 @@ void AuditWriter::emit(const events::Event& event) {
 }
 
 void AuditWriter::run() {
-  auto opened = open_store_and_key();
+  auto opened = open_store_and_signer();
   std::unique_lock lock(mu_);
   opened_ = true;
   if (!opened.ok()) {
@@ -148,7 +156,7 @@ Result<void> AuditWriter::write_batch(std::vector<PendingEvent>& batch, bool fin
                       (final && rest.empty() && since_checkpoint_ > 0);
     if (piece.empty() && !sign) break;
     if (!piece.empty()) {
-      auto appended = store_->append(piece, nullptr);
+      auto appended = store_->append(piece);
       if (!appended.ok()) return std::move(appended).error();
     }
     if (sign) {

@@ -31,7 +31,6 @@ namespace cordon::audit {
 
 struct WriterOptions {
   std::string store_path;
-  std::string key_path;
   // Who signs the checkpoints (checkpoint_signer.h); required.
   std::shared_ptr<CheckpointSigner> signer;
   int64_t checkpoint_every = 1000;
@@ -42,11 +41,11 @@ struct WriterOptions {
 
 class AuditWriter : public events::EventSink {
  public:
-  // Starts the writer thread, which opens the store and the key (creating them when missing)
-  // while the caller builds the box; events emitted meanwhile are queued.
+  // Starts the writer thread, which opens the store and prepares the signer (the key is created
+  // when missing) while the caller builds the box; events emitted meanwhile are queued.
   static Result<std::unique_ptr<AuditWriter>> open(WriterOptions options);
-  // Waits until the store and the key are open; their error if they cannot be. The box calls
-  // it before its program starts, so a session is never run unaudited.
+  // Waits until the store is open and a key exists; their error if not. The box calls it
+  // before its program starts, so a session is never run unaudited.
   Result<void> wait_ready() override;
   ~AuditWriter() override;
 
@@ -65,7 +64,7 @@ class AuditWriter : public events::EventSink {
 
  private:
   explicit AuditWriter(WriterOptions options);
-  Result<void> open_store_and_key();
+  Result<void> open_store_and_signer();
   void run();
   Result<void> write_batch(std::vector<PendingEvent>& batch, bool final);
 

@@ -15,8 +15,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "audit/event_json.h"
 #include "audit/frames.h"
@@ -51,9 +51,8 @@ Result<audit::WriterOptions> read_config() {
   }
   audit::WriterOptions options;
   options.store_path = config.value("store", "");
-  options.key_path = config.value("key", "");
-  options.signer = std::make_shared<audit::ProcessSigner>(config.value("signer", ""),
-                                                          options.store_path, options.key_path);
+  options.signer = std::make_shared<audit::ProcessSigner>(
+      config.value("signer", ""), options.store_path, config.value("key", ""));
   options.checkpoint_every = config.value("checkpoint_every", int64_t{1000});
   options.redactor = audit::Redactor(config.value("secrets", std::vector<std::string>{}));
   return options;
@@ -81,6 +80,8 @@ int run_session_writer() {
   auto ready = (*writer)->wait_ready();
   reply(ready);
   bool ended = false;
+  std::optional<Error> unreadable;  // the first event that could not be read (a bug in cordon)
+  int64_t unread = 0;
   while (!ended) {
     auto frame = audit::read_frame(kChannel);
     if (!frame.ok() || !frame->has_value()) break;  // cordon is gone: store what came
@@ -91,7 +92,8 @@ int run_session_writer() {
     }
     auto event = audit::event_from_json(message);
     if (!event.ok()) {
-      std::cerr << "cordon-audit: " << event.error().describe() << "\n";
+      if (!unreadable) unreadable = std::move(event).error();
+      unread += 1;
       continue;
     }
     (*writer)->emit(*event);
@@ -102,7 +104,10 @@ int run_session_writer() {
     return closed.ok() && ready.ok() ? 0 : 1;
   }
   // cordon waits for the rows, not for the signature: commit, answer, then sign.
-  auto flushed = (*writer)->flush();
+  Result<void> flushed = (*writer)->flush();
+  if (flushed.ok() && unreadable) {
+    flushed = unreadable->context(std::to_string(unread) + " audit event(s) unreadable");
+  }
   UniqueFd signing = audit::hold_signing_lock(store_path);
   reply(flushed);
   // cordon may have exited; whoever reads its stderr must not wait for this process. A
@@ -112,9 +117,7 @@ int run_session_writer() {
     ::dup2(null, 2);
     ::close(null);
   }
-  auto closed = (*writer)->close();
-  if (!closed.ok()) std::cerr << "cordon-audit: " << closed.error().describe() << "\n";
-  return closed.ok() ? 0 : 1;
+  return (*writer)->close().ok() ? 0 : 1;
 }
 
 }  // namespace cordon::audit

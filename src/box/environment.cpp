@@ -29,23 +29,33 @@ bool contains(std::string_view haystack, std::string_view needle) {
 bool pass_matches(const std::string& pattern, std::string_view name, bool credential) {
   if (!pattern.empty() && pattern.back() == '*') {
     if (credential) return false;
-    return name.substr(0, pattern.size() - 1) == std::string_view(pattern).substr(0, pattern.size() - 1);
+    return name.substr(0, pattern.size() - 1) ==
+           std::string_view(pattern).substr(0, pattern.size() - 1);
   }
   return pattern == name;
 }
 
 }  // namespace
 
+bool passed_by_policy(const policy::EnvironmentPolicy& policy, std::string_view name) {
+  const bool credential = looks_like_credential(name);
+  for (const auto& pattern : policy.pass.value) {
+    if (pass_matches(pattern, name, credential)) return true;
+  }
+  return false;
+}
+
 bool looks_like_credential(std::string_view raw_name) {
   const std::string name = upper(raw_name);
   static constexpr std::array<std::string_view, 9> kExact = {
       "SSH_AUTH_SOCK", "GPG_AGENT_INFO", "KRB5CCNAME", "DBUS_SESSION_BUS_ADDRESS",
-      "DOCKER_HOST", "KUBECONFIG", "NETRC", "PGPASSFILE", "VAULT_ADDR"};
+      "DOCKER_HOST",   "KUBECONFIG",     "NETRC",      "PGPASSFILE",
+      "VAULT_ADDR"};
   static constexpr std::array<std::string_view, 8> kPrefixes = {
       "AWS_", "AZURE_", "GOOGLE_", "GCLOUD_", "CLOUDSDK_", "GH_", "GITHUB_", "VAULT_"};
   static constexpr std::array<std::string_view, 10> kFragments = {
-      "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "APIKEY", "_KEY", "CREDENTIAL",
-      "PRIVATE", "COOKIE"};
+      "TOKEN",  "SECRET", "PASSWORD",   "PASSWD",  "PASSPHRASE",
+      "APIKEY", "_KEY",   "CREDENTIAL", "PRIVATE", "COOKIE"};
   if (std::find(kExact.begin(), kExact.end(), name) != kExact.end()) return true;
   for (auto prefix : kPrefixes) {
     if (name.rfind(prefix, 0) == 0) return true;
@@ -68,9 +78,7 @@ std::vector<std::string> build_box_environment(const policy::EnvironmentPolicy& 
     bool allowed = !credential && (std::find(kAllowedNames.begin(), kAllowedNames.end(), name) !=
                                        kAllowedNames.end() ||
                                    name.rfind(kAllowedPrefix, 0) == 0);
-    for (const auto& pattern : policy.pass.value) {
-      allowed = allowed || pass_matches(pattern, name, credential);
-    }
+    allowed = allowed || passed_by_policy(policy, name);
     if (allowed) env[name] = entry.substr(eq + 1);
   }
   if (!env.count("PATH")) env["PATH"] = std::string(kDefaultPath);

@@ -21,6 +21,9 @@ struct EnvironmentFacts {
 // *PASSWORD*, ...). Such names pass only when the policy names them exactly, never by wildcard.
 bool looks_like_credential(std::string_view name);
 
+// True when the policy's `pass` list lets the host variable `name` into the box.
+bool passed_by_policy(const policy::EnvironmentPolicy& policy, std::string_view name);
+
 // Builds KEY=VALUE entries from `host_env` (KEY=VALUE entries): the built-in allowlist (TERM,
 // LANG, LC_*, COLORTERM, TZ, PATH) and the policy's `pass` names, then the box's own variables
 // (HOME, USER, LOGNAME, SHELL, CORDON_*), then the policy's `set` values. Sorted by name.

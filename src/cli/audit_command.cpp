@@ -124,7 +124,7 @@ int audit_checkpoint_command(const AuditOptions& options) {
   if (::access(paths->store.c_str(), F_OK) != 0) return 0;  // nothing to sign yet
   auto store = audit::Store::open_for_append(paths->store);
   if (!store.ok()) return report_error(store.error());
-  auto signed_tail = store->append({}, &*key);
+  auto signed_tail = store->sign_tail(*key);
   if (!signed_tail.ok()) return report_error(signed_tail.error());
   return 0;
 }

@@ -4,29 +4,15 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
-#include <filesystem>
 
 #include "base/files.h"
 #include "box/environment.h"
 #include "cli/errors.h"
+#include "cli/programs.h"
 
 extern char** environ;
 
 namespace cordon::cli {
-namespace {
-
-bool passed_by_policy(const std::vector<std::string>& patterns, const std::string& name) {
-  for (const auto& p : patterns) {
-    if (!p.empty() && p.back() == '*' ? name.rfind(p.substr(0, p.size() - 1), 0) == 0 : name == p) {
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
 AuditPaths audit_paths(const policy::AuditPolicy& audit, const UserFacts& user) {
   AuditPaths paths;
   paths.store = audit.store.value.empty() ? user.state_dir + "/audit.db"
@@ -43,24 +29,12 @@ std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environm
     const auto eq = entry.find('=');
     if (eq == std::string::npos) continue;
     const std::string name = entry.substr(0, eq);
-    if (box::looks_like_credential(name) || passed_by_policy(environment.pass.value, name)) {
+    if (box::looks_like_credential(name) || box::passed_by_policy(environment, name)) {
       secrets.push_back(entry.substr(eq + 1));
     }
   }
   for (const auto& [name, value] : environment.set.value) secrets.push_back(value);
   return secrets;
-}
-
-std::string audit_program_path(const char* name) {
-  char self[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return name;
-  self[n] = '\0';
-  const std::filesystem::path dir = std::filesystem::path(self).parent_path();
-  for (const auto& candidate : {dir / name, dir / "../libexec/cordon" / name}) {
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
-  }
-  return (dir / name).string();
 }
 
 Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
@@ -69,8 +43,8 @@ Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Pol
   std::vector<std::string> host_env;
   for (char** e = environ; e && *e; ++e) host_env.emplace_back(*e);
   audit::ClientOptions options;
-  options.writer_path = audit_program_path("cordon-audit-writer");
-  options.signer_path = audit_program_path("cordon-audit");
+  options.writer_path = companion_program("cordon-audit-writer");
+  options.signer_path = companion_program("cordon-audit");
   options.store_path = paths.store;
   options.key_path = paths.key;
   options.checkpoint_every = policy.audit.checkpoint_every.value;
@@ -91,7 +65,7 @@ void SessionSinks::emit(const events::Event& event) {
 }
 
 int exec_audit_program(const std::vector<std::string>& args) {
-  const std::string program = audit_program_path("cordon-audit");
+  const std::string program = companion_program("cordon-audit");
   std::vector<char*> argv = {const_cast<char*>("cordon-audit")};
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);

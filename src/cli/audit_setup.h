@@ -27,10 +27,6 @@ std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environm
 
 // Starts the audit writer process for one session; it opens the store and the key (creating
 // them on first use) while the box is built, and the box waits for it before its program starts.
-
-// cordon-audit (the `cordon audit` commands) or cordon-audit-writer (the session writer): next
-// to cordon, or in ../libexec/cordon/ when installed.
-std::string audit_program_path(const char* name);
 Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
                                                                const UserFacts& user);
 

@@ -3,14 +3,13 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <climits>
-#include <filesystem>
 #include <iostream>
 
 #include "base/log.h"
 #include "box/terminal.h"
 #include "cli/audit_setup.h"
 #include "cli/commands.h"
+#include "cli/programs.h"
 
 namespace {
 
@@ -19,19 +18,6 @@ void restore_terminal_and_die(int sig) {
   cordon::box::restore_terminal_modes();
   ::signal(sig, SIG_DFL);
   ::raise(sig);
-}
-
-// cordon-probe lives next to cordon in the build tree, or in ../libexec/cordon when installed.
-std::string default_probe_path() {
-  char self[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return "cordon-probe";
-  self[n] = '\0';
-  const std::filesystem::path dir = std::filesystem::path(self).parent_path();
-  for (const auto& candidate : {dir / "cordon-probe", dir / "../libexec/cordon/cordon-probe"}) {
-    if (std::filesystem::exists(candidate)) return candidate.lexically_normal().string();
-  }
-  return (dir / "cordon-probe").string();
 }
 
 void add_common(CLI::App* cmd, cordon::cli::CommonOptions& common) {
@@ -79,7 +65,7 @@ int main(int argc, char** argv) {
       "Exit status 1 if any attack got through.");
   add_common(verify_cmd, verify.common);
   verify_cmd->add_flag("--json", verify.json, "Print the results as JSON");
-  verify.probe_path = default_probe_path();
+  verify.probe_path = cordon::cli::companion_program("cordon-probe");
   verify_cmd->add_option("--probe", verify.probe_path,
                          "The probe program (default: found next "
                          "to cordon)");

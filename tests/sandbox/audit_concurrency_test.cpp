@@ -27,7 +27,6 @@ TEST_F(AuditConcurrency, ProcessesWritingAtOnceLeaveCompleteVerifiableChains) {
     if (pid == 0) {
       WriterOptions o;
       o.store_path = store_path();
-      o.key_path = key_path();
       o.signer = make_key_signer(key_path());
       o.checkpoint_every = 97;  // many checkpoints, interleaved between processes
       o.max_batch_delay = std::chrono::milliseconds(1);

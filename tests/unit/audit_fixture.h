@@ -29,7 +29,6 @@ class AuditStoreTest : public ::testing::Test {
                                            std::vector<std::string> secrets = {}) {
     WriterOptions o;
     o.store_path = store_path();
-    o.key_path = key_path();
     o.signer = make_key_signer(key_path());
     o.checkpoint_every = checkpoint_every;
     o.max_batch_delay = std::chrono::milliseconds(1);

@@ -157,7 +157,6 @@ TEST_F(AuditWriterTest, StoreAndKeyArePrivate) {
 TEST_F(AuditWriterTest, UnwritableStoreIsNotReadyAndLosesNothingSilently) {
   WriterOptions o;
   o.store_path = "/proc/cordon-no/audit.db";
-  o.key_path = key_path();
   o.signer = make_key_signer(key_path());
   auto writer = AuditWriter::open(std::move(o));
   ASSERT_TRUE(writer.ok());
