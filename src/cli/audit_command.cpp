@@ -70,6 +70,22 @@ Result<audit::EventFilter> make_filter(const AuditOptions& o, audit::Store& stor
   return f;
 }
 
+// The store and the filter the options ask for (show, query, export, tail).
+struct Filtered {
+  audit::Store store;
+  audit::EventFilter filter;
+};
+Result<Filtered> open_filtered(const AuditOptions& options) {
+  CORDON_ASSIGN_OR_RETURN(audit::Store store, open_store(options));
+  CORDON_ASSIGN_OR_RETURN(audit::EventFilter filter, make_filter(options, store));
+  return Filtered{std::move(store), std::move(filter)};
+}
+
+// One row as a JSON line (export, tail --json).
+std::string json_line(const audit::Record& r, bool chain) {
+  return event_json(r, chain).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 int audit_verify_command(const AuditOptions& options) {
@@ -143,13 +159,12 @@ int audit_sessions_command(const AuditOptions& options) {
 }
 
 int audit_show_command(const AuditOptions& options) {
-  auto store = open_store(options);
-  if (!store.ok()) return report_error(store.error());
-  auto filter = make_filter(options, *store);
-  if (!filter.ok()) return report_error(filter.error());
+  auto opened = open_filtered(options);
+  if (!opened.ok()) return report_error(opened.error());
+  auto& [store, filter] = *opened;
   std::vector<audit::Record> records;
   auto done =
-      audit::query_events(*store, *filter, [&](const audit::Record& r) { records.push_back(r); });
+      audit::query_events(store, filter, [&](const audit::Record& r) { records.push_back(r); });
   if (!done.ok()) return report_error(done.error());
   if (options.json) {
     nlohmann::json out = nlohmann::json::array();
@@ -162,12 +177,11 @@ int audit_show_command(const AuditOptions& options) {
 }
 
 int audit_query_command(const AuditOptions& options) {
-  auto store = open_store(options);
-  if (!store.ok()) return report_error(store.error());
-  auto filter = make_filter(options, *store);
-  if (!filter.ok()) return report_error(filter.error());
+  auto opened = open_filtered(options);
+  if (!opened.ok()) return report_error(opened.error());
+  auto& [store, filter] = *opened;
   nlohmann::json out = nlohmann::json::array();
-  auto done = audit::query_events(*store, *filter, [&](const audit::Record& r) {
+  auto done = audit::query_events(store, filter, [&](const audit::Record& r) {
     if (options.json) {
       out.push_back(event_json(r, false));
     } else {
@@ -180,51 +194,45 @@ int audit_query_command(const AuditOptions& options) {
 }
 
 int audit_export_command(const AuditOptions& options) {
-  auto store = open_store(options);
-  if (!store.ok()) return report_error(store.error());
-  auto filter = make_filter(options, *store);
-  if (!filter.ok()) return report_error(filter.error());
-  auto done = audit::query_events(*store, *filter, [&](const audit::Record& r) {
-    std::cout << event_json(r, true).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
-  });
+  auto opened = open_filtered(options);
+  if (!opened.ok()) return report_error(opened.error());
+  auto& [store, filter] = *opened;
+  auto done = audit::query_events(
+      store, filter, [&](const audit::Record& r) { std::cout << json_line(r, true) << "\n"; });
   if (!done.ok()) return report_error(done.error());
   std::cout.flush();
   return 0;
 }
 
 int audit_tail_command(const AuditOptions& options) {
-  auto store = open_store(options);
-  if (!store.ok()) return report_error(store.error());
-  auto filter = make_filter(options, *store);
-  if (!filter.ok()) return report_error(filter.error());
-  filter->limit = std::max<int64_t>(options.lines, 1);
-  filter->newest = true;
+  auto opened = open_filtered(options);
+  if (!opened.ok()) return report_error(opened.error());
+  auto& [store, filter] = *opened;
+  filter.limit = std::max<int64_t>(options.lines, 1);
+  filter.newest = true;
   int64_t last_id = 0;
   bool quiet = options.lines <= 0;  // -n 0: only what comes next
   auto print = [&](const audit::Record& r) {
     last_id = r.id;
     if (quiet) return;
     if (options.json) {
-      std::cout << event_json(r, false).dump(-1, ' ', false,
-                                             nlohmann::json::error_handler_t::replace)
-                << "\n";
+      std::cout << json_line(r, false) << "\n";
     } else {
       std::cout << render_event_line(r);
     }
   };
-  auto done = audit::query_events(*store, *filter, print);
+  auto done = audit::query_events(store, filter, print);
   if (!done.ok()) return report_error(done.error());
   std::cout.flush();
   if (!options.follow) return 0;
   quiet = false;
-  filter->limit = 0;
-  filter->newest = false;
+  filter.limit = 0;
+  filter.newest = false;
   // Polling a WAL store is cheap (a read of the WAL index); 200 ms feels live.
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    filter->after_id = last_id;
-    done = audit::query_events(*store, *filter, print);
+    filter.after_id = last_id;
+    done = audit::query_events(store, filter, print);
     if (!done.ok()) return report_error(done.error());
     std::cout.flush();
     if (!std::cout) return 0;  // the reader went away
