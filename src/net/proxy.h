@@ -1,0 +1,85 @@
+// The egress proxy engine: one event loop serving every entry point the box has into the
+// network (HTTP forward + CONNECT, SOCKS5, transparent connections, TCP forwards, the DNS
+// stub), each decided by EgressRules, each dialling exactly the vetted address.
+//
+// Runs as: the supervisor (its own thread), in the host's network namespace; the listening
+// sockets were created inside the box's namespace by the box init and passed out. Also runs
+// standalone (`cordon proxy --listen`), where clients must present a token.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "net/rules.h"
+
+namespace cordon::net {
+
+enum class EntryPoint { kHttp, kSocks5, kTransparent, kForward, kDns };
+const char* to_string(EntryPoint e);  // "http", "socks5", "transparent", "forward", "dns"
+
+struct Listener {
+  EntryPoint kind = EntryPoint::kHttp;
+  UniqueFd fd;  // listening TCP socket, or a bound UDP socket for kDns; non-blocking not required
+  std::string forward_target;  // kForward: "host:port"
+};
+
+struct ProxyLimits {
+  size_t max_connections = 1024;          // concurrent client connections; more are refused
+  size_t max_head_bytes = 32 * 1024;      // request/response head (431/400 beyond)
+  size_t buffer_bytes = 64 * 1024;        // per direction, allocated only while data waits
+  std::chrono::milliseconds header_timeout{10'000};    // whole request head (slowloris)
+  std::chrono::milliseconds idle_timeout{300'000};     // no byte either way
+  std::chrono::milliseconds connect_timeout{10'000};   // dialling the origin
+};
+
+// One decision, reported when it is final: refused at once, or allowed and then finished
+// (bytes counted). For HTTP keep-alive, one per request.
+struct DecisionRecord {
+  EntryPoint entry = EntryPoint::kHttp;
+  std::string protocol;  // "http", "connect", "socks5", "transparent", "forward", "dns"
+  std::string host;      // as the client asked (canonical when it parsed)
+  uint16_t port = 0;
+  std::string address;   // the address dialled, "" if none
+  bool allowed = false;
+  std::string rule;
+  std::string reason;
+  uint64_t bytes_up = 0;    // client -> origin
+  uint64_t bytes_down = 0;  // origin -> client
+  std::string client;       // standalone proxy: the client's token name
+};
+
+struct ProxyOptions {
+  ProxyLimits limits;
+  // Standalone mode: token -> client name. When not empty, every client must authenticate
+  // (HTTP: Proxy-Authorization: Basic base64(name:token) or Bearer token; SOCKS5: RFC 1929
+  // username = name, password = token); otherwise 407 / SOCKS5 auth failure.
+  std::map<std::string, std::string> client_tokens;
+  // Called on the proxy's thread for every decision (the supervisor sends it to the audit trail).
+  std::function<void(const DecisionRecord&)> on_decision;
+};
+
+class Proxy {
+ public:
+  static Result<std::unique_ptr<Proxy>> create(EgressRules rules, std::vector<Listener> listeners,
+                                               ProxyOptions options);
+  ~Proxy();
+  // Serves until stop(). Returns an error only if the loop itself cannot go on (epoll fails);
+  // a broken client or origin never stops it.
+  Result<void> run();
+  // Thread-safe: makes run() return soon; open connections are closed.
+  void stop();
+
+ private:
+  Proxy() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cordon::net

@@ -1,0 +1,126 @@
+// The egress rules of a policy, compiled, and the one decision function every entry point uses.
+//
+// Order of a decision: canonicalise the host (host.h); deny rules first, then allow rules, then
+// allow_cidr for address literals; if allowed, the caller resolves the name once (pins first)
+// and vets every answer with vet_addresses(), then dials exactly the address it returns.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "net/address.h"
+#include "net/host.h"
+
+namespace cordon::net {
+
+struct PortRange {
+  uint16_t lo = 0;
+  uint16_t hi = 0;
+  bool contains(uint16_t port) const { return port >= lo && port <= hi; }
+};
+
+// One allow or deny rule: "api.example.com", "*.example.com" (subdomains only, never the
+// apex), "git.example.com:22", "mirror.example.com:8000-8100", "203.0.113.7:443",
+// "[2001:db8::7]:443". No port means 80 and 443.
+struct HostRule {
+  std::string text;     // as written, for messages and audit events
+  std::string pattern;  // canonical name (without the "*." of a wildcard) or address text
+  bool wildcard = false;
+  std::optional<IpAddress> literal;
+  std::vector<PortRange> ports;
+  static Result<HostRule> parse(std::string_view text);
+  bool matches(const CanonicalHost& host, uint16_t port) const;
+};
+
+// One allow_cidr entry: "10.0.0.0/8" or "10.1.2.3/32:5432" or "10.0.0.0/8:8000-8100".
+// Addresses inside may be dialled (exempt from blocked_range) when a name allowed by an allow
+// rule resolves to them, and address literals inside are allowed on its ports (no port: 80, 443).
+struct CidrRule {
+  std::string text;
+  Cidr range;
+  std::vector<PortRange> ports;
+  static Result<CidrRule> parse(std::string_view text);
+};
+
+// A TCP forward: the box connects to 127.0.0.1:listen_port, cordon dials `target` (decided by
+// the same rules as every other connection).
+struct Forward {
+  uint16_t listen_port = 0;
+  std::string target;  // "db.example.com:5432"
+  // "5432=db.example.com:5432"
+  static Result<Forward> parse(std::string_view text);
+};
+
+// The policy's [network] section as the egress wall sees it (plain strings from policy/).
+struct EgressConfig {
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+  std::vector<std::string> allow_cidr;
+  std::map<std::string, std::string> resolve;  // name -> address text (a pin, like curl --resolve)
+  std::vector<std::string> forward;            // "5432=db.example.com:5432"
+};
+
+struct Decision {
+  bool allowed = false;
+  std::string rule;    // the rule's text that decided, or "" for the default deny
+  std::string reason;  // why, in words the agent can act on
+};
+
+class EgressRules {
+ public:
+  // Parses every entry; the first malformed one is an error naming it.
+  static Result<EgressRules> compile(const EgressConfig& config);
+
+  // Canonicalises `raw_host` and decides it with `port`. Never resolves. A malformed host is a
+  // refusal with the parser's reason. Deny rules win over allow rules.
+  Decision decide(std::string_view raw_host, uint16_t port) const;
+  Decision decide(const CanonicalHost& host, uint16_t port) const;
+
+  // The pinned addresses for a canonical name (from `resolve`), if any.
+  std::optional<std::vector<IpAddress>> pinned(const std::string& name) const;
+
+  // Picks the address to dial among a name's answers: the first one that is not in a blocked
+  // range or is inside an allow_cidr. When none qualifies, a refusal naming the blocked range
+  // of the first answer ("resolves to 127.0.0.1: loopback").
+  struct Vetted {
+    std::optional<IpAddress> address;
+    Decision decision;
+  };
+  Vetted vet_addresses(const CanonicalHost& host, uint16_t port,
+                       std::span<const IpAddress> answers) const;
+
+  const std::vector<Forward>& forwards() const { return forwards_; }
+  // Every TCP port some rule could allow (for Landlock's connect rules); ranges expanded.
+  std::vector<PortRange> allowed_ports() const;
+
+ private:
+  std::vector<HostRule> allow_;
+  std::vector<HostRule> deny_;
+  std::vector<CidrRule> allow_cidr_;
+  std::map<std::string, std::vector<IpAddress>> pins_;
+  std::vector<Forward> forwards_;
+};
+
+// Synthetic addresses the box's DNS stub hands out for allowed names, from 198.18.0.0/15, one
+// per name, never reused within a session; the transparent listener maps them back.
+class SyntheticNames {
+ public:
+  // The address for `name` (canonical), assigning the next free one the first time. nullopt
+  // when the range is exhausted (131,070 names).
+  std::optional<IpAddress> address_for(const std::string& name);
+  // The name an address was handed out for, if any.
+  std::optional<std::string> name_for(const IpAddress& address) const;
+
+ private:
+  std::map<std::string, uint32_t> by_name_;
+  std::map<uint32_t, std::string> by_address_;
+  uint32_t next_ = 1;  // offset into 198.18.0.0/15; .0 is skipped
+};
+
+}  // namespace cordon::net
