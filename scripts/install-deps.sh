@@ -12,6 +12,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   bubblewrap hyperfine util-linux procps iproute2 tmux python3 curl
+  # egress tests and benchmarks: real clients, TLS origin, peers to compare with
+  git openssl nftables squid tinyproxy wrk
   # code style
   clang-format clang-tidy
 )

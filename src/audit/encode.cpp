@@ -78,7 +78,10 @@ class Encoder {
                 {"protocol", e.protocol},
                 {"address", e.address},
                 {"rule", r(e.rule)},
-                {"reason", r(e.reason)}});
+                {"reason", r(e.reason)},
+                {"bytes_up", e.bytes_up},
+                {"bytes_down", e.bytes_down},
+                {"client", r(e.client)}});
   }
 
   PendingEvent operator()(const events::ApprovalRequested& e) const {

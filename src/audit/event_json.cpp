@@ -73,7 +73,10 @@ struct ToJson {
             {"address", e.address},
             {"decision", decision_code(e.decision)},
             {"rule", e.rule},
-            {"reason", e.reason}};
+            {"reason", e.reason},
+            {"bytes_up", e.bytes_up},
+            {"bytes_down", e.bytes_down},
+            {"client", e.client}};
   }
   json operator()(const events::ApprovalRequested& e) const {
     return {{"type", "approval.request"},
@@ -151,7 +154,10 @@ events::Event parse(const json& j, const std::string& type) {
                                    j.value("address", ""),
                                    decision_from(j),
                                    j.value("rule", ""),
-                                   j.value("reason", "")};
+                                   j.value("reason", ""),
+                                   j.value("bytes_up", uint64_t{0}),
+                                   j.value("bytes_down", uint64_t{0}),
+                                   j.value("client", "")};
   }
   if (type == "approval.request") {
     return events::ApprovalRequested{session, j.value("request", ""), j.value("what", ""),

@@ -175,6 +175,17 @@ void run_box_init(const ChildPlan& plan) {
   }
   // 7. Loopback is the only interface, and it is up.
   if (int rc = bring_loopback_up(); rc != 0) report_and_exit(efd, Step::kLoopbackUp, -rc);
+  //    In proxy mode, every address routes to loopback and outbound connections are redirected
+  //    to cordon's listeners, opened here and served by the supervisor from the host.
+  if (plan.network.capture) {
+    if (int rc = install_network_capture(plan.network); rc != 0) {
+      report_and_exit(efd, Step::kNetworkCapture, -rc);
+    }
+    int index = -1;
+    if (int rc = open_box_listeners(plan.network, plan.control_fd, &index); rc != 0) {
+      report_and_exit(efd, Step::kOpenListeners, -rc, index);
+    }
+  }
   // 8. The box's own terminal; its master goes to the supervisor, which relays it.
   int master = -1;
   int slave = -1;

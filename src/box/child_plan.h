@@ -5,6 +5,7 @@
 #include <linux/filter.h>
 #include <sys/ioctl.h>
 
+#include "box/box_network.h"
 #include "box/mounts.h"
 #include "box/rlimits.h"
 
@@ -28,6 +29,7 @@ struct ChildPlan {
   int error_fd = -1;    // write end of the CLOEXEC StepFailure pipe
   ChildMounts mounts;
   const char* hostname = "cordon";
+  BoxNetworkPlan network;  // proxy mode: capture and listeners (see box_network.h)
 
   // Terminal: when use_pty, fds 0-2 that are terminals (is_tty) are replaced by the box's pty.
   bool use_pty = false;

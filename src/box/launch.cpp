@@ -15,9 +15,12 @@
 
 #include <chrono>
 #include <cstring>
+#include <mutex>
+#include <optional>
 
 #include "base/log.h"
 #include "base/syscalls.h"
+#include "box/egress.h"
 #include "box/landlock.h"
 #include "box/mount_plan.h"
 #include "box/preflight.h"
@@ -25,6 +28,7 @@
 #include "box/supervisor.h"
 #include "box/userns.h"
 #include "box/walls.h"
+#include "policy/egress_config.h"
 
 namespace cordon::box {
 namespace {
@@ -124,18 +128,25 @@ int LaunchResult::status() const {
 
 namespace {
 
-// Remembers whether a SetupFailed event went out, so that every failure is reported once.
-class SetupFailureWatch : public events::EventSink {
+// Serialises events from the supervisor and the egress proxy's thread, and remembers whether
+// a SetupFailed event went out, so that every failure is reported once.
+class SessionEvents : public events::EventSink {
  public:
-  explicit SetupFailureWatch(events::EventSink& next) : next_(next) {}
+  explicit SessionEvents(events::EventSink& next) : next_(next) {}
   void emit(const events::Event& event) override {
+    std::lock_guard lock(mutex_);
     reported_ = reported_ || std::holds_alternative<events::SetupFailed>(event);
     next_.emit(event);
   }
-  bool reported() const { return reported_; }
+  Result<void> wait_ready() override { return next_.wait_ready(); }
+  bool reported() const {
+    std::lock_guard lock(mutex_);
+    return reported_;
+  }
 
  private:
   events::EventSink& next_;
+  mutable std::mutex mutex_;
   bool reported_ = false;
 };
 
@@ -144,7 +155,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
 }  // namespace
 
 Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events) {
-  SetupFailureWatch watch(events);
+  SessionEvents watch(events);
   auto result = run_session(req, watch);
   if (!result.ok() && !watch.reported()) {
     // A failure before the box existed (policy paths, Landlock, cgroup, ...).
@@ -187,7 +198,19 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   const SeccompProgram& seccomp = prebuilt_box_filter();
   plan.seccomp = seccomp.fprog();
 
-  // Step 4 (prepare-landlock): host paths now, the box's own mounts in the init.
+  // Step 4 (prepare-egress): in proxy mode, the rules, the init's sockets and its capture.
+  std::optional<net::EgressRules> egress_rules;
+  std::optional<EgressPlan> egress;
+  std::vector<uint16_t> connect_ports = req.loopback_ports;
+  if (policy.network.mode.value == policy::NetworkMode::kProxy) {
+    CORDON_ASSIGN_OR_RETURN(egress_rules,
+                            net::EgressRules::compile(policy::egress_config(policy.network)));
+    CORDON_ASSIGN_OR_RETURN(egress, EgressPlan::create(*egress_rules));
+    plan.network = egress->child_view();
+    for (uint16_t port : egress->connect_ports()) connect_ports.push_back(port);
+  }
+
+  // Step 5 (prepare-landlock): host paths now, the box's own mounts in the init.
   std::optional<LandlockRuleset> ruleset;
   if (abi > 0) {
     CORDON_ASSIGN_OR_RETURN(LandlockRuleset created, LandlockRuleset::create(abi));
@@ -197,14 +220,14 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
                                                     ? PathAccess::kReadWrite
                                                     : PathAccess::kReadExecute));
     }
-    for (uint16_t port : req.loopback_ports) CORDON_TRY(ruleset->allow_tcp_connect(port));
+    for (uint16_t port : connect_ports) CORDON_TRY(ruleset->allow_tcp_connect(port));
     plan.landlock_fd = ruleset->fd();
     plan.mounts.landlock_fd = ruleset->fd();
   }
 
   clock.mark("prepare-landlock");
 
-  // Step 5 (resources): cgroup first (it decides which rlimits are the fallback).
+  // Step 6 (resources): cgroup first (it decides which rlimits are the fallback).
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<CgroupSession> cgroup,
                           CgroupSession::create(policy.resources, req.session_id));
   plan.rlimits = plan_rlimits(
@@ -221,7 +244,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
 
   clock.mark("cgroup");
 
-  // Step 6: the program, its environment and its terminal.
+  // Step 7: the program, its environment and its terminal.
   CStrings argv(req.command);
   CStrings envp(req.environment);
   plan.argv = argv.ptrs.data();
@@ -253,7 +276,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
                                      policy::to_string(policy.profile.value), req.policy_text,
                                      req.user, req.workspace, req.command, walls});
 
-  // Step 7 (clone): the box's namespaces. The control socket and the error pipe are the only
+  // Step 8 (clone): the box's namespaces. The control socket and the error pipe are the only
   // channels between the sides.
   int control[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) != 0) {
@@ -299,15 +322,37 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
     }
   } kill_on_exit{init_pidfd.get()};
 
+  // The proxy serves the sockets the init opened in the box's network namespace. If the init
+  // failed first, the loop below reports its step; no go is sent.
+  std::unique_ptr<EgressService> egress_service;
+  bool box_building = true;
+  if (egress) {
+    auto listeners = receive_listeners(*egress, control_parent.get(), error_read.get());
+    if (!listeners.ok() && listeners.error().code() != Errc::kChildSetup) {
+      return std::move(listeners).error();
+    }
+    box_building = listeners.ok();
+    if (box_building) {
+      CORDON_ASSIGN_OR_RETURN(
+          egress_service,
+          EgressService::start(std::move(*egress_rules), std::move(listeners).value(),
+                               req.session_id,
+                               [&events](events::NetworkDecision d) { events.emit(d); }));
+    }
+    clock.mark("egress proxy");
+  }
+
   // The sinks finish opening (the audit store) while the init builds the box; only then may
   // the program start.
-  if (auto ready = events.wait_ready(); !ready.ok()) return std::move(ready).error();
-  if (::send(control_parent.get(), &kTagGo, 1, MSG_NOSIGNAL) != 1) {
-    return Error::system("send the box its go");
+  if (box_building) {
+    if (auto ready = events.wait_ready(); !ready.ok()) return std::move(ready).error();
+    if (::send(control_parent.get(), &kTagGo, 1, MSG_NOSIGNAL) != 1) {
+      return Error::system("send the box its go");
+    }
+    clock.mark("sinks ready");
   }
-  clock.mark("sinks ready");
 
-  // Step 8: supervise until the init exits (the init maps its ids and joins the cgroup itself).
+  // Step 9: supervise until the init exits (the init maps its ids and joins the cgroup itself).
   sigset_t supervised = SignalMask::supervised();
   UniqueFd signal_fd(::signalfd(-1, &supervised, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!signal_fd) return Error::system("signalfd");
@@ -315,9 +360,10 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
                   policy.resources.timeout_seconds.value, cgroup.get()};
   CORDON_ASSIGN_OR_RETURN(LoopOutcome outcome, supervise_box(loop, signal_fd.get()));
   kill_on_exit.armed = false;
+  egress_service.reset();  // its last decisions are recorded before the session ends
   clock.mark("box ran");
 
-  // Step 9: teardown. Anything left in the cgroup dies; placeholders go.
+  // Step 10: teardown. Anything left in the cgroup dies; placeholders go.
   cgroup->sample();
   cgroup->kill_all();
   mounts.placeholders->remove_all();

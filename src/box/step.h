@@ -34,6 +34,8 @@ enum class Step : uint16_t {
   kLimitNestedUserns,
   kPivotRoot,
   kLoopbackUp,
+  kNetworkCapture,
+  kOpenListeners,
   kOpenTerminal,
   kLandlockBoxMounts,
   kAwaitSupervisor,

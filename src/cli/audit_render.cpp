@@ -84,9 +84,14 @@ std::string describe_event(const audit::Record& record) {
     return with_reason(record.event.decision + " " + join(body.value("argv", json::array())), body);
   }
   if (kind == "network.decision") {
-    return with_reason(record.event.decision + " " + str(body, "host") + ":" +
-                           std::to_string(body.value("port", 0)) + " via " + str(body, "protocol"),
-                       body);
+    std::string line = record.event.decision + " " + str(body, "host") + ":" +
+                       std::to_string(body.value("port", 0)) + " via " + str(body, "protocol");
+    if (!str(body, "address").empty()) line += " to " + str(body, "address");
+    if (body.value("bytes_up", uint64_t{0}) + body.value("bytes_down", uint64_t{0}) > 0) {
+      line += " (" + std::to_string(body.value("bytes_up", uint64_t{0})) + " B up, " +
+              std::to_string(body.value("bytes_down", uint64_t{0})) + " B down)";
+    }
+    return with_reason(line, body);
   }
   if (kind == "approval.request") {
     return "asks (" + str(body, "risk") + "): " + str(body, "what") + " [request " +

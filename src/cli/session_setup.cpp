@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "base/files.h"
+#include "box/egress.h"
 #include "box/environment.h"
 #include "box/mount_plan.h"
 #include "box/workspace_lease.h"
@@ -92,6 +93,14 @@ Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
       box::EnvironmentFacts{user.home, user.name, user.shell,
                             policy::to_string(policy.profile.value), req.session_id});
 
+  if (policy.network.mode.value == policy::NetworkMode::kProxy) {
+    // cordon's proxy is the only way out; its variables replace any the host or policy set.
+    for (const std::string& entry : box::proxy_environment()) {
+      const std::string name = entry.substr(0, entry.find('=') + 1);
+      std::erase_if(req.environment, [&](const std::string& e) { return e.rfind(name, 0) == 0; });
+      req.environment.push_back(entry);
+    }
+  }
   if (policy.filesystem.home.value == policy::HomeMode::kPersist) {
     req.persist_home_dir = user.state_dir + "/homes/" + box::workspace_key(workspace);
     std::filesystem::create_directories(req.persist_home_dir, ec);

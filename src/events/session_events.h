@@ -75,11 +75,14 @@ struct NetworkDecision {
   std::string session_id;
   std::string host;  // as the program asked for it
   uint16_t port = 0;
-  std::string protocol;  // "http", "connect", "socks5"
+  std::string protocol;  // "http", "connect", "socks5", "transparent", "forward", "dns"
   std::string address;   // the address connected to (empty when refused before resolving)
   Decision decision = Decision::kDeny;
   std::string rule;
   std::string reason;
+  uint64_t bytes_up = 0;    // box -> destination, for allowed connections
+  uint64_t bytes_down = 0;  // destination -> box
+  std::string client;       // the standalone proxy's client name; empty in a box
 };
 
 // The gate asked a human.

@@ -35,7 +35,8 @@ TEST(AuditEventJson, EveryTypeRoundTrips) {
   expect_round_trip(events::ProgramStarted{
       "s1", {"rm", "-rf", "/"}, "/usr/bin/rm", events::Decision::kAsk, "rm -rf", "destructive"});
   expect_round_trip(events::NetworkDecision{"s1", "api.example.com", 443, "connect", "192.0.2.1",
-                                            events::Decision::kAllow, "api.example.com", ""});
+                                            events::Decision::kAllow, "api.example.com", "", 512, 4096,
+                                            ""});
   expect_round_trip(events::ApprovalRequested{"s1", "r1", "DROP TABLE users", "critical"});
   expect_round_trip(events::ApprovalAnswered{"s1", "r1", "bob", "terminal", events::Decision::kDeny,
                                              std::chrono::milliseconds(4200)});
