@@ -74,10 +74,17 @@ std::vector<events::WallStatus> describe_walls(const policy::Policy& policy, int
     walls.push_back({"landlock", "none", false,
                      "the kernel has no Landlock; the policy allows best-effort"});
   }
-  walls.push_back({"egress", "network namespace with loopback only: no route anywhere", true,
-                   policy.network.mode.value == policy::NetworkMode::kProxy
-                       ? "the egress proxy is not built yet, so proxy mode has no network at all"
-                       : ""});
+  if (policy.network.mode.value == policy::NetworkMode::kProxy) {
+    const size_t rules = policy.network.allow.value.size();
+    walls.push_back(
+        {"egress",
+         "network namespace with loopback only; every connection captured (nf_tables) and "
+         "decided by cordon's proxy (HTTP 3128, SOCKS5 1080, transparent, DNS stub); " +
+             std::to_string(rules) + (rules == 1 ? " allow rule" : " allow rules"),
+         true, rules == 0 ? "no allow rule: every destination is refused" : ""});
+  } else {
+    walls.push_back({"egress", "network namespace with loopback only: no route anywhere", true, ""});
+  }
   // The cgroup's note says which limits fell back to rlimits and why (e.g. v1 needs root).
   walls.push_back({"resources", cgroup.mechanism() + ": " + limits_text(policy.resources),
                    true, cgroup.note()});

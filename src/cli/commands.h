@@ -24,6 +24,14 @@ struct VerifyCommandOptions {
 };
 int verify_command(const VerifyCommandOptions& options);
 
+struct ProxyCommandOptions {
+  std::string listen;                // ADDRESS:PORT, HTTP proxy
+  std::optional<std::string> socks;  // ADDRESS:PORT, SOCKS5
+  std::string config;                // policy file with [network]
+  std::string tokens;                // "NAME TOKEN" lines
+};
+int proxy_command(const ProxyCommandOptions& options);
+
 int policy_show_command(const CommonOptions& options);
 int policy_check_command(const CommonOptions& options);
 

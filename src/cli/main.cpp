@@ -27,6 +27,12 @@ void add_common(CLI::App* cmd, cordon::cli::CommonOptions& common) {
   cmd->add_option("-c,--config", common.config, "Policy file layered over the others");
   cmd->add_option("-w,--workspace", common.workspace,
                   "The project directory (default: the current directory)");
+  cmd->add_option("--network", common.network,
+                  "none: loopback only; proxy: out through cordon's proxy, by the allow rules "
+                  "(the default for every profile but read-only)");
+  cmd->add_option("--allow", common.allow,
+                  "Let the box reach HOST[:PORT] (repeatable; no port means 80 and 443; "
+                  "*.example.com matches subdomains)");
 }
 
 }  // namespace
@@ -79,6 +85,22 @@ int main(int argc, char** argv) {
   auto* check = policy_cmd->add_subcommand("check", "Validate the policy files; exit 0 if valid");
   add_common(check, policy_opts);
 
+  cordon::cli::ProxyCommandOptions proxy;
+  auto* proxy_cmd = app.add_subcommand(
+      "proxy",
+      "Run the egress proxy alone on a host address (a sidecar or a shared egress gateway).\n"
+      "The policy file's [network] rules decide every request, as in a box; each client\n"
+      "authenticates with its own token (HTTP: Proxy-Authorization Basic NAME:TOKEN; SOCKS5:\n"
+      "username NAME, password TOKEN); every decision goes to the audit trail.\n"
+      "Example: cordon proxy --listen 127.0.0.1:3128 --config egress.toml --tokens clients");
+  proxy_cmd->add_option("--listen", proxy.listen, "ADDRESS:PORT for the HTTP proxy")->required();
+  proxy_cmd->add_option("--socks", proxy.socks, "ADDRESS:PORT for a SOCKS5 listener too");
+  proxy_cmd->add_option("-c,--config", proxy.config, "The policy file with the [network] rules")
+      ->required();
+  proxy_cmd->add_option("--tokens", proxy.tokens,
+                        "File of \"NAME TOKEN\" lines, one per client (mode 0600)")
+      ->required();
+
   // `cordon audit ...` is a program of its own (cordon-audit): SQLite and OpenSSL stay out of
   // the binary every box start loads.
   auto* audit_cmd = app.add_subcommand(
@@ -100,6 +122,7 @@ int main(int argc, char** argv) {
   if (*verify_cmd) return cordon::cli::verify_command(verify);
   if (*show) return cordon::cli::policy_show_command(policy_opts);
   if (*check) return cordon::cli::policy_check_command(policy_opts);
+  if (*proxy_cmd) return cordon::cli::proxy_command(proxy);
   if (*audit_cmd) return cordon::cli::exec_audit_program(audit_cmd->remaining());
   return 125;
 }

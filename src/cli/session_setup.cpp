@@ -60,6 +60,8 @@ Result<policy::Policy> load_effective_policy(const CommonOptions& options,
   request.workspace = workspace;
   request.user_config_path = user.config_dir + "/config.toml";
   request.home = user.home;
+  request.network_flag = options.network;
+  request.allow_flags = options.allow;
   return policy::load_policy(request);
 }
 

@@ -16,6 +16,8 @@ struct CommonOptions {
   std::optional<std::string> profile;
   std::optional<std::string> config;
   std::optional<std::string> workspace;
+  std::optional<std::string> network;  // --network none|proxy
+  std::vector<std::string> allow;      // --allow HOST[:PORT], repeatable
 };
 
 struct UserFacts {

@@ -2,6 +2,7 @@
 // profile, decides whether the workspace file is trusted, and layers the files over the profile.
 #include "policy/loader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "base/files.h"
+#include "net/rules.h"
 #include "policy/layer.h"
 
 namespace cordon::policy {
@@ -137,6 +139,35 @@ Result<Setting<Profile>> choose_profile(const LoadRequest& req,
   return chosen;
 }
 
+// The flags layer: typed on the command line by the user, so trusted, and applied last.
+Result<void> apply_network_flags(const LoadRequest& req, Policy& policy) {
+  if (req.network_flag) {
+    if (*req.network_flag == "none") {
+      policy.network.mode = {NetworkMode::kNone, Origin{"--network", 0}};
+    } else if (*req.network_flag == "proxy") {
+      policy.network.mode = {NetworkMode::kProxy, Origin{"--network", 0}};
+    } else {
+      return Error(Errc::kInvalidInput, "--network " + *req.network_flag + ": no such mode")
+          .with_hint("use --network none (loopback only) or --network proxy (cordon's proxy)");
+    }
+  }
+  for (const std::string& rule : req.allow_flags) {
+    if (auto parsed = net::HostRule::parse(rule); !parsed.ok()) {
+      return Error(Errc::kInvalidInput, "--allow " + rule + ": " + parsed.error().message())
+          .with_hint("write HOST or HOST:PORT or HOST:LO-HI, e.g. --allow api.example.com:443");
+    }
+    auto& allow = policy.network.allow.value;
+    if (std::find(allow.begin(), allow.end(), rule) == allow.end()) allow.push_back(rule);
+    policy.network.allow.origin = Origin{"--allow", 0};
+  }
+  if (!req.allow_flags.empty() && policy.network.mode.value == NetworkMode::kNone) {
+    return Error(Errc::kPolicy, "--allow needs network.mode = \"proxy\", but the policy says "
+                                "\"none\" (from " + policy.network.mode.origin.describe() + ")")
+        .with_hint("add --network proxy, or drop --allow");
+  }
+  return Ok{};
+}
+
 }  // namespace
 
 Result<Policy> load_policy(const LoadRequest& request) {
@@ -148,6 +179,7 @@ Result<Policy> load_policy(const LoadRequest& request) {
     CORDON_ASSIGN_OR_RETURN(policy, apply_table(policy, layer.doc, layer.ctx));
   }
   policy.profile = profile;
+  CORDON_TRY(apply_network_flags(request, policy));
   return policy;
 }
 

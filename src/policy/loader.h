@@ -17,6 +17,9 @@ struct LoadRequest {
   std::string workspace;                    // canonical absolute path of the workspace
   std::string user_config_path;  // $XDG_CONFIG_HOME/cordon/config.toml (may be absent)
   std::string home;              // the user's home, for "~" in paths
+  // The last layer: --network none|proxy and --allow HOST[:PORT] (repeatable).
+  std::optional<std::string> network_flag;
+  std::vector<std::string> allow_flags;
 };
 
 // Loads and validates the effective policy. Errors name the file, the line and a hint.
