@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""A real HTTP/1.1 origin on loopback for the egress tests: serves a directory (a git
+repository served the "dumb" way, fixture files) and /echo, which answers with what it saw.
+With --tls CERT KEY it speaks HTTPS. Prints its port on stdout once it listens."""
+import argparse
+import http.server
+import json
+import ssl
+import sys
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _echo(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length) if length else b""
+        reply = json.dumps({
+            "method": self.command,
+            "path": self.path,
+            "host": self.headers.get("Host", ""),
+            "body": body.decode("utf-8", "replace"),
+            "proxy_authorization": self.headers.get("Proxy-Authorization", ""),
+        }).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def do_GET(self):
+        if self.path.startswith("/echo"):
+            return self._echo()
+        return super().do_GET()
+
+    def do_POST(self):
+        return self._echo()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--directory", default=".")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    args = parser.parse_args()
+    handler = lambda *a, **k: Handler(*a, directory=args.directory, **k)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if args.tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls[0], args.tls[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
