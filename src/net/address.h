@@ -46,4 +46,9 @@ struct Cidr {
 // reason such as "loopback", "private (RFC 1918)", "link-local (cloud metadata)".
 std::optional<std::string> blocked_range(const IpAddress& address);
 
+// The IPv4 address an IPv4-mapped IPv6 address (::ffff:a.b.c.d) stands for, or `address`
+// unchanged. A dual-stack socket dialling the mapped form reaches exactly that IPv4 address, so
+// rules and ranges compare the unmapped form.
+IpAddress unmapped(const IpAddress& address);
+
 }  // namespace cordon::net
