@@ -44,7 +44,7 @@ struct HostRule {
 // One allow_cidr entry: "10.0.0.0/8" or "10.1.2.3/32:5432" or "10.0.0.0/8:8000-8100".
 // Addresses inside may be dialled (exempt from blocked_range) when a name allowed by an allow
 // rule resolves to them, and address literals inside are allowed on its ports (no port: 80, 443).
-// Both only on its ports. An IPv6 range takes a port after its prefix ("2001:db8::/32:443").
+// Both hold only on the entry's ports. An IPv6 range takes a port after its prefix ("2001:db8::/32:443").
 // A /0 is refused: it would exempt every address, loopback and cloud metadata included.
 struct CidrRule {
   std::string text;
@@ -95,7 +95,8 @@ class EgressRules {
 
   // Picks the address to dial among a name's answers: the first one that is not in a blocked
   // range or is inside an allow_cidr. When none qualifies, a refusal naming the blocked range
-  // of the first answer ("resolves to 127.0.0.1: loopback").
+  // of the first answer ("resolves to 127.0.0.1: loopback"). An IPv4-mapped answer is judged
+  // and returned as the IPv4 address it stands for.
   struct Vetted {
     std::optional<IpAddress> address;
     Decision decision;
