@@ -161,6 +161,17 @@ TEST_F(EgressTest, GitClonesFromAnAllowedHttpServer) {
   EXPECT_EQ(r.out, "cloned through cordon\n");
 }
 
+TEST_F(EgressTest, TcpForwardReachesItsTargetOnly) {
+  // The box talks to 127.0.0.1:15432; cordon dials the forward's target by the same rules.
+  const std::string config = policy_file(
+      "[network]\nallow = [\"origin.test:" + port() + "\"]\nallow_cidr = [\"127.0.0.1/32:" +
+      port() + "\"]\nresolve = { \"origin.test\" = \"127.0.0.1\" }\nforward = [\"15432=origin.test:" +
+      port() + "\"]\n");
+  auto r = box({"curl", "-sS", "http://127.0.0.1:15432/hello.txt"}, {"--config", config});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from the origin\n");
+}
+
 TEST_F(EgressTest, NetworkNoneHasNoProxyAndNoRoute) {
   auto r = sh("env | grep -ci _proxy; curl -sS --noproxy '*' --max-time 5 http://203.0.113.9/",
               {"--network", "none"});
