@@ -69,10 +69,37 @@ def rss_kib(pid):
 
 
 def cpu_seconds(pid):
-    """User + system CPU time of a process and its threads, in seconds."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rpartition(")")[2].split()
+    """User + system CPU time of a process and its threads, in seconds (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def helper_cpu(pid):
+    """CPU seconds of each of the process's descendants, by pid."""
+    times = {kid: cpu_seconds(kid) for kid in children(pid)}
+    return {kid: t for kid, t in times.items() if t is not None}
+
+
+def children(pid):
+    """The process's children and their descendants (cordon proxy's audit writer)."""
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                kids = [int(k) for k in f.read().split()]
+        except FileNotFoundError:
+            continue
+        for kid in kids:
+            found += [kid] + children(kid)
+    return found
 
 
 def raw_exchange(port, request, timeout=5.0):
@@ -315,10 +342,18 @@ store = "{root}/audit/audit.db"
                 f.write(f'wrk.headers["Proxy-Authorization"] = "{t.auth}"\n')
         port = t.port if t.is_proxy() else self.http_port
         origin_cpu = cpu_seconds(self.origin.pid)
+        proxy_cpu = cpu_seconds(t.proc.pid) if t.is_proxy() else 0.0
+        helpers = helper_cpu(t.proc.pid) if t.is_proxy() else {}
         out = subprocess.run(["wrk", "-t", str(self.args.wrk_threads), "-c",
                               str(self.args.connections), "-d", f"{duration}s", "-s", script,
                               f"http://127.0.0.1:{port}/"], capture_output=True, text=True)
         origin_cpu = cpu_seconds(self.origin.pid) - origin_cpu
+        helpers_cpu = 0.0
+        if t.is_proxy():
+            proxy_cpu = cpu_seconds(t.proc.pid) - proxy_cpu
+            # Helpers alive before and after (a short-lived one is not counted).
+            after = helper_cpu(t.proc.pid)
+            helpers_cpu = sum(after[k] - v for k, v in helpers.items() if k in after)
         if out.returncode != 0:
             die(f"wrk against {t.name} failed:\n{out.stderr}")
         rate, non2xx, requests, socket_errors = None, 0, 0, 0
@@ -334,8 +369,13 @@ store = "{root}/audit/audit.db"
                 socket_errors = sum(int(w.rstrip(",")) for w in words[3::2])
         if rate is None or non2xx:
             die(f"wrk against {t.name}: {non2xx} non-2xx responses\n{out.stdout}")
+        per_req = 1e6 / max(requests, 1)
         return {"rps": rate, "socket_errors": socket_errors,
-                "origin_cpu_per_req_us": origin_cpu / max(requests, 1) * 1e6}
+                "origin_cpu_per_req_us": origin_cpu * per_req,
+                # CPU the proxy spent per request, and its helper processes (cordon's audit
+                # writer): on two cores every microsecond here is one wrk and the origin lack.
+                "proxy_cpu_per_req_us": proxy_cpu * per_req,
+                "helper_cpu_per_req_us": helpers_cpu * per_req}
 
     def latency(self, t):
         authority = f"{t.host}:{self.http_port}"
@@ -361,10 +401,21 @@ store = "{root}/audit/audit.db"
     def throughput(self, t, direction):
         cmd = [self.bin("tunnel"), "throughput", "--bytes", str(self.args.tunnel_mib << 20),
                "--warmup", str(32 << 20), "--direction", direction] + self.tunnel_cmd(t)
-        out = subprocess.run(cmd, capture_output=True, text=True)
-        if out.returncode != 0:
-            die(f"tunnel throughput through {t.name} failed: {out.stderr}")
-        return json.loads(out.stdout)["gbytes_per_s"]
+        before = cpu_seconds(t.proc.pid) if t.is_proxy() else 0.0
+        origin_before = cpu_seconds(self.origin.pid)
+        client = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout, stderr = client.stdout.read(), client.stderr.read()
+        _, status, usage = os.wait4(client.pid, 0)
+        client.returncode = os.waitstatus_to_exitcode(status)
+        if client.returncode != 0:
+            die(f"tunnel throughput through {t.name} failed: {stderr}")
+        proxy = cpu_seconds(t.proc.pid) - before if t.is_proxy() else 0.0
+        ends = usage.ru_utime + usage.ru_stime + cpu_seconds(self.origin.pid) - origin_before
+        gb = ((self.args.tunnel_mib << 20) + (32 << 20)) / 1e9  # the warm-up went through too
+        return {"gbytes_per_s": json.loads(stdout)["gbytes_per_s"],
+                "proxy_cpu_s_per_gb": proxy / gb,
+                # client and origin: what the direct transfer costs, the floor for all
+                "ends_cpu_s_per_gb": ends / gb}
 
     def idle_memory(self, t):
         """RSS of the proxy process before and after --idle tunnels are open and idle."""
@@ -473,24 +524,36 @@ def main():
               "idle_tunnels": args.idle, "load_average_before": load_before,
               "load_average_after": os.getloadavg()[0], "targets": {}}
     direct_p50 = median_of(lat, "direct", "p50_us")
+    t_direct = {"up": statistics.median(x["direct"]["gbytes_per_s"] for x in up),
+                "down": statistics.median(x["direct"]["gbytes_per_s"] for x in down)}
     for n in names:
         entry = {
             "rps_median": median_of(rps, n, "rps"),
             "rps_runs": [x[n]["rps"] for x in rps],
             "wrk_socket_errors": max(x[n]["socket_errors"] for x in rps),
             "origin_cpu_per_req_us": median_of(rps, n, "origin_cpu_per_req_us"),
+            "proxy_cpu_per_req_us": median_of(rps, n, "proxy_cpu_per_req_us"),
+            "helper_cpu_per_req_us": median_of(rps, n, "helper_cpu_per_req_us"),
             "latency_p50_us": median_of(lat, n, "p50_us"),
             "latency_p90_us": median_of(lat, n, "p90_us"),
             "latency_reconnects": max(x[n]["reconnects"] for x in lat),
-            "tunnel_up_gbytes_per_s": statistics.median(x[n] for x in up),
-            "tunnel_down_gbytes_per_s": statistics.median(x[n] for x in down),
+            "tunnel_up_gbytes_per_s": statistics.median(x[n]["gbytes_per_s"] for x in up),
+            "tunnel_down_gbytes_per_s": statistics.median(x[n]["gbytes_per_s"] for x in down),
+            "tunnel_up_proxy_cpu_s_per_gb": statistics.median(
+                x[n]["proxy_cpu_s_per_gb"] for x in up),
+            "tunnel_down_proxy_cpu_s_per_gb": statistics.median(
+                x[n]["proxy_cpu_s_per_gb"] for x in down),
+            "tunnel_up_ends_cpu_s_per_gb": statistics.median(
+                x[n]["ends_cpu_s_per_gb"] for x in up),
+            "tunnel_down_ends_cpu_s_per_gb": statistics.median(
+                x[n]["ends_cpu_s_per_gb"] for x in down),
         }
         if n != "direct":
             entry["added_latency_p50_us"] = entry["latency_p50_us"] - direct_p50
             entry["tunnel_up_vs_direct"] = (entry["tunnel_up_gbytes_per_s"]
-                                            / statistics.median(x["direct"] for x in up))
+                                            / t_direct["up"])
             entry["tunnel_down_vs_direct"] = (entry["tunnel_down_gbytes_per_s"]
-                                              / statistics.median(x["direct"] for x in down))
+                                              / t_direct["down"])
             entry["memory"] = memory[n]
         result["targets"][n] = entry
     if with_cordon:
@@ -515,8 +578,18 @@ def main():
         print(f"  {n:10} {e['rps_median']:9.0f} {e['latency_p50_us']:8.1f} "
               f"{e['latency_p90_us']:8.1f} {added} {e['tunnel_up_gbytes_per_s']:8.3f} {ru} "
               f"{e['tunnel_down_gbytes_per_s']:9.3f} {rd} {mem}")
-    print(f"  the origin's own CPU per request in the direct wrk run: "
-          f"{t['direct']['origin_cpu_per_req_us']:.1f} µs")
+    print("  CPU per forwarded request (wrk runs): "
+          + ", ".join(f"{n} {t[n]['proxy_cpu_per_req_us']:.1f} µs"
+                      + (f" + {t[n]['helper_cpu_per_req_us']:.1f} µs in helpers"
+                         if t[n]['helper_cpu_per_req_us'] > 0.05 else "")
+                      for n in proxies)
+          + f"; the origin {t['direct']['origin_cpu_per_req_us']:.1f} µs (direct run)")
+    print("  CPU per GB tunnelled, up/down: the proxy "
+          + ", ".join(f"{n} {t[n]['tunnel_up_proxy_cpu_s_per_gb']:.2f}/"
+                      f"{t[n]['tunnel_down_proxy_cpu_s_per_gb']:.2f} s" for n in proxies)
+          + "; client + origin "
+          + ", ".join(f"{n} {t[n]['tunnel_up_ends_cpu_s_per_gb']:.2f}/"
+                      f"{t[n]['tunnel_down_ends_cpu_s_per_gb']:.2f} s" for n in names))
     if with_cordon:
         c = t["cordon"]
         print("  goals: req/s cordon/squid {:.2f} (of medians; {:.2f} median of paired), goal >= 2;"
