@@ -2,15 +2,16 @@
 """The egress proxy (`cordon proxy`) against squid and tinyproxy: HTTP forward requests/s, CONNECT
 tunnel throughput, added latency per request and memory per idle tunnel.
 
-Everything runs on loopback in one process, against one local origin (cordon-bench-origin), each
-proxy with the same allowlist (the origin's HTTP port and its sink port, nothing else; a denied
+Everything runs on loopback, driven by this script, against one local origin (cordon-bench-origin),
+each proxy with the same allowlist (the origin's HTTP port and its sink port, nothing else; a denied
 URL must get 403 from each, checked at start). Rounds are interleaved (cordon, squid, tinyproxy,
 direct, with the starting one rotating) so that machine noise hits all alike; we report medians
 and ratios. Without a cordon binary that has `cordon proxy` (or with --no-cordon) the peers and
-the direct baseline still run.
+the direct baseline still run. --engine adds a diagnostic: cordon's proxy engine without the audit
+trail (cordon-bench-engine), relaying by splice and by copy; it is never reported as cordon.
 
 Usage: bench/egress_bench.py [--cordon build/src/cordon] [--bin-dir build/bench] [--runs 5]
-                             [--json out.json]
+                             [--tunnel-seconds 2] [--engine] [--json out.json]
 """
 import argparse
 import base64
