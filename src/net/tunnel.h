@@ -70,6 +70,8 @@ class Tunnel {
 
   void on_event(Side side, uint32_t events);
   void read_from(Direction& d);
+  // One read (and the write it feeds); true when a whole buffer went through, so more may wait.
+  bool read_once(Direction& d);
   void write_to(Direction& d);
   bool flush_pending(Direction& d);
   bool flush_pipe(Direction& d);

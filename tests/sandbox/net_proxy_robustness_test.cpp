@@ -37,7 +37,8 @@ TEST(NetProxyRobustness, SlowHeadIsClosedAtTheHeaderTimeout) {
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   UniqueFd client = connect_to(proxy.ports().http);
   std::string head = "GET http://origin.test:" + std::to_string(origin.port()) +
-                     "/hello HTTP/1.1\r\nHost: origin.test\r\n\r\n";
+                     "/hello HTTP/1.1\r\nHost: origin.test:" + std::to_string(origin.port()) +
+                     "\r\n\r\n";
   auto start = std::chrono::steady_clock::now();
   bool closed = false;
   std::string answer;
@@ -81,7 +82,8 @@ TEST(NetProxyRobustness, ConnectionsBeyondTheCapAreRefused) {
   std::this_thread::sleep_for(200ms);
   UniqueFd next = connect_to(proxy.ports().http);
   ASSERT_TRUE(send_all(next, "GET http://origin.test:" + std::to_string(origin.port()) +
-                                 "/hello HTTP/1.1\r\nHost: origin.test\r\n\r\n"));
+                                 "/hello HTTP/1.1\r\nHost: origin.test:" +
+                                 std::to_string(origin.port()) + "\r\n\r\n"));
   EXPECT_EQ(read_reply(next).status, 200);
 }
 
@@ -152,9 +154,9 @@ TEST(NetProxyRobustness, StalledHttpResponseStaysBounded) {
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   UniqueFd client = connect_to(proxy.ports().http, 20s);
   size_t size = 100 * 1024 * 1024;
-  ASSERT_TRUE(send_all(client, "GET http://origin.test:" + std::to_string(origin.port()) +
-                                   "/big/" + std::to_string(size) +
-                                   " HTTP/1.1\r\nHost: origin.test\r\n\r\n"));
+  ASSERT_TRUE(send_all(client, "GET http://origin.test:" + std::to_string(origin.port()) + "/big/" +
+                                   std::to_string(size) + " HTTP/1.1\r\nHost: origin.test:" +
+                                   std::to_string(origin.port()) + "\r\n\r\n"));
   std::this_thread::sleep_for(300ms);
   long rss_before = rss_kib();
   std::this_thread::sleep_for(1200ms);
@@ -187,7 +189,8 @@ TEST(NetProxyRobustness, OriginResetMidTunnelResetsTheClient) {
 
 TEST(NetProxyRobustness, GarbageOnEveryListenerNeverStopsTheLoop) {
   HttpOrigin origin;
-  ProxyRunner proxy(robust_config(origin.port()), {}, {"origin.test:" + std::to_string(origin.port())});
+  ProxyRunner proxy(robust_config(origin.port()), {},
+                    {"origin.test:" + std::to_string(origin.port())});
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   std::mt19937 random(42);
   for (int round = 0; round < 40; ++round) {
@@ -209,7 +212,8 @@ TEST(NetProxyRobustness, GarbageOnEveryListenerNeverStopsTheLoop) {
   }
   UniqueFd client = connect_to(proxy.ports().http);
   ASSERT_TRUE(send_all(client, "GET http://origin.test:" + std::to_string(origin.port()) +
-                                   "/hello HTTP/1.1\r\nHost: origin.test\r\n\r\n"));
+                                   "/hello HTTP/1.1\r\nHost: origin.test:" +
+                                   std::to_string(origin.port()) + "\r\n\r\n"));
   EXPECT_EQ(read_reply(client).status, 200);
   EXPECT_FALSE(proxy.run_returned());
 }
@@ -259,20 +263,22 @@ void idle_tunnels_memory(RelayMode mode) {
   long after = rss_kib();
   double per_tunnel = static_cast<double>(after - before) / kTunnels;
   std::printf("[ idle     ] %s: %d idle tunnels: RSS +%ld KiB, %.2f KiB per tunnel\n",
-              mode == RelayMode::kSplice ? "splice" : "copy", kTunnels, after - before,
-              per_tunnel);
+              mode == RelayMode::kSplice ? "splice" : "copy", kTunnels, after - before, per_tunnel);
   ::testing::Test::RecordProperty("kib_per_idle_tunnel", std::to_string(per_tunnel));
   EXPECT_LT(per_tunnel, 64.0);
   EXPECT_EQ(origin.held(), static_cast<size_t>(kTunnels + 20));
 }
 
-TEST(NetProxyRobustness, ThousandIdleTunnelsSplice) { idle_tunnels_memory(RelayMode::kSplice); }
-TEST(NetProxyRobustness, ThousandIdleTunnelsCopy) { idle_tunnels_memory(RelayMode::kCopy); }
+TEST(NetProxyRobustness, ThousandIdleTunnelsSplice) {
+  idle_tunnels_memory(RelayMode::kSplice);
+}
+TEST(NetProxyRobustness, ThousandIdleTunnelsCopy) {
+  idle_tunnels_memory(RelayMode::kCopy);
+}
 
 // MiB/s of `total` bytes sent through `port` (a raw origin port or a proxy's CONNECT port)
 // into a sink origin.
-double transfer_rate(uint16_t connect_port, bool through_proxy, uint16_t sink_port,
-                     size_t total) {
+double transfer_rate(uint16_t connect_port, bool through_proxy, uint16_t sink_port, size_t total) {
   UniqueFd client = connect_to(connect_port, 30s);
   if (through_proxy) {
     send_all(client, connect_head(sink_port));
@@ -316,12 +322,13 @@ TEST(NetProxyRobustness, TunnelThroughputAgainstDirectLoopback) {
   double direct = 0, spliced = 0, copied = 0;
   for (int round = 0; round < 3; ++round) {  // best of three: the machine is shared
     direct = std::max(direct, transfer_rate(sink.port(), false, sink.port(), kTotal));
-    spliced = std::max(spliced,
-                       transfer_rate(splice_proxy.ports().http, true, sink.port(), kTotal));
+    spliced =
+        std::max(spliced, transfer_rate(splice_proxy.ports().http, true, sink.port(), kTotal));
     copied = std::max(copied, transfer_rate(copy_proxy.ports().http, true, sink.port(), kTotal));
   }
-  std::printf("[ rate     ] direct %.0f MiB/s, splice %.0f MiB/s (%.2fx), copy %.0f MiB/s (%.2fx)\n",
-              direct, spliced, spliced / direct, copied, copied / direct);
+  std::printf(
+      "[ rate     ] direct %.0f MiB/s, splice %.0f MiB/s (%.2fx), copy %.0f MiB/s (%.2fx)\n",
+      direct, spliced, spliced / direct, copied, copied / direct);
   ::testing::Test::RecordProperty("direct_mib_s", std::to_string(direct));
   ::testing::Test::RecordProperty("splice_mib_s", std::to_string(spliced));
   ::testing::Test::RecordProperty("copy_mib_s", std::to_string(copied));

@@ -15,9 +15,8 @@ EgressConfig tunnel_config(uint16_t port) {
   EgressConfig config;
   config.allow = {"origin.test:" + p, "api.example.com:" + p};
   config.deny = {"denied.test"};
-  config.resolve = {{"origin.test", "127.0.0.1"},
-                    {"api.example.com", "127.0.0.1"},
-                    {"denied.test", "127.0.0.1"}};
+  config.resolve = {
+      {"origin.test", "127.0.0.1"}, {"api.example.com", "127.0.0.1"}, {"denied.test", "127.0.0.1"}};
   config.allow_cidr = {"127.0.0.1/32:" + p};
   return config;
 }
@@ -88,8 +87,7 @@ TEST(NetProxyConnect, MatchingServerNamePasses) {
   for (const std::string& hello : {client_hello("origin.test"), client_hello("ORIGIN.test."),
                                    client_hello(""), std::string("SSH-2.0-client\r\n")}) {
     UniqueFd client = connect_to(proxy.ports().http);
-    ASSERT_EQ(connect_through(client, "origin.test:" + std::to_string(origin.port())).status,
-              200);
+    ASSERT_EQ(connect_through(client, "origin.test:" + std::to_string(origin.port())).status, 200);
     ASSERT_TRUE(send_all(client, hello));
     EXPECT_EQ(recv_n(client, hello.size()), hello);
   }
@@ -110,7 +108,8 @@ TEST(NetProxyConnect, ServerNameThatDiffersFromTheConnectHostIsRefused) {
   auto records = proxy.wait_records(1);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_FALSE(records[0].allowed);
-  EXPECT_EQ(records[0].reason, "TLS server name api.example.com differs from CONNECT host origin.test");
+  EXPECT_EQ(records[0].reason,
+            "TLS server name api.example.com differs from CONNECT host origin.test");
   EXPECT_EQ(records[0].bytes_up, 0u);  // nothing reached the origin
 }
 
@@ -121,7 +120,7 @@ TEST(NetProxyConnect, MalformedClientHelloIsRefused) {
   UniqueFd client = connect_to(proxy.ports().http);
   ASSERT_EQ(connect_through(client, "origin.test:" + std::to_string(origin.port())).status, 200);
   std::string hello = client_hello("origin.test");
-  hello[8] = '\x7f';  // a handshake length that does not add up
+  hello[5] = '\x02';  // a ServerHello where the ClientHello must be
   ASSERT_TRUE(send_all(client, hello));
   EXPECT_TRUE(peer_closed(client, 2s));
   auto records = proxy.wait_records(1);
@@ -180,8 +179,7 @@ std::string socks_request(uint8_t command, const std::string& host, uint16_t por
 }
 
 // Greets without authentication, sends the request and returns the reply code (-1: none).
-int socks_connect(const UniqueFd& client, uint8_t command, const std::string& host,
-                  uint16_t port) {
+int socks_connect(const UniqueFd& client, uint8_t command, const std::string& host, uint16_t port) {
   if (!send_all(client, std::string("\x05\x01\x00", 3))) return -1;
   std::string method = recv_n(client, 2);
   if (method != std::string("\x05\x00", 2)) return -1;
@@ -230,7 +228,7 @@ TEST(NetProxySocks5, RefusalsUseTheirReplyCodes) {
   std::vector<Case> cases = {
       {1, "denied.test", origin.port(), 0x02},
       {1, "origin.test", 443, 0x02},
-      {1, "127.0.0.1", 22, 0x02},                 // loopback, no allow_cidr for the port
+      {1, "127.0.0.1", 22, 0x02},  // loopback, no allow_cidr for the port
       {1, "localhost", origin.port(), 0x02},
       {2, "origin.test", origin.port(), 0x07},    // BIND
       {3, "origin.test", origin.port(), 0x07},    // UDP ASSOCIATE
