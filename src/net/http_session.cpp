@@ -114,7 +114,7 @@ class HttpSession final : public Session {
       case State::kHead:
         return ctx_.limits().max_head_bytes + 1;  // one byte more: the parser says "too large"
       case State::kExchange:
-        return req_done_ ? 0 : ctx_.relay.buffer_bytes();
+        return req_done_ ? 0 : ctx_.scratch.buffer_bytes();
       case State::kClosing:
         return SIZE_MAX;  // read and discard
       default:
@@ -125,7 +125,7 @@ class HttpSession final : public Session {
   bool read_client() {
     size_t limit = client_read_limit();
     if (client_eof_ || in_.size() >= limit) return true;
-    std::span<char> scratch = ctx_.relay.scratch();
+    std::span<char> scratch = ctx_.scratch.get();
     size_t want = std::min(scratch.size(), limit - in_.size());
     ssize_t n = ::recv(client_.get(), scratch.data(), want, 0);
     if (n > 0) {
@@ -149,10 +149,10 @@ class HttpSession final : public Session {
 
   bool read_origin() {
     if (origin_eof_ || state_ != State::kExchange || resp_done_) return true;
-    size_t limit = resp_head_done_ ? ctx_.relay.buffer_bytes() : ctx_.limits().max_head_bytes + 1;
+    size_t limit = resp_head_done_ ? ctx_.scratch.buffer_bytes() : ctx_.limits().max_head_bytes + 1;
     size_t used = from_origin_.size() + (resp_head_done_ ? to_client_.size() : 0);
     if (used >= limit) return true;
-    std::span<char> scratch = ctx_.relay.scratch();
+    std::span<char> scratch = ctx_.scratch.get();
     ssize_t n = ::recv(origin_.get(), scratch.data(), std::min(scratch.size(), limit - used), 0);
     if (n > 0) {
       last_activity_ = ctx_.loop.now();
@@ -217,7 +217,7 @@ class HttpSession final : public Session {
       bool want_origin = false;
       if (state_ == State::kExchange && !origin_eof_ && !resp_done_) {
         size_t olimit =
-            resp_head_done_ ? ctx_.relay.buffer_bytes() : ctx_.limits().max_head_bytes + 1;
+            resp_head_done_ ? ctx_.scratch.buffer_bytes() : ctx_.limits().max_head_bytes + 1;
         size_t used = from_origin_.size() + (resp_head_done_ ? to_client_.size() : 0);
         want_origin = used < olimit;
       }
@@ -461,8 +461,8 @@ class HttpSession final : public Session {
 
   void move_request_body() {
     while (!req_done_ && !in_.empty()) {
-      size_t room = ctx_.relay.buffer_bytes() > to_origin_.size()
-                        ? ctx_.relay.buffer_bytes() - to_origin_.size()
+      size_t room = ctx_.scratch.buffer_bytes() > to_origin_.size()
+                        ? ctx_.scratch.buffer_bytes() - to_origin_.size()
                         : 0;
       if (room == 0) return;
       size_t take = std::min(in_.size(), room);
@@ -534,8 +534,8 @@ class HttpSession final : public Session {
       }
     }
     while (!resp_done_ && !from_origin_.empty()) {
-      size_t room = ctx_.relay.buffer_bytes() > to_client_.size()
-                        ? ctx_.relay.buffer_bytes() - to_client_.size()
+      size_t room = ctx_.scratch.buffer_bytes() > to_client_.size()
+                        ? ctx_.scratch.buffer_bytes() - to_client_.size()
                         : 0;
       if (room == 0) break;
       size_t take = std::min(from_origin_.size(), room);

@@ -31,12 +31,6 @@ struct Listener {
   std::string forward_target;  // kForward: "host:port"
 };
 
-// How tunnels move bytes (addition to the first contract; see relay_pool.h): a copy through one
-// shared scratch buffer, or splice() through a pipe borrowed only while bytes wait. Copy is the
-// default: on the loopback measurements (tests/sandbox/net_proxy_robustness_test.cpp) it cost
-// about half the CPU per byte of splice and moved more bytes per second.
-enum class RelayMode { kCopy, kSplice };
-
 struct ProxyLimits {
   size_t max_connections = 1024;      // concurrent client connections; more are refused
   size_t max_head_bytes = 32 * 1024;  // request/response head (431/400 beyond)
@@ -44,7 +38,6 @@ struct ProxyLimits {
   std::chrono::milliseconds header_timeout{10'000};   // whole request head (slowloris)
   std::chrono::milliseconds idle_timeout{300'000};    // no byte either way
   std::chrono::milliseconds connect_timeout{10'000};  // dialling the origin
-  RelayMode relay = RelayMode::kCopy;                 // tunnels (HTTP requests always copy)
 };
 
 // One decision, reported when it is final: refused at once, or allowed and then finished

@@ -33,19 +33,16 @@ struct Tunnel::Direction {
   WatchedFd* dst = nullptr;
   const char* src_name = "";
   const char* dst_name = "";
-  // Bytes read but not yet taken by dst: a copy (only while they wait) ...
+  // Bytes read but not yet taken by dst, copied here only while they wait.
   std::unique_ptr<char[]> pending;
   size_t pending_begin = 0;
   size_t pending_end = 0;
-  // ... or, in splice mode, a pipe borrowed from the pool while it holds bytes.
-  std::optional<PipePair> pipe;
-  size_t in_pipe = 0;
   bool src_eof = false;
   bool shut = false;  // shutdown(dst, SHUT_WR) sent
   uint64_t bytes = 0;
 
-  bool has_pending() const { return pending_end > pending_begin || in_pipe > 0; }
-  size_t held() const { return pending_end - pending_begin + in_pipe; }
+  bool has_pending() const { return pending_end > pending_begin; }
+  size_t held() const { return pending_end - pending_begin; }
   void set_pending(const char* data, size_t size) {
     pending = std::make_unique<char[]>(size);
     std::memcpy(pending.get(), data, size);
@@ -71,11 +68,7 @@ Tunnel::Tunnel(ProxyContext& context, UniqueFd client, UniqueFd origin)
   down_->dst_name = "client";
 }
 
-Tunnel::~Tunnel() {
-  for (Direction* d : {up_.get(), down_.get()}) {
-    if (d->pipe && d->in_pipe == 0) ctx_.relay.give_pipe(std::move(*d->pipe));
-  }
-}
+Tunnel::~Tunnel() = default;
 
 void Tunnel::start(std::string to_origin, std::string to_client, Gate gate, Done done) {
   done_ = std::move(done);
@@ -153,8 +146,8 @@ void Tunnel::read_from(Direction& d) {
 
 bool Tunnel::read_once(Direction& d) {
   if (d.src_eof || d.has_pending()) return false;
-  std::span<char> scratch = ctx_.relay.scratch();
-  size_t max = std::min(scratch.size(), ctx_.relay.buffer_bytes());
+  std::span<char> scratch = ctx_.scratch.get();
+  size_t max = scratch.size();
 
   if (&d == up_.get() && !gate_open_) {
     size_t room = kGateHoldLimit - std::min(kGateHoldLimit, held_.size());
@@ -178,34 +171,6 @@ bool Tunnel::read_once(Direction& d) {
       end(End::kReset, errno_text("client", errno));
     }
     return false;
-  }
-
-  if (ctx_.relay.mode() == RelayMode::kSplice) {
-    if (!d.pipe) d.pipe = ctx_.relay.take_pipe();
-    if (d.pipe) {
-      ssize_t n = ::splice(d.src->get(), nullptr, d.pipe->write.get(), nullptr, max,
-                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      bool more = false;
-      if (n > 0) {
-        d.in_pipe += static_cast<size_t>(n);
-        d.bytes += static_cast<uint64_t>(n);
-        last_activity_ = ctx_.loop.now();
-        if (!flush_pipe(d)) return false;
-        more = static_cast<size_t>(n) == max && d.in_pipe == 0;
-      } else if (n == 0) {
-        d.src_eof = true;
-      } else if (errno != EAGAIN && errno != EINTR) {
-        end(End::kReset, errno_text(d.src_name, errno));
-        return false;
-      }
-      if (d.in_pipe == 0 && d.pipe && !more) {
-        ctx_.relay.give_pipe(std::move(*d.pipe));
-        d.pipe.reset();
-      }
-      finish_direction_if_drained(d);
-      return more;
-    }
-    // No pipe to be had (EMFILE): this read goes through user space.
   }
 
   ssize_t n = ::recv(d.src->get(), scratch.data(), max, 0);
@@ -238,7 +203,6 @@ bool Tunnel::read_once(Direction& d) {
 
 void Tunnel::write_to(Direction& d) {
   if (!flush_pending(d)) return;
-  if (d.pending_end == d.pending_begin && d.in_pipe > 0 && !flush_pipe(d)) return;
   finish_direction_if_drained(d);
 }
 
@@ -258,27 +222,6 @@ bool Tunnel::flush_pending(Direction& d) {
   }
   d.pending.reset();  // an idle tunnel holds no buffer
   d.pending_begin = d.pending_end = 0;
-  return true;
-}
-
-bool Tunnel::flush_pipe(Direction& d) {
-  while (d.in_pipe > 0) {
-    ssize_t sent = ::splice(d.pipe->read.get(), nullptr, d.dst->get(), nullptr, d.in_pipe,
-                            SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    if (sent > 0) {
-      d.in_pipe -= static_cast<size_t>(sent);
-      last_activity_ = ctx_.loop.now();
-      continue;
-    }
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent < 0 && errno == EAGAIN) return true;
-    end(End::kReset, errno_text(d.dst_name, sent < 0 ? errno : EPIPE));
-    return false;
-  }
-  if (d.pipe) {
-    ctx_.relay.give_pipe(std::move(*d.pipe));
-    d.pipe.reset();
-  }
   return true;
 }
 
@@ -369,8 +312,6 @@ void Tunnel::end(End end, std::string reason) {
   for (Direction* d : {up_.get(), down_.get()}) {
     d->pending.reset();
     d->pending_begin = d->pending_end = 0;
-    d->pipe.reset();  // it may hold bytes: closed, not pooled
-    d->in_pipe = 0;
   }
   std::string().swap(held_);
   timer_.arm(ctx_.loop.now(), [this, outcome = std::move(outcome)] {

@@ -1,7 +1,7 @@
 // The proxy under hostile or broken peers: slow heads, too many connections, a client that stops
 // reading while the origin sends 100 MB, origins that reset, garbage on every listener, 1000 idle
 // tunnels, stopping with connections open; and the tunnel's throughput against a direct
-// loopback transfer, in both relay modes.
+// loopback transfer.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -106,12 +106,10 @@ struct Firehose {
   RawServer server;
 };
 
-void stalled_tunnel_stays_bounded(RelayMode mode) {
+TEST(NetProxyRobustness, StalledTunnelStaysBounded) {
   constexpr size_t kTotal = 100 * 1024 * 1024;
   Firehose origin(kTotal);
-  ProxyOptions options;
-  options.limits.relay = mode;
-  ProxyRunner proxy(robust_config(origin.server.port()), options);
+  ProxyRunner proxy(robust_config(origin.server.port()));
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   UniqueFd client = connect_to(proxy.ports().http, 20s);
   int small = 64 * 1024;
@@ -126,8 +124,7 @@ void stalled_tunnel_stays_bounded(RelayMode mode) {
   long rss_stalled = rss_kib();
   EXPECT_LT(sent_while_stalled, 48u * 1024 * 1024) << "the proxy kept reading a stalled tunnel";
   EXPECT_LT(rss_stalled - rss_before, 8 * 1024) << "KiB of RSS grew while stalled";
-  std::printf("[ stalled  ] %s: origin sent %.1f MiB while the client read nothing; RSS +%ld KiB\n",
-              mode == RelayMode::kSplice ? "splice" : "copy",
+  std::printf("[ stalled  ] origin sent %.1f MiB while the client read nothing; RSS +%ld KiB\n",
               static_cast<double>(sent_while_stalled) / (1024 * 1024), rss_stalled - rss_before);
 
   // Then it reads: every byte arrives.
@@ -139,13 +136,6 @@ void stalled_tunnel_stays_bounded(RelayMode mode) {
     received += static_cast<size_t>(n);
   }
   EXPECT_EQ(received, kTotal);
-}
-
-TEST(NetProxyRobustness, StalledTunnelStaysBoundedSplice) {
-  stalled_tunnel_stays_bounded(RelayMode::kSplice);
-}
-TEST(NetProxyRobustness, StalledTunnelStaysBoundedCopy) {
-  stalled_tunnel_stays_bounded(RelayMode::kCopy);
 }
 
 TEST(NetProxyRobustness, StalledHttpResponseStaysBounded) {
@@ -236,11 +226,10 @@ TEST(NetProxyRobustness, StopClosesOpenConnectionsAndReportsThem) {
   EXPECT_EQ(records[0].bytes_up, 3u);
 }
 
-void idle_tunnels_memory(RelayMode mode) {
+TEST(NetProxyRobustness, ThousandIdleTunnels) {
   constexpr int kTunnels = 1000;
   HoldServer origin;
   ProxyOptions options;
-  options.limits.relay = mode;
   options.limits.max_connections = 4096;
   ProxyRunner proxy(robust_config(origin.port()), options);
   ASSERT_TRUE(proxy.ok()) << proxy.error();
@@ -262,18 +251,11 @@ void idle_tunnels_memory(RelayMode mode) {
   std::this_thread::sleep_for(300ms);
   long after = rss_kib();
   double per_tunnel = static_cast<double>(after - before) / kTunnels;
-  std::printf("[ idle     ] %s: %d idle tunnels: RSS +%ld KiB, %.2f KiB per tunnel\n",
-              mode == RelayMode::kSplice ? "splice" : "copy", kTunnels, after - before, per_tunnel);
+  std::printf("[ idle     ] %d idle tunnels: RSS +%ld KiB, %.2f KiB per tunnel\n", kTunnels,
+              after - before, per_tunnel);
   ::testing::Test::RecordProperty("kib_per_idle_tunnel", std::to_string(per_tunnel));
   EXPECT_LT(per_tunnel, 64.0);
   EXPECT_EQ(origin.held(), static_cast<size_t>(kTunnels + 20));
-}
-
-TEST(NetProxyRobustness, ThousandIdleTunnelsSplice) {
-  idle_tunnels_memory(RelayMode::kSplice);
-}
-TEST(NetProxyRobustness, ThousandIdleTunnelsCopy) {
-  idle_tunnels_memory(RelayMode::kCopy);
 }
 
 // MiB/s of `total` bytes sent through `port` (a raw origin port or a proxy's CONNECT port)
@@ -311,32 +293,22 @@ TEST(NetProxyRobustness, TunnelThroughputAgainstDirectLoopback) {
     send_all(c, std::to_string(got));
   });
   constexpr size_t kTotal = 512u * 1024 * 1024;
-  ProxyOptions splice_options;
-  splice_options.limits.relay = RelayMode::kSplice;
-  ProxyOptions copy_options;
-  copy_options.limits.relay = RelayMode::kCopy;
-  ProxyRunner splice_proxy(robust_config(sink.port()), splice_options);
-  ProxyRunner copy_proxy(robust_config(sink.port()), copy_options);
-  ASSERT_TRUE(splice_proxy.ok() && copy_proxy.ok());
-
-  double direct = 0, spliced = 0, copied = 0;
+  ProxyRunner proxy(robust_config(sink.port()));
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  double direct = 0, tunnelled = 0;
   for (int round = 0; round < 3; ++round) {  // best of three: the machine is shared
     direct = std::max(direct, transfer_rate(sink.port(), false, sink.port(), kTotal));
-    spliced =
-        std::max(spliced, transfer_rate(splice_proxy.ports().http, true, sink.port(), kTotal));
-    copied = std::max(copied, transfer_rate(copy_proxy.ports().http, true, sink.port(), kTotal));
+    tunnelled = std::max(tunnelled, transfer_rate(proxy.ports().http, true, sink.port(), kTotal));
   }
-  std::printf(
-      "[ rate     ] direct %.0f MiB/s, splice %.0f MiB/s (%.2fx), copy %.0f MiB/s (%.2fx)\n",
-      direct, spliced, spliced / direct, copied, copied / direct);
+  std::printf("[ rate     ] direct %.0f MiB/s, through a CONNECT tunnel %.0f MiB/s (%.2fx)\n",
+              direct, tunnelled, tunnelled / direct);
   ::testing::Test::RecordProperty("direct_mib_s", std::to_string(direct));
-  ::testing::Test::RecordProperty("splice_mib_s", std::to_string(spliced));
-  ::testing::Test::RecordProperty("copy_mib_s", std::to_string(copied));
+  ::testing::Test::RecordProperty("tunnel_mib_s", std::to_string(tunnelled));
   ASSERT_GT(direct, 0);
-  EXPECT_GT(spliced, 0);
-  EXPECT_GT(copied, 0);
-  // Loose on purpose (a shared, busy machine); the figures above are the measurement.
-  EXPECT_GT(std::max(spliced, copied) / direct, 0.25);
+  ASSERT_GT(tunnelled, 0);
+  // Loose on purpose (a shared, busy machine, and a Debug build); the figures above are the
+  // measurement (tunnel.h has the release-build ones).
+  EXPECT_GT(tunnelled / direct, 0.2);
 }
 
 }  // namespace
