@@ -297,7 +297,8 @@ class HttpSession final : public Session {
       return;
     }
     port_ = authority->port;
-    auto host = canonicalize_host(authority->host);
+    // split_authority took the brackets off an IPv6 literal.
+    auto host = canonicalize_host(authority->host, /*allow_bare_ipv6=*/true);
     if (!host.ok()) {
       refuse(protocol, authority->host, Decision{false, "", host.error().message()});
       return;

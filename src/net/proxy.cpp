@@ -68,7 +68,8 @@ Result<void> check_listener(const Listener& listener) {
       return Error(Errc::kInvalidInput,
                    "forward listener: malformed target \"" + listener.forward_target + "\"");
     }
-    auto host = canonicalize_host(authority->host);
+    // split_authority took the brackets off an IPv6 literal.
+    auto host = canonicalize_host(authority->host, /*allow_bare_ipv6=*/true);
     if (!host.ok()) {
       return std::move(host).error().context("forward listener target " + listener.forward_target);
     }

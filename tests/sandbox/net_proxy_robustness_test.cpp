@@ -308,7 +308,7 @@ TEST(NetProxyRobustness, TunnelThroughputAgainstDirectLoopback) {
   ASSERT_GT(tunnelled, 0);
   // Loose on purpose (a shared, busy machine, and a Debug build); the figures above are the
   // measurement (tunnel.h has the release-build ones).
-  EXPECT_GT(tunnelled / direct, 0.2);
+  EXPECT_GT(tunnelled / direct, 0.1);
 }
 
 }  // namespace

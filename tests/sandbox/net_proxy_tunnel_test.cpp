@@ -158,6 +158,51 @@ TEST(NetProxyConnect, HalfCloseIsPassedOn) {
   EXPECT_EQ(recv_all(client), "received 100000");
 }
 
+TEST(NetProxyConnect, AllowedIpv6LiteralIsDialled) {
+  UniqueFd listener(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::listen(listener.get(), 8) != 0) {
+    GTEST_SKIP() << "no IPv6 loopback here";
+  }
+  socklen_t length = sizeof(address);
+  ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length);
+  uint16_t port = ntohs(address.sin6_port);
+  std::thread origin([&] {
+    UniqueFd c(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    char buffer[256];
+    ssize_t n = ::recv(c.get(), buffer, sizeof(buffer), 0);
+    if (n > 0) send_all(c, std::string_view(buffer, static_cast<size_t>(n)));
+  });
+  EgressConfig config;
+  config.allow_cidr = {"::1/128:" + std::to_string(port)};
+  ProxyRunner proxy(config);
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+
+  UniqueFd refused = connect_to(proxy.ports().http);  // another port: no allow_cidr for it
+  EXPECT_EQ(connect_through(refused, "[::1]:" + std::to_string(port + 1)).status, 403);
+  UniqueFd client = connect_to(proxy.ports().http);
+  HttpReply reply = connect_through(client, "[::1]:" + std::to_string(port));
+  EXPECT_EQ(reply.status, 200) << reply.head;
+  if (reply.status == 200) {
+    ASSERT_TRUE(send_all(client, "six"));
+    EXPECT_EQ(recv_n(client, 3), "six");
+  } else {
+    UniqueFd unblock(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    (void)!::connect(unblock.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  }
+  origin.join();
+  client.reset();
+  auto records = proxy.wait_records(2);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_FALSE(records[0].allowed);
+  EXPECT_TRUE(records[1].allowed);
+  EXPECT_EQ(records[1].host, "::1");
+  EXPECT_EQ(records[1].address, "::1");
+}
+
 // ---- SOCKS5 ----
 
 std::string socks_request(uint8_t command, const std::string& host, uint16_t port) {
