@@ -147,13 +147,22 @@ class HttpSession final : public Session {
     return false;
   }
 
-  bool read_origin() {
-    if (origin_eof_ || state_ != State::kExchange || resp_done_) return true;
+  // How much may be read from the origin now: a head up to max_head_bytes, a body only while
+  // the client has taken what came before, and nothing while the client lags a buffer behind
+  // (interim 1xx heads included), so an origin cannot grow the session's memory.
+  size_t origin_read_room() const {
+    if (state_ != State::kExchange || origin_eof_ || resp_done_) return 0;
+    if (to_client_.size() >= ctx_.scratch.buffer_bytes()) return 0;
     size_t limit = resp_head_done_ ? ctx_.scratch.buffer_bytes() : ctx_.limits().max_head_bytes + 1;
     size_t used = from_origin_.size() + (resp_head_done_ ? to_client_.size() : 0);
-    if (used >= limit) return true;
+    return used >= limit ? 0 : limit - used;
+  }
+
+  bool read_origin() {
+    size_t room = origin_read_room();
+    if (room == 0) return true;
     std::span<char> scratch = ctx_.scratch.get();
-    ssize_t n = ::recv(origin_.get(), scratch.data(), std::min(scratch.size(), limit - used), 0);
+    ssize_t n = ::recv(origin_.get(), scratch.data(), std::min(scratch.size(), room), 0);
     if (n > 0) {
       last_activity_ = ctx_.loop.now();
       from_origin_.append(scratch.data(), static_cast<size_t>(n));
@@ -214,13 +223,7 @@ class HttpSession final : public Session {
       return;
     }
     if (origin_.valid()) {
-      bool want_origin = false;
-      if (state_ == State::kExchange && !origin_eof_ && !resp_done_) {
-        size_t olimit =
-            resp_head_done_ ? ctx_.scratch.buffer_bytes() : ctx_.limits().max_head_bytes + 1;
-        size_t used = from_origin_.size() + (resp_head_done_ ? to_client_.size() : 0);
-        want_origin = used < olimit;
-      }
+      bool want_origin = origin_read_room() > 0;
       uint32_t origin_interest =
           (want_origin ? EPOLLIN : 0u) | (to_origin_.empty() ? 0u : EPOLLOUT);
       if (!origin_.set_interest(origin_interest)) {
@@ -495,6 +498,7 @@ class HttpSession final : public Session {
 
   void move_response() {
     while (!resp_head_done_) {
+      if (to_client_.size() >= ctx_.scratch.buffer_bytes()) return;  // interim heads pile up
       if (from_origin_.empty()) {
         if (origin_eof_) origin_gone("the origin closed the connection without a response");
         return;

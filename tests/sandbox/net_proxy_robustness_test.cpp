@@ -63,6 +63,74 @@ TEST(NetProxyRobustness, SlowHeadIsClosedAtTheHeaderTimeout) {
   EXPECT_TRUE(peer_closed(silent, 3s));
 }
 
+TEST(NetProxyRobustness, SilentHandshakesAndIdleTunnelsAreClosed) {
+  RawServer origin([](const UniqueFd& c) {
+    char buffer[256];
+    while (::recv(c.get(), buffer, sizeof(buffer), 0) > 0) {
+    }
+  });
+  ProxyOptions options;
+  options.limits.header_timeout = 600ms;
+  options.limits.idle_timeout = 1200ms;
+  ProxyRunner proxy(robust_config(origin.port()), options);
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  auto closed_within = [](const UniqueFd& fd, std::chrono::milliseconds lo,
+                          std::chrono::milliseconds hi) {
+    auto start = std::chrono::steady_clock::now();
+    bool closed = peer_closed(fd, hi + 1s);
+    auto took = std::chrono::steady_clock::now() - start;
+    return closed && took >= lo && took < hi;
+  };
+
+  // A SOCKS5 client that greets and then says nothing: the header timeout.
+  UniqueFd socks = connect_to(proxy.ports().socks5);
+  ASSERT_TRUE(send_all(socks, std::string("\x05\x01\x00", 3)));
+  EXPECT_TRUE(closed_within(socks, 400ms, 1500ms));
+
+  // A tunnel whose client starts a ClientHello and stalls: the header timeout, refused.
+  UniqueFd stalled = connect_to(proxy.ports().http);
+  ASSERT_TRUE(send_all(stalled, connect_head(origin.port())));
+  ASSERT_EQ(read_reply(stalled, true).status, 200);
+  ASSERT_TRUE(send_all(stalled, client_hello("origin.test").substr(0, 12)));
+  EXPECT_TRUE(closed_within(stalled, 400ms, 1500ms));
+
+  // A tunnel where nothing moves at all: the idle timeout.
+  UniqueFd idle = connect_to(proxy.ports().http);
+  ASSERT_TRUE(send_all(idle, connect_head(origin.port())));
+  ASSERT_EQ(read_reply(idle, true).status, 200);
+  EXPECT_TRUE(closed_within(idle, 1000ms, 2500ms));
+
+  auto records = proxy.wait_records(2);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_FALSE(records[0].allowed);
+  EXPECT_NE(records[0].reason.find("did not arrive within"), std::string::npos)
+      << records[0].reason;
+  EXPECT_TRUE(records[1].allowed);
+}
+
+TEST(NetProxyRobustness, EndlessInterimResponsesStayBounded) {
+  RawServer origin([](const UniqueFd& c) {
+    char buffer[4096];
+    (void)!::recv(c.get(), buffer, sizeof(buffer), 0);
+    std::string interim;
+    for (int i = 0; i < 1000; ++i) interim += "HTTP/1.1 100 Continue\r\n\r\n";
+    for (int i = 0; i < 4000; ++i) {  // 100 MB of interim heads unless the proxy stops reading
+      ssize_t n = ::send(c.get(), interim.data(), interim.size(), MSG_NOSIGNAL);
+      if (n <= 0 && errno != EAGAIN && errno != EINTR) return;
+      if (n <= 0) break;  // stalled for the socket's timeout: the proxy stopped reading
+    }
+  });
+  ProxyRunner proxy(robust_config(origin.port()));
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  UniqueFd client = connect_to(proxy.ports().http);
+  long before = rss_kib();
+  ASSERT_TRUE(send_all(
+      client, "GET http://origin.test:" + std::to_string(origin.port()) +
+                  "/ HTTP/1.1\r\nHost: origin.test:" + std::to_string(origin.port()) + "\r\n\r\n"));
+  std::this_thread::sleep_for(1500ms);  // the client reads nothing
+  EXPECT_LT(rss_kib() - before, 8 * 1024);
+}
+
 TEST(NetProxyRobustness, ConnectionsBeyondTheCapAreRefused) {
   HttpOrigin origin;
   ProxyOptions options;
