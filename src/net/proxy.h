@@ -32,12 +32,12 @@ struct Listener {
 };
 
 struct ProxyLimits {
-  size_t max_connections = 1024;      // concurrent client connections; more are refused
-  size_t max_head_bytes = 32 * 1024;  // request/response head (431/400 beyond)
-  size_t buffer_bytes = 64 * 1024;    // per direction, allocated only while data waits
-  std::chrono::milliseconds header_timeout{10'000};   // whole request head (slowloris)
-  std::chrono::milliseconds idle_timeout{300'000};    // no byte either way
-  std::chrono::milliseconds connect_timeout{10'000};  // dialling the origin
+  size_t max_connections = 1024;          // concurrent client connections; more are refused
+  size_t max_head_bytes = 32 * 1024;      // request/response head (431/400 beyond)
+  size_t buffer_bytes = 64 * 1024;        // per direction, allocated only while data waits
+  std::chrono::milliseconds header_timeout{10'000};    // whole request head (slowloris)
+  std::chrono::milliseconds idle_timeout{300'000};     // no byte either way
+  std::chrono::milliseconds connect_timeout{10'000};   // dialling the origin
 };
 
 // One decision, reported when it is final: refused at once, or allowed and then finished
@@ -47,7 +47,7 @@ struct DecisionRecord {
   std::string protocol;  // "http", "connect", "socks5", "transparent", "forward", "dns"
   std::string host;      // as the client asked (canonical when it parsed)
   uint16_t port = 0;
-  std::string address;  // the address dialled, "" if none
+  std::string address;   // the address dialled, "" if none
   bool allowed = false;
   std::string rule;
   std::string reason;
