@@ -1,0 +1,139 @@
+// network, proxy mode, positive controls: the verify origin (allowed for this run only) is
+// reached through every entry point, so each refusal in the report is the wall's decision and
+// not a proxy that is simply down.
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <string>
+
+#include "verify/probe_network_io.h"
+#include "verify/probe_util.h"
+
+namespace cordon::verify::probe::netio {
+namespace {
+
+constexpr int kWaitMs = 3000;
+
+std::string origin_authority(const NetworkSpec& n) {
+  return n.origin_name + ":" + std::to_string(n.origin_port);
+}
+
+std::string origin_form_get(const NetworkSpec& n) {
+  return "GET /verify HTTP/1.1\r\nHost: " + origin_authority(n) +
+         "\r\nUser-Agent: cordon-probe\r\nConnection: close\r\n\r\n";
+}
+
+bool has_marker(const NetworkSpec& n, const std::string& data) {
+  return !n.origin_marker.empty() && data.find(n.origin_marker) != std::string::npos;
+}
+
+std::string marker_outcome(const NetworkSpec& n, const Received& rx) {
+  return has_marker(n, rx.data) ? "the origin's marker" : "no marker: " + rx.describe();
+}
+
+void via_http(const NetworkSpec& n, Reporter& r) {
+  HttpExchange x =
+      http_request(n.http_proxy_port, absolute_get(origin_authority(n), "/verify"), kWaitMs);
+  bool ok = x.head.status == 200 && has_marker(n, x.received.data);
+  r.add(kWall, "verify origin via HTTP proxy (positive control)", "200 with the origin's marker",
+        ok ? "200 with the origin's marker" : x.describe() + ", " + marker_outcome(n, x.received),
+        ok);
+}
+
+// CONNECT, then what a TLS client sends first, naming the CONNECT host: the origin echoes it.
+void via_connect(const NetworkSpec& n, Reporter& r) {
+  Tunnel tunnel = http_connect(n.http_proxy_port, origin_authority(n), kWaitMs);
+  std::string got;
+  bool ok = false;
+  if (!tunnel.open()) {
+    got = "CONNECT: " + tunnel.exchange.describe();
+  } else {
+    int err = send_all(tunnel.fd.get(), wire::to_string(wire::client_hello(n.origin_name)));
+    Received rx =
+        receive(tunnel.fd.get(), kWaitMs, [&](const std::string& d) { return has_marker(n, d); });
+    ok = err == 0 && has_marker(n, rx.data);
+    got = err != 0 ? "send: " + errno_name(err) : marker_outcome(n, rx);
+  }
+  r.add(kWall, "verify origin via CONNECT + ClientHello with its SNI (positive control)",
+        "the origin's marker", got, ok);
+}
+
+// SOCKS5 with the name sent to the proxy (remote DNS, as socks5h:// clients do).
+void via_socks(const NetworkSpec& n, Reporter& r) {
+  SocksExchange s = socks_request(
+      n.socks_port, wire::socks_request_domain(n.origin_name, n.origin_port), kWaitMs);
+  std::string got;
+  bool ok = false;
+  if (!s.fd) {
+    got = s.describe();
+  } else {
+    int err = send_all(s.fd.get(), origin_form_get(n));
+    Received rx = receive(s.fd.get(), kWaitMs, http_response_complete);
+    ok = err == 0 && has_marker(n, rx.data);
+    got = err != 0 ? "send: " + errno_name(err) : marker_outcome(n, rx);
+  }
+  r.add(kWall, "verify origin via SOCKS5 with remote DNS (positive control)",
+        "reply 0x00, then the origin's marker", got, ok);
+}
+
+// A program that ignores the proxy: the stub's synthetic address, then a plain connect that the
+// capture hands to the proxy, which maps the address back to the name.
+void via_transparent(const NetworkSpec& n, Reporter& r) {
+  DnsExchange dns = dns_udp(*endpoint("8.8.8.8", 53), n.origin_name, wire::dns::kTypeA, kWaitMs);
+  bool synthetic = dns.answer && dns.answer->valid && dns.answer->rcode == 0 &&
+                   dns.answer->a_records.size() == 1 &&
+                   wire::is_synthetic(dns.answer->a_records.front());
+  r.add(kWall, "DNS query for the verify origin via 8.8.8.8:53 (positive control)",
+        "NOERROR, one A record in 198.18.0.0/15", dns.describe(), synthetic);
+
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(n.origin_port);
+  int rc = ::getaddrinfo(n.origin_name.c_str(), port.c_str(), &hints, &found);
+  std::string got;
+  bool ok = false;
+  if (rc != 0 || found == nullptr) {
+    got = std::string("getaddrinfo: ") + ::gai_strerror(rc);
+  } else {
+    Endpoint to;
+    std::memcpy(&to.storage, found->ai_addr, found->ai_addrlen);
+    to.size = found->ai_addrlen;
+    char text[INET_ADDRSTRLEN] = "?";
+    auto* in = reinterpret_cast<const sockaddr_in*>(found->ai_addr);
+    ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+    const uint32_t a = ntohl(in->sin_addr.s_addr);
+    ::freeaddrinfo(found);
+    if ((a >> 17) != (0xc612'0000u >> 17)) {
+      got = std::string("getaddrinfo answered ") + text + ", not a synthetic address";
+    } else {
+      Connection c = connect_tcp(to, kWaitMs);
+      if (!c.ok()) {
+        got = std::string(text) + ": " + c.describe();
+      } else {
+        int err = send_all(c.fd.get(), origin_form_get(n));
+        Received rx = receive(c.fd.get(), kWaitMs, http_response_complete);
+        ok = err == 0 && has_marker(n, rx.data);
+        got = std::string(text) + ": " +
+              (err != 0 ? "send " + errno_name(err) : marker_outcome(n, rx));
+      }
+    }
+  }
+  r.add(kWall, "verify origin via getaddrinfo + direct connect (transparent, positive control)",
+        "a 198.18.0.0/15 address, then the origin's marker", got, ok);
+}
+
+}  // namespace
+
+void proxy_controls(const ProbeSpec& spec, Reporter& r) {
+  via_http(spec.network, r);
+  via_connect(spec.network, r);
+  via_socks(spec.network, r);
+  via_transparent(spec.network, r);
+}
+
+}  // namespace cordon::verify::probe::netio
