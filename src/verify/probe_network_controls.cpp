@@ -6,7 +6,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "verify/probe_network_io.h"
@@ -79,6 +81,37 @@ void via_socks(const NetworkSpec& n, Reporter& r) {
         "reply 0x00, then the origin's marker", got, ok);
 }
 
+// getaddrinfo(name, AF_INET) the way programs resolve: through the box's resolv.conf, whose
+// queries the capture sends to the stub. The address with the origin's port when it is a
+// synthetic one; otherwise nullopt and `got` says what came back.
+std::optional<Endpoint> resolve_synthetic(const NetworkSpec& n, std::string& got) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(n.origin_port);
+  int rc = ::getaddrinfo(n.origin_name.c_str(), port.c_str(), &hints, &found);
+  if (rc != 0 || found == nullptr) {
+    got = std::string("getaddrinfo: ") + ::gai_strerror(rc);
+    return std::nullopt;
+  }
+  Endpoint to;
+  std::memcpy(&to.storage, found->ai_addr, found->ai_addrlen);
+  to.size = found->ai_addrlen;
+  ::freeaddrinfo(found);
+  const auto* in = reinterpret_cast<const sockaddr_in*>(&to.storage);
+  char text[INET_ADDRSTRLEN] = "?";
+  ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+  got = text;
+  std::array<uint8_t, 4> bytes;
+  std::memcpy(bytes.data(), &in->sin_addr, 4);
+  if (!wire::is_synthetic(bytes)) {
+    got = "getaddrinfo answered " + got + ", not a synthetic address";
+    return std::nullopt;
+  }
+  return to;
+}
+
 // A program that ignores the proxy: the stub's synthetic address, then a plain connect that the
 // capture hands to the proxy, which maps the address back to the name.
 void via_transparent(const NetworkSpec& n, Reporter& r) {
@@ -89,42 +122,36 @@ void via_transparent(const NetworkSpec& n, Reporter& r) {
   r.add(kWall, "DNS query for the verify origin via 8.8.8.8:53 (positive control)",
         "NOERROR, one A record in 198.18.0.0/15", dns.describe(), synthetic);
 
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(n.origin_port);
-  int rc = ::getaddrinfo(n.origin_name.c_str(), port.c_str(), &hints, &found);
   std::string got;
+  std::optional<Endpoint> to = resolve_synthetic(n, got);
   bool ok = false;
-  if (rc != 0 || found == nullptr) {
-    got = std::string("getaddrinfo: ") + ::gai_strerror(rc);
-  } else {
-    Endpoint to;
-    std::memcpy(&to.storage, found->ai_addr, found->ai_addrlen);
-    to.size = found->ai_addrlen;
-    char text[INET_ADDRSTRLEN] = "?";
-    auto* in = reinterpret_cast<const sockaddr_in*>(found->ai_addr);
-    ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
-    const uint32_t a = ntohl(in->sin_addr.s_addr);
-    ::freeaddrinfo(found);
-    if ((a >> 17) != (0xc612'0000u >> 17)) {
-      got = std::string("getaddrinfo answered ") + text + ", not a synthetic address";
+  if (to) {
+    Connection c = connect_tcp(*to, kWaitMs);
+    if (!c.ok()) {
+      got += ": " + c.describe();
     } else {
-      Connection c = connect_tcp(to, kWaitMs);
-      if (!c.ok()) {
-        got = std::string(text) + ": " + c.describe();
-      } else {
-        int err = send_all(c.fd.get(), origin_form_get(n));
-        Received rx = receive(c.fd.get(), kWaitMs, http_response_complete);
-        ok = err == 0 && has_marker(n, rx.data);
-        got = std::string(text) + ": " +
-              (err != 0 ? "send " + errno_name(err) : marker_outcome(n, rx));
-      }
+      int err = send_all(c.fd.get(), origin_form_get(n));
+      Received rx = receive(c.fd.get(), kWaitMs, http_response_complete);
+      ok = err == 0 && has_marker(n, rx.data);
+      got += ": " + (err != 0 ? "send " + errno_name(err) : marker_outcome(n, rx));
     }
   }
   r.add(kWall, "verify origin via getaddrinfo + direct connect (transparent, positive control)",
         "a 198.18.0.0/15 address, then the origin's marker", got, ok);
+
+  // The same address with a ClientHello naming another host: the name the address stands for
+  // is allowed, the server name is not (domain fronting through the capture).
+  std::string fronted = "no synthetic address to connect to (" + got + ")";
+  bool refused = false;
+  if (to) {
+    Silence s = silent_close(*to, wire::to_string(wire::client_hello(n.denied_name)), kWaitMs);
+    refused = s.connected && s.closed_silently;
+    fronted = s.got;
+  }
+  r.add(kWall,
+        "transparent connection to the verify origin's address, then a TLS ClientHello with SNI " +
+            n.denied_name,
+        "connected, then closed by cordon with 0 bytes back", fronted, refused);
 }
 
 }  // namespace

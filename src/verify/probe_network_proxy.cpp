@@ -182,23 +182,38 @@ void request_tricks(Reporter& r, const Target& t) {
                false);
 }
 
-// CONNECT to the allowed host, then a ClientHello naming a denied one: cordon must close the
-// tunnel before the origin sees a byte (the origin would echo it with its marker).
+// Sends a ClientHello naming the denied host on an open tunnel to the allowed one: cordon must
+// close it before the origin sees a byte (the origin would echo them after its marker).
+std::pair<bool, std::string> fronted_hello(int fd, const Target& t) {
+  int err = send_all(fd, wire::to_string(wire::client_hello(t.n.denied_name)));
+  Received back = receive(fd, kWaitMs);
+  std::string leak = t.leaked(back.data);
+  return {leak.empty() && back.data.empty() && !back.timed_out,
+          (err != 0 ? "send " + errno_name(err) + ", " : std::string()) + back.describe() + leak};
+}
+
+// CONNECT / SOCKS5 to the allowed host, then a ClientHello naming a denied one.
 void sni_mismatch(Reporter& r, const Target& t) {
-  Tunnel tunnel = http_connect(t.n.http_proxy_port, t.origin(), kWaitMs);
-  std::string got;
-  bool pass = false;
-  if (!tunnel.open()) {
-    got = "CONNECT " + t.origin() + " refused (" + tunnel.exchange.describe() + "): cannot test";
-  } else {
-    int err = send_all(tunnel.fd.get(), wire::to_string(wire::client_hello(t.n.denied_name)));
-    Received back = receive(tunnel.fd.get(), kWaitMs);
-    std::string leak = t.leaked(back.data);
-    pass = leak.empty() && back.data.empty() && !back.timed_out;
-    got = (err != 0 ? "send " + errno_name(err) + ", " : std::string()) + back.describe() + leak;
+  const std::string expected = "closed by cordon, 0 bytes back";
+  {
+    Tunnel tunnel = http_connect(t.n.http_proxy_port, t.origin(), kWaitMs);
+    auto [pass, got] =
+        tunnel.open()
+            ? fronted_hello(tunnel.fd.get(), t)
+            : std::pair<bool, std::string>{
+                  false, "CONNECT refused (" + tunnel.exchange.describe() + "): cannot test"};
+    r.add(kWall, "CONNECT " + t.origin() + ", then a TLS ClientHello with SNI " + t.n.denied_name,
+          expected, got, pass);
   }
-  r.add(kWall, "CONNECT " + t.origin() + ", then a TLS ClientHello with SNI " + t.n.denied_name,
-        "closed by cordon, 0 bytes back", got, pass);
+  {
+    SocksExchange s = socks_request(
+        t.n.socks_port, wire::socks_request_domain(t.n.origin_name, t.n.origin_port), kWaitMs);
+    auto [pass, got] = s.fd ? fronted_hello(s.fd.get(), t)
+                            : std::pair<bool, std::string>{
+                                  false, "SOCKS5 refused (" + s.describe() + "): cannot test"};
+    r.add(kWall, "SOCKS5 " + t.origin() + ", then a TLS ClientHello with SNI " + t.n.denied_name,
+          expected, got, pass);
+  }
 }
 
 void socks_commands(Reporter& r, const Target& t) {
