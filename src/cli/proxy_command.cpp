@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -45,7 +46,7 @@ Result<std::map<std::string, std::string>> read_client_tokens(const std::string&
     return Error(Errc::kInvalidInput, "token file " + path + " is readable by other users")
         .with_hint("chmod 600 " + path);
   }
-  CORDON_ASSIGN_OR_RETURN(std::string text, read_all(path));
+  CORDON_ASSIGN_OR_RETURN(std::string text, read_file(path));
   std::map<std::string, std::string> tokens;  // token -> client name
   std::istringstream lines(text);
   std::string line;
@@ -116,7 +117,7 @@ Result<UniqueFd> listen_on(const std::string& address) {
 }
 
 Result<policy::Policy> load_proxy_policy(const std::string& path) {
-  CORDON_ASSIGN_OR_RETURN(std::string text, read_all(path));
+  CORDON_ASSIGN_OR_RETURN(std::string text, read_file(path));
   CORDON_ASSIGN_OR_RETURN(
       policy::Policy policy,
       policy::apply_toml(policy::builtin_profile(policy::Profile::kWorkspaceWrite), text, path,

@@ -40,10 +40,17 @@ struct Cidr {
 // Why `address` is blocked, or nullopt for a public unicast address. Blocked: loopback,
 // 0.0.0.0/8, RFC 1918, 100.64/10 (CGNAT), 169.254/16 (link-local, cloud metadata), 192.0.0/24,
 // 198.18/15 (benchmarking; cordon's synthetic DNS answers), 240/4, multicast, broadcast,
-// ::1, ::, fc00::/7, fe80::/10, ff00::/8, and IPv6 forms that embed an IPv4 address
-// (::ffff:0:0/96 mapped, ::/96 compatible, 64:ff9b::/96 and 64:ff9b:1::/48 NAT64, 2002::/16
-// 6to4, 2001::/32 Teredo) when the embedded address is itself blocked. Returns a short
-// reason such as "loopback", "private (RFC 1918)", "link-local (cloud metadata)".
+// ::1, ::, fc00::/7, fe80::/10, fec0::/10 (deprecated site-local), ff00::/8, and IPv6 forms
+// that embed an IPv4 address (::ffff:0:0/96 mapped, ::ffff:0:0:0/96 translated, ::/96
+// compatible, 64:ff9b::/96 and 64:ff9b:1::/48 NAT64, 2002::/16 6to4, 2001::/32 Teredo: client
+// or server) when the embedded address is itself blocked. Returns a short reason such as
+// "loopback", "private (RFC 1918)", "link-local (cloud metadata)"; for an embedded address,
+// followed by where it was found: "loopback (127.0.0.1 inside a 6to4 address)".
 std::optional<std::string> blocked_range(const IpAddress& address);
+
+// The IPv4 address an IPv4-mapped IPv6 address (::ffff:a.b.c.d) stands for, or `address`
+// unchanged. A dual-stack socket dialling the mapped form reaches exactly that IPv4 address, so
+// rules and ranges compare the unmapped form.
+IpAddress unmapped(const IpAddress& address);
 
 }  // namespace cordon::net

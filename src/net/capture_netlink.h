@@ -39,8 +39,9 @@ std::vector<uint8_t> build_local_default_route(int family, int lo_index);
 
 // Sends one prepared message or batch on a new netlink socket of `protocol`
 // (NETLINK_NETFILTER, NETLINK_ROUTE) and reads the acknowledgements (every message must ask
-// for NLM_F_ACK). Returns 0, or -errno from the first error the kernel reports.
-// Async-signal-safe: no allocation, raw syscalls only.
+// for NLM_F_ACK, except nfnetlink's batch delimiters: older kernels never ACK those, so they
+// must not ask). Returns 0, or -errno from the first error the kernel reports; -ETIMEDOUT if
+// the kernel stays silent for 5 s. Async-signal-safe: no allocation, raw syscalls only.
 int send_netlink(int protocol, const uint8_t* data, size_t size);
 
 }  // namespace cordon::net

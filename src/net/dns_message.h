@@ -29,9 +29,13 @@ struct Query {
 // (an EDNS OPT record in the additional section is allowed and ignored). Compression pointers
 // in the question, labels over 63 bytes, names over 255 bytes, and bytes outside the hostname
 // alphabet are refused (nullopt; a message too broken to answer gets no answer at all).
+// Letters, digits, '-' and '_' make up that alphabet; the root name parses as "".
 std::optional<Query> parse_query(std::span<const uint8_t> message);
 
-// NOERROR with one A record (TTL `ttl`) for the question.
+// Answers copy the question, echo RD, set RA, leave AA clear (cordon is not the authority for
+// any name) and carry no OPT record (the client falls back to plain DNS).
+// NOERROR with one A record (TTL `ttl`) for the question; its name is a pointer (0xC00C) to
+// the question's. `address` must be IPv4.
 std::vector<uint8_t> answer_a(std::span<const uint8_t> message, const Query& query,
                               const IpAddress& address, uint32_t ttl);
 // NOERROR with no answer (NODATA): a name that exists but not with this type (AAAA, MX, ...).

@@ -25,11 +25,13 @@ struct CanonicalHost {
 // message fit for a 400 body): empty, NUL or any control byte, '%' (zone ids, percent-encoding),
 // '@' (userinfo), '\\', '/', spaces, non-ASCII bytes (punycode "xn--" labels are fine), empty
 // labels ("a..b"), more than one trailing dot, a label starting or ending with '-', and a
-// numeric last label that is not a valid IPv4 literal ("1.2.3.999").
+// numeric last label that is not a valid IPv4 literal ("1.2.3.999"). An IPv4-mapped literal
+// ("[::ffff:127.0.0.1]") canonicalises to the IPv4 address it stands for (see unmapped()).
 Result<CanonicalHost> canonicalize_host(std::string_view raw, bool allow_bare_ipv6 = false);
 
 // Splits "host:port" / "[v6]:port" / "host" (port = default_port) from an authority. No
-// userinfo allowed. The port must be 1..65535 in decimal without sign or leading '+'.
+// userinfo allowed. The port must be 1..65535 in decimal without sign or leading '+' (or
+// leading zero). A default_port of 0 makes the port required.
 struct Authority {
   std::string host;  // as written, brackets removed for IPv6
   uint16_t port = 0;

@@ -47,11 +47,18 @@ struct RequestParse {
 // after canonicalisation), both Content-Length and Transfer-Encoding, several or non-numeric
 // Content-Length values, a Transfer-Encoding other than exactly "chunked", HTTP versions other
 // than 1.0 and 1.1, methods that are not tokens, CONNECT without an explicit port.
+// Also refused: an empty line before the request line, '%' in the host, a port with leading
+// zeros, Transfer-Encoding in HTTP/1.0, a Connection list that is not tokens, and a CONNECT
+// with a body. The Host comparison is a local one (case, one trailing dot, default port); the
+// proxy still canonicalises the authority. A missing Host is accepted: the authority decides
+// and upstream_request_head writes Host itself.
 RequestParse parse_request_head(std::string_view buffer, size_t max_head);
 
 // The request as sent upstream: origin-form target, Host set to the authority, hop-by-hop
 // headers dropped (Connection and the headers it lists, Keep-Alive, Proxy-Connection,
 // Proxy-Authorization, TE, Trailer, Upgrade), "Connection: keep-alive" or "close" as asked.
+// The client's HTTP minor version is kept (the response is relayed unchanged), and
+// Content-Length / Transfer-Encoding stay even when Connection names them. Not for CONNECT.
 std::string upstream_request_head(const RequestHead& head, bool keep_alive);
 
 // The value of a header (first, case-insensitive name), if present.
@@ -77,6 +84,8 @@ struct ResponseParse {
 
 // Parses a response head. `request_method` decides HEAD's empty body; 1xx, 204 and 304 have no
 // body. The same strictness as requests (bare LF, obs-fold, CL+TE, bad lengths are kBad).
+// A 1xx head (100 Continue, 103 Early Hints) is kComplete with kNone framing: relay it and
+// parse again from head_size for the final response. 101 is kBad: Upgrade is never forwarded.
 ResponseParse parse_response_head(std::string_view buffer, std::string_view request_method,
                                   size_t max_head);
 
@@ -84,7 +93,8 @@ ResponseParse parse_response_head(std::string_view buffer, std::string_view requ
 class ChunkedBodyScanner {
  public:
   // Consumes from `data`; returns how many bytes belong to this body (all of `data` unless the
-  // body ended inside it). -1 on malformed chunk framing.
+  // body ended inside it). -1 on malformed chunk framing; the scanner is then unusable and the
+  // connection must be closed. No whitespace is accepted between a chunk size and ';' or CR.
   long consume(std::string_view data);
   bool done() const { return state_ == State::kDone; }
 
@@ -99,11 +109,14 @@ class ChunkedBodyScanner {
 
 // The response a refusal sends: "HTTP/1.1 403 Forbidden" with `X-Cordon-Denied: <rule or
 // reason>`, a text body naming the host, port, rule and reason, and Connection: close.
+// The header value is the rule (the reason when the rule is empty), at most 256 bytes, with
+// every control or non-ASCII byte replaced by '?': no text can add a header or end the head.
 std::string denied_response(std::string_view host, uint16_t port, std::string_view rule,
                             std::string_view reason);
 // "HTTP/1.1 400 Bad Request" with the reason in the body; Connection: close.
 std::string bad_request_response(std::string_view reason);
 // 502 / 504 for upstream failures (connect refused, timeout), with the reason in the body.
+// 503 is accepted too; any other status is a programmer bug (abort).
 std::string gateway_error_response(int status, std::string_view reason);
 
 }  // namespace cordon::net

@@ -18,6 +18,7 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "net/rules.h"
+#include "net/socket_address.h"
 
 namespace cordon::net {
 
@@ -30,6 +31,10 @@ struct Listener {
   std::string forward_target;  // kForward: "host:port"
 };
 
+// How tunnels move bytes (addition to the first contract; see relay_pool.h): splice() through a
+// pipe borrowed only while bytes wait, or a copy through one shared scratch buffer.
+enum class RelayMode { kSplice, kCopy };
+
 struct ProxyLimits {
   size_t max_connections = 1024;          // concurrent client connections; more are refused
   size_t max_head_bytes = 32 * 1024;      // request/response head (431/400 beyond)
@@ -37,6 +42,7 @@ struct ProxyLimits {
   std::chrono::milliseconds header_timeout{10'000};    // whole request head (slowloris)
   std::chrono::milliseconds idle_timeout{300'000};     // no byte either way
   std::chrono::milliseconds connect_timeout{10'000};   // dialling the origin
+  RelayMode relay = RelayMode::kSplice;                 // tunnels (HTTP requests always copy)
 };
 
 // One decision, reported when it is final: refused at once, or allowed and then finished
@@ -63,6 +69,10 @@ struct ProxyOptions {
   std::map<std::string, std::string> client_tokens;
   // Called on the proxy's thread for every decision (the supervisor sends it to the audit trail).
   std::function<void(const DecisionRecord&)> on_decision;
+  // Where a connection accepted on a kTransparent listener was headed. Empty: the kernel's
+  // SO_ORIGINAL_DST, which needs the nf_tables redirect; tests substitute their own
+  // (addition to the first contract).
+  std::function<Result<Endpoint>(const UniqueFd& client)> original_destination;
 };
 
 class Proxy {

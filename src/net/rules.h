@@ -27,13 +27,16 @@ struct PortRange {
 
 // One allow or deny rule: "api.example.com", "*.example.com" (subdomains only, never the
 // apex), "git.example.com:22", "mirror.example.com:8000-8100", "203.0.113.7:443",
-// "[2001:db8::7]:443". No port means 80 and 443.
+// "[2001:db8::7]:443". No port means 80 and 443 in an allow rule, and every port in a deny rule
+// (EgressRules::compile widens it: a deny must never be narrower than it reads). A wildcard
+// needs two labels after "*." ("*.com" is refused); an IPv4 literal is written as a dotted quad.
 struct HostRule {
   std::string text;     // as written, for messages and audit events
   std::string pattern;  // canonical name (without the "*." of a wildcard) or address text
   bool wildcard = false;
   std::optional<IpAddress> literal;
   std::vector<PortRange> ports;
+  bool port_written = false;  // false: `ports` is the default (80, 443)
   static Result<HostRule> parse(std::string_view text);
   bool matches(const CanonicalHost& host, uint16_t port) const;
 };
@@ -41,6 +44,8 @@ struct HostRule {
 // One allow_cidr entry: "10.0.0.0/8" or "10.1.2.3/32:5432" or "10.0.0.0/8:8000-8100".
 // Addresses inside may be dialled (exempt from blocked_range) when a name allowed by an allow
 // rule resolves to them, and address literals inside are allowed on its ports (no port: 80, 443).
+// Both hold only on the entry's ports. An IPv6 range takes a port after its prefix ("2001:db8::/32:443").
+// A /0 is refused: it would exempt every address, loopback and cloud metadata included.
 struct CidrRule {
   std::string text;
   Cidr range;
@@ -53,7 +58,8 @@ struct CidrRule {
 struct Forward {
   uint16_t listen_port = 0;
   std::string target;  // "db.example.com:5432"
-  // "5432=db.example.com:5432"
+  // "5432=db.example.com:5432" (the target's port is required; `target` keeps the canonical
+  // host: "db.example.com:5432", "[2001:db8::5]:5432").
   static Result<Forward> parse(std::string_view text);
 };
 
@@ -74,11 +80,13 @@ struct Decision {
 
 class EgressRules {
  public:
-  // Parses every entry; the first malformed one is an error naming it.
+  // Parses every entry; the first malformed one is an error naming it. Also refused: two
+  // forwards on one port, a forward whose target the rules refuse, two pins for one name.
   static Result<EgressRules> compile(const EgressConfig& config);
 
   // Canonicalises `raw_host` and decides it with `port`. Never resolves. A malformed host is a
-  // refusal with the parser's reason. Deny rules win over allow rules.
+  // refusal with the parser's reason. Deny rules win over allow rules. An address literal that
+  // the rules allow is also vetted here (blocked ranges, unless inside an allow_cidr).
   Decision decide(std::string_view raw_host, uint16_t port) const;
   Decision decide(const CanonicalHost& host, uint16_t port) const;
 
@@ -87,7 +95,8 @@ class EgressRules {
 
   // Picks the address to dial among a name's answers: the first one that is not in a blocked
   // range or is inside an allow_cidr. When none qualifies, a refusal naming the blocked range
-  // of the first answer ("resolves to 127.0.0.1: loopback").
+  // of the first answer ("resolves to 127.0.0.1: loopback"). An IPv4-mapped answer is judged
+  // and returned as the IPv4 address it stands for.
   struct Vetted {
     std::optional<IpAddress> address;
     Decision decision;
@@ -96,7 +105,8 @@ class EgressRules {
                        std::span<const IpAddress> answers) const;
 
   const std::vector<Forward>& forwards() const { return forwards_; }
-  // Every TCP port some rule could allow (for Landlock's connect rules); ranges expanded.
+  // Every TCP port some allow or allow_cidr rule could allow (for Landlock's connect rules),
+  // sorted, overlapping and adjacent ranges merged. Forward listen ports are not included.
   std::vector<PortRange> allowed_ports() const;
 
  private:

@@ -13,7 +13,7 @@ namespace socks5 {
 
 enum class Status { kIncomplete, kComplete, kBad };
 
-// Client greeting: VER=5, NMETHODS, METHODS.
+// Client greeting: VER=5, NMETHODS, METHODS. NMETHODS 0 is kBad (RFC 1928: 1 to 255).
 struct Greeting {
   Status status = Status::kIncomplete;
   bool offers_no_auth = false;
@@ -24,7 +24,8 @@ Greeting parse_greeting(std::span<const uint8_t> data);
 // The method choice: 0x00 no auth, 0x02 username/password, 0xFF none acceptable.
 std::vector<uint8_t> method_reply(uint8_t method);
 
-// RFC 1929 username/password request.
+// RFC 1929 username/password request. Empty fields are accepted (clients send an empty
+// password with a token user name); the credential check that follows decides.
 struct Credentials {
   Status status = Status::kIncomplete;
   std::string username;
@@ -36,7 +37,8 @@ std::vector<uint8_t> credentials_reply(bool ok);
 
 // The request. Only CONNECT is accepted; BIND and UDP ASSOCIATE are parsed so the reply can
 // say "command not supported". A domain name with a NUL or any byte outside letters, digits,
-// '-', '.', '_' is kBad (reply "not allowed by ruleset").
+// '-', '.', '_' is kBad (reply "not allowed by ruleset"), as are an empty domain, a command
+// other than 1..3, a non-zero reserved byte, an unknown address type and CONNECT to port 0.
 struct Request {
   Status status = Status::kIncomplete;
   uint8_t command = 0;  // 1 CONNECT, 2 BIND, 3 UDP ASSOCIATE

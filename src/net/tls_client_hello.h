@@ -20,7 +20,9 @@ struct SniPeek {
 };
 
 // `data` is everything received so far. Handles a ClientHello split across records (up to
-// 64 KiB in all; beyond that, kMalformed).
+// 64 KiB in all; beyond that, kMalformed). kNotTls is decided on the first two bytes (record
+// type 22, major version 3). Also kMalformed: a name with a control byte or space, a name type
+// other than host_name, two server_name extensions, another record type before the hello ends.
 SniPeek peek_client_hello(std::span<const uint8_t> data);
 
 }  // namespace cordon::net

@@ -1,7 +1,10 @@
-// Impossible combinations in the policy a layer produces: a path both shown and hidden, allow
-// rules with no network. Each is reported on the line of this layer that made it impossible.
+// Impossible combinations in the policy a layer produces: a path both shown and hidden, egress
+// rules with no network, a forward the rules refuse. Each is reported on the line of this layer
+// that made it impossible.
 #include <algorithm>
 
+#include "net/rules.h"
+#include "policy/egress_config.h"
 #include "policy/layer.h"
 #include "policy/loader.h"
 #include "policy/paths.h"
@@ -57,15 +60,68 @@ int line_of(const LayerState& st, const char* key) {
   return it == st.key_lines.end() ? 0 : it->second;
 }
 
-Result<void> check_allow_needs_network(const LayerState& st) {
+// Egress entries with mode = "none": the box has no way out for them to apply to.
+Result<void> check_egress_needs_network(const LayerState& st) {
   const auto& net = st.out.network;
-  if (net.mode.value != NetworkMode::kNone || net.allow.value.empty()) return Ok{};
-  int line = line_of(st, "network.mode");
-  if (line == 0) line = line_of(st, "network.allow");
-  return error_at(st.ctx, line,
-                  "network.allow has rules but network.mode = \"none\" allows no egress at all: "
-                  "an impossible combination",
-                  "set network.mode = \"proxy\" to use the allow rules, or remove them");
+  if (net.mode.value != NetworkMode::kNone) return Ok{};
+  struct Entries {
+    const char* key;
+    const char* noun;
+    bool present;
+  };
+  const Entries entries[] = {
+      {"network.allow", "rules", !net.allow.value.empty()},
+      {"network.allow_cidr", "ranges", !net.allow_cidr.value.empty()},
+      {"network.resolve", "pins", !net.resolve.value.empty()},
+      {"network.forward", "forwards", !net.forward.value.empty()},
+  };
+  for (const Entries& e : entries) {
+    if (!e.present) continue;
+    int line = line_of(st, "network.mode");
+    if (line == 0) line = line_of(st, e.key);
+    return error_at(st.ctx, line,
+                    std::string(e.key) + " has " + e.noun +
+                        " but network.mode = \"none\" allows no egress at all: an impossible "
+                        "combination",
+                    "set network.mode = \"proxy\" to use the " + std::string(e.key) +
+                        " entries, or remove them");
+  }
+  return Ok{};
+}
+
+// cordon listens on a forward's port inside the box, so no box program can serve it too.
+Result<void> check_forwards_not_loopback_ports(const LayerState& st) {
+  const auto& net = st.out.network;
+  std::vector<uint16_t> ports = loopback_ports(net);
+  for (const std::string& entry : net.forward.value) {
+    auto forward = net::Forward::parse(entry);
+    if (!forward.ok()) continue;  // unreachable: entries were checked when applied
+    if (std::find(ports.begin(), ports.end(), forward->listen_port) == ports.end()) continue;
+    int line = line_of(st, "network.forward");
+    if (line == 0) line = line_of(st, "network.loopback_ports");
+    return error_at(st.ctx, line,
+                    "network.forward \"" + entry + "\" listens on port " +
+                        std::to_string(forward->listen_port) +
+                        ", which network.loopback_ports also gives to the box's own programs",
+                    "cordon serves a forward's port inside the box; pick another listen port or "
+                    "remove it from loopback_ports");
+  }
+  return Ok{};
+}
+
+// The whole [network] as the wall compiles it: catches what no single entry shows, such as a
+// forward whose target the rules refuse (it could never carry a byte).
+Result<void> check_egress_compiles(const LayerState& st) {
+  if (st.out.network.mode.value != NetworkMode::kProxy) return Ok{};
+  auto rules = net::EgressRules::compile(egress_config(st.out.network));
+  if (rules.ok()) return Ok{};
+  int line = 0;
+  for (const char* key : {"network.forward", "network.deny", "network.allow", "network.allow_cidr",
+                          "network.resolve", "network.mode"}) {
+    if ((line = line_of(st, key)) != 0) break;
+  }
+  return error_at(st.ctx, line, "network",
+                  Error(Errc::kPolicy, rules.error().message()).with_hint(rules.error().hint()));
 }
 
 }  // namespace
@@ -74,7 +130,9 @@ Result<void> check_consistency(const LayerState& st) {
   CORDON_TRY(check_shown_not_hidden(st, st.new_read, "filesystem.read"));
   CORDON_TRY(check_shown_not_hidden(st, st.new_write, "filesystem.write"));
   CORDON_TRY(check_hidden_not_shown(st));
-  CORDON_TRY(check_allow_needs_network(st));
+  CORDON_TRY(check_egress_needs_network(st));
+  CORDON_TRY(check_forwards_not_loopback_ports(st));
+  CORDON_TRY(check_egress_compiles(st));
   return Ok{};
 }
 

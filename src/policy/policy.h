@@ -74,11 +74,19 @@ struct ResourcePolicy {
   Setting<std::optional<uint64_t>> timeout_seconds;  // wall clock, then the box is killed
 };
 
-// Egress: filled in by the egress issue; the mode exists now and "proxy" means, until the proxy
-// lands, that the box still has loopback only (stronger, never weaker).
+// Egress (design.md section 4). Every entry is validated at load with the egress wall's own
+// parsers (net/rules.h) and kept as written; egress_config() hands them to the wall.
 struct NetworkPolicy {
   Setting<NetworkMode> mode;
   Setting<std::vector<std::string>> allow;  // host[:port] rules, enforced by the egress wall
+  Setting<std::vector<std::string>> deny;   // host[:port] rules that win over every allow
+  // Address ranges ("10.0.0.0/8:5432") that may be dialled although they are private, loopback
+  // or link-local, and address literals allowed on their ports. Loudly a weakening.
+  Setting<std::vector<std::string>> allow_cidr;
+  // Pins: canonical name -> address text, used instead of DNS (like curl --resolve).
+  Setting<std::map<std::string, std::string>> resolve;
+  // TCP forwards "LISTEN_PORT=HOST:PORT": the box connects to 127.0.0.1:LISTEN_PORT.
+  Setting<std::vector<std::string>> forward;
   // TCP ports on the box's own loopback that box programs may connect to (Landlock ABI 4+ limits
   // connect(2) to cordon's listeners plus these). Entries are "port" or "lo-hi".
   Setting<std::vector<std::string>> loopback_ports;

@@ -89,7 +89,9 @@ void set_origins(Policy& p, const Origin& o) {
   auto& r = p.resources;
   r.memory_bytes.origin = r.memory_fallback.origin = r.pids.origin = r.cpus.origin = o;
   r.open_files.origin = r.timeout_seconds.origin = o;
-  p.network.mode.origin = p.network.allow.origin = p.network.loopback_ports.origin = o;
+  auto& n = p.network;
+  n.mode.origin = n.allow.origin = n.deny.origin = n.allow_cidr.origin = o;
+  n.resolve.origin = n.forward.origin = n.loopback_ports.origin = o;
   p.gate.ask_at.origin = p.gate.reviewers.origin = o;
   p.audit.store.origin = p.audit.key.origin = p.audit.checkpoint_every.origin = o;
 }

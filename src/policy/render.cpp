@@ -45,6 +45,18 @@ std::string quote(const std::string& text) {
   return out + "\"";
 }
 
+// A key as TOML reads it back: bare when it can be, else quoted (a host name's dots would
+// otherwise make nested tables).
+std::string table_key(const std::string& name) {
+  bool bare = !name.empty();
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-';
+    if (!ok) bare = false;
+  }
+  return bare ? name : quote(name);
+}
+
 // Shortest text that reads back as the same double.
 std::string format_double(double value) {
   char buf[64];
@@ -79,7 +91,7 @@ class Writer {
   void table(const char* key, const Setting<std::map<std::string, std::string>>& setting) {
     std::string inline_table = "{";
     for (const auto& [name, val] : setting.value) {
-      inline_table += (inline_table.size() > 1 ? ", " : " ") + name + " = " + quote(val);
+      inline_table += (inline_table.size() > 1 ? ", " : " ") + table_key(name) + " = " + quote(val);
     }
     inline_table += setting.value.empty() ? "}" : " }";
     value(key, inline_table, setting.origin);
@@ -136,6 +148,10 @@ void write_network(Writer& w, const NetworkPolicy& net) {
   w.section("network");
   w.enumerated("mode", net.mode);
   w.list("allow", net.allow);
+  w.list("deny", net.deny);
+  w.list("allow_cidr", net.allow_cidr);
+  w.table("resolve", net.resolve);
+  w.list("forward", net.forward);
   w.list("loopback_ports", net.loopback_ports);
 }
 

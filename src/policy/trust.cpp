@@ -1,6 +1,7 @@
 // What makes one policy weaker than another: the rule an untrusted workspace file must obey,
 // and the test of whether an untrusted `profile` choice is allowed.
 #include <algorithm>
+#include <map>
 #include <sstream>
 
 #include "policy/layer.h"
@@ -38,7 +39,8 @@ class Finder {
     found.push_back(Weakening{std::move(what), origin});
   }
 
-  // Lists: a weaker policy has entries the lower one lacks (read, write, pass, allow, ports).
+  // Lists: a weaker policy has entries the lower one lacks (read, write, pass, allow, ports,
+  // allow_cidr, forward).
   void no_additions(const char* key, const Setting<std::vector<std::string>>& lower,
                     const Setting<std::vector<std::string>>& upper) {
     for (const auto& entry : upper.value) {
@@ -49,7 +51,7 @@ class Finder {
     }
   }
 
-  // Lists: a weaker policy drops entries (hide, protect; a layer cannot, a profile could).
+  // Lists: a weaker policy drops entries (hide, protect, deny; a layer cannot, a profile could).
   void no_removals(const char* key, const Setting<std::vector<std::string>>& lower,
                    const Setting<std::vector<std::string>>& upper) {
     for (const auto& entry : lower.value) {
@@ -125,9 +127,32 @@ void resource_weakenings(Finder& f, const ResourcePolicy& lo, const ResourcePoli
   f.no_raise("resources.timeout", lo.timeout_seconds, up.timeout_seconds, format_duration);
 }
 
+// A pin sends a name somewhere DNS would not: any new or changed pin is a weakening.
+void pin_weakenings(Finder& f, const Setting<std::map<std::string, std::string>>& lo,
+                    const Setting<std::map<std::string, std::string>>& up) {
+  for (const auto& [name, address] : up.value) {
+    auto it = lo.value.find(name);
+    if (it == lo.value.end()) {
+      f.add("adds the pin \"" + name + "\" = \"" + address + "\" to network.resolve", up.origin);
+      return;
+    }
+    if (it->second != address) {
+      f.add("changes the pin of \"" + name + "\" in network.resolve from \"" + it->second +
+                "\" to \"" + address + "\"",
+            up.origin);
+      return;
+    }
+  }
+}
+
+// Deny rules only tighten, so a layer may add them; allow_cidr, pins and forwards open paths.
 void network_weakenings(Finder& f, const NetworkPolicy& lo, const NetworkPolicy& up) {
   f.not_to("network.mode", lo.mode, up.mode, NetworkMode::kProxy);
   f.no_additions("network.allow", lo.allow, up.allow);
+  f.no_removals("network.deny", lo.deny, up.deny);
+  f.no_additions("network.allow_cidr", lo.allow_cidr, up.allow_cidr);
+  pin_weakenings(f, lo.resolve, up.resolve);
+  f.no_additions("network.forward", lo.forward, up.forward);
   f.no_additions("network.loopback_ports", lo.loopback_ports, up.loopback_ports);
 }
 

@@ -32,6 +32,10 @@ void expect_same_values(const Policy& a, const Policy& b) {
   EXPECT_EQ(ra.timeout_seconds.value, rb.timeout_seconds.value);
   EXPECT_EQ(a.network.mode.value, b.network.mode.value);
   EXPECT_EQ(a.network.allow.value, b.network.allow.value);
+  EXPECT_EQ(a.network.deny.value, b.network.deny.value);
+  EXPECT_EQ(a.network.allow_cidr.value, b.network.allow_cidr.value);
+  EXPECT_EQ(a.network.resolve.value, b.network.resolve.value);
+  EXPECT_EQ(a.network.forward.value, b.network.forward.value);
   EXPECT_EQ(a.network.loopback_ports.value, b.network.loopback_ports.value);
   EXPECT_EQ(a.gate.ask_at.value, b.gate.ask_at.value);
   EXPECT_EQ(a.gate.reviewers.value, b.gate.reviewers.value);
@@ -68,7 +72,11 @@ cpus = 0.3
 open_files = "none"
 timeout = "1h30m"
 [network]
-allow = ["api.example.com", "git.example.com:22"]
+allow = ["api.example.com", "git.example.com:22", "db.example.com:5432"]
+deny = ["uploads.example.com", "*.internal.example.com:1-1024"]
+allow_cidr = ["10.1.2.0/24:5432", "fd00:1::/64:443"]
+resolve = { "db.example.com" = "10.1.2.5", "V6.Example.com." = "2001:DB8::5", single = "203.0.113.9" }
+forward = ["5432=db.example.com:5432"]
 loopback_ports = ["3000", 8000]
 [gate]
 ask_at = "critical"
@@ -132,7 +140,8 @@ TEST(PolicyRender, EveryValueNamesItsOrigin) {
         "[environment]",     "pass =",       "set =",       "[resources]",      "memory =",
         "memory_fallback =", "pids =",       "cpus =",      "open_files =",     "timeout =",
         "[network]",         "mode =",       "allow =",     "loopback_ports =", "[gate]",
-        "ask_at =",          "reviewers ="}) {
+        "ask_at =",          "reviewers =",  "deny =",      "allow_cidr =",     "resolve =",
+        "forward ="}) {
     EXPECT_NE(text.find(std::string("\n") + key), std::string::npos) << key;
   }
   std::istringstream in(text);

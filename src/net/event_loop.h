@@ -1,0 +1,156 @@
+// The proxy's event loop: level-triggered epoll over borrowed fds, one-shot timers on a min-heap,
+// tasks deferred to the end of an iteration, and an eventfd that other threads use to post tasks
+// or stop it.
+//
+// Single-threaded: every method except post() and stop() must be called on the thread that runs
+// run(). Callbacks may watch, unwatch, schedule and cancel freely, including their own entry:
+// an unwatched fd's pending events in the same batch are dropped, never delivered.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace cordon::net {
+
+using Clock = std::chrono::steady_clock;
+using WatchId = uint64_t;
+using TimerId = uint64_t;
+
+class EventLoop {
+ public:
+  using IoCallback = std::function<void(uint32_t events)>;
+
+  static Result<std::unique_ptr<EventLoop>> create();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Watches `fd` (borrowed: unwatch before closing it) for `interest` (EPOLLIN | EPOLLOUT).
+  // An fd with no interest is kept out of epoll, so a hung-up socket nobody reads cannot make
+  // a level-triggered loop spin. Fails only when epoll does (ENOMEM, max_user_watches).
+  Result<WatchId> watch(int fd, uint32_t interest, IoCallback callback);
+  [[nodiscard]] bool set_interest(WatchId id, uint32_t interest);
+  void unwatch(WatchId id);
+
+  TimerId schedule(Clock::time_point when, std::function<void()> callback);
+  void cancel(TimerId id);
+
+  // Runs `task` on the loop thread after the current batch of events and timers.
+  void defer(std::function<void()> task);
+  // Thread-safe: runs `task` on the loop thread soon.
+  void post(std::function<void()> task);
+  // Thread-safe: run() returns after the current iteration; also before it starts.
+  void stop();
+
+  // Runs until stop(). An error only when epoll_wait itself fails.
+  Result<void> run();
+
+  // The time at the start of the current iteration (cheap; timers compare against it).
+  Clock::time_point now() const { return now_; }
+
+ private:
+  EventLoop() = default;
+  struct Watch {
+    int fd = -1;
+    uint32_t interest = 0;
+    bool in_epoll = false;
+    bool dead = false;
+    IoCallback callback;
+  };
+  struct TimerEntry {
+    Clock::time_point when;
+    TimerId id;
+    bool operator>(const TimerEntry& other) const { return when > other.when; }
+  };
+  struct Timer {
+    Clock::time_point when;
+    std::function<void()> callback;
+  };
+
+  int next_timeout_ms();
+  void run_timers();
+  void run_deferred();
+  void run_posted();
+  void sweep_dead_watches();
+
+  UniqueFd epoll_;
+  UniqueFd wake_;  // eventfd: post() and stop()
+  std::atomic<bool> stopping_{false};
+  Clock::time_point now_ = Clock::now();
+
+  std::unordered_map<WatchId, Watch> watches_;
+  std::vector<WatchId> dead_watches_;
+  WatchId next_watch_ = 1;
+
+  std::vector<TimerEntry> heap_;  // std::push_heap with greater<>: the earliest on top
+  std::unordered_map<TimerId, Timer> timers_;
+  TimerId next_timer_ = 1;
+
+  std::vector<std::function<void()>> deferred_;
+
+  std::mutex posted_mutex_;
+  std::vector<std::function<void()>> posted_;
+};
+
+// RAII for one watched fd: owns the fd and unwatches it before closing it.
+class WatchedFd {
+ public:
+  WatchedFd() = default;
+  WatchedFd(EventLoop& loop, UniqueFd fd) : loop_(&loop), fd_(std::move(fd)) {}
+  WatchedFd(WatchedFd&& other) noexcept { *this = std::move(other); }
+  WatchedFd& operator=(WatchedFd&& other) noexcept;
+  ~WatchedFd() { reset(); }
+
+  // Starts watching with no interest yet; false when epoll refuses.
+  [[nodiscard]] bool watch(EventLoop::IoCallback callback);
+  // Only calls into epoll when the interest changes.
+  [[nodiscard]] bool set_interest(uint32_t interest);
+  uint32_t interest() const { return interest_; }
+  int get() const { return fd_.get(); }
+  const UniqueFd& fd() const { return fd_; }
+  bool valid() const { return fd_.valid(); }
+  // Stops watching and hands the fd over.
+  UniqueFd release();
+  void reset();
+
+ private:
+  EventLoop* loop_ = nullptr;
+  UniqueFd fd_;
+  WatchId id_ = 0;
+  uint32_t interest_ = 0;
+};
+
+// RAII for one pending timer.
+class TimerSlot {
+ public:
+  TimerSlot() = default;
+  explicit TimerSlot(EventLoop& loop) : loop_(&loop) {}
+  TimerSlot(const TimerSlot&) = delete;
+  TimerSlot& operator=(const TimerSlot&) = delete;
+  ~TimerSlot() { cancel(); }
+
+  void bind(EventLoop& loop) { loop_ = &loop; }
+  // Replaces any pending timer.
+  void arm(Clock::time_point when, std::function<void()> callback);
+  void cancel();
+  bool armed() const { return id_ != 0; }
+  Clock::time_point when() const { return when_; }
+
+ private:
+  EventLoop* loop_ = nullptr;
+  TimerId id_ = 0;
+  Clock::time_point when_{};
+};
+
+}  // namespace cordon::net

@@ -1,0 +1,367 @@
+// The bounded bidirectional relay behind CONNECT, SOCKS5, transparent and forward connections.
+#include "net/tunnel.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+namespace cordon::net {
+namespace {
+
+// The gate sees at most this much: a ClientHello may span records up to 64 KiB in all.
+constexpr size_t kGateHoldLimit = 64 * 1024 + 1024;
+
+std::string errno_text(const char* who, int err) {
+  return std::string(who) + ": " + std::strerror(err);
+}
+
+void set_abortive_close(int fd) {
+  if (fd < 0) return;
+  linger lin{1, 0};  // close() sends RST: the other side learns the stream broke
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+}
+
+}  // namespace
+
+struct Tunnel::Direction {
+  WatchedFd* src = nullptr;
+  WatchedFd* dst = nullptr;
+  const char* src_name = "";
+  const char* dst_name = "";
+  // Bytes read but not yet taken by dst: a copy (only while they wait) ...
+  std::unique_ptr<char[]> pending;
+  size_t pending_begin = 0;
+  size_t pending_end = 0;
+  // ... or, in splice mode, a pipe borrowed from the pool while it holds bytes.
+  std::optional<PipePair> pipe;
+  size_t in_pipe = 0;
+  bool src_eof = false;
+  bool shut = false;  // shutdown(dst, SHUT_WR) sent
+  uint64_t bytes = 0;
+
+  bool has_pending() const { return pending_end > pending_begin || in_pipe > 0; }
+  size_t held() const { return pending_end - pending_begin + in_pipe; }
+  void set_pending(const char* data, size_t size) {
+    pending = std::make_unique<char[]>(size);
+    std::memcpy(pending.get(), data, size);
+    pending_begin = 0;
+    pending_end = size;
+  }
+};
+
+Tunnel::Tunnel(ProxyContext& context, UniqueFd client, UniqueFd origin)
+    : ctx_(context),
+      client_(context.loop, std::move(client)),
+      origin_(context.loop, std::move(origin)),
+      up_(std::make_unique<Direction>()),
+      down_(std::make_unique<Direction>()),
+      timer_(context.loop) {
+  up_->src = &client_;
+  up_->dst = &origin_;
+  up_->src_name = "client";
+  up_->dst_name = "origin";
+  down_->src = &origin_;
+  down_->dst = &client_;
+  down_->src_name = "origin";
+  down_->dst_name = "client";
+}
+
+Tunnel::~Tunnel() {
+  for (Direction* d : {up_.get(), down_.get()}) {
+    if (d->pipe && d->in_pipe == 0) ctx_.relay.give_pipe(std::move(*d->pipe));
+  }
+}
+
+void Tunnel::start(std::string to_origin, std::string to_client, Gate gate, Done done) {
+  done_ = std::move(done);
+  gate_ = std::move(gate);
+  gate_open_ = !gate_;
+  last_activity_ = ctx_.loop.now();
+  if (!client_.watch([this](uint32_t events) { on_event(Side::kClient, events); }) ||
+      !origin_.watch([this](uint32_t events) { on_event(Side::kOrigin, events); })) {
+    end(End::kReset, errno_text("epoll", errno));
+    return;
+  }
+  if (!to_client.empty()) down_->set_pending(to_client.data(), to_client.size());
+  arm_timer();
+  if (!to_origin.empty()) {
+    if (gate_open_) {
+      up_->bytes += to_origin.size();
+      up_->set_pending(to_origin.data(), to_origin.size());
+    } else {
+      held_ = std::move(to_origin);
+      gate_deadline_ = ctx_.loop.now() + ctx_.limits().header_timeout;
+      arm_timer();
+      check_gate(false);
+      if (ended_) return;
+    }
+  }
+  // Write what is already pending right away; an empty socket buffer takes it.
+  if (down_->has_pending()) write_to(*down_);
+  if (!ended_ && up_->has_pending()) write_to(*up_);
+  if (!ended_) update_interest();
+}
+
+Tunnel::Outcome Tunnel::abort() {
+  Outcome outcome{End::kReset, "proxy stopping", up_->bytes, down_->bytes};
+  ended_ = true;
+  timer_.cancel();
+  client_.reset();
+  origin_.reset();
+  return outcome;
+}
+
+size_t Tunnel::bytes_held() const {
+  return up_->held() + down_->held() + held_.size();
+}
+
+void Tunnel::on_event(Side side, uint32_t events) {
+  if (ended_) return;
+  WatchedFd& fd = side == Side::kClient ? client_ : origin_;
+  Direction& reader = side == Side::kClient ? *up_ : *down_;
+  Direction& writer = side == Side::kClient ? *down_ : *up_;
+  if (events & EPOLLERR) {
+    int err = 0;
+    socklen_t length = sizeof(err);
+    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &length);
+    end(End::kReset, errno_text(reader.src_name, err == 0 ? ECONNRESET : err));
+    return;
+  }
+  if ((events & EPOLLOUT) || ((events & EPOLLHUP) && writer.has_pending())) {
+    write_to(writer);
+    if (ended_) return;
+  }
+  if (events & (EPOLLIN | EPOLLHUP)) {
+    read_from(reader);
+    if (ended_) return;
+  }
+  update_interest();
+}
+
+void Tunnel::read_from(Direction& d) {
+  if (d.src_eof || d.has_pending()) return;
+  std::span<char> scratch = ctx_.relay.scratch();
+  size_t max = std::min(scratch.size(), ctx_.relay.buffer_bytes());
+
+  if (&d == up_.get() && !gate_open_) {
+    size_t room = kGateHoldLimit - std::min(kGateHoldLimit, held_.size());
+    if (room == 0) {
+      check_gate(false);
+      return;
+    }
+    ssize_t n = ::recv(client_.get(), scratch.data(), std::min(room, max), 0);
+    if (n > 0) {
+      if (held_.empty()) {
+        gate_deadline_ = ctx_.loop.now() + ctx_.limits().header_timeout;
+        arm_timer();
+      }
+      held_.append(scratch.data(), static_cast<size_t>(n));
+      last_activity_ = ctx_.loop.now();
+      check_gate(false);
+    } else if (n == 0) {
+      d.src_eof = true;
+      check_gate(true);
+    } else if (errno != EAGAIN && errno != EINTR) {
+      end(End::kReset, errno_text("client", errno));
+    }
+    return;
+  }
+
+  if (ctx_.relay.mode() == RelayMode::kSplice) {
+    if (!d.pipe) d.pipe = ctx_.relay.take_pipe();
+    if (d.pipe) {
+      ssize_t n = ::splice(d.src->get(), nullptr, d.pipe->write.get(), nullptr, max,
+                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n > 0) {
+        d.in_pipe += static_cast<size_t>(n);
+        d.bytes += static_cast<uint64_t>(n);
+        last_activity_ = ctx_.loop.now();
+        if (!flush_pipe(d)) return;
+      } else if (n == 0) {
+        d.src_eof = true;
+      } else if (errno != EAGAIN && errno != EINTR) {
+        end(End::kReset, errno_text(d.src_name, errno));
+        return;
+      }
+      if (d.in_pipe == 0 && d.pipe) {
+        ctx_.relay.give_pipe(std::move(*d.pipe));
+        d.pipe.reset();
+      }
+      finish_direction_if_drained(d);
+      return;
+    }
+    // No pipe to be had (EMFILE): this read goes through user space.
+  }
+
+  ssize_t n = ::recv(d.src->get(), scratch.data(), max, 0);
+  if (n > 0) {
+    d.bytes += static_cast<uint64_t>(n);
+    last_activity_ = ctx_.loop.now();
+    ssize_t sent =
+        ::send(d.dst->get(), scratch.data(), static_cast<size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0) {
+      if (errno != EAGAIN && errno != EINTR) {
+        end(End::kReset, errno_text(d.dst_name, errno));
+        return;
+      }
+      sent = 0;
+    }
+    if (sent < n) {
+      d.set_pending(scratch.data() + sent, static_cast<size_t>(n - sent));
+    }
+  } else if (n == 0) {
+    d.src_eof = true;
+    finish_direction_if_drained(d);
+  } else if (errno != EAGAIN && errno != EINTR) {
+    end(End::kReset, errno_text(d.src_name, errno));
+  }
+}
+
+void Tunnel::write_to(Direction& d) {
+  if (!flush_pending(d)) return;
+  if (d.pending_end == d.pending_begin && d.in_pipe > 0 && !flush_pipe(d)) return;
+  finish_direction_if_drained(d);
+}
+
+bool Tunnel::flush_pending(Direction& d) {
+  while (d.pending_begin < d.pending_end) {
+    ssize_t sent = ::send(d.dst->get(), d.pending.get() + d.pending_begin,
+                          d.pending_end - d.pending_begin, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent > 0) {
+      d.pending_begin += static_cast<size_t>(sent);
+      last_activity_ = ctx_.loop.now();
+      continue;
+    }
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && errno == EAGAIN) return true;
+    end(End::kReset, errno_text(d.dst_name, sent < 0 ? errno : EPIPE));
+    return false;
+  }
+  d.pending.reset();  // an idle tunnel holds no buffer
+  d.pending_begin = d.pending_end = 0;
+  return true;
+}
+
+bool Tunnel::flush_pipe(Direction& d) {
+  while (d.in_pipe > 0) {
+    ssize_t sent = ::splice(d.pipe->read.get(), nullptr, d.dst->get(), nullptr, d.in_pipe,
+                            SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (sent > 0) {
+      d.in_pipe -= static_cast<size_t>(sent);
+      last_activity_ = ctx_.loop.now();
+      continue;
+    }
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && errno == EAGAIN) return true;
+    end(End::kReset, errno_text(d.dst_name, sent < 0 ? errno : EPIPE));
+    return false;
+  }
+  if (d.pipe) {
+    ctx_.relay.give_pipe(std::move(*d.pipe));
+    d.pipe.reset();
+  }
+  return true;
+}
+
+void Tunnel::finish_direction_if_drained(Direction& d) {
+  if (ended_ || !d.src_eof || d.has_pending() || d.shut) return;
+  if (&d == up_.get() && !gate_open_) return;
+  ::shutdown(d.dst->get(), SHUT_WR);
+  d.shut = true;
+  if (up_->shut && down_->shut) end(End::kClosed, "");
+}
+
+void Tunnel::check_gate(bool eof) {
+  GateVerdict verdict = gate_(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held_.data()), held_.size()), eof);
+  switch (verdict.kind) {
+    case GateVerdict::Kind::kWait:
+      if (eof) {
+        end(End::kGateRefused, "the client closed the connection before its first message ended");
+      } else if (held_.size() >= kGateHoldLimit) {
+        end(End::kGateRefused, "the client's first message is larger than " +
+                                   std::to_string(kGateHoldLimit) + " bytes");
+      }
+      return;
+    case GateVerdict::Kind::kRefuse:
+      end(End::kGateRefused, verdict.reason);
+      return;
+    case GateVerdict::Kind::kOpen:
+      break;
+  }
+  gate_open_ = true;
+  gate_deadline_ = {};
+  if (!held_.empty()) {
+    up_->bytes += held_.size();
+    up_->set_pending(held_.data(), held_.size());
+    std::string().swap(held_);
+    if (!flush_pending(*up_)) return;
+  }
+  finish_direction_if_drained(*up_);
+}
+
+void Tunnel::update_interest() {
+  if (ended_) return;
+  auto wants_read = [&](const Direction& d) {
+    if (d.src_eof || d.has_pending()) return false;
+    return &d == down_.get() || gate_open_ || held_.size() < kGateHoldLimit;
+  };
+  uint32_t client_interest =
+      (wants_read(*up_) ? EPOLLIN : 0u) | (down_->has_pending() ? EPOLLOUT : 0u);
+  uint32_t origin_interest =
+      (wants_read(*down_) ? EPOLLIN : 0u) | (up_->has_pending() ? EPOLLOUT : 0u);
+  if (!client_.set_interest(client_interest) || !origin_.set_interest(origin_interest)) {
+    end(End::kReset, errno_text("epoll", errno));
+  }
+}
+
+void Tunnel::arm_timer() {
+  Clock::time_point when = last_activity_ + ctx_.limits().idle_timeout;
+  if (!gate_open_ && gate_deadline_ != Clock::time_point{}) when = std::min(when, gate_deadline_);
+  if (timer_.armed() && timer_.when() <= when) return;  // it fires first and re-arms
+  timer_.arm(when, [this] { on_timer(); });
+}
+
+void Tunnel::on_timer() {
+  if (ended_) return;
+  Clock::time_point now = ctx_.loop.now();
+  if (!gate_open_ && gate_deadline_ != Clock::time_point{} && now >= gate_deadline_) {
+    end(End::kGateTimeout, "the client's first message did not arrive within " +
+                               std::to_string(ctx_.limits().header_timeout.count()) + " ms");
+    return;
+  }
+  if (now >= last_activity_ + ctx_.limits().idle_timeout) {
+    end(End::kIdle, "idle for " + std::to_string(ctx_.limits().idle_timeout.count()) + " ms");
+    return;
+  }
+  arm_timer();
+}
+
+void Tunnel::end(End end, std::string reason) {
+  if (ended_) return;
+  ended_ = true;
+  Outcome outcome{end, std::move(reason), up_->bytes, down_->bytes};
+  if (end == End::kReset) {
+    set_abortive_close(client_.get());
+    set_abortive_close(origin_.get());
+  }
+  client_.reset();
+  origin_.reset();
+  for (Direction* d : {up_.get(), down_.get()}) {
+    d->pending.reset();
+    d->pending_begin = d->pending_end = 0;
+    d->pipe.reset();  // it may hold bytes: closed, not pooled
+    d->in_pipe = 0;
+  }
+  std::string().swap(held_);
+  timer_.arm(ctx_.loop.now(), [this, outcome = std::move(outcome)] {
+    Done done = std::move(done_);
+    if (done) done(outcome);  // may destroy *this
+  });
+}
+
+}  // namespace cordon::net

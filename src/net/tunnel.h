@@ -1,0 +1,99 @@
+// A bidirectional byte relay between a client and an origin, with bounded memory: a side is read
+// only while the other side has taken everything read before, so a reader that stalls stops
+// its writer, and at most buffer_bytes per direction wait in the proxy (in user space or in a
+// pipe). An idle tunnel holds no buffer. A half-close (FIN) is passed on with shutdown(SHUT_WR);
+// a reset on one side resets the other.
+//
+// An optional gate holds the client's first bytes back until it has seen enough of them (the
+// TLS ClientHello, for the SNI check) while the origin's bytes already flow to the client.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "base/unique_fd.h"
+#include "net/event_loop.h"
+#include "net/proxy_context.h"
+#include "net/relay_pool.h"
+
+namespace cordon::net {
+
+struct GateVerdict {
+  enum class Kind { kWait, kOpen, kRefuse };
+  Kind kind = Kind::kWait;
+  std::string reason;  // kRefuse
+};
+// Called with every byte the client sent so far, until it returns kOpen or kRefuse; `eof` when
+// the client will send no more.
+using Gate = std::function<GateVerdict(std::span<const uint8_t> held, bool eof)>;
+
+class Tunnel {
+ public:
+  enum class End {
+    kClosed,       // both directions finished cleanly
+    kReset,        // a side reset or failed
+    kIdle,         // no byte either way for idle_timeout
+    kGateRefused,  // the gate refused the client's first bytes
+    kGateTimeout,  // the client's first bytes did not complete within header_timeout
+  };
+  struct Outcome {
+    End end = End::kClosed;
+    std::string reason;
+    uint64_t bytes_up = 0;    // client -> origin
+    uint64_t bytes_down = 0;  // origin -> client
+  };
+  using Done = std::function<void(const Outcome&)>;
+
+  Tunnel(ProxyContext& context, UniqueFd client, UniqueFd origin);
+  ~Tunnel();
+  Tunnel(const Tunnel&) = delete;
+  Tunnel& operator=(const Tunnel&) = delete;
+
+  // `to_origin`: client bytes already read (they pass the gate first); `to_client`: bytes the
+  // proxy itself sends first (a "200 Connection established", a SOCKS5 reply), not counted.
+  // `done` runs once, from a later event; the tunnel may be destroyed inside it. Both sockets
+  // are closed before it runs.
+  void start(std::string to_origin, std::string to_client, Gate gate, Done done);
+
+  // Closes both sides now (the proxy is stopping); returns the counts so far. `done` won't run.
+  Outcome abort();
+
+  // How many bytes wait inside the proxy (user space and pipes), for tests and accounting.
+  size_t bytes_held() const;
+
+ private:
+  struct Direction;
+  enum class Side { kClient, kOrigin };
+
+  void on_event(Side side, uint32_t events);
+  void read_from(Direction& d);
+  void write_to(Direction& d);
+  bool flush_pending(Direction& d);
+  bool flush_pipe(Direction& d);
+  void finish_direction_if_drained(Direction& d);
+  void check_gate(bool eof);
+  void update_interest();
+  void arm_timer();
+  void on_timer();
+  void end(End end, std::string reason);
+
+  ProxyContext& ctx_;
+  WatchedFd client_;
+  WatchedFd origin_;
+  std::unique_ptr<Direction> up_;    // client -> origin
+  std::unique_ptr<Direction> down_;  // origin -> client
+  Gate gate_;
+  std::string held_;  // client bytes behind the gate
+  bool gate_open_ = true;
+  bool client_eof_at_gate_ = false;
+  Clock::time_point gate_deadline_{};
+  Clock::time_point last_activity_{};
+  TimerSlot timer_;
+  Done done_;
+  bool ended_ = false;
+};
+
+}  // namespace cordon::net
