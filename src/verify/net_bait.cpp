@@ -227,6 +227,10 @@ void NetBait::serve() {
         ++canary_connections_;
         send_some(fd.get(), std::string(kCanaryReply) + "\n");
         ::shutdown(fd.get(), SHUT_WR);
+        // Drained like the origin's connections, so that the reply is not lost to a reset.
+        if (connections.size() >= kMaxConnections) continue;
+        connections.push_back(
+            {std::move(fd), Connection::Mode::kDraining, {}, monotonic_ms() + kConnectionMs});
       }
     }
   }

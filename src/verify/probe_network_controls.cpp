@@ -54,8 +54,8 @@ void via_connect(const NetworkSpec& n, Reporter& r) {
     got = "CONNECT: " + tunnel.exchange.describe();
   } else {
     int err = send_all(tunnel.fd.get(), wire::to_string(wire::client_hello(n.origin_name)));
-    Received rx =
-        receive(tunnel.fd.get(), kWaitMs, [&](const std::string& d) { return has_marker(n, d); });
+    Received rx = receive_more(tunnel.fd.get(), tunnel.early, kWaitMs,
+                               [&](const std::string& d) { return has_marker(n, d); });
     ok = err == 0 && has_marker(n, rx.data);
     got = err != 0 ? "send: " + errno_name(err) : marker_outcome(n, rx);
   }
@@ -73,7 +73,7 @@ void via_socks(const NetworkSpec& n, Reporter& r) {
     got = s.describe();
   } else {
     int err = send_all(s.fd.get(), origin_form_get(n));
-    Received rx = receive(s.fd.get(), kWaitMs, http_response_complete);
+    Received rx = receive_more(s.fd.get(), s.early, kWaitMs, http_response_complete);
     ok = err == 0 && has_marker(n, rx.data);
     got = err != 0 ? "send: " + errno_name(err) : marker_outcome(n, rx);
   }

@@ -154,7 +154,13 @@ std::string Received::describe() const {
 
 Received receive(int fd, int timeout_ms, const std::function<bool(const std::string&)>& enough,
                  size_t limit) {
+  return receive_more(fd, {}, timeout_ms, enough, limit);
+}
+
+Received receive_more(int fd, std::string early, int timeout_ms,
+                      const std::function<bool(const std::string&)>& enough, size_t limit) {
   Received r;
+  r.data = std::move(early);
   const int64_t deadline = monotonic_ms() + wait_ms(timeout_ms);
   while (r.data.size() < limit) {
     if (enough && enough(r.data)) return r;
@@ -186,9 +192,12 @@ bool http_response_complete(const std::string& data) {
 }
 
 std::string HttpExchange::describe() const {
-  if (!connection.ok()) return connection.describe() + " (connect to the proxy)";
-  if (send_err != 0 && received.data.empty()) return "send: " + errno_name(send_err);
-  if (head.status == 0) return "no HTTP answer: " + received.describe();
+  if (head.status == 0) {
+    // The connection is moved out once a CONNECT succeeds, so look at it only without a head.
+    if (!connection.ok()) return connection.describe() + " (connect to the proxy)";
+    if (send_err != 0 && received.data.empty()) return "send: " + errno_name(send_err);
+    return "no HTTP answer: " + received.describe();
+  }
   std::string out = std::to_string(head.status);
   if (auto denied = head.header("x-cordon-denied")) {
     out += " (X-Cordon-Denied: " + printable(*denied, 50) + ")";
@@ -220,7 +229,10 @@ Tunnel http_connect(uint16_t proxy_port, const std::string& authority, int timeo
     return head.complete && (head.status == 200 || http_response_complete(data));
   });
   x.head = wire::parse_http_head(x.received.data);
-  if (x.head.status == 200) t.fd = std::move(x.connection.fd);
+  if (x.head.status == 200) {
+    t.fd = std::move(x.connection.fd);
+    t.early = x.received.data.substr(x.head.head_size);
+  }
   return t;
 }
 
@@ -265,7 +277,10 @@ SocksExchange socks_request(uint16_t socks_port, const wire::Bytes& request, int
     return s;
   }
   s.reply = static_cast<uint8_t>(reply.data[1]);
-  if (s.reply == 0) s.fd = std::move(c.fd);
+  if (s.reply == 0) {
+    s.fd = std::move(c.fd);
+    s.early = reply.data.substr(*size);
+  }
   return s;
 }
 

@@ -67,6 +67,11 @@ struct Received {
 Received receive(int fd, int timeout_ms,
                  const std::function<bool(const std::string&)>& enough = nullptr,
                  size_t limit = 64 * 1024);
+// The same, starting with `early`: bytes already read with a proxy's reply (an origin may send
+// first, and the proxy relays its bytes right behind the reply).
+Received receive_more(int fd, std::string early, int timeout_ms,
+                      const std::function<bool(const std::string&)>& enough = nullptr,
+                      size_t limit = 64 * 1024);
 // `enough` for HTTP: the head and the body its Content-Length announces have arrived.
 bool http_response_complete(const std::string& data);
 
@@ -86,6 +91,7 @@ HttpExchange http_request(uint16_t proxy_port, std::string_view request, int tim
 struct Tunnel {
   UniqueFd fd;
   HttpExchange exchange;  // the proxy's answer to CONNECT (connection moved into fd on 200)
+  std::string early;      // on 200: the tunnel's bytes that came with the answer
   bool open() const { return fd.valid(); }
 };
 Tunnel http_connect(uint16_t proxy_port, const std::string& authority, int timeout_ms);
@@ -94,6 +100,7 @@ Tunnel http_connect(uint16_t proxy_port, const std::string& authority, int timeo
 struct SocksExchange {
   UniqueFd fd;
   int reply = -1;     // REP of the reply, -1 when none came
+  std::string early;  // on reply 0: the tunnel's bytes that came with the reply
   std::string error;  // what went wrong before a reply ("method 0xff", "EOF after greeting")
   std::string describe() const;  // "reply 0x02", "EOF after greeting"
 };

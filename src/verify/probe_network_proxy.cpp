@@ -31,9 +31,9 @@ struct Target {
 };
 
 // Whatever a tunnel or SOCKS connection that should not exist leads to, for the report.
-std::string probe_open(int fd, const Target& t) {
+std::string probe_open(int fd, std::string early, const Target& t) {
   send_all(fd, "GET / HTTP/1.1\r\nHost: " + t.origin() + "\r\nConnection: close\r\n\r\n");
-  Received r = receive(fd, 1000);
+  Received r = receive_more(fd, std::move(early), 1000);
   return r.describe() + t.leaked(r.data);
 }
 
@@ -53,7 +53,7 @@ void connect_refused(Reporter& r, const Target& t, const std::string& attack,
                      const std::string& authority) {
   Tunnel tunnel = http_connect(t.n.http_proxy_port, authority, kWaitMs);
   std::string got = tunnel.exchange.describe();
-  if (tunnel.open()) got += " (tunnel open: " + probe_open(tunnel.fd.get(), t) + ")";
+  if (tunnel.open()) got += " (tunnel open: " + probe_open(tunnel.fd.get(), tunnel.early, t) + ")";
   r.add(kWall, attack, "403 with X-Cordon-Denied", got,
         !tunnel.open() && tunnel.exchange.denied_403() &&
             t.leaked(tunnel.exchange.received.data).empty());
@@ -65,7 +65,7 @@ void socks_refused(Reporter& r, const Target& t, const std::string& attack,
                    const wire::Bytes& request, bool decided = true) {
   SocksExchange s = socks_request(t.n.socks_port, request, kWaitMs);
   std::string got = s.describe();
-  if (s.fd) got += " (connected: " + probe_open(s.fd.get(), t) + ")";
+  if (s.fd) got += " (connected: " + probe_open(s.fd.get(), s.early, t) + ")";
   r.add(kWall, attack,
         decided ? "reply 0x02 (not allowed by ruleset)" : "an error reply (0x07 not supported)",
         got, decided ? s.reply == wire::socks::kNotAllowedByRuleset : s.reply > 0);
@@ -184,9 +184,9 @@ void request_tricks(Reporter& r, const Target& t) {
 
 // Sends a ClientHello naming the denied host on an open tunnel to the allowed one: cordon must
 // close it before the origin sees a byte (the origin would echo them after its marker).
-std::pair<bool, std::string> fronted_hello(int fd, const Target& t) {
+std::pair<bool, std::string> fronted_hello(int fd, std::string early, const Target& t) {
   int err = send_all(fd, wire::to_string(wire::client_hello(t.n.denied_name)));
-  Received back = receive(fd, kWaitMs);
+  Received back = receive_more(fd, std::move(early), kWaitMs);
   std::string leak = t.leaked(back.data);
   return {leak.empty() && back.data.empty() && !back.timed_out,
           (err != 0 ? "send " + errno_name(err) + ", " : std::string()) + back.describe() + leak};
@@ -199,7 +199,7 @@ void sni_mismatch(Reporter& r, const Target& t) {
     Tunnel tunnel = http_connect(t.n.http_proxy_port, t.origin(), kWaitMs);
     auto [pass, got] =
         tunnel.open()
-            ? fronted_hello(tunnel.fd.get(), t)
+            ? fronted_hello(tunnel.fd.get(), tunnel.early, t)
             : std::pair<bool, std::string>{
                   false, "CONNECT refused (" + tunnel.exchange.describe() + "): cannot test"};
     r.add(kWall, "CONNECT " + t.origin() + ", then a TLS ClientHello with SNI " + t.n.denied_name,
@@ -208,7 +208,7 @@ void sni_mismatch(Reporter& r, const Target& t) {
   {
     SocksExchange s = socks_request(
         t.n.socks_port, wire::socks_request_domain(t.n.origin_name, t.n.origin_port), kWaitMs);
-    auto [pass, got] = s.fd ? fronted_hello(s.fd.get(), t)
+    auto [pass, got] = s.fd ? fronted_hello(s.fd.get(), s.early, t)
                             : std::pair<bool, std::string>{
                                   false, "SOCKS5 refused (" + s.describe() + "): cannot test"};
     r.add(kWall, "SOCKS5 " + t.origin() + ", then a TLS ClientHello with SNI " + t.n.denied_name,
