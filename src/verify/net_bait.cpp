@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "verify/spec.h"
@@ -75,13 +77,61 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+// The value of header `name` in a request head (the first one), trimmed.
+std::optional<std::string> header_value(std::string_view head, std::string_view name) {
+  size_t pos = head.find("\r\n");
+  while (pos != std::string_view::npos) {
+    size_t start = pos + 2;
+    pos = head.find("\r\n", start);
+    std::string_view line = head.substr(start, pos == std::string_view::npos ? pos : pos - start);
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !iequals(line.substr(0, colon), name)) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    return std::string(value);
+  }
+  return std::nullopt;
+}
+
+size_t content_length(std::string_view head) {
+  auto value = header_value(head, "content-length");
+  if (!value || value->empty() || value->size() > 9) return 0;
+  size_t n = 0;
+  for (char c : *value) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  return n;
+}
+
 struct Connection {
   enum class Mode { kFirstBytes, kHttp, kEcho, kDraining };
   UniqueFd fd;
   Mode mode = Mode::kFirstBytes;
   std::string head;
+  size_t skip = 0;  // body bytes of the last request still to come (and be ignored)
   int64_t deadline = 0;
 };
+
+// Answers every complete request in `c.head`; false once the connection should end.
+bool answer_requests(Connection& c, const std::string& marker) {
+  for (;;) {
+    size_t skipped = std::min(c.skip, c.head.size());
+    c.head.erase(0, skipped);
+    c.skip -= skipped;
+    if (c.skip > 0) return true;
+    size_t end = c.head.find("\r\n\r\n");
+    if (end == std::string::npos && c.head.size() < kMaxHead) return true;
+    const std::string head = c.head.substr(0, end);
+    c.head.erase(0, end == std::string::npos ? c.head.size() : end + 4);
+    const bool keep_alive = end != std::string::npos && origin_keeps_alive(head);
+    send_some(c.fd.get(), origin_http_answer(marker, head, keep_alive));
+    if (!keep_alive) return false;
+    c.skip = content_length(head);
+  }
+}
 
 // Reads what the peer sent and answers it; false when the connection is finished.
 bool serve_connection(Connection& c, const std::string& marker) {
@@ -101,17 +151,15 @@ bool serve_connection(Connection& c, const std::string& marker) {
     case Connection::Mode::kEcho:
       send_some(c.fd.get(), data);
       return true;
-    case Connection::Mode::kHttp: {
+    case Connection::Mode::kHttp:
       c.head.append(data);
-      size_t end = c.head.find("\r\n\r\n");
-      if (end == std::string::npos && c.head.size() < kMaxHead) return true;
-      send_some(c.fd.get(), origin_http_answer(marker, c.head.substr(0, end)));
-      // Half-close and read on until the peer closes: closing with unread bytes would reset
-      // the connection and could take the answer with it.
-      ::shutdown(c.fd.get(), SHUT_WR);
-      c.mode = Connection::Mode::kDraining;
+      if (!answer_requests(c, marker)) {
+        // Half-close and read on until the peer closes: closing with unread bytes would reset
+        // the connection and could take the answer with it.
+        ::shutdown(c.fd.get(), SHUT_WR);
+        c.mode = Connection::Mode::kDraining;
+      }
       return true;
-    }
     default:
       return true;
   }
@@ -119,26 +167,23 @@ bool serve_connection(Connection& c, const std::string& marker) {
 
 }  // namespace
 
-std::string origin_http_answer(const std::string& marker, const std::string& request_head) {
-  std::string host;
-  size_t pos = request_head.find("\r\n");
-  while (pos != std::string::npos) {
-    size_t start = pos + 2;
-    pos = request_head.find("\r\n", start);
-    std::string_view line(request_head.data() + start,
-                          (pos == std::string::npos ? request_head.size() : pos) - start);
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos || !iequals(line.substr(0, colon), "host")) continue;
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    host = value;
-    break;
+bool origin_keeps_alive(std::string_view request_head) {
+  std::string_view request_line = request_head.substr(0, request_head.find("\r\n"));
+  if (request_line.size() < 8 || request_line.substr(request_line.size() - 8) != "HTTP/1.1") {
+    return false;
   }
-  const std::string body = marker + "\nhost: " + host + "\n";
+  if (header_value(request_head, "transfer-encoding")) return false;  // bodies it cannot skip
+  auto connection = header_value(request_head, "connection");
+  return !connection || !iequals(*connection, "close");
+}
+
+std::string origin_http_answer(const std::string& marker, std::string_view request_head,
+                               bool keep_alive) {
+  const std::string body =
+      marker + "\nhost: " + header_value(request_head, "host").value_or("") + "\n";
   return "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+         std::to_string(body.size()) + "\r\nConnection: " + (keep_alive ? "keep-alive" : "close") +
+         "\r\n\r\n" + body;
 }
 
 Result<std::unique_ptr<NetBait>> NetBait::start(std::string marker) {
@@ -215,8 +260,9 @@ void NetBait::serve() {
         if (!fd) break;
         ++origin_connections_;
         if (connections.size() >= kMaxConnections) continue;
-        connections.push_back(
-            {std::move(fd), Connection::Mode::kFirstBytes, {}, monotonic_ms() + kConnectionMs});
+        connections.push_back({.fd = std::move(fd),
+                               .mode = Connection::Mode::kFirstBytes,
+                               .deadline = monotonic_ms() + kConnectionMs});
       }
     }
     for (int k : {2, 3}) {
@@ -229,8 +275,9 @@ void NetBait::serve() {
         ::shutdown(fd.get(), SHUT_WR);
         // Drained like the origin's connections, so that the reply is not lost to a reset.
         if (connections.size() >= kMaxConnections) continue;
-        connections.push_back(
-            {std::move(fd), Connection::Mode::kDraining, {}, monotonic_ms() + kConnectionMs});
+        connections.push_back({.fd = std::move(fd),
+                               .mode = Connection::Mode::kDraining,
+                               .deadline = monotonic_ms() + kConnectionMs});
       }
     }
   }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "base/result.h"
@@ -47,8 +48,11 @@ class NetBait {
   std::thread thread_;
 };
 
-// The origin's answer to one HTTP request head (kVerifyOriginName in spec.h says its shape).
-// Pure, for the unit tests.
-std::string origin_http_answer(const std::string& marker, const std::string& request_head);
+// The origin's answer to one HTTP request head (kVerifyOriginName in spec.h says its shape),
+// and whether it keeps the connection for another request (HTTP/1.1, no "Connection: close",
+// no chunked body). Pure, for the unit tests.
+std::string origin_http_answer(const std::string& marker, std::string_view request_head,
+                               bool keep_alive);
+bool origin_keeps_alive(std::string_view request_head);
 
 }  // namespace cordon::verify

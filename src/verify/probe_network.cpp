@@ -204,8 +204,22 @@ void no_route_attacks(const ProbeSpec& spec, Reporter& r) {
     std::string label = std::string(t.ip).find(':') != std::string::npos
                             ? "[" + std::string(t.ip) + "]"
                             : std::string(t.ip);
-    r.add(kWall, "TCP connect " + label + ":" + std::to_string(t.port), "ENETUNREACH (no route)",
+    // Landlock's connect rule (no port is allowed without a proxy) usually answers first.
+    r.add(kWall, "TCP connect " + label + ":" + std::to_string(t.port),
+          "refused locally (EACCES: Landlock, or ENETUNREACH: no route)",
           c.ok() ? "connected" : c.describe(), !c.ok() && !c.timed_out && local_failure(c.err));
+  }
+  // Datagrams meet no Landlock rule: these show the missing route itself.
+  for (const char* ip : {"203.0.113.7", "2001:db8::7"}) {
+    auto to = endpoint(ip, 9);
+    UniqueFd fd(::socket(to->family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    ssize_t sent = fd ? ::sendto(fd.get(), "cordon", 6, 0, to->addr(), to->size) : -1;
+    int err = errno;
+    std::string label = std::string(ip).find(':') != std::string::npos
+                            ? "[" + std::string(ip) + "]:9"
+                            : std::string(ip) + ":9";
+    r.add(kWall, "UDP sendto " + label, "ENETUNREACH (no route)",
+          sent >= 0 ? "sent" : errno_name(err), sent < 0 && local_failure(err));
   }
   DnsExchange dns =
       dns_udp(*endpoint("8.8.8.8", 53),

@@ -20,11 +20,12 @@ struct Target {
   const NetworkSpec& n;
   std::string origin() const { return n.origin_name + ":" + std::to_string(n.origin_port); }
   std::string denied() const { return n.denied_name + ":" + std::to_string(n.origin_port); }
+  bool has_marker(const std::string& data) const {
+    return !n.origin_marker.empty() && data.find(n.origin_marker) != std::string::npos;
+  }
   // What must never come back: the origin's marker, or the canary service's reply.
   std::string leaked(const std::string& data) const {
-    if (!n.origin_marker.empty() && data.find(n.origin_marker) != std::string::npos) {
-      return ", the origin's marker came back";
-    }
+    if (has_marker(data)) return ", the origin's marker came back";
     if (data.find(kCanaryReply) != std::string::npos) return ", the host's canary answered";
     return "";
   }
@@ -182,6 +183,51 @@ void request_tricks(Reporter& r, const Target& t) {
                false);
 }
 
+// Every request on a kept-alive connection is decided anew: one for the verify origin, then one
+// for the denied host on the same connection, sent after the first answer or pipelined behind
+// the first request.
+void keep_alive(Reporter& r, const Target& t) {
+  const std::string first = "GET http://" + t.origin() + "/ HTTP/1.1\r\nHost: " + t.origin() +
+                            "\r\nUser-Agent: cordon-probe\r\n\r\n";
+  const std::string second = absolute_get(t.denied());
+  for (bool pipelined : {false, true}) {
+    std::string got;
+    bool pass = false;
+    Connection c = connect_tcp(loopback(t.n.http_proxy_port), kWaitMs);
+    if (!c.ok()) {
+      got = c.describe() + " (connect to the proxy)";
+    } else {
+      send_all(c.fd.get(), pipelined ? first + second : first);
+      Received one = receive(c.fd.get(), kWaitMs, http_response_complete);
+      wire::HttpHead head = wire::parse_http_head(one.data);
+      const bool reached = head.status == 200 && t.has_marker(one.data);
+      std::string rest = head.complete ? one.data.substr(head.head_size) : "";
+      if (!reached) {
+        got = "first request: " + one.describe() + ": cannot test";
+      } else {
+        // What follows the first answer's body belongs to the second request.
+        rest = rest.substr(std::min(rest.size(), head.content_length().value_or(rest.size())));
+        if (!pipelined) send_all(c.fd.get(), second);
+        Received two = receive_more(c.fd.get(), rest, kWaitMs, http_response_complete);
+        wire::HttpHead second_head = wire::parse_http_head(two.data);
+        std::string leak = t.leaked(two.data);
+        const bool denied =
+            second_head.status == 403 && second_head.header("x-cordon-denied").has_value();
+        const bool closed = two.data.empty() && !two.timed_out;
+        pass = leak.empty() && (denied || closed);
+        got = "200 with the marker, then " +
+              (second_head.status != 0 ? std::to_string(second_head.status) : two.describe()) +
+              leak;
+      }
+    }
+    r.add(kWall,
+          std::string("keep-alive: the verify origin, then ") + (pipelined ? "pipelined " : "") +
+              "http://" + t.denied() + "/ on the same connection",
+          "200 with the marker, then 403 with X-Cordon-Denied (or the connection closed)", got,
+          pass);
+  }
+}
+
 // Sends a ClientHello naming the denied host on an open tunnel to the allowed one: cordon must
 // close it before the origin sees a byte (the origin would echo them after its marker).
 std::pair<bool, std::string> fronted_hello(int fd, std::string early, const Target& t) {
@@ -232,6 +278,7 @@ void proxy_attacks(const ProbeSpec& spec, Reporter& r) {
   denied_host(r, t);
   unlisted_port(r, t);
   request_tricks(r, t);
+  keep_alive(r, t);
   sni_mismatch(r, t);
   socks_commands(r, t);
 }

@@ -38,8 +38,9 @@ struct ProtectedAttacks {
 
 // The name of verify's own origin on the host's loopback. The verify policy allows it (on the
 // origin's port only) and pins it to 127.0.0.1; nothing else does. It answers every HTTP request
-// with 200 and the body "<marker>\nhost: <the Host header it got>\n", and echoes any other bytes
-// after a line "<marker> echo\n" (what a tunnel delivers when it is not HTTP).
+// with 200 and the body "<marker>\nhost: <the Host header it got>\n" (keeping HTTP/1.1
+// connections alive unless asked to close), and echoes any other bytes after a line
+// "<marker> echo\n" (what a tunnel delivers when it is not HTTP).
 inline constexpr const char* kVerifyOriginName = "verify-origin.cordon.test";
 // A name no rule allows. The verify policy pins it to the origin's address too, so that only
 // the allow check stands between it and the origin's marker.

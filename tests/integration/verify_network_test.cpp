@@ -96,6 +96,9 @@ TEST_F(VerifyNetworkTest, ProxyModeStopsEveryNetworkAttack) {
         "request smuggling: Content-Length and Transfer-Encoding",
         "TLS ClientHello with SNI denied.example",
         "SOCKS5 UDP ASSOCIATE",
+        "keep-alive: the verify origin, then pipelined",
+        "SOCKS5 verify-origin.cordon.test:",
+        "transparent connection to the verify origin's address, then a TLS ClientHello",
         "connect to a host abstract socket"}) {
     EXPECT_FALSE(row(rows, needle).is_null()) << "no attack mentions " << needle;
   }

@@ -259,14 +259,24 @@ TEST(VerifyHttpHead, ReadsStatusHeadersAndLength) {
 
 TEST(VerifyOrigin, AnswersWithTheMarkerAndTheHostItSaw) {
   std::string answer = origin_http_answer(
-      "M-1", "GET / HTTP/1.1\r\nUser-Agent: x\r\nhOsT:  verify-origin.cordon.test:9 \r\n");
+      "M-1", "GET / HTTP/1.1\r\nUser-Agent: x\r\nhOsT:  verify-origin.cordon.test:9 \r\n", true);
   auto head = wire::parse_http_head(answer);
   EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("connection"), "keep-alive");
   const std::string body = answer.substr(head.head_size);
   EXPECT_EQ(body, "M-1\nhost: verify-origin.cordon.test:9\n");
   EXPECT_EQ(head.content_length(), body.size());
-  const std::string no_host = origin_http_answer("M", "GET / HTTP/1.0");
+  const std::string no_host = origin_http_answer("M", "GET / HTTP/1.0", false);
+  EXPECT_EQ(wire::parse_http_head(no_host).header("connection"), "close");
   EXPECT_EQ(no_host.substr(no_host.find("\r\n\r\n") + 4), "M\nhost: \n");
+}
+
+TEST(VerifyOrigin, KeepsHttp11ConnectionsUnlessAskedToClose) {
+  EXPECT_TRUE(origin_keeps_alive("GET / HTTP/1.1\r\nHost: a"));
+  EXPECT_TRUE(origin_keeps_alive("GET / HTTP/1.1\r\nConnection: keep-alive"));
+  EXPECT_FALSE(origin_keeps_alive("GET / HTTP/1.1\r\nConnection: Close"));
+  EXPECT_FALSE(origin_keeps_alive("GET / HTTP/1.0\r\nHost: a"));
+  EXPECT_FALSE(origin_keeps_alive("POST / HTTP/1.1\r\nTransfer-Encoding: chunked"));
 }
 
 UniqueFd connect_to(const char* ip, uint16_t port) {
@@ -334,7 +344,20 @@ TEST(VerifyNetBait, ServesTheOriginAndCountsTheCanary) {
     EXPECT_EQ(echoed.rfind("cordon-verify-origin-test echo\n", 0), 0u);
     EXPECT_NE(echoed.find(wire::to_string(hello)), std::string::npos);
   }
-  EXPECT_EQ(b.origin_connections(), 2u);
+  {
+    // Kept alive: two requests, the first with a body to skip, get two answers.
+    UniqueFd c = connect_to("127.0.0.1", b.origin_port());
+    ASSERT_TRUE(c);
+    const std::string requests =
+        "POST /a HTTP/1.1\r\nHost: one.example\r\nContent-Length: 4\r\n\r\nGET /"
+        "GET /b HTTP/1.1\r\nHost: two.example\r\nConnection: close\r\n\r\n";
+    ASSERT_EQ(::send(c.get(), requests.data(), requests.size(), 0),
+              static_cast<ssize_t>(requests.size()));
+    std::string answers = read_all(c.get());
+    EXPECT_NE(answers.find("host: one.example\n"), std::string::npos) << answers;
+    EXPECT_NE(answers.find("host: two.example\n"), std::string::npos) << answers;
+  }
+  EXPECT_EQ(b.origin_connections(), 3u);
   EXPECT_EQ(b.canary_connections(), 0u);
 
   {
