@@ -76,9 +76,12 @@ void socks_refused(Reporter& r, const Target& t, const std::string& attack,
 // entry point. The host counts the canary's connections afterwards (host_checks.cpp).
 void canary_spellings(Reporter& r, const Target& t) {
   const std::string port = std::to_string(t.n.canary_port);
+  // The unspecified addresses are there because connect(2) to them reaches the local host.
   static const std::vector<std::string> kSpellings = {
-      "127.0.0.1",          "2130706433", "0177.0.0.1", "0x7f.1",     "127.1",    "0x7f000001",
-      "[::ffff:127.0.0.1]", "[::1]",      "localhost",  "localhost.", "LOCALHOST"};
+      "127.0.0.1", "2130706433", "0177.0.0.1",         "0x7f.1",
+      "127.1",     "0x7f000001", "[::ffff:127.0.0.1]", "[0:0:0:0:0:ffff:7f00:1]",
+      "[::1]",     "localhost",  "localhost.",         "LOCALHOST",
+      "0.0.0.0",   "[::]"};
   for (const std::string& host : kSpellings) {
     const std::string authority = host + ":" + port;
     http_refused(r, t, "host loopback canary via HTTP proxy: http://" + authority + "/",
@@ -95,6 +98,10 @@ void canary_spellings(Reporter& r, const Target& t) {
   socks_refused(r, t, "host loopback canary via SOCKS5 IPv6 ::ffff:127.0.0.1 port " + port,
                 wire::socks_request_ipv6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1},
                                          t.n.canary_port));
+  socks_refused(r, t, "host loopback canary via SOCKS5 IPv4 0.0.0.0 port " + port,
+                wire::socks_request_ipv4({0, 0, 0, 0}, t.n.canary_port));
+  socks_refused(r, t, "host loopback canary via SOCKS5 IPv6 :: port " + port,
+                wire::socks_request_ipv6({}, t.n.canary_port));
 }
 
 void metadata(Reporter& r, const Target& t) {
