@@ -32,7 +32,8 @@ void add_common(CLI::App* cmd, cordon::cli::CommonOptions& common) {
                   "(the default for every profile but read-only)");
   cmd->add_option("--allow", common.allow,
                   "Let the box reach HOST[:PORT] (repeatable; no port means 80 and 443; "
-                  "*.example.com matches subdomains)");
+                  "*.example.com matches subdomains)")
+      ->allow_extra_args(false);  // one HOST per --allow: `--allow a -- cmd` ends at "--"
 }
 
 }  // namespace

@@ -52,6 +52,25 @@ check "workspace is writable" "^hello$" \
   "$setup; '$cordon' run -q -- sh -c 'echo hello > f'; cat f"
 check "no capabilities" "CapEff:	0000000000000000" \
   "$setup; '$cordon' run -q -- grep CapEff /proc/self/status"
+# Egress as the user: the capture and the proxy need no privilege beyond the box's own
+# namespaces. A real origin on the host's loopback, allowed by name and an explicit allow_cidr.
+origin_dir="$(mktemp -d)"; chmod 755 "$origin_dir"; echo "hello through cordon" > "$origin_dir/hello.txt"
+python3 -m http.server --bind 127.0.0.1 0 --directory "$origin_dir" > "$origin_dir/log" 2>&1 &
+origin_pid=$!
+for _ in $(seq 50); do grep -q 'port' "$origin_dir/log" && break; sleep 0.1; done
+origin_port="$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$origin_dir/log" | head -1)"
+egress_policy="$origin_dir/egress.toml"
+printf '[network]\nallow = ["origin.test:%s"]\nallow_cidr = ["127.0.0.1/32:%s"]\nresolve = { "origin.test" = "127.0.0.1" }\n' \
+  "$origin_port" "$origin_port" > "$egress_policy"
+chmod 644 "$egress_policy"
+check "egress: an allowed host through the proxy" "^hello through cordon$" \
+  "$setup; '$cordon' run -q -c '$egress_policy' -- curl -sS http://origin.test:$origin_port/hello.txt"
+check "egress: transparent capture and the DNS stub" "^hello through cordon$" \
+  "$setup; '$cordon' run -q -c '$egress_policy' -- curl -sS --noproxy '*' http://origin.test:$origin_port/hello.txt"
+check "egress: a denied host gets 403" "403 Forbidden" \
+  "$setup; '$cordon' run -q -c '$egress_policy' -- curl -sS -i http://other.test:$origin_port/"
+kill "$origin_pid" 2>/dev/null || true
+rm -rf "$origin_dir"
 for profile in read-only workspace-write customer-data production financial; do
   check "verify --profile $profile" "attacks, [0-9]+ passed, 0 failed" \
     "$setup; '$cordon' verify --profile $profile --probe '$probe'"

@@ -64,7 +64,7 @@ HttpsOrigin::HttpsOrigin(const std::string& directory, const std::string& cert,
     : BackgroundServer({"python3", kOriginScript, "--directory", directory, "--tls", cert, key}) {}
 
 bool make_certificate(const std::string& name, const std::string& cert, const std::string& key) {
-  return run_program({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+  return run_program({"/usr/bin/env", "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                       "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
                       "/CN=" + name, "-addext", "subjectAltName=DNS:" + name, "-keyout", key,
                       "-out", cert})
@@ -78,12 +78,12 @@ bool make_served_git_repository(const std::string& path, const std::string& cont
                    {"GIT_AUTHOR_EMAIL", "t@example.com"},
                    {"GIT_COMMITTER_NAME", "t"},
                    {"GIT_COMMITTER_EMAIL", "t@example.com"}};
-  if (run_program({"git", "init", "-q", work}, quiet).status != 0) return false;
+  if (run_program({"/usr/bin/env", "git", "init", "-q", work}, quiet).status != 0) return false;
   write_text(work + "/README", content);
-  if (run_program({"git", "-C", work, "add", "README"}, quiet).status != 0) return false;
-  if (run_program({"git", "-C", work, "commit", "-qm", "first"}, quiet).status != 0) return false;
-  if (run_program({"git", "clone", "-q", "--bare", work, path}, quiet).status != 0) return false;
-  return run_program({"git", "-C", path, "update-server-info"}, quiet).status == 0;
+  if (run_program({"/usr/bin/env", "git", "-C", work, "add", "README"}, quiet).status != 0) return false;
+  if (run_program({"/usr/bin/env", "git", "-C", work, "commit", "-qm", "first"}, quiet).status != 0) return false;
+  if (run_program({"/usr/bin/env", "git", "clone", "-q", "--bare", work, path}, quiet).status != 0) return false;
+  return run_program({"/usr/bin/env", "git", "-C", path, "update-server-info"}, quiet).status == 0;
 }
 
 }  // namespace cordon::testing
