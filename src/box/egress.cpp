@@ -98,7 +98,8 @@ BoxNetworkPlan EgressPlan::child_view() const {
 }
 
 std::vector<uint16_t> EgressPlan::connect_ports() const {
-  if (too_many_ports_) return {};
+  // Too many rule ports: the listeners only (transparent connections on other ports are
+  // refused by Landlock; the proxy variables still work).
   std::set<uint16_t> ports(rule_ports_.begin(), rule_ports_.end());
   for (size_t i = 0; i < listeners_.size(); ++i) {
     if (listeners_[i].type == SOCK_STREAM && entries_[i] != net::EntryPoint::kTransparent) {
