@@ -172,6 +172,15 @@ TEST_F(EgressTest, TcpForwardReachesItsTargetOnly) {
   EXPECT_EQ(r.out, "hello from the origin\n");
 }
 
+TEST_F(EgressTest, RulesSpanningManyPortsKeepTheListenersReachable) {
+  // Too many ports for per-port Landlock rules: the listeners stay reachable.
+  std::vector<std::string> flags = allow_origin();
+  flags.insert(flags.end(), {"--allow", "wide.example:1-2000"});
+  auto r = box({"curl", "-sS", "http://origin.test:" + port() + "/hello.txt"}, flags);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from the origin\n");
+}
+
 TEST_F(EgressTest, NetworkNoneHasNoProxyAndNoRoute) {
   auto r = sh("env | grep -ci _proxy; curl -sS --noproxy '*' --max-time 5 http://203.0.113.9/",
               {"--network", "none"});
