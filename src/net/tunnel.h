@@ -67,9 +67,6 @@ class Tunnel {
   // Closes both sides now (the proxy is stopping); returns the counts so far. `done` won't run.
   Outcome abort();
 
-  // How many bytes wait inside the proxy, for tests and accounting.
-  size_t bytes_held() const;
-
  private:
   struct Direction;
   enum class Side { kClient, kOrigin };

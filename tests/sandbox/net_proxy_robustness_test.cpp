@@ -4,6 +4,7 @@
 // loopback transfer.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -129,6 +130,50 @@ TEST(NetProxyRobustness, EndlessInterimResponsesStayBounded) {
                   "/ HTTP/1.1\r\nHost: origin.test:" + std::to_string(origin.port()) + "\r\n\r\n"));
   std::this_thread::sleep_for(1500ms);  // the client reads nothing
   EXPECT_LT(rss_kib() - before, 8 * 1024);
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+TEST(NetProxyRobustness, EarlyClientBytesWhileDiallingDoNotSpinTheLoop) {
+  // An origin whose accept queue is full: the connect hangs until connect_timeout.
+  UniqueFd full = listen_tcp(0, 0);
+  uint16_t port = local_port(full);
+  std::vector<UniqueFd> fillers;
+  for (int i = 0; i < 4; ++i) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    (void)!::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    fillers.push_back(std::move(fd));
+  }
+  ProxyOptions options;
+  options.limits.connect_timeout = 1000ms;
+  ProxyRunner proxy(robust_config(port), options);
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  UniqueFd client = connect_to(proxy.ports().socks5);
+  std::string name = "origin.test";
+  std::string request = std::string("\x05\x01\x00\x05\x01\x00\x03", 7);
+  request.push_back(static_cast<char>(name.size()));
+  request += name;
+  request.push_back(static_cast<char>(port >> 8));
+  request.push_back(static_cast<char>(port & 0xff));
+  ASSERT_TRUE(send_all(client, request));
+  EXPECT_EQ(recv_n(client, 2), std::string("\x05\x00", 2));
+  std::this_thread::sleep_for(100ms);  // the proxy is dialling now
+  double before = cpu_seconds();
+  ASSERT_TRUE(send_all(client, "early bytes the client sends before the reply"));
+  std::string reply = recv_n(client, 10);  // after the connect timeout: host unreachable
+  double used = cpu_seconds() - before;
+  ASSERT_EQ(reply.size(), 10u);
+  EXPECT_EQ(reply[1], 0x04);
+  EXPECT_LT(used, 0.2) << "CPU seconds spent while one connect waited";
 }
 
 TEST(NetProxyRobustness, ConnectionsBeyondTheCapAreRefused) {
