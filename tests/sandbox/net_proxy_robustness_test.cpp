@@ -2,16 +2,21 @@
 // reading while the origin sends 100 MB, origins that reset, garbage on every listener, 1000 idle
 // tunnels, stopping with connections open; and the tunnel's throughput against a direct
 // loopback transfer.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 
 #include "sandbox/net_proxy_harness.h"
+#include "sandbox/run_in_child.h"
 
 namespace cordon::net::testing {
 namespace {
@@ -174,6 +179,80 @@ TEST(NetProxyRobustness, EarlyClientBytesWhileDiallingDoNotSpinTheLoop) {
   ASSERT_EQ(reply.size(), 10u);
   EXPECT_EQ(reply[1], 0x04);
   EXPECT_LT(used, 0.2) << "CPU seconds spent while one connect waited";
+}
+
+int open_fd_count() {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)entry;
+    ++count;
+  }
+  return count;
+}
+
+// Out of file descriptors, accept() fails on a listener that stays readable: the proxy must rest
+// the listener, not spin on it, and serve again once descriptors are free. In a forked child,
+// because it lowers RLIMIT_NOFILE.
+TEST(NetProxyRobustness, RunningOutOfDescriptorsPausesAcceptInsteadOfSpinning) {
+  struct Report {
+    int setup;
+    double cpu_while_exhausted;
+    int status_after;
+  };
+  int wait_status = 0;
+  Report r = cordon::testing::run_in_child<Report>(
+      [](Report& report) {
+        report = Report{};
+        HttpOrigin origin;
+        ProxyOptions options;
+        options.limits.header_timeout = 30s;
+        ProxyRunner proxy(robust_config(origin.port()), options);
+        if (!proxy.ok()) {
+          report.setup = 1;
+          return;
+        }
+        int go[2];
+        if (::pipe2(go, O_CLOEXEC) != 0) {
+          report.setup = 2;
+          return;
+        }
+        uint16_t port = proxy.ports().http;
+        pid_t clients = ::fork();
+        if (clients == 0) {  // many idle connections, from a process with its own fd table
+          char byte;
+          if (::read(go[0], &byte, 1) != 1) ::_exit(1);
+          std::vector<UniqueFd> held;
+          for (int i = 0; i < 64; ++i) held.push_back(connect_to(port, 2s));
+          ::usleep(1'500'000);
+          ::_exit(0);
+        }
+        rlimit limit{};
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+        rlimit lowered = limit;
+        lowered.rlim_cur = static_cast<rlim_t>(open_fd_count() + 12);
+        if (::setrlimit(RLIMIT_NOFILE, &lowered) != 0) {
+          report.setup = 3;
+          return;
+        }
+        (void)!::write(go[1], "g", 1);
+        ::usleep(300'000);
+        double before = cpu_seconds();
+        ::usleep(1'000'000);
+        report.cpu_while_exhausted = cpu_seconds() - before;
+        ::waitpid(clients, nullptr, 0);
+        ::usleep(500'000);  // the proxy sees the clients go and closes their sessions
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        UniqueFd client = connect_to(port);
+        send_all(client, "GET http://origin.test:" + std::to_string(origin.port()) +
+                             "/hello HTTP/1.1\r\nHost: origin.test:" +
+                             std::to_string(origin.port()) + "\r\n\r\n");
+        report.status_after = read_reply(client).status;
+      },
+      &wait_status);
+  ASSERT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) << wait_status;
+  ASSERT_EQ(r.setup, 0);
+  EXPECT_LT(r.cpu_while_exhausted, 0.3) << "CPU seconds in one second without descriptors";
+  EXPECT_EQ(r.status_after, 200);
 }
 
 TEST(NetProxyRobustness, ConnectionsBeyondTheCapAreRefused) {
