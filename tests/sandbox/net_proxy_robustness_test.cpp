@@ -21,6 +21,13 @@
 namespace cordon::net::testing {
 namespace {
 
+// AddressSanitizer keeps freed memory in quarantine, so RSS then says nothing about the proxy.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssIsMeaningful = false;
+#else
+constexpr bool kRssIsMeaningful = true;
+#endif
+
 EgressConfig robust_config(uint16_t port) {
   std::string p = std::to_string(port);
   EgressConfig config;
@@ -134,7 +141,9 @@ TEST(NetProxyRobustness, EndlessInterimResponsesStayBounded) {
       client, "GET http://origin.test:" + std::to_string(origin.port()) +
                   "/ HTTP/1.1\r\nHost: origin.test:" + std::to_string(origin.port()) + "\r\n\r\n"));
   std::this_thread::sleep_for(1500ms);  // the client reads nothing
-  EXPECT_LT(rss_kib() - before, 8 * 1024);
+  if (kRssIsMeaningful) {
+    EXPECT_LT(rss_kib() - before, 8 * 1024);
+  }
 }
 
 double cpu_seconds() {
@@ -315,7 +324,9 @@ TEST(NetProxyRobustness, StalledTunnelStaysBounded) {
   size_t sent_while_stalled = origin.sent.load();
   long rss_stalled = rss_kib();
   EXPECT_LT(sent_while_stalled, 48u * 1024 * 1024) << "the proxy kept reading a stalled tunnel";
-  EXPECT_LT(rss_stalled - rss_before, 8 * 1024) << "KiB of RSS grew while stalled";
+  if (kRssIsMeaningful) {
+    EXPECT_LT(rss_stalled - rss_before, 8 * 1024) << "KiB of RSS grew while stalled";
+  }
   std::printf("[ stalled  ] origin sent %.1f MiB while the client read nothing; RSS +%ld KiB\n",
               static_cast<double>(sent_while_stalled) / (1024 * 1024), rss_stalled - rss_before);
 
@@ -343,7 +354,9 @@ TEST(NetProxyRobustness, StalledHttpResponseStaysBounded) {
   long rss_before = rss_kib();
   std::this_thread::sleep_for(1200ms);
   long rss_stalled = rss_kib();
-  EXPECT_LT(rss_stalled - rss_before, 8 * 1024);
+  if (kRssIsMeaningful) {
+    EXPECT_LT(rss_stalled - rss_before, 8 * 1024);
+  }
   HttpReply reply = read_reply(client);
   ASSERT_TRUE(reply.ok);
   EXPECT_EQ(reply.body.size(), size);
@@ -446,7 +459,9 @@ TEST(NetProxyRobustness, ThousandIdleTunnels) {
   std::printf("[ idle     ] %d idle tunnels: RSS +%ld KiB, %.2f KiB per tunnel\n", kTunnels,
               after - before, per_tunnel);
   ::testing::Test::RecordProperty("kib_per_idle_tunnel", std::to_string(per_tunnel));
-  EXPECT_LT(per_tunnel, 64.0);
+  if (kRssIsMeaningful) {
+    EXPECT_LT(per_tunnel, 64.0);
+  }
   EXPECT_EQ(origin.held(), static_cast<size_t>(kTunnels + 20));
 }
 
