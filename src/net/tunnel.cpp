@@ -42,7 +42,6 @@ struct Tunnel::Direction {
   uint64_t bytes = 0;
 
   bool has_pending() const { return pending_end > pending_begin; }
-  size_t held() const { return pending_end - pending_begin; }
   void set_pending(const char* data, size_t size) {
     pending = std::make_unique<char[]>(size);
     std::memcpy(pending.get(), data, size);
@@ -107,10 +106,6 @@ Tunnel::Outcome Tunnel::abort() {
   client_.reset();
   origin_.reset();
   return outcome;
-}
-
-size_t Tunnel::bytes_held() const {
-  return up_->held() + down_->held() + held_.size();
 }
 
 void Tunnel::on_event(Side side, uint32_t events) {

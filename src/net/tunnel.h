@@ -5,10 +5,13 @@
 // RSS per idle tunnel in all, measured with 1000 of them). A half-close (FIN) is passed on with
 // shutdown(SHUT_WR); a reset on one side resets the other.
 //
-// Copy or splice(), measured on this project's 2-core VM (1 GiB through a CONNECT tunnel on
-// loopback, release build, best rounds of six): direct loopback 1.4-2.1 GiB/s; copy 0.6-0.9x of
-// direct at 0.3 CPU-s per GiB in the relay; splice through a pipe 0.3-0.6x at 0.7 CPU-s per GiB.
-// Copy won, and splice() into a socket raises SIGPIPE besides (relay_scratch.h).
+// Copy or splice(), measured on this project's 2-vCPU VM (release build, 1 GiB through a CONNECT
+// tunnel on loopback, 8 rounds each, interleaved): a direct loopback transfer 2.0-3.7 GiB/s at
+// 0.38 CPU-s per GiB; through the copy relay 1.0-1.5 GiB/s (0.3-0.75x) at about 1.1 CPU-s per
+// GiB in all; through splice() and a pipe 0.75-1.1 GiB/s (0.25-0.4x) at 1.15-1.5. The transfer
+// is CPU-bound (three busy threads on two CPUs; 91% of the samples are in the kernel's TCP path
+// and under 2% in this code), so copy, the cheaper one, won; and splice() into a socket raises
+// SIGPIPE besides (relay_scratch.h).
 //
 // An optional gate holds the client's first bytes back until it has seen enough of them (the
 // TLS ClientHello, for the SNI check) while the origin's bytes already flow to the client.
@@ -66,9 +69,6 @@ class Tunnel {
 
   // Closes both sides now (the proxy is stopping); returns the counts so far. `done` won't run.
   Outcome abort();
-
-  // How many bytes wait inside the proxy, for tests and accounting.
-  size_t bytes_held() const;
 
  private:
   struct Direction;

@@ -475,6 +475,8 @@ void HttpOrigin::serve(const UniqueFd& connection) {
       continue;
     } else if (target == "/echo") {
       with_length(body);
+    } else if (target == "/head") {
+      with_length(head);
     } else if (target == "/host") {
       with_length(header_value(head, "Host").value_or(""));
     } else if (target == "/until-close") {

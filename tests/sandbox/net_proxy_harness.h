@@ -140,6 +140,7 @@ class HoldServer {
 //   /echo (POST)      200, the request body (read by Content-Length or chunked)
 //   /until-close      200 without length, then close
 //   /host             200, the Host header the origin saw
+//   /head             200, the whole request head the origin saw
 // Every response carries "X-Origin-Connection: <n>" (which accepted connection served it).
 class HttpOrigin {
  public:

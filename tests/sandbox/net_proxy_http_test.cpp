@@ -402,6 +402,30 @@ TEST(NetProxyHttp, StandaloneProxyNeedsAClientToken) {
   EXPECT_FALSE(records[0].allowed);
 }
 
+TEST(NetProxyHttp, ProxyCredentialsAndHopByHopHeadersNeverReachTheOrigin) {
+  HttpOrigin origin;
+  ProxyOptions options;
+  options.client_tokens = {{"s3cret-token", "ci-runner"}};
+  ProxyRunner proxy(origin_config(origin.port()), options);
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  UniqueFd client = connect_to(proxy.ports().http);
+  std::string url = "http://origin.test:" + std::to_string(origin.port()) + "/head";
+  ASSERT_TRUE(send_all(client, get(url,
+                                   "Proxy-Authorization: Bearer s3cret-token\r\n"
+                                   "Proxy-Connection: keep-alive\r\n"
+                                   "Connection: X-Private\r\nX-Private: 1\r\n"
+                                   "X-Kept: yes\r\n")));
+  HttpReply reply = read_reply(client);
+  ASSERT_TRUE(reply.ok);
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body.rfind("GET /head HTTP/1.1\r\n", 0), 0u) << reply.body;
+  EXPECT_EQ(reply.body.find("s3cret-token"), std::string::npos) << reply.body;
+  EXPECT_FALSE(header_value(reply.body, "Proxy-Authorization").has_value());
+  EXPECT_FALSE(header_value(reply.body, "Proxy-Connection").has_value());
+  EXPECT_FALSE(header_value(reply.body, "X-Private").has_value());
+  EXPECT_EQ(header_value(reply.body, "X-Kept").value_or(""), "yes");
+}
+
 TEST(NetProxyHttp, StandaloneProxyRefusesListenersThatCannotAuthenticate) {
   ProxyOptions options;
   options.client_tokens = {{"token", "name"}};
