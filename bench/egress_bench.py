@@ -29,7 +29,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORIGIN_NAME = "origin.test"
-TARGETS = ["cordon", "squid", "tinyproxy", "direct"]
+TARGETS = ["cordon", "squid", "tinyproxy", "direct", "engine", "engine-copy"]
 
 
 def die(message):
@@ -256,13 +256,14 @@ class Bench:
         wait_for_port(port, proc, "tinyproxy")
         return Target("tinyproxy", port, "127.0.0.1", proc=proc)
 
-    def start_cordon(self):
-        port = free_port()
+    def cordon_files(self):
+        """The policy and token files `cordon proxy` (and the engine diagnostic) read."""
         root = self.path("cordon")
+        if os.path.isdir(root):
+            return root
         os.mkdir(root)
         h, s = self.http_port, self.sink_port
-        policy = os.path.join(root, "egress.toml")
-        with open(policy, "w") as f:
+        with open(os.path.join(root, "egress.toml"), "w") as f:
             f.write(f"""[network]
 mode = "proxy"
 allow = ["{ORIGIN_NAME}:{h}", "{ORIGIN_NAME}:{s}"]
@@ -272,20 +273,38 @@ allow_cidr = ["127.0.0.1/32:{h}", "127.0.0.1/32:{s}"]
 [audit]
 store = "{root}/audit/audit.db"
 """)
-        token = secrets.token_hex(24)
-        tokens = os.path.join(root, "tokens")
-        fd = os.open(tokens, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self.token = secrets.token_hex(24)
+        fd = os.open(os.path.join(root, "tokens"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(f"bench {token}\n")
+            f.write(f"bench {self.token}\n")
+        return root
+
+    def start_cordon(self):
+        port = free_port()
+        root = self.cordon_files()
         env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(root, "config"),
                    XDG_STATE_HOME=os.path.join(root, "state"))
         proc = self.spawn([os.path.abspath(self.args.cordon), "proxy", "--listen",
-                           f"127.0.0.1:{port}", "--config", policy, "--tokens", tokens],
+                           f"127.0.0.1:{port}", "--config", os.path.join(root, "egress.toml"),
+                           "--tokens", os.path.join(root, "tokens")],
                           env=env, stdout=subprocess.DEVNULL,
                           stderr=open(os.path.join(root, "stderr"), "w"))
         wait_for_port(port, proc, "cordon proxy")
-        auth = "Basic " + base64.b64encode(f"bench:{token}".encode()).decode()
+        auth = "Basic " + base64.b64encode(f"bench:{self.token}".encode()).decode()
         return Target("cordon", port, ORIGIN_NAME, auth=auth, proc=proc)
+
+    def start_engine(self, name, relay):
+        """Diagnostic: cordon's engine without the audit trail (cordon-bench-engine)."""
+        port = free_port()
+        root = self.cordon_files()
+        proc = self.spawn([self.bin("engine"), "--listen", f"127.0.0.1:{port}", "--config",
+                           os.path.join(root, "egress.toml"), "--tokens",
+                           os.path.join(root, "tokens"), "--relay", relay],
+                          stdout=subprocess.DEVNULL,
+                          stderr=open(os.path.join(root, f"{name}.stderr"), "w"))
+        wait_for_port(port, proc, name)
+        auth = "Basic " + base64.b64encode(f"bench:{self.token}".encode()).decode()
+        return Target(name, port, ORIGIN_NAME, auth=auth, proc=proc)
 
     def cordon_available(self):
         if self.args.no_cordon:
@@ -399,8 +418,10 @@ store = "{root}/audit/audit.db"
         return cmd + (["--auth", t.auth] if t.auth else [])
 
     def throughput(self, t, direction):
-        cmd = [self.bin("tunnel"), "throughput", "--bytes", str(self.args.tunnel_mib << 20),
-               "--warmup", str(32 << 20), "--direction", direction] + self.tunnel_cmd(t)
+        # 64 MiB transfers, repeated for --tunnel-seconds: every way gets the same time.
+        cmd = [self.bin("tunnel"), "throughput", "--bytes", str(64 << 20), "--seconds",
+               str(self.args.tunnel_seconds), "--warmup", str(32 << 20), "--direction",
+               direction] + self.tunnel_cmd(t)
         before = cpu_seconds(t.proc.pid) if t.is_proxy() else 0.0
         origin_before = cpu_seconds(self.origin.pid)
         client = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -411,8 +432,9 @@ store = "{root}/audit/audit.db"
             die(f"tunnel throughput through {t.name} failed: {stderr}")
         proxy = cpu_seconds(t.proc.pid) - before if t.is_proxy() else 0.0
         ends = usage.ru_utime + usage.ru_stime + cpu_seconds(self.origin.pid) - origin_before
-        gb = ((self.args.tunnel_mib << 20) + (32 << 20)) / 1e9  # the warm-up went through too
-        return {"gbytes_per_s": json.loads(stdout)["gbytes_per_s"],
+        measured = json.loads(stdout)
+        gb = (measured["bytes"] + (32 << 20)) / 1e9  # the warm-up went through too
+        return {"gbytes_per_s": measured["gbytes_per_s"],
                 "proxy_cpu_s_per_gb": proxy / gb,
                 # client and origin: what the direct transfer costs, the floor for all
                 "ends_cpu_s_per_gb": ends / gb}
@@ -455,6 +477,9 @@ def main():
     parser.add_argument("--bin-dir", default=os.path.join(root, "build", "bench"),
                         help="where cordon-bench-origin, -tunnel and -latency are")
     parser.add_argument("--no-cordon", action="store_true", help="peers and direct only")
+    parser.add_argument("--engine", action="store_true",
+                        help="diagnostic: also cordon's engine without the audit trail, relaying "
+                             "by splice (as cordon proxy) and by copy (cordon-bench-engine)")
     parser.add_argument("--runs", type=int, default=5, help="interleaved rounds of each test")
     parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=50, help="wrk connections")
@@ -462,8 +487,8 @@ def main():
     parser.add_argument("--body", type=int, default=128, help="origin response body, bytes")
     parser.add_argument("--requests", type=int, default=5000,
                         help="sequential requests per latency run")
-    parser.add_argument("--tunnel-mib", type=int, default=512,
-                        help="MiB pushed (and pulled) per throughput run")
+    parser.add_argument("--tunnel-seconds", type=float, default=2.0,
+                        help="seconds of pushing (and of pulling) per throughput run")
     parser.add_argument("--idle", type=int, default=1000, help="idle tunnels for the memory test")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
@@ -471,7 +496,7 @@ def main():
     for tool in ("squid", "tinyproxy", "wrk"):
         if not shutil.which(tool):
             die(f"{tool} is not installed (scripts/install-deps.sh installs it)")
-    for tool in ("origin", "tunnel", "latency"):
+    for tool in ("origin", "tunnel", "latency") + (("engine",) if args.engine else ()):
         if not os.access(os.path.join(args.bin_dir, f"cordon-bench-{tool}"), os.X_OK):
             die(f"no cordon-bench-{tool} in {args.bin_dir} (ninja -C build cordon-bench-{tool})")
     # Each idle tunnel is two descriptors in the proxy; the proxies inherit this limit.
@@ -493,6 +518,9 @@ def main():
         targets["squid"] = bench.start_squid()
         targets["tinyproxy"] = bench.start_tinyproxy()
         targets["direct"] = Target("direct", bench.http_port, ORIGIN_NAME)
+        if args.engine:
+            targets["engine"] = bench.start_engine("engine", "splice")
+            targets["engine-copy"] = bench.start_engine("engine-copy", "copy")
         names = [n for n in TARGETS if n in targets]
         proxies = [n for n in names if n != "direct"]
         for name in proxies:
@@ -520,7 +548,7 @@ def main():
     result = {"runs": args.runs, "uid": os.getuid(), "cordon": with_cordon,
               "wrk": {"threads": args.wrk_threads, "connections": args.connections,
                       "duration_s": args.duration},
-              "tunnel_mib": args.tunnel_mib, "latency_requests": args.requests,
+              "tunnel_seconds": args.tunnel_seconds, "latency_requests": args.requests,
               "idle_tunnels": args.idle, "load_average_before": load_before,
               "load_average_after": os.getloadavg()[0], "targets": {}}
     direct_p50 = median_of(lat, "direct", "p50_us")
@@ -554,6 +582,12 @@ def main():
                                             / t_direct["up"])
             entry["tunnel_down_vs_direct"] = (entry["tunnel_down_gbytes_per_s"]
                                               / t_direct["down"])
+            # The same, paired within each round (noise that hits a round hits both).
+            entry["added_latency_p50_us_paired"] = statistics.median(
+                x[n]["p50_us"] - x["direct"]["p50_us"] for x in lat)
+            for way, rounds in (("up", up), ("down", down)):
+                entry[f"tunnel_{way}_vs_direct_paired"] = statistics.median(
+                    x[n]["gbytes_per_s"] / x["direct"]["gbytes_per_s"] for x in rounds)
             entry["memory"] = memory[n]
         result["targets"][n] = entry
     if with_cordon:
@@ -564,10 +598,10 @@ def main():
 
     t = result["targets"]
     print(f"egress, {args.runs} interleaved rounds (uid {result['uid']}); wrk -t{args.wrk_threads}"
-          f" -c{args.connections} -d{args.duration}s, {args.tunnel_mib} MiB per tunnel run, "
+          f" -c{args.connections} -d{args.duration}s, {args.tunnel_seconds:g} s per tunnel run, "
           f"{args.requests} sequential requests, {args.idle} idle tunnels; load average "
           f"{load_before:.2f} before, {result['load_average_after']:.2f} after")
-    print(f"  {'':10} {'req/s':>9} {'p50 µs':>8} {'p90 µs':>8} {'added':>7} {'up GB/s':>8} "
+    print(f"  {'':11} {'req/s':>9} {'p50 µs':>8} {'p90 µs':>8} {'added':>7} {'up GB/s':>8} "
           f"{'÷direct':>7} {'down GB/s':>9} {'÷direct':>7} {'KiB/tunnel':>10}")
     for n in names:
         e = t[n]
@@ -575,7 +609,7 @@ def main():
         ru = f"{e['tunnel_up_vs_direct']:7.3f}" if n != "direct" else f"{'':7}"
         rd = f"{e['tunnel_down_vs_direct']:7.3f}" if n != "direct" else f"{'':7}"
         mem = f"{e['memory']['kib_per_tunnel']:10.1f}" if n != "direct" else f"{'':10}"
-        print(f"  {n:10} {e['rps_median']:9.0f} {e['latency_p50_us']:8.1f} "
+        print(f"  {n:11} {e['rps_median']:9.0f} {e['latency_p50_us']:8.1f} "
               f"{e['latency_p90_us']:8.1f} {added} {e['tunnel_up_gbytes_per_s']:8.3f} {ru} "
               f"{e['tunnel_down_gbytes_per_s']:9.3f} {rd} {mem}")
     print("  CPU per forwarded request (wrk runs): "
@@ -592,12 +626,16 @@ def main():
                       f"{t[n]['tunnel_down_ends_cpu_s_per_gb']:.2f} s" for n in names))
     if with_cordon:
         c = t["cordon"]
-        print("  goals: req/s cordon/squid {:.2f} (of medians; {:.2f} median of paired), goal >= 2;"
-              " tunnel cordon/direct {:.2f} up, {:.2f} down, goal >= 0.8; added p50 {:.0f} µs,"
-              " goal <= 100; {:.1f} KiB per idle tunnel, goal <= 64".format(
+        print("  goals (of medians; median of paired rounds in brackets):\n"
+              "    req/s cordon/squid {:.2f} [{:.2f}], goal >= 2\n"
+              "    tunnel cordon/direct {:.2f} [{:.2f}] up, {:.2f} [{:.2f}] down, goal >= 0.8\n"
+              "    added p50 {:.0f} µs [{:.0f}], goal <= 100\n"
+              "    {:.1f} KiB per idle tunnel, goal <= 64".format(
                   result["rps_ratio_cordon_squid"], result["rps_median_of_paired_ratios"],
-                  c["tunnel_up_vs_direct"], c["tunnel_down_vs_direct"],
-                  c["added_latency_p50_us"], c["memory"]["kib_per_tunnel"]))
+                  c["tunnel_up_vs_direct"], c["tunnel_up_vs_direct_paired"],
+                  c["tunnel_down_vs_direct"], c["tunnel_down_vs_direct_paired"],
+                  c["added_latency_p50_us"], c["added_latency_p50_us_paired"],
+                  c["memory"]["kib_per_tunnel"]))
     else:
         print(f"  cordon left out ({why_not})")
     if args.json:

@@ -5,8 +5,10 @@
 // Usage:
 //   cordon-bench-tunnel throughput --sink 127.0.0.1:PORT [--proxy 127.0.0.1:PORT
 //       --target HOST:PORT [--auth "Basic ..."]] [--bytes N] [--direction up|down]
-//       [--warmup BYTES]
-//     prints {"bytes": N, "seconds": S, "gbytes_per_s": R} (GB = 1e9 bytes)
+//       [--warmup BYTES] [--seconds S]
+//     prints {"bytes": N, "seconds": S, "gbytes_per_s": R} (GB = 1e9 bytes). With --seconds,
+//     transfers of --bytes each repeat until S seconds have passed (every peer then gets the
+//     same time, however slow it is).
 //   cordon-bench-tunnel idle --proxy 127.0.0.1:PORT --target HOST:PORT [--auth ...] --count N
 //     opens N tunnels, prints "ready N" once every one got its 200, then waits for stdin to close.
 //
@@ -37,6 +39,7 @@ struct Options {
   uint64_t warmup = 64ull << 20;
   bool up = true;
   int count = 1000;
+  double seconds = 0;
 };
 
 // Opens the path to the sink: a CONNECT tunnel when a proxy is given, else a direct connection.
@@ -93,12 +96,16 @@ int throughput(const Options& o) {
   std::vector<char> buffer(1 << 20, 'u');
   if (o.warmup > 0) transfer(fd.get(), o.warmup, o.up, buffer);
   const auto start = std::chrono::steady_clock::now();
-  transfer(fd.get(), o.bytes, o.up, buffer);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  uint64_t moved = 0;
+  double seconds = 0;
+  do {
+    transfer(fd.get(), o.bytes, o.up, buffer);
+    moved += o.bytes;
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (seconds < o.seconds);
   std::printf("{\"bytes\": %llu, \"seconds\": %.6f, \"gbytes_per_s\": %.4f}\n",
-              static_cast<unsigned long long>(o.bytes), seconds,
-              static_cast<double>(o.bytes) / seconds / 1e9);
+              static_cast<unsigned long long>(moved), seconds,
+              static_cast<double>(moved) / seconds / 1e9);
   return 0;
 }
 
@@ -124,7 +131,7 @@ int idle(const Options& o) {
 int main(int argc, char** argv) {
   const char* usage =
       "usage: cordon-bench-tunnel throughput|idle [--sink A:P] [--proxy A:P --target H:P "
-      "[--auth VALUE]] [--bytes N] [--warmup N] [--direction up|down] [--count N]";
+      "[--auth VALUE]] [--bytes N] [--warmup N] [--seconds S] [--direction up|down] [--count N]";
   if (argc < 2) die(usage);
   Options o;
   o.mode = argv[1];
@@ -147,6 +154,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--direction") {
       if (value != "up" && value != "down") die(usage);
       o.up = value == "up";
+    } else if (arg == "--seconds") {
+      o.seconds = std::strtod(value.c_str(), nullptr);
     } else if (arg == "--count") {
       o.count = std::atoi(value.c_str());
     } else {
