@@ -220,7 +220,7 @@ NetBait::~NetBait() {
 void NetBait::stop() {
   if (!thread_.joinable()) return;
   uint64_t one = 1;
-  (void)::write(wake_.get(), &one, sizeof one);
+  (void)!::write(wake_.get(), &one, sizeof one);
   thread_.join();
   origin_.reset();
   canary_v4_.reset();
