@@ -238,8 +238,8 @@ Tunnel http_connect(uint16_t proxy_port, const std::string& authority, int timeo
 
 std::string SocksExchange::describe() const {
   if (reply >= 0) {
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "0x%02x", reply);
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned>(reply & 0xff));
     return std::string("reply ") + hex;
   }
   return error;
