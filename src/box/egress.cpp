@@ -98,7 +98,8 @@ BoxNetworkPlan EgressPlan::child_view() const {
 }
 
 std::vector<uint16_t> EgressPlan::connect_ports() const {
-  if (too_many_ports_) return {};
+  // Too many rule ports: the listeners only (transparent connections on other ports are
+  // refused by Landlock; the proxy variables still work).
   std::set<uint16_t> ports(rule_ports_.begin(), rule_ports_.end());
   for (size_t i = 0; i < listeners_.size(); ++i) {
     if (listeners_[i].type == SOCK_STREAM && entries_[i] != net::EntryPoint::kTransparent) {
@@ -111,7 +112,8 @@ std::vector<uint16_t> EgressPlan::connect_ports() const {
 Result<std::vector<net::Listener>> receive_listeners(const EgressPlan& plan, int control_fd,
                                                      int error_fd) {
   std::vector<net::Listener> out;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kListenerWaitMs);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kListenerWaitMs);
   while (out.size() < plan.listener_count()) {
     char tag = 0;
     UniqueFd fd;
@@ -120,7 +122,8 @@ Result<std::vector<net::Listener>> receive_listeners(const EgressPlan& plan, int
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                             deadline - std::chrono::steady_clock::now())
                             .count();
-      if (left <= 0) return Error(Errc::kSystem, "the box did not open its network sockets in time");
+      if (left <= 0)
+        return Error(Errc::kSystem, "the box did not open its network sockets in time");
       pollfd fds[2] = {{control_fd, POLLIN, 0}, {error_fd, POLLIN, 0}};
       ::poll(fds, 2, static_cast<int>(left));
       if ((fds[1].revents & POLLIN) != 0) {
@@ -150,13 +153,11 @@ Result<std::unique_ptr<EgressService>> EgressService::start(net::EgressRules rul
                                                             std::string session_id,
                                                             DecisionSink on_decision) {
   net::ProxyOptions options;
-  options.on_decision = [session_id = std::move(session_id),
-                         sink = std::move(on_decision)](const net::DecisionRecord& r) {
-    sink(to_event(session_id, r));
-  };
-  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<net::Proxy> proxy,
-                          net::Proxy::create(std::move(rules), std::move(listeners),
-                                             std::move(options)));
+  options.on_decision = [session_id = std::move(session_id), sink = std::move(on_decision)](
+                            const net::DecisionRecord& r) { sink(to_event(session_id, r)); };
+  CORDON_ASSIGN_OR_RETURN(
+      std::unique_ptr<net::Proxy> proxy,
+      net::Proxy::create(std::move(rules), std::move(listeners), std::move(options)));
   std::unique_ptr<EgressService> service(new EgressService());
   service->proxy_ = std::move(proxy);
   net::Proxy* engine = service->proxy_.get();

@@ -35,8 +35,8 @@ class EgressPlan {
   BoxNetworkPlan child_view() const;
   // TCP ports the box may connect to (Landlock ABI 4+): cordon's listeners, and every port an
   // allow rule could allow (a transparent connection keeps its original port until the
-  // redirect). Empty with `too_many_ports` when the rules span more ports than Landlock rules
-  // are worth; the proxy still decides every connection.
+  // redirect). With `too_many_ports` (the rules span more ports than per-port Landlock rules
+  // are worth), the listeners only; the proxy still decides every connection.
   std::vector<uint16_t> connect_ports() const;
   bool too_many_ports() const { return too_many_ports_; }
 

@@ -83,7 +83,8 @@ std::vector<events::WallStatus> describe_walls(const policy::Policy& policy, int
              std::to_string(rules) + (rules == 1 ? " allow rule" : " allow rules"),
          true, rules == 0 ? "no allow rule: every destination is refused" : ""});
   } else {
-    walls.push_back({"egress", "network namespace with loopback only: no route anywhere", true, ""});
+    walls.push_back(
+        {"egress", "network namespace with loopback only: no route anywhere", true, ""});
   }
   // The cgroup's note says which limits fell back to rlimits and why (e.g. v1 needs root).
   walls.push_back({"resources", cgroup.mechanism() + ": " + limits_text(policy.resources),

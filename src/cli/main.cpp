@@ -98,8 +98,9 @@ int main(int argc, char** argv) {
   proxy_cmd->add_option("--socks", proxy.socks, "ADDRESS:PORT for a SOCKS5 listener too");
   proxy_cmd->add_option("-c,--config", proxy.config, "The policy file with the [network] rules")
       ->required();
-  proxy_cmd->add_option("--tokens", proxy.tokens,
-                        "File of \"NAME TOKEN\" lines, one per client (mode 0600)")
+  proxy_cmd
+      ->add_option("--tokens", proxy.tokens,
+                   "File of \"NAME TOKEN\" lines, one per client (mode 0600)")
       ->required();
 
   // `cordon audit ...` is a program of its own (cordon-audit): SQLite and OpenSSL stay out of

@@ -60,8 +60,9 @@ Result<std::map<std::string, std::string>> read_client_tokens(const std::string&
     const std::string where = path + ":" + std::to_string(number);
     if (!(fields >> token) || (fields >> extra)) {
       return Error(Errc::kInvalidInput, where + ": expected NAME TOKEN")
-          .with_hint("one client per line, e.g. \"ci-runner-1 3f9c...\" (a token from "
-                     "`openssl rand -hex 24`)");
+          .with_hint(
+              "one client per line, e.g. \"ci-runner-1 3f9c...\" (a token from "
+              "`openssl rand -hex 24`)");
     }
     if (!valid_client_name(name)) {
       return Error(Errc::kInvalidInput, where + ": client name \"" + name + "\" is not valid")
@@ -123,8 +124,9 @@ Result<policy::Policy> load_proxy_policy(const std::string& path) {
       policy::apply_toml(policy::builtin_profile(policy::Profile::kWorkspaceWrite), text, path,
                          /*trusted=*/true));
   if (policy.network.mode.value != policy::NetworkMode::kProxy) {
-    return Error(Errc::kPolicy, path + ": network.mode is \"none\", so the proxy would refuse "
-                                       "everything")
+    return Error(Errc::kPolicy, path +
+                                    ": network.mode is \"none\", so the proxy would refuse "
+                                    "everything")
         .with_hint("remove network.mode or set it to \"proxy\"");
   }
   return policy;
@@ -175,10 +177,16 @@ int proxy_command(const ProxyCommandOptions& options) {
   std::vector<std::string> command = {"cordon", "proxy", "--listen", options.listen};
   if (options.socks) command.insert(command.end(), {"--socks", *options.socks});
   sink.emit(events::SessionStarted{
-      *session_id, CORDON_VERSION, "proxy", policy::render_policy(*policy), user.name, "",
+      *session_id,
+      CORDON_VERSION,
+      "proxy",
+      policy::render_policy(*policy),
+      user.name,
+      "",
       command,
-      {{"egress", "standalone proxy: per-client tokens; " +
-                      std::to_string(policy->network.allow.value.size()) + " allow rules",
+      {{"egress",
+        "standalone proxy: per-client tokens; " +
+            std::to_string(policy->network.allow.value.size()) + " allow rules",
         true, ""}}});
   if (auto ready = sinks.wait_ready(); !ready.ok()) return report_error(ready.error());
 
@@ -186,13 +194,15 @@ int proxy_command(const ProxyCommandOptions& options) {
   proxy_options.client_tokens = std::move(*tokens);
   const std::string id = *session_id;
   proxy_options.on_decision = [&sink, id](const net::DecisionRecord& r) {
-    events::NetworkDecision e{id,       r.host,   r.port,      r.protocol,   r.address,
-                              r.allowed ? events::Decision::kAllow : events::Decision::kDeny,
-                              r.rule,   r.reason, r.bytes_up,  r.bytes_down, r.client};
+    events::NetworkDecision e{
+        id,           r.host,    r.port,
+        r.protocol,   r.address, r.allowed ? events::Decision::kAllow : events::Decision::kDeny,
+        r.rule,       r.reason,  r.bytes_up,
+        r.bytes_down, r.client};
     sink.emit(e);
   };
-  auto proxy = net::Proxy::create(std::move(*rules), std::move(listeners),
-                                  std::move(proxy_options));
+  auto proxy =
+      net::Proxy::create(std::move(*rules), std::move(listeners), std::move(proxy_options));
   if (!proxy.ok()) return report_error(proxy.error());
 
   // SIGINT / SIGTERM stop the proxy; a thread waits for them so the loop needs no signal fd.
@@ -208,8 +218,8 @@ int proxy_command(const ProxyCommandOptions& options) {
     engine->stop();
   });
   std::cerr << "cordon proxy: HTTP proxy on " << options.listen
-            << (options.socks ? ", SOCKS5 on " + *options.socks : std::string())
-            << "; session " << id << " in the audit trail\n";
+            << (options.socks ? ", SOCKS5 on " + *options.socks : std::string()) << "; session "
+            << id << " in the audit trail\n";
   const auto started = std::chrono::steady_clock::now();
   auto ran = engine->run();
   ::pthread_kill(stopper.native_handle(), SIGTERM);  // wakes the stopper if run() failed

@@ -2,11 +2,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "base/files.h"
+#include "box/egress.h"
 #include "box/launch.h"
 #include "cli/audit_setup.h"
 #include "cli/commands.h"
@@ -37,6 +39,42 @@ policy::Policy lowered_limits(policy::Policy p) {
   return p;
 }
 
+// Test-only: opens the host's loopback canary to the verify box, so that a test can see the
+// report fail. Read by nothing but `cordon verify`.
+constexpr const char* kUnsafeOpenCanary = "CORDON_VERIFY_UNSAFE_TEST_OPEN_CANARY";
+
+// In proxy mode the probe needs one destination that is allowed, to tell a refusal from a
+// proxy that is simply down: verify's own origin on the host's loopback, allowed by name on its
+// port only and pinned to 127.0.0.1, which only an allow_cidr for exactly that address and port
+// lets the proxy dial. The denied name is pinned there too, so that nothing but the allow check
+// keeps it from the origin. Returns the lines the report prints about it.
+std::vector<std::string> allow_verify_origin(policy::Policy& p, const verify::NetworkSpec& net) {
+  const policy::Origin origin{"cordon verify (its own test origin)", 0};
+  const std::string port = std::to_string(net.origin_port);
+  const std::string allow = net.origin_name + ":" + port;
+  const std::string cidr = "127.0.0.1/32:" + port;
+  p.network.allow.value.push_back(allow);
+  p.network.allow.origin = origin;
+  p.network.allow_cidr.value.push_back(cidr);
+  p.network.allow_cidr.origin = origin;
+  p.network.resolve.value[net.origin_name] = "127.0.0.1";
+  p.network.resolve.value[net.denied_name] = "127.0.0.1";
+  p.network.resolve.origin = origin;
+  std::vector<std::string> notes = {"network: the verify policy adds allow = [\"" + allow +
+                                    "\"], allow_cidr = [\"" + cidr + "\"], resolve = { \"" +
+                                    net.origin_name + "\" = \"127.0.0.1\", \"" + net.denied_name +
+                                    "\" = \"127.0.0.1\" } for verify's own origin"};
+  const char* unsafe = std::getenv(kUnsafeOpenCanary);
+  if (unsafe != nullptr && std::string(unsafe) == "1") {
+    const std::string open = "127.0.0.0/8:" + std::to_string(net.canary_port);
+    p.network.allow_cidr.value.push_back(open);
+    notes.push_back(std::string("UNSAFE: ") + kUnsafeOpenCanary + " is set: the verify policy " +
+                    "also has allow_cidr \"" + open + "\" (the host's loopback canary); " +
+                    "this run must fail");
+  }
+  return notes;
+}
+
 std::vector<std::string> expanded(const std::vector<std::string>& paths, const std::string& home) {
   std::vector<std::string> out;
   for (const auto& p : paths) out.push_back(expand_home(p, home));
@@ -51,7 +89,8 @@ int verify_command(const VerifyCommandOptions& options) {
   if (!workspace.ok()) return report_error(workspace.error());
   auto loaded = load_effective_policy(options.common, *workspace, user);
   if (!loaded.ok()) return report_error(loaded.error());
-  const policy::Policy policy = lowered_limits(*loaded);
+  policy::Policy policy = lowered_limits(*loaded);
+  const bool proxy_mode = policy.network.mode.value == policy::NetworkMode::kProxy;
 
   verify::VerifyOptions vo;
   vo.host_home = user.home;
@@ -65,12 +104,22 @@ int verify_command(const VerifyCommandOptions& options) {
     if (policy::protected_only_if_present(entry)) vo.protected_only_if_present.push_back(entry);
   }
   vo.hidden_paths = expanded(policy.filesystem.hidden_paths.value, user.home);
+  vo.network_proxy = proxy_mode;
+  vo.http_proxy_port = box::kHttpProxyPort;
+  vo.socks_port = box::kSocksPort;
+  vo.transparent_port = box::kTransparentPort;
+  vo.dns_port = box::kDnsPort;
   // The audit trail is a secret of the host too: the probe must not reach the store or the key.
   for (auto& path : audit_private_paths(audit_paths(policy.audit, user))) {
     vo.hidden_paths.push_back(std::move(path));
   }
   auto plan = verify::prepare_verify(vo);
   if (!plan.ok()) return report_error(plan.error());
+  std::vector<std::string> notes;
+  if (proxy_mode) notes = allow_verify_origin(policy, plan->spec.network);
+  for (const auto& note : notes) {
+    if (note.rfind("UNSAFE", 0) == 0) std::cerr << "cordon verify: " << note << "\n";
+  }
   for (const auto& entry : plan->extra_environment) {
     auto eq = entry.find('=');
     ::setenv(entry.substr(0, eq).c_str(), entry.substr(eq + 1).c_str(), 1);
@@ -116,8 +165,9 @@ int verify_command(const VerifyCommandOptions& options) {
   } else {
     std::cout << "cordon verify: profile " << policy::to_string(policy.profile.value)
               << " (resource attacks run with memory " << (kVerifyMemory >> 20) << " MiB, pids "
-              << kVerifyPids << ", /tmp " << (kVerifyTmp >> 20) << " MiB)\n"
-              << verify::render_table(findings);
+              << kVerifyPids << ", /tmp " << (kVerifyTmp >> 20) << " MiB)\n";
+    for (const auto& note : notes) std::cout << note << "\n";
+    std::cout << verify::render_table(findings);
   }
   const bool all_pass =
       !findings.empty() && std::all_of(findings.begin(), findings.end(),

@@ -1,7 +1,8 @@
-// The proxy's epoll loop, its timers and its cross-thread wake-up.
+// The proxy's epoll loop, its timers and its cross-thread stop.
 #include "net/event_loop.h"
 
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -96,19 +97,6 @@ void EventLoop::defer(std::function<void()> task) {
   deferred_.push_back(std::move(task));
 }
 
-void EventLoop::post(std::function<void()> task) {
-  bool was_empty;
-  {
-    std::lock_guard<std::mutex> lock(posted_mutex_);
-    was_empty = posted_.empty();
-    posted_.push_back(std::move(task));
-  }
-  if (was_empty) {
-    uint64_t one = 1;
-    (void)!::write(wake_.get(), &one, sizeof(one));
-  }
-}
-
 void EventLoop::stop() {
   stopping_.store(true);
   uint64_t one = 1;
@@ -149,17 +137,6 @@ void EventLoop::run_deferred() {
   for (auto& task : tasks) task();
 }
 
-void EventLoop::run_posted() {
-  uint64_t count;
-  (void)!::read(wake_.get(), &count, sizeof(count));
-  std::vector<std::function<void()>> tasks;
-  {
-    std::lock_guard<std::mutex> lock(posted_mutex_);
-    tasks.swap(posted_);
-  }
-  for (auto& task : tasks) task();
-}
-
 void EventLoop::sweep_dead_watches() {
   for (WatchId id : dead_watches_) watches_.erase(id);
   dead_watches_.clear();
@@ -177,8 +154,9 @@ Result<void> EventLoop::run() {
     for (int i = 0; i < n; ++i) {
       WatchId id = events[i].data.u64;
       if (id == kWakeToken) {
-        run_posted();
-        continue;
+        uint64_t count;
+        (void)!::read(wake_.get(), &count, sizeof(count));
+        continue;  // stop(): the loop condition sees it
       }
       auto it = watches_.find(id);
       if (it == watches_.end() || it->second.dead) continue;

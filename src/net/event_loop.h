@@ -1,10 +1,9 @@
 // The proxy's event loop: level-triggered epoll over borrowed fds, one-shot timers on a min-heap,
-// tasks deferred to the end of an iteration, and an eventfd that other threads use to post tasks
-// or stop it.
+// tasks deferred to the end of an iteration, and an eventfd another thread uses to stop it.
 //
-// Single-threaded: every method except post() and stop() must be called on the thread that runs
-// run(). Callbacks may watch, unwatch, schedule and cancel freely, including their own entry:
-// an unwatched fd's pending events in the same batch are dropped, never delivered.
+// Single-threaded: every method except stop() must be called on the thread that runs run().
+// Callbacks may watch, unwatch, schedule and cancel freely, including their own entry: an unwatched
+// fd's pending events in the same batch are dropped, never delivered.
 #pragma once
 
 #include <sys/epoll.h>
@@ -14,7 +13,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -48,8 +46,6 @@ class EventLoop {
 
   // Runs `task` on the loop thread after the current batch of events and timers.
   void defer(std::function<void()> task);
-  // Thread-safe: runs `task` on the loop thread soon.
-  void post(std::function<void()> task);
   // Thread-safe: run() returns after the current iteration; also before it starts.
   void stop();
 
@@ -81,11 +77,10 @@ class EventLoop {
   int next_timeout_ms();
   void run_timers();
   void run_deferred();
-  void run_posted();
   void sweep_dead_watches();
 
   UniqueFd epoll_;
-  UniqueFd wake_;  // eventfd: post() and stop()
+  UniqueFd wake_;  // eventfd: stop()
   std::atomic<bool> stopping_{false};
   Clock::time_point now_ = Clock::now();
 
@@ -98,9 +93,6 @@ class EventLoop {
   TimerId next_timer_ = 1;
 
   std::vector<std::function<void()>> deferred_;
-
-  std::mutex posted_mutex_;
-  std::vector<std::function<void()>> posted_;
 };
 
 // RAII for one watched fd: owns the fd and unwatches it before closing it.

@@ -19,7 +19,8 @@ class ForwardSession final : public RelaySession {
       refuse(target_text_, 0, Decision{false, "", "malformed forward target " + target_text_}, "");
       return;
     }
-    auto host = canonicalize_host(authority->host);
+    // split_authority took the brackets off an IPv6 literal.
+    auto host = canonicalize_host(authority->host, /*allow_bare_ipv6=*/true);
     if (!host.ok()) {
       refuse(authority->host, authority->port, Decision{false, "", host.error().message()}, "");
       return;

@@ -172,17 +172,6 @@ Result<CanonicalHost> canonical_name(std::string_view raw) {
   return out;
 }
 
-// A port: 1..65535 in decimal, no sign, no leading zero.
-std::optional<uint16_t> parse_port(std::string_view text) {
-  if (text.empty() || text.size() > 5 || text[0] == '0') return std::nullopt;
-  unsigned value = 0;
-  for (char c : text) {
-    if (!is_digit(c)) return std::nullopt;
-    value = value * 10 + static_cast<unsigned>(c - '0');
-  }
-  if (value > 65535) return std::nullopt;
-  return static_cast<uint16_t>(value);
-}
 
 Error bad_authority(std::string_view authority, const std::string& why) {
   return Error(Errc::kInvalidInput, "invalid authority \"" + printable(authority) + "\": " + why);
@@ -241,6 +230,17 @@ Result<Authority> split_authority(std::string_view authority, uint16_t default_p
     return bad_authority(authority, "a port is required (\"host:port\")");
   }
   return out;
+}
+
+std::optional<uint16_t> parse_port(std::string_view text) {
+  if (text.empty() || text.size() > 5 || text[0] == '0') return std::nullopt;
+  unsigned value = 0;
+  for (char c : text) {
+    if (!is_digit(c)) return std::nullopt;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value > 65535) return std::nullopt;
+  return static_cast<uint16_t>(value);
 }
 
 }  // namespace cordon::net

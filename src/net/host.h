@@ -38,4 +38,7 @@ struct Authority {
 };
 Result<Authority> split_authority(std::string_view authority, uint16_t default_port);
 
+// A port: 1..65535 in decimal, no sign, no leading zero.
+std::optional<uint16_t> parse_port(std::string_view text);
+
 }  // namespace cordon::net

@@ -114,7 +114,7 @@ class HttpSession final : public Session {
       case State::kHead:
         return ctx_.limits().max_head_bytes + 1;  // one byte more: the parser says "too large"
       case State::kExchange:
-        return req_done_ ? 0 : ctx_.relay.buffer_bytes();
+        return req_done_ ? 0 : ctx_.scratch.buffer_bytes();
       case State::kClosing:
         return SIZE_MAX;  // read and discard
       default:
@@ -125,7 +125,7 @@ class HttpSession final : public Session {
   bool read_client() {
     size_t limit = client_read_limit();
     if (client_eof_ || in_.size() >= limit) return true;
-    std::span<char> scratch = ctx_.relay.scratch();
+    std::span<char> scratch = ctx_.scratch.get();
     size_t want = std::min(scratch.size(), limit - in_.size());
     ssize_t n = ::recv(client_.get(), scratch.data(), want, 0);
     if (n > 0) {
@@ -147,13 +147,22 @@ class HttpSession final : public Session {
     return false;
   }
 
-  bool read_origin() {
-    if (origin_eof_ || state_ != State::kExchange || resp_done_) return true;
-    size_t limit = resp_head_done_ ? ctx_.relay.buffer_bytes() : ctx_.limits().max_head_bytes + 1;
+  // How much may be read from the origin now: a head up to max_head_bytes, a body only while
+  // the client has taken what came before, and nothing while the client lags a buffer behind
+  // (interim 1xx heads included), so an origin cannot grow the session's memory.
+  size_t origin_read_room() const {
+    if (state_ != State::kExchange || origin_eof_ || resp_done_) return 0;
+    if (to_client_.size() >= ctx_.scratch.buffer_bytes()) return 0;
+    size_t limit = resp_head_done_ ? ctx_.scratch.buffer_bytes() : ctx_.limits().max_head_bytes + 1;
     size_t used = from_origin_.size() + (resp_head_done_ ? to_client_.size() : 0);
-    if (used >= limit) return true;
-    std::span<char> scratch = ctx_.relay.scratch();
-    ssize_t n = ::recv(origin_.get(), scratch.data(), std::min(scratch.size(), limit - used), 0);
+    return used >= limit ? 0 : limit - used;
+  }
+
+  bool read_origin() {
+    size_t room = origin_read_room();
+    if (room == 0) return true;
+    std::span<char> scratch = ctx_.scratch.get();
+    ssize_t n = ::recv(origin_.get(), scratch.data(), std::min(scratch.size(), room), 0);
     if (n > 0) {
       last_activity_ = ctx_.loop.now();
       from_origin_.append(scratch.data(), static_cast<size_t>(n));
@@ -214,13 +223,7 @@ class HttpSession final : public Session {
       return;
     }
     if (origin_.valid()) {
-      bool want_origin = false;
-      if (state_ == State::kExchange && !origin_eof_ && !resp_done_) {
-        size_t olimit =
-            resp_head_done_ ? ctx_.relay.buffer_bytes() : ctx_.limits().max_head_bytes + 1;
-        size_t used = from_origin_.size() + (resp_head_done_ ? to_client_.size() : 0);
-        want_origin = used < olimit;
-      }
+      bool want_origin = origin_read_room() > 0;
       uint32_t origin_interest =
           (want_origin ? EPOLLIN : 0u) | (to_origin_.empty() ? 0u : EPOLLOUT);
       if (!origin_.set_interest(origin_interest)) {
@@ -297,7 +300,8 @@ class HttpSession final : public Session {
       return;
     }
     port_ = authority->port;
-    auto host = canonicalize_host(authority->host);
+    // split_authority took the brackets off an IPv6 literal.
+    auto host = canonicalize_host(authority->host, /*allow_bare_ipv6=*/true);
     if (!host.ok()) {
       refuse(protocol, authority->host, Decision{false, "", host.error().message()});
       return;
@@ -461,8 +465,8 @@ class HttpSession final : public Session {
 
   void move_request_body() {
     while (!req_done_ && !in_.empty()) {
-      size_t room = ctx_.relay.buffer_bytes() > to_origin_.size()
-                        ? ctx_.relay.buffer_bytes() - to_origin_.size()
+      size_t room = ctx_.scratch.buffer_bytes() > to_origin_.size()
+                        ? ctx_.scratch.buffer_bytes() - to_origin_.size()
                         : 0;
       if (room == 0) return;
       size_t take = std::min(in_.size(), room);
@@ -494,6 +498,7 @@ class HttpSession final : public Session {
 
   void move_response() {
     while (!resp_head_done_) {
+      if (to_client_.size() >= ctx_.scratch.buffer_bytes()) return;  // interim heads pile up
       if (from_origin_.empty()) {
         if (origin_eof_) origin_gone("the origin closed the connection without a response");
         return;
@@ -534,8 +539,8 @@ class HttpSession final : public Session {
       }
     }
     while (!resp_done_ && !from_origin_.empty()) {
-      size_t room = ctx_.relay.buffer_bytes() > to_client_.size()
-                        ? ctx_.relay.buffer_bytes() - to_client_.size()
+      size_t room = ctx_.scratch.buffer_bytes() > to_client_.size()
+                        ? ctx_.scratch.buffer_bytes() - to_client_.size()
                         : 0;
       if (room == 0) break;
       size_t take = std::min(from_origin_.size(), room);

@@ -17,7 +17,7 @@
 #include "net/original_destination.h"
 #include "net/proxy_context.h"
 #include "net/proxy_responses.h"
-#include "net/relay_pool.h"
+#include "net/relay_scratch.h"
 #include "net/resolver.h"
 
 namespace cordon::net {
@@ -68,7 +68,8 @@ Result<void> check_listener(const Listener& listener) {
       return Error(Errc::kInvalidInput,
                    "forward listener: malformed target \"" + listener.forward_target + "\"");
     }
-    auto host = canonicalize_host(authority->host);
+    // split_authority took the brackets off an IPv6 literal.
+    auto host = canonicalize_host(authority->host, /*allow_bare_ipv6=*/true);
     if (!host.ok()) {
       return std::move(host).error().context("forward listener target " + listener.forward_target);
     }
@@ -96,7 +97,7 @@ struct Proxy::Impl {
   ProxyOptions options;
   std::unique_ptr<Resolver> resolver;
   SyntheticNames names;
-  std::unique_ptr<RelayPool> relay;
+  std::unique_ptr<RelayScratch> scratch;
   std::unique_ptr<ProxyContext> context;
   std::vector<std::unique_ptr<ListenerState>> listeners;
   std::vector<std::unique_ptr<DnsStub>> dns;
@@ -201,11 +202,10 @@ Result<std::unique_ptr<Proxy>> Proxy::create(EgressRules rules, std::vector<List
   Impl& impl = *proxy->impl_;
   CORDON_ASSIGN_OR_RETURN(impl.loop, EventLoop::create());
   CORDON_ASSIGN_OR_RETURN(impl.resolver, Resolver::create(*impl.loop));
-  impl.relay =
-      std::make_unique<RelayPool>(impl.options.limits.buffer_bytes, impl.options.limits.relay);
+  impl.scratch = std::make_unique<RelayScratch>(impl.options.limits.buffer_bytes);
   Impl* self = &impl;
   impl.context = std::make_unique<ProxyContext>(
-      ProxyContext{*impl.loop, impl.rules, impl.options, *impl.resolver, impl.names, *impl.relay,
+      ProxyContext{*impl.loop, impl.rules, impl.options, *impl.resolver, impl.names, *impl.scratch,
                    [self](Session* session) { self->release(session); },
                    impl.options.original_destination ? impl.options.original_destination
                                                      : socket_original_destination});

@@ -31,10 +31,6 @@ struct Listener {
   std::string forward_target;  // kForward: "host:port"
 };
 
-// How tunnels move bytes (addition to the first contract; see relay_pool.h): splice() through a
-// pipe borrowed only while bytes wait, or a copy through one shared scratch buffer.
-enum class RelayMode { kSplice, kCopy };
-
 struct ProxyLimits {
   size_t max_connections = 1024;          // concurrent client connections; more are refused
   size_t max_head_bytes = 32 * 1024;      // request/response head (431/400 beyond)
@@ -42,7 +38,6 @@ struct ProxyLimits {
   std::chrono::milliseconds header_timeout{10'000};    // whole request head (slowloris)
   std::chrono::milliseconds idle_timeout{300'000};     // no byte either way
   std::chrono::milliseconds connect_timeout{10'000};   // dialling the origin
-  RelayMode relay = RelayMode::kSplice;                 // tunnels (HTTP requests always copy)
 };
 
 // One decision, reported when it is final: refused at once, or allowed and then finished

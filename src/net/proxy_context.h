@@ -17,7 +17,7 @@
 namespace cordon::net {
 
 class Session;
-class RelayPool;
+class RelayScratch;
 
 struct ProxyContext {
   EventLoop& loop;
@@ -25,7 +25,7 @@ struct ProxyContext {
   const ProxyOptions& options;
   Resolver& resolver;
   SyntheticNames& names;
-  RelayPool& relay;
+  RelayScratch& scratch;
   // Destroys `session` after the current event (never while one of its callbacks runs).
   std::function<void(Session*)> release;
   // The transparent listener's original-destination lookup (SO_ORIGINAL_DST unless a test

@@ -83,6 +83,12 @@ void RelaySession::refuse(const std::string& host, uint16_t port, const Decision
 void RelaySession::connect(Target target, std::string early) {
   target_ = std::move(target);
   early_ = std::move(early);
+  // Whatever the client sends next waits in the kernel until the tunnel reads it; a level-
+  // triggered watch on it now would wake the loop for nothing until then.
+  if (!client_.set_interest(0)) {
+    close_now();
+    return;
+  }
   Decision decision = ctx_.rules.decide(target_.host, target_.port);
   if (!decision.allowed) {
     refuse(target_.host.name, target_.port, decision, refusal_bytes());

@@ -16,21 +16,6 @@ constexpr const char* kCidrHint =
 constexpr const char* kForwardHint =
     "write LISTEN_PORT=HOST:PORT, e.g. \"5432=db.example.com:5432\"";
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-std::optional<uint16_t> parse_port(std::string_view text) {
-  if (text.empty() || text.size() > 5 || text[0] == '0') return std::nullopt;
-  unsigned value = 0;
-  for (char c : text) {
-    if (!is_digit(c)) return std::nullopt;
-    value = value * 10 + static_cast<unsigned>(c - '0');
-  }
-  if (value > 65535) return std::nullopt;
-  return static_cast<uint16_t>(value);
-}
-
 // "443" or "8000-8100"; nullopt and `why` set when malformed.
 std::optional<PortRange> parse_port_spec(std::string_view text, std::string& why) {
   size_t dash = text.find('-');

@@ -161,8 +161,10 @@ Result<void> apply_network_flags(const LoadRequest& req, Policy& policy) {
     policy.network.allow.origin = Origin{"--allow", 0};
   }
   if (!req.allow_flags.empty() && policy.network.mode.value == NetworkMode::kNone) {
-    return Error(Errc::kPolicy, "--allow needs network.mode = \"proxy\", but the policy says "
-                                "\"none\" (from " + policy.network.mode.origin.describe() + ")")
+    return Error(Errc::kPolicy,
+                 "--allow needs network.mode = \"proxy\", but the policy says "
+                 "\"none\" (from " +
+                     policy.network.mode.origin.describe() + ")")
         .with_hint("add --network proxy, or drop --allow");
   }
   return Ok{};

@@ -87,6 +87,22 @@ std::vector<Finding> check_host_after(const VerifyPlan& plan) {
   out.push_back(
       socket_finding("connect to the host abstract socket (host check)", plan.abstract_socket));
 
+  if (plan.net_bait) {
+    const size_t canary = plan.net_bait->canary_connections();
+    out.push_back({"network", "host loopback canary service reached (host check)", "0 connections",
+                   std::to_string(canary) + " connection(s)", canary == 0});
+    if (spec.network.mode == "proxy") {
+      // Positive control: the same proxy that refused everything above did dial out.
+      const size_t origin = plan.net_bait->origin_connections();
+      out.push_back(
+          {"network", "verify origin reached through the proxy (positive control, host check)",
+           "1 or more connections", std::to_string(origin) + " connection(s)", origin > 0});
+    }
+  } else {
+    out.push_back({"network", "host loopback canary service reached (host check)", "0 connections",
+                   "no canary service was planted", false});
+  }
+
   bool marker = exists(spec.daemon_marker);
   out.push_back({"lifecycle", "daemon outlives the session: marker (host check)",
                  "no " + spec.daemon_marker, marker ? "marker written" : "no marker", !marker});

@@ -123,6 +123,26 @@ uint64_t start_ticks_of_self() {
   return pos == std::string::npos ? 0 : std::strtoull(stat->c_str() + pos + 1, nullptr, 10);
 }
 
+// The verify origin and the canary on the host's loopback, and what the probe needs to attack
+// the egress wall of this mode.
+Result<void> plant_network(VerifyPlan& plan, const VerifyOptions& options, const std::string& tag) {
+  NetworkSpec& net = plan.spec.network;
+  net.mode = options.network_proxy ? "proxy" : "none";
+  net.http_proxy_port = options.http_proxy_port;
+  net.socks_port = options.socks_port;
+  net.transparent_port = options.transparent_port;
+  net.dns_port = options.dns_port;
+  net.denied_name = kVerifyDeniedName;
+  CORDON_ASSIGN_OR_RETURN(plan.net_bait, NetBait::start("cordon-verify-origin-" + tag));
+  net.canary_port = plan.net_bait->canary_port();
+  if (options.network_proxy) {
+    net.origin_name = kVerifyOriginName;
+    net.origin_port = plan.net_bait->origin_port();
+    net.origin_marker = "cordon-verify-origin-" + tag;
+  }
+  return Ok{};
+}
+
 Result<void> plant_all(VerifyPlan& plan, const VerifyOptions& options) {
   CORDON_ASSIGN_OR_RETURN(std::string tag, random_hex(6));
   ProbeSpec& spec = plan.spec;
@@ -175,6 +195,7 @@ Result<void> plant_all(VerifyPlan& plan, const VerifyOptions& options) {
   spec.system_write_name = ".cordon-verify-" + tag;
   spec.daemon_marker = plan.workspace + "/.cordon-verify-daemon-survived";
   spec.daemon_comm = "cvd-" + tag.substr(0, 8);
+  CORDON_TRY(plant_network(plan, options, tag));
 
   plan.protected_before = take_snapshot(plan.workspace, plan.protected_entries);
   CORDON_TRY(write_new_file(plan.spec_path, serialize_spec(spec), 0644));
@@ -234,6 +255,7 @@ void cleanup(VerifyPlan& plan) {
     for (pid_t pid : processes_named(spec.daemon_comm)) ::kill(pid, SIGKILL);
   }
 
+  plan.net_bait.reset();
   plan.leaked_fds.clear();
   plan.ssh_agent.reset();
   plan.abstract_socket.reset();

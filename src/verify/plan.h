@@ -10,11 +10,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "verify/net_bait.h"
 #include "verify/protected_plan.h"
 #include "verify/report.h"
 #include "verify/snapshot.h"
@@ -27,10 +29,15 @@ struct VerifyOptions {
   bool workspace_writable = true;  // false for the read-only profile
   // The (lowered) limits the verify box runs with.
   uint64_t pids_limit = 0, memory_limit_bytes = 0, tmp_limit_bytes = 0;
-  bool memory_is_cgroup = false;             // false: memory is RLIMIT_AS per process
+  bool memory_is_cgroup = false;  // false: memory is RLIMIT_AS per process
   std::vector<std::string> protected_paths;
-  std::vector<std::string> protected_only_if_present;  // protected only when they exist  // workspace-relative, "dir/" = directory
-  std::vector<std::string> hidden_paths;     // "~" already expanded
+  // Workspace-relative ("dir/" = directory), protected only when they exist.
+  std::vector<std::string> protected_only_if_present;
+  std::vector<std::string> hidden_paths;  // "~" already expanded
+  // The egress wall: network.mode = "proxy" (false: "none"), and the ports of cordon's
+  // listeners inside the box (box/egress.h).
+  bool network_proxy = false;
+  uint16_t http_proxy_port = 0, socks_port = 0, transparent_port = 0, dns_port = 0;
 };
 
 struct VerifyPlan {
@@ -53,6 +60,10 @@ struct VerifyPlan {
   std::vector<std::string> canary_dirs;  // <home>/.ssh, <home>/.aws
   UniqueFd ssh_agent;                    // listening on spec.ssh_agent_socket
   UniqueFd abstract_socket;              // bound to "@" + spec.abstract_socket in the host netns
+  // The verify origin and the host's loopback canary (spec.network says where), served until
+  // cleanup(). In proxy mode the CLI must allow the origin in the verify policy (and nothing
+  // that reaches the canary).
+  std::unique_ptr<NetBait> net_bait;
   // How long check_host_after() waits, from its call, for a surviving daemon to show itself.
   int daemon_grace_ms = kDaemonDelayMs + 1000;
   bool cleaned = false;
@@ -66,7 +77,8 @@ Result<VerifyPlan> prepare_verify(const VerifyOptions& options);
 
 // Host-side findings, run after the box has exited: the real home was not written, the
 // protected files are unchanged, no protected name was created, the system dirs hold no probe
-// file, and the daemon neither left its marker nor is still running. Waits daemon_grace_ms
+// file, the daemon neither left its marker nor is still running, nothing reached the host's
+// loopback canary, and (proxy mode) the proxy did reach the verify origin. Waits daemon_grace_ms
 // (and until 3 s after the plan was made) for the daemon's deadline first.
 std::vector<Finding> check_host_after(const VerifyPlan& plan);
 

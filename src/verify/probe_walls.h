@@ -27,7 +27,8 @@ void probe_filesystem(const Context& ctx, Reporter& r);
 void probe_protected(const Context& ctx, Reporter& r);
 // filesystem: what of the host is visible: host /tmp, sockets, /proc, /sys, /dev.
 void probe_host_view(const Context& ctx, Reporter& r);
-// network: no route anywhere; loopback works.
+// network: the egress wall by network.mode: no route at all ("none"), or every connection
+// captured and decided by cordon's proxy, which must refuse all but the verify origin ("proxy").
 void probe_network(const Context& ctx, Reporter& r);
 // resources: fork bomb, memory balloon, /tmp fill, open files.
 void probe_resources(const Context& ctx, Reporter& r);

@@ -14,7 +14,7 @@
 
 namespace cordon::verify {
 
-inline constexpr int kSpecVersion = 1;
+inline constexpr int kSpecVersion = 2;
 
 // The probe's daemon writes its marker this long after the probe has exited, if it still lives;
 // the host check waits a little longer than that before looking.
@@ -34,6 +34,40 @@ struct ProtectedAttacks {
   std::vector<std::string> creates;  // protected names that do not exist: creating must fail
   std::vector<std::string> renames;  // directories holding protected paths: renaming must fail
   bool operator==(const ProtectedAttacks&) const = default;
+};
+
+// The name of verify's own origin on the host's loopback. The verify policy allows it (on the
+// origin's port only) and pins it to 127.0.0.1; nothing else does. It answers every HTTP request
+// with 200 and the body "<marker>\nhost: <the Host header it got>\n" (keeping HTTP/1.1
+// connections alive unless asked to close), and echoes any other bytes after a line
+// "<marker> echo\n" (what a tunnel delivers when it is not HTTP).
+inline constexpr const char* kVerifyOriginName = "verify-origin.cordon.test";
+// A name no rule allows. The verify policy pins it to the origin's address too, so that only
+// the allow check stands between it and the origin's marker.
+inline constexpr const char* kVerifyDeniedName = "denied.example";
+
+// The egress wall: the policy's network.mode, and in proxy mode what verify planted on the host
+// and where cordon's listeners are inside the box.
+// What the host's loopback canary service writes to whoever reaches it (then it closes).
+inline constexpr const char* kCanaryReply = "CORDON-VERIFY-CANARY-REACHED";
+
+struct NetworkSpec {
+  std::string mode = "none";  // "none" (no route at all) or "proxy"
+  // Proxy mode: cordon's listeners on the box's 127.0.0.1.
+  uint16_t http_proxy_port = 0;
+  uint16_t socks_port = 0;
+  uint16_t transparent_port = 0;
+  uint16_t dns_port = 0;
+  // Proxy mode: the verify origin (kVerifyOriginName, on the host's 127.0.0.1:origin_port). Every
+  // answer it gives holds origin_marker, which appears nowhere else.
+  std::string origin_name;
+  uint16_t origin_port = 0;
+  std::string origin_marker;
+  std::string denied_name;  // kVerifyDeniedName
+  // A service on the host's 127.0.0.1 (and ::1 where it exists) that nothing from the box may
+  // reach; the host counts its connections (both modes).
+  uint16_t canary_port = 0;
+  bool operator==(const NetworkSpec&) const = default;
 };
 
 struct ProbeSpec {
@@ -77,11 +111,56 @@ struct ProbeSpec {
   std::string daemon_marker;
   std::string daemon_comm;
 
+  NetworkSpec network;
+
   bool operator==(const ProbeSpec&) const = default;
 };
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LeakedFd, fd, what)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProtectedAttacks, writes, creates, renames)
+
+inline void to_json(nlohmann::json& j, const NetworkSpec& n) {
+  j = nlohmann::json{
+      {"mode", n.mode},
+      {"http_proxy_port", n.http_proxy_port},
+      {"socks_port", n.socks_port},
+      {"transparent_port", n.transparent_port},
+      {"dns_port", n.dns_port},
+      {"origin_name", n.origin_name},
+      {"origin_port", n.origin_port},
+      {"origin_marker", n.origin_marker},
+      {"denied_name", n.denied_name},
+      {"canary_port", n.canary_port},
+  };
+}
+
+// A port field: nlohmann would wrap 70000 into a uint16_t silently.
+inline uint16_t port_field(const nlohmann::json& j, const char* key) {
+  const int64_t port = j.at(key).get<int64_t>();
+  if (port < 0 || port > 65535) {
+    throw nlohmann::json::other_error::create(
+        501, std::string(key) + " " + std::to_string(port) + " is not a port", &j);
+  }
+  return static_cast<uint16_t>(port);
+}
+
+// Every field is required, and the mode must be one the probe knows: a probe that does not
+// know how the box's network works must not guess which attacks apply.
+inline void from_json(const nlohmann::json& j, NetworkSpec& n) {
+  j.at("mode").get_to(n.mode);
+  if (n.mode != "none" && n.mode != "proxy") {
+    throw nlohmann::json::other_error::create(501, "unknown network mode '" + n.mode + "'", &j);
+  }
+  n.http_proxy_port = port_field(j, "http_proxy_port");
+  n.socks_port = port_field(j, "socks_port");
+  n.transparent_port = port_field(j, "transparent_port");
+  n.dns_port = port_field(j, "dns_port");
+  j.at("origin_name").get_to(n.origin_name);
+  n.origin_port = port_field(j, "origin_port");
+  j.at("origin_marker").get_to(n.origin_marker);
+  j.at("denied_name").get_to(n.denied_name);
+  n.canary_port = port_field(j, "canary_port");
+}
 
 inline void to_json(nlohmann::json& j, const ProbeSpec& s) {
   j = nlohmann::json{
@@ -114,6 +193,7 @@ inline void to_json(nlohmann::json& j, const ProbeSpec& s) {
       {"leaked_fds", s.leaked_fds},
       {"daemon_marker", s.daemon_marker},
       {"daemon_comm", s.daemon_comm},
+      {"network", s.network},
   };
 }
 
@@ -149,6 +229,7 @@ inline void from_json(const nlohmann::json& j, ProbeSpec& s) {
   j.at("leaked_fds").get_to(s.leaked_fds);
   j.at("daemon_marker").get_to(s.daemon_marker);
   j.at("daemon_comm").get_to(s.daemon_comm);
+  j.at("network").get_to(s.network);
 }
 
 inline std::string serialize_spec(const ProbeSpec& spec) {

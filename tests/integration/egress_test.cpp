@@ -38,9 +38,9 @@ class EgressTest : public BoxTest {
       allow += ", \"origin.test:" + std::to_string(p) + "\"";
       cidr += ", \"127.0.0.1/32:" + std::to_string(p) + "\"";
     }
-    return {"--config", policy_file("[network]\nmode = \"proxy\"\nallow = [" + allow +
-                                    "]\nallow_cidr = [" + cidr +
-                                    "]\nresolve = { \"origin.test\" = \"127.0.0.1\" }\n")};
+    return {"--config",
+            policy_file("[network]\nmode = \"proxy\"\nallow = [" + allow + "]\nallow_cidr = [" +
+                        cidr + "]\nresolve = { \"origin.test\" = \"127.0.0.1\" }\n")};
   }
 
   std::unique_ptr<HttpOrigin> origin_;
@@ -62,8 +62,7 @@ TEST_F(EgressTest, AllowedHostWorksThroughTheHttpProxy) {
 }
 
 TEST_F(EgressTest, DeniedHostGets403WithTheRuleAndReason) {
-  auto r = box({"curl", "-sS", "-i", "http://other.test:" + port() + "/hello.txt"},
-               allow_origin());
+  auto r = box({"curl", "-sS", "-i", "http://other.test:" + port() + "/hello.txt"}, allow_origin());
   EXPECT_NE(r.out.find("HTTP/1.1 403"), std::string::npos) << r.out << r.err;
   EXPECT_NE(r.out.find("X-Cordon-Denied:"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("hello from the origin"), std::string::npos);
@@ -71,9 +70,8 @@ TEST_F(EgressTest, DeniedHostGets403WithTheRuleAndReason) {
 
 TEST_F(EgressTest, HostLoopbackIsRefusedWithoutAnAllowCidr) {
   // Allowed by name, but the name resolves to loopback and no allow_cidr covers it.
-  const std::string config = policy_file(
-      "[network]\nallow = [\"origin.test:" + port() +
-      "\"]\nresolve = { \"origin.test\" = \"127.0.0.1\" }\n");
+  const std::string config = policy_file("[network]\nallow = [\"origin.test:" + port() +
+                                         "\"]\nresolve = { \"origin.test\" = \"127.0.0.1\" }\n");
   auto r = box({"curl", "-sS", "-i", "http://origin.test:" + port() + "/hello.txt"},
                {"--config", config});
   EXPECT_NE(r.out.find("403"), std::string::npos) << r.out << r.err;
@@ -88,7 +86,8 @@ TEST_F(EgressTest, EverySpellingOfTheHostLoopbackIsRefused) {
         "[::ffff:127.0.0.1]", "[::1]", "localhost", "localhost.", "LOCALHOST"}) {
     script += "exec 3<>/dev/tcp/127.0.0.1/3128; printf 'GET http://" + host + ":" + port() +
               "/hello.txt HTTP/1.1\r\nConnection: close\r\n\r\n' >&3; "
-              "echo \"" + host + " $(head -n1 <&3)\"; exec 3<&-\n";
+              "echo \"" +
+              host + " $(head -n1 <&3)\"; exec 3<&-\n";
   }
   auto r = box({"/bin/bash", "-c", script}, {"--allow", "origin.test"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -137,8 +136,8 @@ TEST_F(EgressTest, ProgramIgnoringProxyVariablesIsCapturedAndDecided) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "hello from the origin\n");
   // A name the policy does not allow does not even resolve.
-  auto denied = box({"curl", "-sS", "--noproxy", "*", "http://other.test:" + port() + "/"},
-                    allow_origin());
+  auto denied =
+      box({"curl", "-sS", "--noproxy", "*", "http://other.test:" + port() + "/"}, allow_origin());
   EXPECT_EQ(denied.status, 6) << denied.err;  // curl: could not resolve host
 }
 
@@ -154,9 +153,9 @@ TEST_F(EgressTest, DirectConnectionsToAddressesGoNowhere) {
 TEST_F(EgressTest, GitClonesFromAnAllowedHttpServer) {
   if (!have("git")) GTEST_SKIP() << "needs git";
   ASSERT_TRUE(make_served_git_repository(dir() / "site/repo.git", "cloned through cordon\n"));
-  auto r = sh("cd /tmp && git clone -q http://origin.test:" + port() +
-                  "/repo.git copy && cat copy/README",
-              allow_origin());
+  auto r = sh(
+      "cd /tmp && git clone -q http://origin.test:" + port() + "/repo.git copy && cat copy/README",
+      allow_origin());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "cloned through cordon\n");
 }
@@ -164,10 +163,20 @@ TEST_F(EgressTest, GitClonesFromAnAllowedHttpServer) {
 TEST_F(EgressTest, TcpForwardReachesItsTargetOnly) {
   // The box talks to 127.0.0.1:15432; cordon dials the forward's target by the same rules.
   const std::string config = policy_file(
-      "[network]\nallow = [\"origin.test:" + port() + "\"]\nallow_cidr = [\"127.0.0.1/32:" +
-      port() + "\"]\nresolve = { \"origin.test\" = \"127.0.0.1\" }\nforward = [\"15432=origin.test:" +
+      "[network]\nallow = [\"origin.test:" + port() +
+      "\"]\nallow_cidr = [\"127.0.0.1/32:" + port() +
+      "\"]\nresolve = { \"origin.test\" = \"127.0.0.1\" }\nforward = [\"15432=origin.test:" +
       port() + "\"]\n");
   auto r = box({"curl", "-sS", "http://127.0.0.1:15432/hello.txt"}, {"--config", config});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello from the origin\n");
+}
+
+TEST_F(EgressTest, RulesSpanningManyPortsKeepTheListenersReachable) {
+  // Too many ports for per-port Landlock rules: the listeners stay reachable.
+  std::vector<std::string> flags = allow_origin();
+  flags.insert(flags.end(), {"--allow", "wide.example:1-2000"});
+  auto r = box({"curl", "-sS", "http://origin.test:" + port() + "/hello.txt"}, flags);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "hello from the origin\n");
 }
@@ -180,12 +189,12 @@ TEST_F(EgressTest, NetworkNoneHasNoProxyAndNoRoute) {
 }
 
 TEST_F(EgressTest, DecisionsAreInTheAuditTrail) {
-  ASSERT_EQ(box({"curl", "-sS", "http://origin.test:" + port() + "/hello.txt"}, allow_origin())
-                .status,
-            0);
+  ASSERT_EQ(
+      box({"curl", "-sS", "http://origin.test:" + port() + "/hello.txt"}, allow_origin()).status,
+      0);
   (void)box({"curl", "-sS", "http://other.test:" + port() + "/"}, allow_origin());
-  auto q = cordon({"audit", "query", "--store", audit_store(), "--kind", "network.decision",
-                   "--json"});
+  auto q =
+      cordon({"audit", "query", "--store", audit_store(), "--kind", "network.decision", "--json"});
   ASSERT_EQ(q.status, 0) << q.err;
   EXPECT_NE(q.out.find("\"origin.test\""), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("\"other.test\""), std::string::npos) << q.out;

@@ -54,10 +54,10 @@ class ProxyCommandTest : public BoxTest {
     origin_ = std::make_unique<HttpOrigin>(dir() / "site");
     ASSERT_GT(origin_->port(), 0);
     const std::string port = std::to_string(origin_->port());
-    config_ = policy_file("[network]\nallow = [\"origin.test:" + port +
-                          "\"]\nallow_cidr = [\"127.0.0.1/32:" + port +
-                          "\"]\nresolve = { \"origin.test\" = \"127.0.0.1\" }\n[audit]\nstore = \"" +
-                          audit_store() + "\"\n");
+    config_ = policy_file(
+        "[network]\nallow = [\"origin.test:" + port + "\"]\nallow_cidr = [\"127.0.0.1/32:" + port +
+        "\"]\nresolve = { \"origin.test\" = \"127.0.0.1\" }\n[audit]\nstore = \"" + audit_store() +
+        "\"\n");
     tokens_ = dir() / "tokens";
     write_text(tokens_, std::string("# clients\nci-runner ") + kToken + "\n");
     ::chmod(tokens_.c_str(), 0600);
@@ -68,16 +68,18 @@ class ProxyCommandTest : public BoxTest {
   bool start(const std::vector<std::string>& extra = {}) {
     http_port_ = free_port();
     socks_port_ = free_port();
-    std::vector<std::string> args = {CORDON_BINARY, "proxy", "--listen",
-                                     "127.0.0.1:" + std::to_string(http_port_), "--socks",
-                                     "127.0.0.1:" + std::to_string(socks_port_), "--config",
-                                     config_, "--tokens", tokens_};
+    std::vector<std::string> args = {CORDON_BINARY, "proxy",
+                                     "--listen",    "127.0.0.1:" + std::to_string(http_port_),
+                                     "--socks",     "127.0.0.1:" + std::to_string(socks_port_),
+                                     "--config",    config_,
+                                     "--tokens",    tokens_};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     std::vector<std::string> env_store = {"XDG_CONFIG_HOME=" + (dir() / "config"),
-                                          "XDG_STATE_HOME=" + (dir() / "state"), "PATH=/usr/bin:/bin"};
+                                          "XDG_STATE_HOME=" + (dir() / "state"),
+                                          "PATH=/usr/bin:/bin"};
     std::vector<char*> envp;
     for (auto& e : env_store) envp.push_back(e.data());
     envp.push_back(nullptr);
@@ -154,12 +156,11 @@ TEST_F(ProxyCommandTest, Socks5NeedsTheTokenToo) {
 
 TEST_F(ProxyCommandTest, DecisionsAreAuditedWithTheClientName) {
   ASSERT_TRUE(start());
-  ASSERT_EQ(curl({"-x", proxy_url(), "-U", std::string("ci-runner:") + kToken, origin_url()})
-                .status,
-            0);
+  ASSERT_EQ(
+      curl({"-x", proxy_url(), "-U", std::string("ci-runner:") + kToken, origin_url()}).status, 0);
   EXPECT_EQ(stop(), 0);
-  auto q = cordon({"audit", "query", "--store", audit_store(), "--kind", "network.decision",
-                   "--json"});
+  auto q =
+      cordon({"audit", "query", "--store", audit_store(), "--kind", "network.decision", "--json"});
   ASSERT_EQ(q.status, 0) << q.err;
   EXPECT_NE(q.out.find("\"client\": \"ci-runner\""), std::string::npos) << q.out;
   EXPECT_EQ(q.out.find(kToken), std::string::npos) << "the token must never be recorded";

@@ -17,7 +17,8 @@ extern char** environ;
 namespace cordon::testing {
 namespace {
 
-const std::string kOriginScript = std::string(CORDON_SOURCE_DIR) + "/tests/integration/servers/origin.py";
+const std::string kOriginScript =
+    std::string(CORDON_SOURCE_DIR) + "/tests/integration/servers/origin.py";
 
 // Reads the first line from `fd` within `timeout_ms`.
 std::string first_line(int fd, int timeout_ms) {
@@ -80,9 +81,12 @@ bool make_served_git_repository(const std::string& path, const std::string& cont
                    {"GIT_COMMITTER_EMAIL", "t@example.com"}};
   if (run_program({"/usr/bin/env", "git", "init", "-q", work}, quiet).status != 0) return false;
   write_text(work + "/README", content);
-  if (run_program({"/usr/bin/env", "git", "-C", work, "add", "README"}, quiet).status != 0) return false;
-  if (run_program({"/usr/bin/env", "git", "-C", work, "commit", "-qm", "first"}, quiet).status != 0) return false;
-  if (run_program({"/usr/bin/env", "git", "clone", "-q", "--bare", work, path}, quiet).status != 0) return false;
+  if (run_program({"/usr/bin/env", "git", "-C", work, "add", "README"}, quiet).status != 0)
+    return false;
+  if (run_program({"/usr/bin/env", "git", "-C", work, "commit", "-qm", "first"}, quiet).status != 0)
+    return false;
+  if (run_program({"/usr/bin/env", "git", "clone", "-q", "--bare", work, path}, quiet).status != 0)
+    return false;
   return run_program({"/usr/bin/env", "git", "-C", path, "update-server-info"}, quiet).status == 0;
 }
 

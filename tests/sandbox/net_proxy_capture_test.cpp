@@ -27,9 +27,8 @@ EgressConfig capture_config(uint16_t port) {
   EgressConfig config;
   config.allow = {"origin.test:" + p, "api.example.com:" + p, "*.wild.example.com"};
   config.deny = {"denied.test", "bad.wild.example.com"};
-  config.resolve = {{"origin.test", "127.0.0.1"},
-                    {"api.example.com", "127.0.0.1"},
-                    {"denied.test", "127.0.0.1"}};
+  config.resolve = {
+      {"origin.test", "127.0.0.1"}, {"api.example.com", "127.0.0.1"}, {"denied.test", "127.0.0.1"}};
   config.allow_cidr = {"127.0.0.1/32:" + p};
   return config;
 }
@@ -117,7 +116,7 @@ TEST(NetProxyDns, AllowedNamesGetSyntheticAddressesOthersRefused) {
   EXPECT_EQ(mx.answers, 0);
 
   for (const char* name : {"denied.test", "unlisted.example.org", "bad.wild.example.com",
-                                  "wild.example.com", "localhost", "127.0.0.1"}) {
+                           "wild.example.com", "localhost", "127.0.0.1"}) {
     DnsAnswer refused = ask(port, dns_query(6, name, 1));
     EXPECT_EQ(refused.rcode, 5) << name;
     EXPECT_EQ(refused.answers, 0) << name;
@@ -202,10 +201,12 @@ TEST(NetProxyTransparent, SyntheticAddressStandsForItsName) {
   UniqueFd client = destinations.connect(proxy.ports().transparent, synthetic, origin.port());
   ASSERT_TRUE(client.valid());
   // A byte tunnel: an origin-form request passes unparsed.
-  ASSERT_TRUE(send_all(client, "GET /host HTTP/1.1\r\nHost: whatever\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      send_all(client, "GET /host HTTP/1.1\r\nHost: whatever\r\nConnection: close\r\n\r\n"));
   HttpReply reply = read_reply(client);
   ASSERT_TRUE(reply.ok);
   EXPECT_EQ(reply.body, "whatever");
+  client.reset();  // the tunnel, and its record, end when both sides have closed
 
   auto records = proxy.wait_records(2);
   ASSERT_EQ(records.size(), 2u);
@@ -236,8 +237,7 @@ TEST(NetProxyTransparent, RefusalsCloseTheConnection) {
 
   // Refused before a byte: never handed out, a literal no rule allows, not redirected.
   for (auto [address, port] : std::vector<std::pair<std::string, uint16_t>>{
-           {"198.19.200.1", origin.port()}, {"203.0.113.9", 80}, {"", 0},
-           {origin_address, 443}}) {
+           {"198.19.200.1", origin.port()}, {"203.0.113.9", 80}, {"", 0}, {origin_address, 443}}) {
     UniqueFd client = destinations.connect(tport, address, port);
     ASSERT_TRUE(client.valid());
     EXPECT_TRUE(peer_closed(client, 2s)) << address;
@@ -348,6 +348,7 @@ TEST(NetProxyTransparent, RedirectedConnectionsInANetworkNamespace) {
           report.status = reply.status;
           report.body_ok = reply.body == "hello from origin";
         }
+        client.reset();
         // An address no rule allows: redirected, refused, closed.
         UniqueFd other(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
         ::setsockopt(other.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -390,6 +391,7 @@ TEST(NetProxyForward, FixedTargetDecidedLikeAnyConnection) {
   ASSERT_TRUE(send_all(client, "GET /hello HTTP/1.1\r\nHost: db\r\nConnection: close\r\n\r\n"));
   HttpReply reply = read_reply(client);
   EXPECT_EQ(reply.body, "hello from origin");
+  client.reset();
 
   UniqueFd denied = connect_to(proxy.ports().forwards[1]);
   EXPECT_TRUE(peer_closed(denied, 2s));

@@ -113,7 +113,8 @@ std::optional<std::string> header_value(const std::string& head, const std::stri
   std::string lower_head = head;
   std::string lower_name = name;
   for (auto* s : {&lower_head, &lower_name}) {
-    std::transform(s->begin(), s->end(), s->begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(s->begin(), s->end(), s->begin(),
+                   [](unsigned char c) { return std::tolower(c); });
   }
   size_t at = lower_head.find("\r\n" + lower_name + ":");
   if (at == std::string::npos) return std::nullopt;
@@ -131,7 +132,9 @@ HttpReply read_reply(const UniqueFd& fd, bool head_request) {
   char buffer[16384];
   size_t end = std::string::npos;
   while ((end = data.find("\r\n\r\n")) == std::string::npos) {
-    ssize_t n = ::recv(fd.get(), buffer, sizeof(buffer), 0);
+    // A CONNECT answer is followed by the tunnel's bytes: read it a byte at a time so that
+    // none of them is taken with it.
+    ssize_t n = ::recv(fd.get(), buffer, head_request ? 1 : sizeof(buffer), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return reply;
     data.append(buffer, static_cast<size_t>(n));
@@ -221,11 +224,11 @@ std::string client_hello(const std::string& sni) {
   }
   std::string body;
   body += std::string("\x03\x03", 2);
-  body += std::string(32, '\x2a');                 // random
-  body.push_back(0);                               // session id
-  u16(body, 4);                                    // cipher suites
+  body += std::string(32, '\x2a');  // random
+  body.push_back(0);                // session id
+  u16(body, 4);                     // cipher suites
   body += std::string("\x13\x01\x00\x2f", 4);
-  body += std::string("\x01\x00", 2);              // compression: null
+  body += std::string("\x01\x00", 2);  // compression: null
   u16(body, extensions.size());
   body += extensions;
   std::string handshake;
@@ -298,7 +301,9 @@ ProxyRunner::ProxyRunner(const EgressConfig& config, ProxyOptions options,
   });
 }
 
-ProxyRunner::~ProxyRunner() { stop(); }
+ProxyRunner::~ProxyRunner() {
+  stop();
+}
 
 void ProxyRunner::stop() {
   if (proxy_) proxy_->stop();
@@ -382,14 +387,20 @@ size_t HoldServer::held() {
 
 // ---- HttpOrigin ----
 
-std::string big_body(size_t size) {
+std::string big_body_slice(size_t offset, size_t size) {
   std::string body(size, '\0');
-  for (size_t i = 0; i < size; ++i) body[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+  for (size_t j = 0; j < size; ++j) {
+    size_t i = offset + j;
+    body[j] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+  }
   return body;
 }
 
-HttpOrigin::HttpOrigin()
-    : server_([this](const UniqueFd& connection) { serve(connection); }) {}
+std::string big_body(size_t size) {
+  return big_body_slice(0, size);
+}
+
+HttpOrigin::HttpOrigin() : server_([this](const UniqueFd& connection) { serve(connection); }) {}
 
 void HttpOrigin::serve(const UniqueFd& connection) {
   int id = connection_ids_.fetch_add(1) + 1;
@@ -450,9 +461,22 @@ void HttpOrigin::serve(const UniqueFd& connection) {
                  "Transfer-Encoding: chunked\r\n\r\n"
                  "a\r\nchunk-one|\r\na\r\nchunk-two|\r\n0\r\n\r\n";
     } else if (target.rfind("/big/", 0) == 0) {
-      with_length(big_body(std::stoul(target.substr(5))));
+      // Streamed, so the origin's own memory stays small however large the body.
+      size_t size = std::stoul(target.substr(5));
+      response = "HTTP/1.1 200 OK\r\n" + id_header + "Content-Length: " + std::to_string(size) +
+                 "\r\n\r\n";
+      if (!send_all(connection, response)) return;
+      for (size_t offset = 0; offset < size && method != "HEAD"; offset += 65536) {
+        if (!send_all(connection, big_body_slice(offset, std::min<size_t>(65536, size - offset)))) {
+          return;
+        }
+      }
+      if (close) return;
+      continue;
     } else if (target == "/echo") {
       with_length(body);
+    } else if (target == "/head") {
+      with_length(head);
     } else if (target == "/host") {
       with_length(header_value(head, "Host").value_or(""));
     } else if (target == "/until-close") {

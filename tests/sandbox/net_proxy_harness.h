@@ -39,6 +39,7 @@ std::string recv_n(const UniqueFd& fd, size_t size);
 // Reads until EOF (or error / timeout); *reset says whether it ended with ECONNRESET.
 std::string recv_all(const UniqueFd& fd, bool* reset = nullptr);
 // Reads one HTTP response head and its body (Content-Length or chunked or until close).
+// `head_request`: a response without a body (HEAD, CONNECT), and nothing after it is read.
 struct HttpReply {
   int status = 0;
   std::string head;
@@ -139,6 +140,7 @@ class HoldServer {
 //   /echo (POST)      200, the request body (read by Content-Length or chunked)
 //   /until-close      200 without length, then close
 //   /host             200, the Host header the origin saw
+//   /head             200, the whole request head the origin saw
 // Every response carries "X-Origin-Connection: <n>" (which accepted connection served it).
 class HttpOrigin {
  public:

@@ -15,9 +15,8 @@ EgressConfig origin_config(uint16_t port) {
   std::string p = std::to_string(port);
   EgressConfig config;
   config.allow = {"origin.test:" + p, "api.example.com:" + p};
-  config.resolve = {{"origin.test", "127.0.0.1"},
-                    {"api.example.com", "127.0.0.1"},
-                    {"denied.test", "127.0.0.1"}};
+  config.resolve = {
+      {"origin.test", "127.0.0.1"}, {"api.example.com", "127.0.0.1"}, {"denied.test", "127.0.0.1"}};
   config.allow_cidr = {"127.0.0.1/32:" + p};
   return config;
 }
@@ -179,9 +178,8 @@ TEST(NetProxyHttp, LargeResponseIsRelayedIntact) {
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   UniqueFd client = connect_to(proxy.ports().http);
   size_t size = 20 * 1024 * 1024;
-  ASSERT_TRUE(send_all(
-      client, get("http://origin.test:" + std::to_string(origin.port()) + "/big/" +
-                  std::to_string(size))));
+  ASSERT_TRUE(send_all(client, get("http://origin.test:" + std::to_string(origin.port()) + "/big/" +
+                                   std::to_string(size))));
   HttpReply reply = read_reply(client);
   ASSERT_TRUE(reply.ok);
   ASSERT_EQ(reply.body.size(), size);
@@ -211,17 +209,17 @@ TEST(NetProxyHttp, DeniedHostGets403NamingTheReason) {
 }
 
 TEST(NetProxyHttp, LoopbackInEverySpellingIsRefused) {
-  HttpOrigin origin;   // reachable only through its allow_cidr
-  HttpOrigin hidden;   // no rule allows it: it must never see a request
+  HttpOrigin origin;  // reachable only through its allow_cidr
+  HttpOrigin hidden;  // no rule allows it: it must never see a request
   EgressConfig config = origin_config(origin.port());
   std::string p = std::to_string(hidden.port());
   config.allow.push_back("localhost:" + p);  // allowed by name, resolves to loopback
   ProxyRunner proxy(config);
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   std::vector<std::string> hosts = {
-      "127.0.0.1", "2130706433", "0x7f000001", "0177.0.0.1", "127.1",  "0x7f.1",
-      "[::1]",     "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "0.0.0.0", "localhost",
-      "LOCALHOST.", "127.0.0.2"};
+      "127.0.0.1", "2130706433", "0x7f000001",         "0177.0.0.1",      "127.1",
+      "0x7f.1",    "[::1]",      "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "0.0.0.0",
+      "localhost", "LOCALHOST.", "127.0.0.2"};
   for (const std::string& host : hosts) {
     UniqueFd client = connect_to(proxy.ports().http);
     std::string url = "http://" + host + ":" + p + "/hello";
@@ -402,6 +400,30 @@ TEST(NetProxyHttp, StandaloneProxyNeedsAClientToken) {
   EXPECT_EQ(records[1].client, "ci-runner");
   EXPECT_TRUE(records[1].allowed);
   EXPECT_FALSE(records[0].allowed);
+}
+
+TEST(NetProxyHttp, ProxyCredentialsAndHopByHopHeadersNeverReachTheOrigin) {
+  HttpOrigin origin;
+  ProxyOptions options;
+  options.client_tokens = {{"s3cret-token", "ci-runner"}};
+  ProxyRunner proxy(origin_config(origin.port()), options);
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  UniqueFd client = connect_to(proxy.ports().http);
+  std::string url = "http://origin.test:" + std::to_string(origin.port()) + "/head";
+  ASSERT_TRUE(send_all(client, get(url,
+                                   "Proxy-Authorization: Bearer s3cret-token\r\n"
+                                   "Proxy-Connection: keep-alive\r\n"
+                                   "Connection: X-Private\r\nX-Private: 1\r\n"
+                                   "X-Kept: yes\r\n")));
+  HttpReply reply = read_reply(client);
+  ASSERT_TRUE(reply.ok);
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body.rfind("GET /head HTTP/1.1\r\n", 0), 0u) << reply.body;
+  EXPECT_EQ(reply.body.find("s3cret-token"), std::string::npos) << reply.body;
+  EXPECT_FALSE(header_value(reply.body, "Proxy-Authorization").has_value());
+  EXPECT_FALSE(header_value(reply.body, "Proxy-Connection").has_value());
+  EXPECT_FALSE(header_value(reply.body, "X-Private").has_value());
+  EXPECT_EQ(header_value(reply.body, "X-Kept").value_or(""), "yes");
 }
 
 TEST(NetProxyHttp, StandaloneProxyRefusesListenersThatCannotAuthenticate) {

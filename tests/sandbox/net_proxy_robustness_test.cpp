@@ -1,19 +1,32 @@
 // The proxy under hostile or broken peers: slow heads, too many connections, a client that stops
 // reading while the origin sends 100 MB, origins that reset, garbage on every listener, 1000 idle
 // tunnels, stopping with connections open; and the tunnel's throughput against a direct
-// loopback transfer, in both relay modes.
+// loopback transfer.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 
 #include "sandbox/net_proxy_harness.h"
+#include "sandbox/run_in_child.h"
 
 namespace cordon::net::testing {
 namespace {
+
+// AddressSanitizer keeps freed memory in quarantine, so RSS then says nothing about the proxy.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssIsMeaningful = false;
+#else
+constexpr bool kRssIsMeaningful = true;
+#endif
 
 EgressConfig robust_config(uint16_t port) {
   std::string p = std::to_string(port);
@@ -37,7 +50,8 @@ TEST(NetProxyRobustness, SlowHeadIsClosedAtTheHeaderTimeout) {
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   UniqueFd client = connect_to(proxy.ports().http);
   std::string head = "GET http://origin.test:" + std::to_string(origin.port()) +
-                     "/hello HTTP/1.1\r\nHost: origin.test\r\n\r\n";
+                     "/hello HTTP/1.1\r\nHost: origin.test:" + std::to_string(origin.port()) +
+                     "\r\n\r\n";
   auto start = std::chrono::steady_clock::now();
   bool closed = false;
   std::string answer;
@@ -62,6 +76,194 @@ TEST(NetProxyRobustness, SlowHeadIsClosedAtTheHeaderTimeout) {
   EXPECT_TRUE(peer_closed(silent, 3s));
 }
 
+TEST(NetProxyRobustness, SilentHandshakesAndIdleTunnelsAreClosed) {
+  RawServer origin([](const UniqueFd& c) {
+    char buffer[256];
+    while (::recv(c.get(), buffer, sizeof(buffer), 0) > 0) {
+    }
+  });
+  ProxyOptions options;
+  options.limits.header_timeout = 600ms;
+  options.limits.idle_timeout = 1200ms;
+  ProxyRunner proxy(robust_config(origin.port()), options);
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  auto closed_within = [](const UniqueFd& fd, std::chrono::milliseconds lo,
+                          std::chrono::milliseconds hi) {
+    auto start = std::chrono::steady_clock::now();
+    bool closed = peer_closed(fd, hi + 1s);
+    auto took = std::chrono::steady_clock::now() - start;
+    return closed && took >= lo && took < hi;
+  };
+
+  // A SOCKS5 client that greets and then says nothing: the header timeout.
+  UniqueFd socks = connect_to(proxy.ports().socks5);
+  ASSERT_TRUE(send_all(socks, std::string("\x05\x01\x00", 3)));
+  EXPECT_TRUE(closed_within(socks, 400ms, 1500ms));
+
+  // A tunnel whose client starts a ClientHello and stalls: the header timeout, refused.
+  UniqueFd stalled = connect_to(proxy.ports().http);
+  ASSERT_TRUE(send_all(stalled, connect_head(origin.port())));
+  ASSERT_EQ(read_reply(stalled, true).status, 200);
+  ASSERT_TRUE(send_all(stalled, client_hello("origin.test").substr(0, 12)));
+  EXPECT_TRUE(closed_within(stalled, 400ms, 1500ms));
+
+  // A tunnel where nothing moves at all: the idle timeout.
+  UniqueFd idle = connect_to(proxy.ports().http);
+  ASSERT_TRUE(send_all(idle, connect_head(origin.port())));
+  ASSERT_EQ(read_reply(idle, true).status, 200);
+  EXPECT_TRUE(closed_within(idle, 1000ms, 2500ms));
+
+  auto records = proxy.wait_records(2);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_FALSE(records[0].allowed);
+  EXPECT_NE(records[0].reason.find("did not arrive within"), std::string::npos)
+      << records[0].reason;
+  EXPECT_TRUE(records[1].allowed);
+}
+
+TEST(NetProxyRobustness, EndlessInterimResponsesStayBounded) {
+  RawServer origin([](const UniqueFd& c) {
+    char buffer[4096];
+    (void)!::recv(c.get(), buffer, sizeof(buffer), 0);
+    std::string interim;
+    for (int i = 0; i < 1000; ++i) interim += "HTTP/1.1 100 Continue\r\n\r\n";
+    for (int i = 0; i < 4000; ++i) {  // 100 MB of interim heads unless the proxy stops reading
+      ssize_t n = ::send(c.get(), interim.data(), interim.size(), MSG_NOSIGNAL);
+      if (n <= 0 && errno != EAGAIN && errno != EINTR) return;
+      if (n <= 0) break;  // stalled for the socket's timeout: the proxy stopped reading
+    }
+  });
+  ProxyRunner proxy(robust_config(origin.port()));
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  UniqueFd client = connect_to(proxy.ports().http);
+  long before = rss_kib();
+  ASSERT_TRUE(send_all(
+      client, "GET http://origin.test:" + std::to_string(origin.port()) +
+                  "/ HTTP/1.1\r\nHost: origin.test:" + std::to_string(origin.port()) + "\r\n\r\n"));
+  std::this_thread::sleep_for(1500ms);  // the client reads nothing
+  if (kRssIsMeaningful) {
+    EXPECT_LT(rss_kib() - before, 8 * 1024);
+  }
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+TEST(NetProxyRobustness, EarlyClientBytesWhileDiallingDoNotSpinTheLoop) {
+  // An origin whose accept queue is full: the connect hangs until connect_timeout.
+  UniqueFd full = listen_tcp(0, 0);
+  uint16_t port = local_port(full);
+  std::vector<UniqueFd> fillers;
+  for (int i = 0; i < 4; ++i) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    (void)!::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    fillers.push_back(std::move(fd));
+  }
+  ProxyOptions options;
+  options.limits.connect_timeout = 1000ms;
+  ProxyRunner proxy(robust_config(port), options);
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  UniqueFd client = connect_to(proxy.ports().socks5);
+  std::string name = "origin.test";
+  std::string request = std::string("\x05\x01\x00\x05\x01\x00\x03", 7);
+  request.push_back(static_cast<char>(name.size()));
+  request += name;
+  request.push_back(static_cast<char>(port >> 8));
+  request.push_back(static_cast<char>(port & 0xff));
+  ASSERT_TRUE(send_all(client, request));
+  EXPECT_EQ(recv_n(client, 2), std::string("\x05\x00", 2));
+  std::this_thread::sleep_for(100ms);  // the proxy is dialling now
+  double before = cpu_seconds();
+  ASSERT_TRUE(send_all(client, "early bytes the client sends before the reply"));
+  std::string reply = recv_n(client, 10);  // after the connect timeout: host unreachable
+  double used = cpu_seconds() - before;
+  ASSERT_EQ(reply.size(), 10u);
+  EXPECT_EQ(reply[1], 0x04);
+  EXPECT_LT(used, 0.2) << "CPU seconds spent while one connect waited";
+}
+
+int open_fd_count() {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)entry;
+    ++count;
+  }
+  return count;
+}
+
+// Out of file descriptors, accept() fails on a listener that stays readable: the proxy must rest
+// the listener, not spin on it, and serve again once descriptors are free. In a forked child,
+// because it lowers RLIMIT_NOFILE.
+TEST(NetProxyRobustness, RunningOutOfDescriptorsPausesAcceptInsteadOfSpinning) {
+  struct Report {
+    int setup;
+    double cpu_while_exhausted;
+    int status_after;
+  };
+  int wait_status = 0;
+  Report r = cordon::testing::run_in_child<Report>(
+      [](Report& report) {
+        report = Report{};
+        HttpOrigin origin;
+        ProxyOptions options;
+        options.limits.header_timeout = 30s;
+        ProxyRunner proxy(robust_config(origin.port()), options);
+        if (!proxy.ok()) {
+          report.setup = 1;
+          return;
+        }
+        int go[2];
+        if (::pipe2(go, O_CLOEXEC) != 0) {
+          report.setup = 2;
+          return;
+        }
+        uint16_t port = proxy.ports().http;
+        pid_t clients = ::fork();
+        if (clients == 0) {  // many idle connections, from a process with its own fd table
+          char byte;
+          if (::read(go[0], &byte, 1) != 1) ::_exit(1);
+          std::vector<UniqueFd> held;
+          for (int i = 0; i < 64; ++i) held.push_back(connect_to(port, 2s));
+          ::usleep(1'500'000);
+          ::_exit(0);
+        }
+        rlimit limit{};
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+        rlimit lowered = limit;
+        lowered.rlim_cur = static_cast<rlim_t>(open_fd_count() + 12);
+        if (::setrlimit(RLIMIT_NOFILE, &lowered) != 0) {
+          report.setup = 3;
+          return;
+        }
+        (void)!::write(go[1], "g", 1);
+        ::usleep(300'000);
+        double before = cpu_seconds();
+        ::usleep(1'000'000);
+        report.cpu_while_exhausted = cpu_seconds() - before;
+        ::waitpid(clients, nullptr, 0);
+        ::usleep(500'000);  // the proxy sees the clients go and closes their sessions
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        UniqueFd client = connect_to(port);
+        send_all(client, "GET http://origin.test:" + std::to_string(origin.port()) +
+                             "/hello HTTP/1.1\r\nHost: origin.test:" +
+                             std::to_string(origin.port()) + "\r\n\r\n");
+        report.status_after = read_reply(client).status;
+      },
+      &wait_status);
+  ASSERT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) << wait_status;
+  ASSERT_EQ(r.setup, 0);
+  EXPECT_LT(r.cpu_while_exhausted, 0.3) << "CPU seconds in one second without descriptors";
+  EXPECT_EQ(r.status_after, 200);
+}
+
 TEST(NetProxyRobustness, ConnectionsBeyondTheCapAreRefused) {
   HttpOrigin origin;
   ProxyOptions options;
@@ -81,7 +283,8 @@ TEST(NetProxyRobustness, ConnectionsBeyondTheCapAreRefused) {
   std::this_thread::sleep_for(200ms);
   UniqueFd next = connect_to(proxy.ports().http);
   ASSERT_TRUE(send_all(next, "GET http://origin.test:" + std::to_string(origin.port()) +
-                                 "/hello HTTP/1.1\r\nHost: origin.test\r\n\r\n"));
+                                 "/hello HTTP/1.1\r\nHost: origin.test:" +
+                                 std::to_string(origin.port()) + "\r\n\r\n"));
   EXPECT_EQ(read_reply(next).status, 200);
 }
 
@@ -104,12 +307,10 @@ struct Firehose {
   RawServer server;
 };
 
-void stalled_tunnel_stays_bounded(RelayMode mode) {
+TEST(NetProxyRobustness, StalledTunnelStaysBounded) {
   constexpr size_t kTotal = 100 * 1024 * 1024;
   Firehose origin(kTotal);
-  ProxyOptions options;
-  options.limits.relay = mode;
-  ProxyRunner proxy(robust_config(origin.server.port()), options);
+  ProxyRunner proxy(robust_config(origin.server.port()));
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   UniqueFd client = connect_to(proxy.ports().http, 20s);
   int small = 64 * 1024;
@@ -123,9 +324,10 @@ void stalled_tunnel_stays_bounded(RelayMode mode) {
   size_t sent_while_stalled = origin.sent.load();
   long rss_stalled = rss_kib();
   EXPECT_LT(sent_while_stalled, 48u * 1024 * 1024) << "the proxy kept reading a stalled tunnel";
-  EXPECT_LT(rss_stalled - rss_before, 8 * 1024) << "KiB of RSS grew while stalled";
-  std::printf("[ stalled  ] %s: origin sent %.1f MiB while the client read nothing; RSS +%ld KiB\n",
-              mode == RelayMode::kSplice ? "splice" : "copy",
+  if (kRssIsMeaningful) {
+    EXPECT_LT(rss_stalled - rss_before, 8 * 1024) << "KiB of RSS grew while stalled";
+  }
+  std::printf("[ stalled  ] origin sent %.1f MiB while the client read nothing; RSS +%ld KiB\n",
               static_cast<double>(sent_while_stalled) / (1024 * 1024), rss_stalled - rss_before);
 
   // Then it reads: every byte arrives.
@@ -139,27 +341,22 @@ void stalled_tunnel_stays_bounded(RelayMode mode) {
   EXPECT_EQ(received, kTotal);
 }
 
-TEST(NetProxyRobustness, StalledTunnelStaysBoundedSplice) {
-  stalled_tunnel_stays_bounded(RelayMode::kSplice);
-}
-TEST(NetProxyRobustness, StalledTunnelStaysBoundedCopy) {
-  stalled_tunnel_stays_bounded(RelayMode::kCopy);
-}
-
 TEST(NetProxyRobustness, StalledHttpResponseStaysBounded) {
   HttpOrigin origin;
   ProxyRunner proxy(robust_config(origin.port()));
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   UniqueFd client = connect_to(proxy.ports().http, 20s);
   size_t size = 100 * 1024 * 1024;
-  ASSERT_TRUE(send_all(client, "GET http://origin.test:" + std::to_string(origin.port()) +
-                                   "/big/" + std::to_string(size) +
-                                   " HTTP/1.1\r\nHost: origin.test\r\n\r\n"));
+  ASSERT_TRUE(send_all(client, "GET http://origin.test:" + std::to_string(origin.port()) + "/big/" +
+                                   std::to_string(size) + " HTTP/1.1\r\nHost: origin.test:" +
+                                   std::to_string(origin.port()) + "\r\n\r\n"));
   std::this_thread::sleep_for(300ms);
   long rss_before = rss_kib();
   std::this_thread::sleep_for(1200ms);
   long rss_stalled = rss_kib();
-  EXPECT_LT(rss_stalled - rss_before, 8 * 1024);
+  if (kRssIsMeaningful) {
+    EXPECT_LT(rss_stalled - rss_before, 8 * 1024);
+  }
   HttpReply reply = read_reply(client);
   ASSERT_TRUE(reply.ok);
   EXPECT_EQ(reply.body.size(), size);
@@ -187,7 +384,8 @@ TEST(NetProxyRobustness, OriginResetMidTunnelResetsTheClient) {
 
 TEST(NetProxyRobustness, GarbageOnEveryListenerNeverStopsTheLoop) {
   HttpOrigin origin;
-  ProxyRunner proxy(robust_config(origin.port()), {}, {"origin.test:" + std::to_string(origin.port())});
+  ProxyRunner proxy(robust_config(origin.port()), {},
+                    {"origin.test:" + std::to_string(origin.port())});
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   std::mt19937 random(42);
   for (int round = 0; round < 40; ++round) {
@@ -209,7 +407,8 @@ TEST(NetProxyRobustness, GarbageOnEveryListenerNeverStopsTheLoop) {
   }
   UniqueFd client = connect_to(proxy.ports().http);
   ASSERT_TRUE(send_all(client, "GET http://origin.test:" + std::to_string(origin.port()) +
-                                   "/hello HTTP/1.1\r\nHost: origin.test\r\n\r\n"));
+                                   "/hello HTTP/1.1\r\nHost: origin.test:" +
+                                   std::to_string(origin.port()) + "\r\n\r\n"));
   EXPECT_EQ(read_reply(client).status, 200);
   EXPECT_FALSE(proxy.run_returned());
 }
@@ -232,11 +431,10 @@ TEST(NetProxyRobustness, StopClosesOpenConnectionsAndReportsThem) {
   EXPECT_EQ(records[0].bytes_up, 3u);
 }
 
-void idle_tunnels_memory(RelayMode mode) {
+TEST(NetProxyRobustness, ThousandIdleTunnels) {
   constexpr int kTunnels = 1000;
   HoldServer origin;
   ProxyOptions options;
-  options.limits.relay = mode;
   options.limits.max_connections = 4096;
   ProxyRunner proxy(robust_config(origin.port()), options);
   ASSERT_TRUE(proxy.ok()) << proxy.error();
@@ -258,21 +456,18 @@ void idle_tunnels_memory(RelayMode mode) {
   std::this_thread::sleep_for(300ms);
   long after = rss_kib();
   double per_tunnel = static_cast<double>(after - before) / kTunnels;
-  std::printf("[ idle     ] %s: %d idle tunnels: RSS +%ld KiB, %.2f KiB per tunnel\n",
-              mode == RelayMode::kSplice ? "splice" : "copy", kTunnels, after - before,
-              per_tunnel);
+  std::printf("[ idle     ] %d idle tunnels: RSS +%ld KiB, %.2f KiB per tunnel\n", kTunnels,
+              after - before, per_tunnel);
   ::testing::Test::RecordProperty("kib_per_idle_tunnel", std::to_string(per_tunnel));
-  EXPECT_LT(per_tunnel, 64.0);
+  if (kRssIsMeaningful) {
+    EXPECT_LT(per_tunnel, 64.0);
+  }
   EXPECT_EQ(origin.held(), static_cast<size_t>(kTunnels + 20));
 }
 
-TEST(NetProxyRobustness, ThousandIdleTunnelsSplice) { idle_tunnels_memory(RelayMode::kSplice); }
-TEST(NetProxyRobustness, ThousandIdleTunnelsCopy) { idle_tunnels_memory(RelayMode::kCopy); }
-
 // MiB/s of `total` bytes sent through `port` (a raw origin port or a proxy's CONNECT port)
 // into a sink origin.
-double transfer_rate(uint16_t connect_port, bool through_proxy, uint16_t sink_port,
-                     size_t total) {
+double transfer_rate(uint16_t connect_port, bool through_proxy, uint16_t sink_port, size_t total) {
   UniqueFd client = connect_to(connect_port, 30s);
   if (through_proxy) {
     send_all(client, connect_head(sink_port));
@@ -305,31 +500,22 @@ TEST(NetProxyRobustness, TunnelThroughputAgainstDirectLoopback) {
     send_all(c, std::to_string(got));
   });
   constexpr size_t kTotal = 512u * 1024 * 1024;
-  ProxyOptions splice_options;
-  splice_options.limits.relay = RelayMode::kSplice;
-  ProxyOptions copy_options;
-  copy_options.limits.relay = RelayMode::kCopy;
-  ProxyRunner splice_proxy(robust_config(sink.port()), splice_options);
-  ProxyRunner copy_proxy(robust_config(sink.port()), copy_options);
-  ASSERT_TRUE(splice_proxy.ok() && copy_proxy.ok());
-
-  double direct = 0, spliced = 0, copied = 0;
+  ProxyRunner proxy(robust_config(sink.port()));
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  double direct = 0, tunnelled = 0;
   for (int round = 0; round < 3; ++round) {  // best of three: the machine is shared
     direct = std::max(direct, transfer_rate(sink.port(), false, sink.port(), kTotal));
-    spliced = std::max(spliced,
-                       transfer_rate(splice_proxy.ports().http, true, sink.port(), kTotal));
-    copied = std::max(copied, transfer_rate(copy_proxy.ports().http, true, sink.port(), kTotal));
+    tunnelled = std::max(tunnelled, transfer_rate(proxy.ports().http, true, sink.port(), kTotal));
   }
-  std::printf("[ rate     ] direct %.0f MiB/s, splice %.0f MiB/s (%.2fx), copy %.0f MiB/s (%.2fx)\n",
-              direct, spliced, spliced / direct, copied, copied / direct);
+  std::printf("[ rate     ] direct %.0f MiB/s, through a CONNECT tunnel %.0f MiB/s (%.2fx)\n",
+              direct, tunnelled, tunnelled / direct);
   ::testing::Test::RecordProperty("direct_mib_s", std::to_string(direct));
-  ::testing::Test::RecordProperty("splice_mib_s", std::to_string(spliced));
-  ::testing::Test::RecordProperty("copy_mib_s", std::to_string(copied));
+  ::testing::Test::RecordProperty("tunnel_mib_s", std::to_string(tunnelled));
   ASSERT_GT(direct, 0);
-  EXPECT_GT(spliced, 0);
-  EXPECT_GT(copied, 0);
-  // Loose on purpose (a shared, busy machine); the figures above are the measurement.
-  EXPECT_GT(std::max(spliced, copied) / direct, 0.25);
+  ASSERT_GT(tunnelled, 0);
+  // Loose on purpose (a shared, busy machine, and a Debug build); the figures above are the
+  // measurement (tunnel.h has the release-build ones).
+  EXPECT_GT(tunnelled / direct, 0.1);
 }
 
 }  // namespace

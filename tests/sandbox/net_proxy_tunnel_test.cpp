@@ -15,9 +15,8 @@ EgressConfig tunnel_config(uint16_t port) {
   EgressConfig config;
   config.allow = {"origin.test:" + p, "api.example.com:" + p};
   config.deny = {"denied.test"};
-  config.resolve = {{"origin.test", "127.0.0.1"},
-                    {"api.example.com", "127.0.0.1"},
-                    {"denied.test", "127.0.0.1"}};
+  config.resolve = {
+      {"origin.test", "127.0.0.1"}, {"api.example.com", "127.0.0.1"}, {"denied.test", "127.0.0.1"}};
   config.allow_cidr = {"127.0.0.1/32:" + p};
   return config;
 }
@@ -88,8 +87,7 @@ TEST(NetProxyConnect, MatchingServerNamePasses) {
   for (const std::string& hello : {client_hello("origin.test"), client_hello("ORIGIN.test."),
                                    client_hello(""), std::string("SSH-2.0-client\r\n")}) {
     UniqueFd client = connect_to(proxy.ports().http);
-    ASSERT_EQ(connect_through(client, "origin.test:" + std::to_string(origin.port())).status,
-              200);
+    ASSERT_EQ(connect_through(client, "origin.test:" + std::to_string(origin.port())).status, 200);
     ASSERT_TRUE(send_all(client, hello));
     EXPECT_EQ(recv_n(client, hello.size()), hello);
   }
@@ -110,7 +108,8 @@ TEST(NetProxyConnect, ServerNameThatDiffersFromTheConnectHostIsRefused) {
   auto records = proxy.wait_records(1);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_FALSE(records[0].allowed);
-  EXPECT_EQ(records[0].reason, "TLS server name api.example.com differs from CONNECT host origin.test");
+  EXPECT_EQ(records[0].reason,
+            "TLS server name api.example.com differs from CONNECT host origin.test");
   EXPECT_EQ(records[0].bytes_up, 0u);  // nothing reached the origin
 }
 
@@ -121,7 +120,7 @@ TEST(NetProxyConnect, MalformedClientHelloIsRefused) {
   UniqueFd client = connect_to(proxy.ports().http);
   ASSERT_EQ(connect_through(client, "origin.test:" + std::to_string(origin.port())).status, 200);
   std::string hello = client_hello("origin.test");
-  hello[8] = '\x7f';  // a handshake length that does not add up
+  hello[5] = '\x02';  // a ServerHello where the ClientHello must be
   ASSERT_TRUE(send_all(client, hello));
   EXPECT_TRUE(peer_closed(client, 2s));
   auto records = proxy.wait_records(1);
@@ -159,6 +158,51 @@ TEST(NetProxyConnect, HalfCloseIsPassedOn) {
   EXPECT_EQ(recv_all(client), "received 100000");
 }
 
+TEST(NetProxyConnect, AllowedIpv6LiteralIsDialled) {
+  UniqueFd listener(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::listen(listener.get(), 8) != 0) {
+    GTEST_SKIP() << "no IPv6 loopback here";
+  }
+  socklen_t length = sizeof(address);
+  ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length);
+  uint16_t port = ntohs(address.sin6_port);
+  std::thread origin([&] {
+    UniqueFd c(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    char buffer[256];
+    ssize_t n = ::recv(c.get(), buffer, sizeof(buffer), 0);
+    if (n > 0) send_all(c, std::string_view(buffer, static_cast<size_t>(n)));
+  });
+  EgressConfig config;
+  config.allow_cidr = {"::1/128:" + std::to_string(port)};
+  ProxyRunner proxy(config);
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+
+  UniqueFd refused = connect_to(proxy.ports().http);  // another port: no allow_cidr for it
+  EXPECT_EQ(connect_through(refused, "[::1]:" + std::to_string(port + 1)).status, 403);
+  UniqueFd client = connect_to(proxy.ports().http);
+  HttpReply reply = connect_through(client, "[::1]:" + std::to_string(port));
+  EXPECT_EQ(reply.status, 200) << reply.head;
+  if (reply.status == 200) {
+    ASSERT_TRUE(send_all(client, "six"));
+    EXPECT_EQ(recv_n(client, 3), "six");
+  } else {
+    UniqueFd unblock(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    (void)!::connect(unblock.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  }
+  origin.join();
+  client.reset();
+  auto records = proxy.wait_records(2);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_FALSE(records[0].allowed);
+  EXPECT_TRUE(records[1].allowed);
+  EXPECT_EQ(records[1].host, "::1");
+  EXPECT_EQ(records[1].address, "::1");
+}
+
 // ---- SOCKS5 ----
 
 std::string socks_request(uint8_t command, const std::string& host, uint16_t port) {
@@ -180,8 +224,7 @@ std::string socks_request(uint8_t command, const std::string& host, uint16_t por
 }
 
 // Greets without authentication, sends the request and returns the reply code (-1: none).
-int socks_connect(const UniqueFd& client, uint8_t command, const std::string& host,
-                  uint16_t port) {
+int socks_connect(const UniqueFd& client, uint8_t command, const std::string& host, uint16_t port) {
   if (!send_all(client, std::string("\x05\x01\x00", 3))) return -1;
   std::string method = recv_n(client, 2);
   if (method != std::string("\x05\x00", 2)) return -1;
@@ -230,7 +273,7 @@ TEST(NetProxySocks5, RefusalsUseTheirReplyCodes) {
   std::vector<Case> cases = {
       {1, "denied.test", origin.port(), 0x02},
       {1, "origin.test", 443, 0x02},
-      {1, "127.0.0.1", 22, 0x02},                 // loopback, no allow_cidr for the port
+      {1, "127.0.0.1", 22, 0x02},  // loopback, no allow_cidr for the port
       {1, "localhost", origin.port(), 0x02},
       {2, "origin.test", origin.port(), 0x07},    // BIND
       {3, "origin.test", origin.port(), 0x07},    // UDP ASSOCIATE
