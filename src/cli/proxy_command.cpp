@@ -132,6 +132,12 @@ Result<policy::Policy> load_proxy_policy(const std::string& path) {
   return policy;
 }
 
+// A long-running proxy keeps no summary: its events go to the audit trail only.
+class NoSummary : public events::EventSink {
+ public:
+  void emit(const events::Event&) override {}
+};
+
 // Serialises decisions from the proxy's thread into the session's audit sink.
 class LockedSink {
  public:
@@ -171,8 +177,8 @@ int proxy_command(const ProxyCommandOptions& options) {
   if (!audit.ok()) return report_error(audit.error());
   auto session_id = random_hex(8);
   if (!session_id.ok()) return report_error(session_id.error());
-  events::RecordingSink unused_summary;
-  SessionSinks sinks(**audit, unused_summary);
+  NoSummary no_summary;
+  SessionSinks sinks(**audit, no_summary);
   LockedSink sink(sinks);
   std::vector<std::string> command = {"cordon", "proxy", "--listen", options.listen};
   if (options.socks) command.insert(command.end(), {"--socks", *options.socks});
