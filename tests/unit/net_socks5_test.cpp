@@ -13,7 +13,7 @@ using Bytes = std::vector<uint8_t>;
 
 Bytes domain_request(uint8_t command, const std::string& domain, uint16_t port) {
   Bytes b = {5, command, 0, 3, static_cast<uint8_t>(domain.size())};
-  b.insert(b.end(), domain.begin(), domain.end());
+  for (char c : domain) b.push_back(static_cast<uint8_t>(c));  // insert(): bogus GCC 12 warning
   b.push_back(static_cast<uint8_t>(port >> 8));
   b.push_back(static_cast<uint8_t>(port));
   return b;
