@@ -278,7 +278,8 @@ TEST(NetCaptureNetlink, BatchFramesTableChainsAndRulesInOrder) {
 }
 
 TEST(NetCaptureNetlink, ChainsHookOutputWithTheirTypesAndPriorities) {
-  auto messages = split(build_capture_ruleset(kPorts));
+  const std::vector<uint8_t> batch = build_capture_ruleset(kPorts);  // messages point into it
+  auto messages = split(batch);
   ASSERT_EQ(messages.size(), 11u);
   struct Want {
     const char* name;
