@@ -1,0 +1,22 @@
+// ProgramStart: what the approval gate decides on, one program about to run its first instruction.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cordon::gate {
+
+// Read by the gate after execve succeeded and before the new image runs (box/gate_tracer.cpp):
+// nothing in the box can change these any more. In tests and `cordon policy explain` they are
+// built from a command line.
+struct ProgramStart {
+  std::string executable;         // the resolved file that runs ("/usr/bin/git"), symlinks followed
+  std::vector<std::string> argv;  // the final argv; argv[0] as the caller spelled it
+  std::string cwd;                // the working directory, as the box sees it
+};
+
+// The name a rule or the risk scorer knows a program by: the executable's file name
+// ("/usr/bin/git" -> "git"); versioned interpreters keep their version ("python3.11").
+std::string program_name(const ProgramStart& start);
+
+}  // namespace cordon::gate
