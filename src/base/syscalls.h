@@ -43,6 +43,9 @@ inline int pidfd_open(pid_t pid, unsigned int flags) {
 inline int pidfd_send_signal(int pidfd, int sig, siginfo_t* info, unsigned int flags) {
   return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags));
 }
+inline int pidfd_getfd(int pidfd, int targetfd, unsigned int flags) {
+  return static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, targetfd, flags));
+}
 inline int close_range(unsigned int first, unsigned int last, unsigned int flags) {
   return static_cast<int>(::syscall(SYS_close_range, first, last, flags));
 }

@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "base/syscalls.h"
 #include "box/egress.h"
+#include "box/gate_tracer.h"
 #include "box/landlock.h"
 #include "box/mount_plan.h"
 #include "box/preflight.h"
@@ -342,6 +343,22 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
     clock.mark("egress proxy");
   }
 
+  // The approval gate traces the init (still waiting for its go) and so every process the box
+  // will ever have: no program starts undecided.
+  std::unique_ptr<GateTracer> gate_tracer;
+  if (box_building && req.gate != nullptr) {
+    GateTracerOptions gate_options;
+    gate_options.init_pid = static_cast<pid_t>(pid);
+    gate_options.session_id = req.session_id;
+    gate_options.decide = [gate = req.gate](const gate::ProgramStart& start) {
+      return gate->decide(start);
+    };
+    gate_options.reviews = req.reviews;
+    gate_options.emit = [&events](const events::Event& e) { events.emit(e); };
+    CORDON_ASSIGN_OR_RETURN(gate_tracer, GateTracer::start(std::move(gate_options)));
+    clock.mark("gate");
+  }
+
   // The sinks finish opening (the audit store) while the init builds the box; only then may
   // the program start.
   if (box_building) {
@@ -354,12 +371,20 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
 
   // Step 9: supervise until the init exits (the init maps its ids and joins the cgroup itself).
   sigset_t supervised = SignalMask::supervised();
+  if (gate_tracer) sigdelset(&supervised, SIGCHLD);  // the tracer's own signalfd takes them
   UniqueFd signal_fd(::signalfd(-1, &supervised, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!signal_fd) return Error::system("signalfd");
   LoopInputs loop{init_pidfd.get(), control_parent.get(), error_read.get(),
-                  policy.resources.timeout_seconds.value, cgroup.get()};
+                  policy.resources.timeout_seconds.value, cgroup.get(), nullptr};
+  if (gate_tracer) {
+    loop.reap_init = [&gate_tracer] {
+      const int status = gate_tracer->wait_init();
+      return WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
+    };
+  }
   CORDON_ASSIGN_OR_RETURN(LoopOutcome outcome, supervise_box(loop, signal_fd.get()));
   kill_on_exit.armed = false;
+  gate_tracer.reset();
   egress_service.reset();  // its last decisions are recorded before the session ends
   clock.mark("box ran");
 

@@ -12,6 +12,8 @@
 
 #include "base/result.h"
 #include "events/session_events.h"
+#include "gate/gate.h"
+#include "review/review_queue.h"
 #include "policy/policy.h"
 
 namespace cordon::box {
@@ -47,6 +49,10 @@ struct LaunchRequest {
   // When set, the program's stdout goes to this host file (created 0600) instead of cordon's
   // stdout. `cordon verify` collects the probe's report this way.
   std::optional<std::string> stdout_file;
+  // The approval gate (design.md section 5): when set, every program start in the box is
+  // decided by it, with `ask`s held in `reviews` (null: asks are refused). Both outlive run_box.
+  const gate::Gate* gate = nullptr;
+  review::ReviewQueue* reviews = nullptr;
 };
 
 struct LaunchResult {

@@ -140,7 +140,9 @@ Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd) {
 
   // The init has exited: collect its status, the last control message and the terminal output.
   siginfo_t info{};
-  if (::waitid(P_PIDFD, static_cast<id_t>(in.init_pidfd), &info, WEXITED) == 0) {
+  if (in.reap_init) {
+    outcome.init_wait_status = in.reap_init();
+  } else if (::waitid(P_PIDFD, static_cast<id_t>(in.init_pidfd), &info, WEXITED) == 0) {
     outcome.init_wait_status = info.si_status;
   }
   while (control_open && !outcome.agent_exit) {

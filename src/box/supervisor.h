@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 
 #include "base/result.h"
@@ -28,6 +29,9 @@ struct LoopInputs {
   int error_fd;    // read end of the StepFailure pipe
   std::optional<uint64_t> timeout_seconds;
   CgroupSession* cgroup;  // may be null
+  // Reaps the init and returns its wait status; null means waitid on init_pidfd. When the gate
+  // traces the box, only its tracer may wait on the init (a wait here could take a ptrace stop).
+  std::function<int()> reap_init;
 };
 
 // Runs until the box init has exited: relays the terminal, forwards signals to the init, kills

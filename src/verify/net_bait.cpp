@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -209,7 +210,12 @@ Result<std::unique_ptr<NetBait>> NetBait::start(std::string marker) {
   bait->wake_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!bait->wake_) return Error::system("eventfd");
   NetBait* self = bait.get();
+  // The thread takes no signals: a SIGCHLD it took would be lost to the gate's tracer.
+  sigset_t all, saved;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
   bait->thread_ = std::thread([self] { self->serve(); });
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   return bait;
 }
 

@@ -1,0 +1,399 @@
+// GateTracer: the tracer thread's loop. Each tracee is running, held for a reviewer, or being
+// ended with status 126; every exec event goes through the gate's decision.
+#include "box/gate_tracer.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "base/log.h"
+#include "base/syscalls.h"
+#include "base/unique_fd.h"
+#include "box/tracee_exit.h"
+#include "box/tracee_start.h"
+
+namespace cordon::box {
+namespace {
+
+constexpr int kDeniedStatus = 126;
+constexpr long kTraceOptions = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+                               PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
+
+// If a SIGCHLD is ever taken by a thread that does not block it, the tracer still looks.
+constexpr int kSafetyPollMs = 200;
+
+bool is_stop_signal(int sig) {
+  return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+// The command as one line for messages: words with spaces or quotes are quoted, long lines cut.
+std::string display_command(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& word : argv) {
+    if (!out.empty()) out += ' ';
+    const bool plain = !word.empty() && word.find_first_of(" \t\n'\"\\$`") == std::string::npos;
+    if (plain) {
+      out += word;
+    } else {
+      out += '\'';
+      for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      out += '\'';
+    }
+    if (out.size() > 200) return out.substr(0, 197) + "...";
+  }
+  return out;
+}
+
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
+// Writes the refusal to the tracee's own stderr (a dup taken with pidfd_getfd), without ever
+// blocking the tracer: a full pipe or a stopped terminal loses the message, never the refusal.
+void tell_tracee(pid_t pid, const std::string& message) {
+  UniqueFd pidfd(sys::pidfd_open(pid, 0));
+  if (!pidfd) return;
+  UniqueFd err(sys::pidfd_getfd(pidfd.get(), STDERR_FILENO, 0));
+  if (!err) return;
+  pollfd p{err.get(), POLLOUT, 0};
+  if (::poll(&p, 1, 0) != 1 || (p.revents & POLLOUT) == 0) return;
+  (void)!::write(err.get(), message.data(), message.size());
+}
+
+}  // namespace
+
+struct GateTracer::Impl {
+  GateTracerOptions options;
+  UniqueFd init_pidfd;
+  UniqueFd wake;  // eventfd: a reviewer answered, or the session is ending
+  std::thread thread;
+  std::atomic<uint64_t> decided{0};
+
+  // Shared with the reviewers' threads and the supervisor.
+  struct Answered {
+    pid_t pid;
+    review::ReviewItem item;
+    review::ReviewOutcome outcome;
+  };
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<Answered> answered;
+  std::optional<Error> setup_error;
+  bool seized = false;
+  std::optional<int> init_status;
+
+  // The tracer thread's own.
+  enum class State { kRunning, kHeld, kEnding };
+  struct Tracee {
+    State state = State::kRunning;
+    std::string review_id;
+  };
+  std::unordered_map<pid_t, Tracee> tracees;
+
+  void run();
+  void handle(pid_t pid, int status);
+  void on_exec(pid_t pid);
+  void on_answers();
+  void allow(pid_t pid, const gate::ProgramStart& start, const std::string& rule,
+             const std::string& reason);
+  void refuse(pid_t pid, const gate::ProgramStart& start, const std::string& rule,
+              const std::string& reason);
+  void hold(pid_t pid, const gate::ProgramStart& start, const gate::GateDecision& decision);
+  void forget(pid_t pid);
+  void signal_wake() {
+    const uint64_t one = 1;
+    (void)!::write(wake.get(), &one, sizeof one);
+  }
+};
+
+namespace {
+
+void resume(pid_t pid, int sig = 0) {
+  // ESRCH: the tracee was killed meanwhile; its exit is reported next.
+  ::ptrace(PTRACE_CONT, pid, nullptr, reinterpret_cast<void*>(static_cast<intptr_t>(sig)));
+}
+
+}  // namespace
+
+void GateTracer::Impl::run() {
+  // SIGCHLD stays blocked here: the tracer learns of stops through its own signalfd.
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  ::pthread_sigmask(SIG_BLOCK, &chld, nullptr);
+  UniqueFd sigfd(::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
+  {
+    std::lock_guard lock(mutex);
+    if (!sigfd) {
+      setup_error = Error::system("signalfd for the gate");
+    } else if (::ptrace(PTRACE_SEIZE, options.init_pid, nullptr, kTraceOptions) != 0) {
+      setup_error = Error(Errc::kUnsupported, "the approval gate cannot trace the box", errno)
+                        .with_hint(
+                            "the gate decides every program start with ptrace; this machine "
+                            "refuses it (check kernel.yama.ptrace_scope and any LSM policy), so a "
+                            "gated profile cannot run here");
+    } else {
+      seized = true;
+    }
+    changed.notify_all();
+    if (!seized) return;
+  }
+  tracees[options.init_pid] = Tracee{};
+
+  for (;;) {
+    pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
+    if (::poll(fds, 2, kSafetyPollMs) < 0 && errno != EINTR) {
+      log::warn("gate: poll: " + std::string(std::strerror(errno)));
+    }
+    signalfd_siginfo info;
+    while (::read(sigfd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    }
+    uint64_t count;
+    (void)!::read(wake.get(), &count, sizeof count);
+    on_answers();
+    int status = 0;
+    pid_t pid;
+    // __WNOTHREAD: only this thread's tracees, never another child of cordon.
+    while ((pid = ::waitpid(-1, &status, __WALL | __WNOTHREAD | WNOHANG)) > 0) {
+      if (pid == options.init_pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+        std::lock_guard lock(mutex);
+        init_status = status;
+        changed.notify_all();
+        return;  // the last of the box: the init is reaped after every other process
+      }
+      handle(pid, status);
+    }
+  }
+}
+
+void GateTracer::Impl::handle(pid_t pid, int status) {
+  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    forget(pid);
+    return;
+  }
+  if (!WIFSTOPPED(status)) return;
+  const int sig = WSTOPSIG(status);
+  const int event = status >> 16;
+  Tracee& tracee = tracees[pid];  // a new child can stop before its parent's fork event
+  switch (event) {
+    case PTRACE_EVENT_EXEC:
+      on_exec(pid);
+      return;
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK:
+    case PTRACE_EVENT_CLONE:
+      resume(pid);
+      return;
+    case PTRACE_EVENT_STOP:
+      // A group stop (job control) stays stopped until SIGCONT; anything else is the new
+      // tracee's first stop.
+      if (is_stop_signal(sig)) {
+        ::ptrace(PTRACE_LISTEN, pid, nullptr, nullptr);
+      } else {
+        resume(pid);
+      }
+      return;
+    default:
+      break;
+  }
+  if (sig == (SIGTRAP | 0x80)) {
+    // The syscall-exit-stop of an execve the gate refused: leave with status 126.
+    if (tracee.state == State::kEnding && !arrange_exit(pid, kDeniedStatus)) {
+      ::kill(pid, SIGKILL);
+      return;
+    }
+    resume(pid);
+    return;
+  }
+  resume(pid, sig);  // a signal on its way to the tracee: deliver it
+}
+
+void GateTracer::Impl::on_exec(pid_t pid) {
+  auto start = read_tracee_start(pid);
+  if (!start.ok()) {
+    // Unreadable means undecidable: the start does not happen.
+    log::warn("gate: " + start.error().describe());
+    ::kill(pid, SIGKILL);
+    return;
+  }
+  decided.fetch_add(1, std::memory_order_relaxed);
+  if (options.reviews != nullptr && options.reviews->granted(*start)) {
+    allow(pid, *start, "session grant", "a reviewer allowed this exact command for the session");
+    return;
+  }
+  gate::GateDecision decision = options.decide(*start);
+  switch (decision.action) {
+    case gate::Action::kAllow:
+      allow(pid, *start, decision.rule, decision.reason);
+      return;
+    case gate::Action::kDeny:
+      refuse(pid, *start, decision.rule, decision.reason);
+      return;
+    case gate::Action::kAsk:
+      if (options.reviews == nullptr) {
+        refuse(pid, *start, decision.rule,
+               decision.reason + "; it needs a reviewer and this session has none");
+        return;
+      }
+      hold(pid, *start, decision);
+      return;
+  }
+}
+
+void GateTracer::Impl::allow(pid_t pid, const gate::ProgramStart& start, const std::string& rule,
+                             const std::string& reason) {
+  options.emit(events::ProgramStarted{options.session_id, start.argv, start.executable,
+                                      events::Decision::kAllow, rule, reason});
+  tracees[pid].state = State::kRunning;
+  resume(pid);
+}
+
+void GateTracer::Impl::refuse(pid_t pid, const gate::ProgramStart& start, const std::string& rule,
+                              const std::string& reason) {
+  options.emit(events::ProgramStarted{options.session_id, start.argv, start.executable,
+                                      events::Decision::kDeny, rule, reason});
+  tell_tracee(pid, "cordon: refused `" + one_line(display_command(start.argv)) +
+                       "`: " + one_line(reason) + " (rule: " + rule + ")\n");
+  tracees[pid].state = State::kEnding;
+  // On to the execve's syscall-exit-stop, where the exit is arranged (handle()).
+  if (::ptrace(PTRACE_SYSCALL, pid, nullptr, nullptr) != 0) ::kill(pid, SIGKILL);
+}
+
+void GateTracer::Impl::hold(pid_t pid, const gate::ProgramStart& start,
+                            const gate::GateDecision& decision) {
+  review::ReviewItem item;
+  item.session_id = options.session_id;
+  item.start = start;
+  item.decision = decision;
+  item.reviewers_needed = decision.reviewers;
+  const std::string id = options.reviews->submit(
+      std::move(item), [this, pid](const review::ReviewItem& done, const review::ReviewOutcome& o) {
+        std::lock_guard lock(mutex);
+        answered.push_back(Answered{pid, done, o});
+        signal_wake();
+      });
+  tracees[pid] = Tracee{State::kHeld, id};
+  options.emit(events::ApprovalRequested{options.session_id, id, display_command(start.argv),
+                                         gate::to_string(decision.risk.level)});
+  log::info("gate: holding `" + display_command(start.argv) + "` for review (" + id +
+            "): cordon approvals approve " + id);
+}
+
+void GateTracer::Impl::on_answers() {
+  std::vector<Answered> batch;
+  {
+    std::lock_guard lock(mutex);
+    batch.swap(answered);
+  }
+  for (auto& a : batch) {
+    auto it = tracees.find(a.pid);
+    if (it == tracees.end() || it->second.state != State::kHeld ||
+        it->second.review_id != a.item.id) {
+      continue;  // the program died while held
+    }
+    std::string reviewers;
+    for (const auto& r : a.outcome.reviewers) reviewers += (reviewers.empty() ? "" : ",") + r;
+    options.emit(events::ApprovalAnswered{
+        options.session_id, a.item.id, reviewers, a.outcome.channel,
+        a.outcome.approved ? events::Decision::kAllow : events::Decision::kDeny,
+        a.outcome.latency});
+    if (a.outcome.approved) {
+      allow(a.pid, a.item.start, a.item.decision.rule, "approved by " + reviewers);
+    } else if (a.outcome.timed_out) {
+      refuse(a.pid, a.item.start, a.item.decision.rule,
+             a.item.decision.reason + "; no reviewer answered in time");
+    } else {
+      refuse(a.pid, a.item.start, a.item.decision.rule,
+             "denied by " + reviewers + (a.outcome.reason.empty() ? "" : ": " + a.outcome.reason));
+    }
+  }
+}
+
+void GateTracer::Impl::forget(pid_t pid) {
+  auto it = tracees.find(pid);
+  if (it == tracees.end()) return;
+  if (it->second.state == State::kHeld && options.reviews != nullptr) {
+    options.reviews->cancel(it->second.review_id);
+  }
+  tracees.erase(it);
+}
+
+GateTracer::GateTracer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<GateTracer>> GateTracer::start(GateTracerOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->init_pidfd = UniqueFd(sys::pidfd_open(impl->options.init_pid, 0));
+  if (!impl->init_pidfd) return Error::system("pidfd_open the box init");
+  impl->wake = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!impl->wake) return Error::system("eventfd for the gate");
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->run(); });
+  std::unique_lock lock(impl->mutex);
+  impl->changed.wait(lock, [raw] { return raw->seized || raw->setup_error.has_value(); });
+  if (impl->setup_error) {
+    Error error = *impl->setup_error;
+    lock.unlock();
+    impl->thread.join();
+    return error;
+  }
+  lock.unlock();
+  return std::unique_ptr<GateTracer>(new GateTracer(std::move(impl)));
+}
+
+GateTracer::~GateTracer() {
+  bool running;
+  {
+    std::lock_guard lock(impl_->mutex);
+    running = !impl_->init_status.has_value();
+  }
+  if (running) sys::pidfd_send_signal(impl_->init_pidfd.get(), SIGKILL, nullptr, 0);
+  impl_->signal_wake();
+  impl_->thread.join();
+  // Every tracee is gone; no review may outlive the session it would resume.
+  for (const auto& [pid, tracee] : impl_->tracees) {
+    if (tracee.state == Impl::State::kHeld && impl_->options.reviews != nullptr) {
+      impl_->options.reviews->cancel(tracee.review_id);
+    }
+  }
+}
+
+int GateTracer::wait_init() {
+  std::unique_lock lock(impl_->mutex);
+  impl_->changed.wait(lock, [this] { return impl_->init_status.has_value(); });
+  return *impl_->init_status;
+}
+
+uint64_t GateTracer::decided() const { return impl_->decided.load(std::memory_order_relaxed); }
+
+std::optional<std::string> ptrace_unavailable_reason(bool is_root) {
+  std::ifstream in("/proc/sys/kernel/yama/ptrace_scope");
+  int scope = 0;
+  if (!(in >> scope)) return std::nullopt;  // no Yama: the classic ptrace rules hold
+  if (scope >= 3) {
+    return "kernel.yama.ptrace_scope is 3: this kernel allows no process tracing at all, until "
+           "reboot";
+  }
+  if (scope == 2 && !is_root) {
+    return "kernel.yama.ptrace_scope is 2: only root may trace processes";
+  }
+  return std::nullopt;
+}
+
+}  // namespace cordon::box

@@ -1,0 +1,67 @@
+// GateTracer: the approval gate's enforcement. The supervisor traces every process in the box
+// and decides each program start at its exec event, before the new image runs an instruction.
+//
+// Why ptrace and not a seccomp notification on execve: a notification shows the execve
+// arguments while they are still in the caller's memory, where another thread (or a process
+// sharing that memory) can change them after the check. At the exec event the new image exists,
+// its argv was copied by the kernel, and no other thread is left: what is decided is what runs.
+//
+// Runs as: a thread of the supervisor (the user's uid, host namespaces); every ptrace request
+// comes from it. The box's init is seized before it starts the agent, and every process the box
+// creates is traced from its first instruction (fork, vfork and clone events). If the thread
+// ends, PTRACE_O_EXITKILL kills every tracee: the gate never fails open.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+#include "events/session_events.h"
+#include "gate/gate.h"
+#include "review/review_queue.h"
+
+namespace cordon::box {
+
+struct GateTracerOptions {
+  pid_t init_pid = -1;
+  std::string session_id;
+  // Decides one start (normally gate::Gate::decide). Called on the tracer thread.
+  std::function<gate::GateDecision(const gate::ProgramStart&)> decide;
+  // Where `ask` decisions wait for a reviewer; null means nobody can answer, so asks are refused.
+  review::ReviewQueue* reviews = nullptr;
+  std::function<void(const events::Event&)> emit;
+};
+
+class GateTracer {
+ public:
+  // Seizes the init (which must still be waiting for its go) and starts tracing. An error means
+  // the box cannot be gated (a ptrace policy such as Yama's scope 3): the caller must not start
+  // the program.
+  static Result<std::unique_ptr<GateTracer>> start(GateTracerOptions options);
+  // Kills the box if it still runs, reaps every tracee and stops the thread.
+  ~GateTracer();
+  GateTracer(const GateTracer&) = delete;
+  GateTracer& operator=(const GateTracer&) = delete;
+
+  // The init's wait status (as from waitpid), once it has exited; blocks until then. The tracer
+  // reaps the init itself: a wait on it elsewhere could take one of its ptrace stops.
+  int wait_init();
+
+  // Program starts decided so far (for the session summary and tests).
+  uint64_t decided() const;
+
+  struct Impl;
+
+ private:
+  explicit GateTracer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Why the gate cannot run here, or nothing: reads the Yama ptrace scope.
+std::optional<std::string> ptrace_unavailable_reason(bool is_root);
+
+}  // namespace cordon::box

@@ -1,0 +1,191 @@
+// The gate's tracer on real processes: every exec decided, refusals end with 126 and a message,
+// signals and job control still work, and nothing started by the traced tree escapes the trace.
+#include "box/gate_tracer.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+namespace cordon::box {
+namespace {
+
+struct TracedRun {
+  int status = -1;  // the root's wait status
+  std::vector<events::ProgramStarted> starts;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `sh -c SCRIPT` as the root of a traced tree, deciding each start with `decide`.
+TracedRun run_traced(const std::string& script,
+                     std::function<gate::GateDecision(const gate::ProgramStart&)> decide) {
+  TracedRun run;
+  char dir_template[] = "/tmp/cordon-gate-tracer-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  const std::string out = dir + "/out", err = dir + "/err";
+  int go[2];
+  EXPECT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  // As in the supervisor, SIGCHLD is blocked in every thread: the tracer reads it from a signalfd.
+  sigset_t chld, saved;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  ::pthread_sigmask(SIG_BLOCK, &chld, &saved);
+  const pid_t root = ::fork();
+  if (root == 0) {
+    char byte;
+    if (::read(go[0], &byte, 1) != 1) ::_exit(120);
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+    ::execl("/bin/sh", "sh", "-c", script.c_str(), nullptr);
+    ::_exit(121);
+  }
+  ::close(go[0]);
+  std::mutex mutex;
+  GateTracerOptions options;
+  options.init_pid = root;
+  options.session_id = "test";
+  options.decide = std::move(decide);
+  options.emit = [&](const events::Event& e) {
+    std::lock_guard lock(mutex);
+    if (const auto* start = std::get_if<events::ProgramStarted>(&e)) run.starts.push_back(*start);
+  };
+  auto tracer = GateTracer::start(std::move(options));
+  EXPECT_TRUE(tracer.ok()) << (tracer.ok() ? "" : tracer.error().describe());
+  if (!tracer.ok()) {
+    ::kill(root, SIGKILL);
+    ::waitpid(root, nullptr, 0);
+    ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+    return run;
+  }
+  EXPECT_EQ(::write(go[1], "g", 1), 1);
+  ::close(go[1]);
+  run.status = (*tracer)->wait_init();
+  tracer->reset();
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  run.out = slurp(out);
+  run.err = slurp(err);
+  std::filesystem::remove_all(dir);
+  return run;
+}
+
+gate::GateDecision allow_all(const gate::ProgramStart&) { return {}; }
+
+// Refuses any start with `word` among its arguments.
+auto refuse_word(std::string word) {
+  return [word](const gate::ProgramStart& start) {
+    gate::GateDecision d;
+    if (std::find(start.argv.begin() + (start.argv.empty() ? 0 : 1), start.argv.end(), word) !=
+        start.argv.end()) {
+      d.action = gate::Action::kDeny;
+      d.rule = "test-rule";
+      d.reason = "the word " + word + " is refused";
+    }
+    return d;
+  };
+}
+
+// Refuses `echo` (whatever it is called, however it is reached) with `word` in its arguments.
+auto refuse_echo_with(std::string word) {
+  return [refuse = refuse_word(word)](const gate::ProgramStart& start) {
+    return gate::program_name(start) == "echo" ? refuse(start) : gate::GateDecision{};
+  };
+}
+
+std::vector<std::string> executables(const TracedRun& run) {
+  std::vector<std::string> out;
+  for (const auto& s : run.starts) out.push_back(s.path);
+  return out;
+}
+
+TEST(GateTracer, DecidesEveryProgramStartWithItsResolvedExecutableAndArgv) {
+  TracedRun run = run_traced("/bin/true; /usr/bin/env echo hello; (cd /usr && exec /bin/pwd)",
+                             allow_all);
+  ASSERT_TRUE(WIFEXITED(run.status)) << run.status;
+  EXPECT_EQ(WEXITSTATUS(run.status), 0) << run.err;
+  EXPECT_EQ(run.out, "hello\n/usr\n");
+  const auto exes = executables(run);
+  // sh itself, true, env and the echo env starts, pwd.
+  ASSERT_EQ(exes.size(), 5u) << ::testing::PrintToString(exes);
+  EXPECT_NE(exes[0].find("sh"), std::string::npos);
+  EXPECT_EQ(exes[1], std::filesystem::canonical("/bin/true").string());
+  EXPECT_EQ(run.starts[2].argv, (std::vector<std::string>{"/usr/bin/env", "echo", "hello"}));
+  EXPECT_EQ(run.starts[3].argv, (std::vector<std::string>{"echo", "hello"}));
+  EXPECT_EQ(exes[3], std::filesystem::canonical("/bin/echo").string());
+  EXPECT_EQ(exes[4], std::filesystem::canonical("/bin/pwd").string());
+  for (const auto& s : run.starts) EXPECT_EQ(s.decision, events::Decision::kAllow);
+}
+
+TEST(GateTracer, ARefusedStartExitsWith126AndSaysWhyOnItsStderr) {
+  TracedRun run = run_traced("/bin/echo forbidden; echo status=$?", refuse_word("forbidden"));
+  ASSERT_TRUE(WIFEXITED(run.status));
+  EXPECT_EQ(WEXITSTATUS(run.status), 0);
+  EXPECT_EQ(run.out, "status=126\n");  // echo never printed "forbidden"
+  EXPECT_NE(run.err.find("cordon: refused `/bin/echo forbidden`: the word forbidden is refused "
+                         "(rule: test-rule)"),
+            std::string::npos)
+      << run.err;
+  ASSERT_EQ(run.starts.size(), 2u);
+  EXPECT_EQ(run.starts[1].decision, events::Decision::kDeny);
+  EXPECT_EQ(run.starts[1].rule, "test-rule");
+}
+
+TEST(GateTracer, WrappersAndSymlinksChangeNothing) {
+  char dir_template[] = "/tmp/cordon-gate-link-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  std::filesystem::create_symlink("/bin/echo", dir + "/innocent");
+  const std::string script = "env /bin/echo forbidden; echo a=$?; " + dir +
+                             "/innocent forbidden; echo b=$?; echo x | xargs echo forbidden; "
+                             "echo c=$?; timeout 5 echo forbidden; echo d=$?; "
+                             "find /bin/echo -exec {} forbidden \\; ; echo e=$?";
+  TracedRun run = run_traced(script, refuse_echo_with("forbidden"));
+  std::filesystem::remove_all(dir);
+  // xargs reports a child that exits 126 as 123 ("some invocation failed"); find -exec as 0.
+  EXPECT_EQ(run.out, "a=126\nb=126\nc=123\nd=126\ne=0\n") << run.err;
+  EXPECT_EQ(run.out.find("forbidden"), std::string::npos);
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 5) << run.err;
+}
+
+TEST(GateTracer, ARefusedRootEndsTheTreeWith126) {
+  TracedRun run = run_traced("exec /bin/echo forbidden", refuse_word("forbidden"));
+  ASSERT_TRUE(WIFEXITED(run.status));
+  EXPECT_EQ(WEXITSTATUS(run.status), 126);
+  EXPECT_EQ(run.out, "");
+}
+
+TEST(GateTracer, SignalsAndJobControlStillReachTracees) {
+  // A child stopped and continued by job-control signals, then terminated by a signal its
+  // parent sends: all delivered through the tracer.
+  TracedRun run = run_traced(
+      "sleep 30 & p=$!; kill -STOP $p; kill -CONT $p; kill -TERM $p; wait $p; echo st=$?",
+      allow_all);
+  EXPECT_EQ(run.out, "st=143\n") << run.err;
+}
+
+TEST(GateTracer, ThreadsForksAndDaemonsAreTracedToo) {
+  // A double fork and a setsid'd grandchild: their execs are decided like the rest.
+  TracedRun run = run_traced("( (setsid /bin/echo forbidden; echo g=$? ) & wait ) ; echo done",
+                             refuse_word("forbidden"));
+  EXPECT_EQ(run.out, "g=126\ndone\n") << run.err;
+}
+
+}  // namespace
+}  // namespace cordon::box
