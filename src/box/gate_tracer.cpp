@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "base/syscalls.h"
 #include "base/unique_fd.h"
+#include "box/program_twins.h"
 #include "box/tracee_exit.h"
 #include "box/tracee_start.h"
 
@@ -55,6 +56,12 @@ std::string display_command(const std::vector<std::string>& argv) {
     if (out.size() > 200) return out.substr(0, 197) + "...";
   }
   return out;
+}
+
+// The file that runs, for the audit trail: a copy is named with what it is a copy of.
+std::string what_runs(const gate::ProgramStart& start) {
+  return start.copy_path.empty() ? start.executable
+                                 : start.copy_path + " (a copy of " + start.executable + ")";
 }
 
 std::string one_line(std::string text) {
@@ -105,6 +112,7 @@ struct GateTracer::Impl {
     std::string review_id;
   };
   std::unordered_map<pid_t, Tracee> tracees;
+  ProgramTwins twins;
 
   void run();
   void handle(pid_t pid, int status);
@@ -233,6 +241,11 @@ void GateTracer::Impl::on_exec(pid_t pid) {
     return;
   }
   decided.fetch_add(1, std::memory_order_relaxed);
+  // A renamed copy of a system program is judged as that program.
+  if (auto twin = twins.twin_of(pid, start->executable)) {
+    start->copy_path = std::move(start->executable);
+    start->executable = std::move(*twin);
+  }
   if (options.reviews != nullptr && options.reviews->granted(*start)) {
     allow(pid, *start, "session grant", "a reviewer allowed this exact command for the session");
     return;
@@ -258,7 +271,7 @@ void GateTracer::Impl::on_exec(pid_t pid) {
 
 void GateTracer::Impl::allow(pid_t pid, const gate::ProgramStart& start, const std::string& rule,
                              const std::string& reason) {
-  options.emit(events::ProgramStarted{options.session_id, start.argv, start.executable,
+  options.emit(events::ProgramStarted{options.session_id, start.argv, what_runs(start),
                                       events::Decision::kAllow, rule, reason});
   tracees[pid].state = State::kRunning;
   resume(pid);
@@ -266,7 +279,7 @@ void GateTracer::Impl::allow(pid_t pid, const gate::ProgramStart& start, const s
 
 void GateTracer::Impl::refuse(pid_t pid, const gate::ProgramStart& start, const std::string& rule,
                               const std::string& reason) {
-  options.emit(events::ProgramStarted{options.session_id, start.argv, start.executable,
+  options.emit(events::ProgramStarted{options.session_id, start.argv, what_runs(start),
                                       events::Decision::kDeny, rule, reason});
   tell_tracee(pid, "cordon: refused `" + one_line(display_command(start.argv)) +
                        "`: " + one_line(reason) + " (rule: " + rule + ")\n");

@@ -13,6 +13,9 @@ struct ProgramStart {
   std::string executable;         // the resolved file that runs ("/usr/bin/git"), symlinks followed
   std::vector<std::string> argv;  // the final argv; argv[0] as the caller spelled it
   std::string cwd;                // the working directory, as the box sees it
+  // When the file that runs is a byte-for-byte copy of a system program (`cp /usr/bin/git
+  // /tmp/g`), `executable` names the system program and this the copy that runs.
+  std::string copy_path;
 };
 
 // The name a rule or the risk scorer knows a program by: the executable's file name

@@ -39,6 +39,10 @@ int usage(Reporter& r, const std::string& why) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Started by the gate attacks as their bait: nothing else happens in this process.
+  if (argc >= 2 && std::strncmp(argv[1], "--cordon-verify-", 16) == 0) {
+    return run_gate_bait(argc, argv);
+  }
   Context ctx;
   ctx.fds_at_start = open_fds();  // first: before anything of ours is open
 
@@ -62,6 +66,7 @@ int main(int argc, char** argv) {
   probe_protected(ctx, r);
   probe_host_view(ctx, r);
   probe_network(ctx, r);
+  probe_gate(ctx, r);
   probe_resources(ctx, r);
   probe_lifecycle(ctx, r);
   r.done();

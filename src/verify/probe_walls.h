@@ -30,6 +30,12 @@ void probe_host_view(const Context& ctx, Reporter& r);
 // network: the egress wall by network.mode: no route at all ("none"), or every connection
 // captured and decided by cordon's proxy, which must refuse all but the verify origin ("proxy").
 void probe_network(const Context& ctx, Reporter& r);
+// gate: asked commands with no reviewer never run, whatever the wrapper; the argv race; the
+// reviewers' socket and page are out of reach.
+void probe_gate(const Context& ctx, Reporter& r);
+// The probe started as the gate's bait (or the race's safe start): argv[1] is kGateBaitFlag or
+// kGateSafeFlag. Returns the exit status.
+int run_gate_bait(int argc, char** argv);
 // resources: fork bomb, memory balloon, /tmp fill, open files.
 void probe_resources(const Context& ctx, Reporter& r);
 // lifecycle: starts a daemon that tries to outlive the session (judged on the host). Runs last.

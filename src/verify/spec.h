@@ -14,7 +14,7 @@
 
 namespace cordon::verify {
 
-inline constexpr int kSpecVersion = 2;
+inline constexpr int kSpecVersion = 3;
 
 // The probe's daemon writes its marker this long after the probe has exited, if it still lives;
 // the host check waits a little longer than that before looking.
@@ -70,6 +70,25 @@ struct NetworkSpec {
   bool operator==(const NetworkSpec&) const = default;
 };
 
+// The approval gate. Verify adds one rule of its own to the session's gate: a start of the probe
+// with kGateBaitFlag is asked, and a verify session has no reviewer, so it must be refused. The
+// bait's only effect is to create the marker file named after the flag: a marker on disk means
+// an asked command ran.
+inline constexpr const char* kGateBaitFlag = "--cordon-verify-bait";
+inline constexpr const char* kGateSafeFlag = "--cordon-verify-safe";  // same length: see the race
+inline constexpr const char* kGateRuleName = "cordon-verify-bait";
+
+struct GateSpec {
+  bool active = false;
+  std::string probe_path;      // the probe's own path in the box
+  std::string marker_dir;      // workspace directory for bait markers (must stay empty)
+  std::string control_socket;  // the session's review socket on the host: unreachable
+  uint16_t web_port = 0;       // the review page on the host's 127.0.0.1 (0: none)
+  bool operator==(const GateSpec&) const = default;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GateSpec, active, probe_path, marker_dir,
+                                                control_socket, web_port)
+
 struct ProbeSpec {
   int version = kSpecVersion;
   // Session facts.
@@ -112,6 +131,7 @@ struct ProbeSpec {
   std::string daemon_comm;
 
   NetworkSpec network;
+  GateSpec gate;
 
   bool operator==(const ProbeSpec&) const = default;
 };
@@ -194,6 +214,7 @@ inline void to_json(nlohmann::json& j, const ProbeSpec& s) {
       {"daemon_marker", s.daemon_marker},
       {"daemon_comm", s.daemon_comm},
       {"network", s.network},
+      {"gate", s.gate},
   };
 }
 
@@ -230,6 +251,7 @@ inline void from_json(const nlohmann::json& j, ProbeSpec& s) {
   j.at("daemon_marker").get_to(s.daemon_marker);
   j.at("daemon_comm").get_to(s.daemon_comm);
   j.at("network").get_to(s.network);
+  j.at("gate").get_to(s.gate);
 }
 
 inline std::string serialize_spec(const ProbeSpec& spec) {

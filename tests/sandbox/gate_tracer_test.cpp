@@ -189,3 +189,25 @@ TEST(GateTracer, ThreadsForksAndDaemonsAreTracedToo) {
 
 }  // namespace
 }  // namespace cordon::box
+
+namespace cordon::box {
+namespace {
+
+TEST(GateTracer, ARenamedCopyOfASystemProgramIsJudgedAsThatProgram) {
+  char dir_template[] = "/tmp/cordon-gate-copy-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  std::filesystem::copy_file("/bin/echo", dir + "/innocent");
+  std::filesystem::permissions(dir + "/innocent", std::filesystem::perms::owner_all);
+  TracedRun run = run_traced(dir + "/innocent forbidden; echo st=$?; " + dir + "/innocent fine",
+                             refuse_echo_with("forbidden"));
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(run.out, "st=126\nfine\n") << run.err;
+  ASSERT_GE(run.starts.size(), 2u);
+  EXPECT_NE(run.starts[1].path.find("(a copy of " +
+                                    std::filesystem::canonical("/bin/echo").string() + ")"),
+            std::string::npos)
+      << run.starts[1].path;
+}
+
+}  // namespace
+}  // namespace cordon::box

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Exec-heavy work in a gated box against the same box with the gate off.
+
+Two workloads, each run inside `cordon run` on the default profile, interleaved (gated, off,
+gated, ...) so that machine noise hits both alike; we report medians and the ratio of medians:
+  loop   a shell loop starting 2,000 programs (/bin/true, each decided by the gate);
+  build  `make -j2` of a small C project (40 sources and a link: cc1, as and ld for each);
+The box without the gate is the same policy with `[gate] unsafe_disabled = true`. Goal: the
+gated box takes at most 1.3x as long.
+
+Usage: bench/gate_bench.py [--cordon build/src/cordon] [--rounds 7] [--json out.json]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+LOOP = "i=0; while [ $i -lt 2000 ]; do /bin/true; i=$((i+1)); done"
+SOURCES = 40
+
+
+def write_project(directory):
+    os.makedirs(directory)
+    for i in range(SOURCES):
+        with open(os.path.join(directory, f"unit{i}.c"), "w") as f:
+            f.write(f"#include <stdio.h>\nint unit{i}(int x) {{ return x * {i} + {i}; }}\n")
+    with open(os.path.join(directory, "main.c"), "w") as f:
+        f.write("#include <stdio.h>\n")
+        for i in range(SOURCES):
+            f.write(f"int unit{i}(int);\n")
+        f.write("int main(void) { int s = 0;\n")
+        for i in range(SOURCES):
+            f.write(f"  s += unit{i}(s);\n")
+        f.write('  printf("%d\\n", s); return 0; }\n')
+    objs = " ".join(f"unit{i}.o" for i in range(SOURCES))
+    with open(os.path.join(directory, "Makefile"), "w") as f:
+        f.write(f"app: main.o {objs}\n\tcc -o $@ $^\n%.o: %.c\n\tcc -O1 -c -o $@ $<\n"
+                "clean:\n\trm -f app *.o\n")
+
+
+def timed(cmd, env):
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr.decode()}")
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cordon", default=os.path.join(os.path.dirname(__file__), "..",
+                                                         "build", "src", "cordon"))
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    if not shutil.which("make") or not shutil.which("cc"):
+        sys.exit("the build workload needs make and cc (scripts/install-deps.sh installs them)")
+
+    scratch = tempfile.mkdtemp(prefix="cordon-gate-bench-")
+    workspace = os.path.join(scratch, "ws")
+    project = os.path.join(workspace, "project")
+    write_project(project)
+    store = os.path.join(scratch, "audit", "audit.db")
+    os.makedirs(os.path.join(scratch, "config", "cordon"))
+    with open(os.path.join(scratch, "config", "cordon", "config.toml"), "w") as config:
+        config.write(f'[audit]\nstore = "{store}"\n')
+    gate_off = os.path.join(scratch, "gate-off.toml")
+    with open(gate_off, "w") as f:
+        f.write("[gate]\nunsafe_disabled = true\n")
+    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(scratch, "config"),
+               XDG_STATE_HOME=os.path.join(scratch, "state"))
+    cordon = os.path.abspath(args.cordon)
+
+    def box(command, gated):
+        cmd = [cordon, "run", "-q", "--network", "none", "--workspace", workspace]
+        if not gated:
+            cmd += ["--config", gate_off]
+        return cmd + ["--", "/bin/sh", "-c", command]
+
+    workloads = {
+        "loop": LOOP,
+        "build": f"cd {project} && make -s clean && make -s -j2",
+    }
+    results = {}
+    for name, command in workloads.items():
+        timed(box(command, True), env)  # warm the page cache and the compiler
+        timed(box(command, False), env)
+        gated, off = [], []
+        for _ in range(args.rounds):
+            gated.append(timed(box(command, True), env))
+            off.append(timed(box(command, False), env))
+        results[name] = {
+            "gated_median_s": statistics.median(gated),
+            "off_median_s": statistics.median(off),
+            "ratio_of_medians": statistics.median(gated) / statistics.median(off),
+        }
+    shutil.rmtree(scratch, ignore_errors=True)
+
+    print(f"gate on vs off, {args.rounds} interleaved rounds each (uid {os.getuid()}):")
+    for name, r in results.items():
+        print(f"  {name:6s} gated {r['gated_median_s'] * 1000:8.1f} ms   off "
+              f"{r['off_median_s'] * 1000:8.1f} ms   ratio {r['ratio_of_medians']:.3f}"
+              "   (goal <= 1.3)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
