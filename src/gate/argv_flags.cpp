@@ -85,23 +85,28 @@ class Parser {
     return !exact && prefix_count == 1 ? prefix_of : name;
   }
 
+  // A long name also sets every short that aliases it (--recursive -> r and R).
   void record_long(std::string_view name) {
     out_.longs.push_back(name);
     for (const auto& alias : spec_.aliases) {
-      if (alias.long_name == name) set_short(alias.short_name, /*with_alias=*/false);
+      if (alias.long_name == name) set_bit(alias.short_name);
     }
   }
 
-  void set_short(char c, bool with_alias) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 128) out_.shorts.set(u);
-    if (!with_alias) return;
+  // A short also records its long name, and through it its sibling shorts (-R -> recursive -> r).
+  void set_short(char c) {
+    set_bit(c);
     for (const auto& alias : spec_.aliases) {
       if (alias.short_name == c &&
           std::find(out_.longs.begin(), out_.longs.end(), alias.long_name) == out_.longs.end()) {
-        out_.longs.push_back(alias.long_name);
+        record_long(alias.long_name);
       }
     }
+  }
+
+  void set_bit(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 128) out_.shorts.set(u);
   }
 
   std::string_view short_value_name(const std::string_view& tok, std::size_t j) const {
@@ -128,7 +133,7 @@ class Parser {
   std::size_t short_cluster(std::size_t i, std::string_view tok) {
     for (std::size_t j = 1; j < tok.size(); ++j) {
       const char c = tok[j];
-      set_short(c, /*with_alias=*/true);
+      set_short(c);
       const std::string_view rest = tok.substr(j + 1);
       if (contains(spec_.short_with_value, c)) {
         if (!rest.empty()) {

@@ -119,11 +119,16 @@ class SqlScanner {
     const std::string tool(tool_);
     const bool no_where = !s.where || (s.trivial_where && s.where_tokens > 0);
     if (iequals(s.verb, "drop")) {
-      const bool whole = iequals(s.object, "database") || iequals(s.object, "schema");
+      const bool database = iequals(s.object, "database");
+      const bool schema = iequals(s.object, "schema");
+      const bool whole = database || schema;
       add_finding(out_, whole ? 90 : 75, C::kIrreversible, whole ? C::kBulk : C::kIrreversible,
                   false,
-                  tool + " runs DROP " + upper(s.object) + ", which deletes the " +
-                      (whole ? "whole database" : "object") + " and its data");
+                  tool + " runs DROP " + upper(s.object) + ", which deletes " +
+                      (database ? "the whole database"
+                       : schema ? "every object in the schema"
+                                : "the object") +
+                      " and its data");
     } else if (iequals(s.verb, "truncate")) {
       add_finding(out_, 70, C::kIrreversible, C::kBulk, false,
                   tool + " runs TRUNCATE, which deletes every row of the table");

@@ -67,7 +67,8 @@ void recursive_delete(std::string_view what, const Target& t, bool filtered, Fin
       return;
     case PathKind::kSystem:
       add_finding(out, filtered ? 65 : 90, C::kIrreversible, C::kAvailability, false,
-                  std::string(what) + " deletes " + where + "; the system stops working");
+                  std::string(what) + " deletes " + (filtered ? "matches in " : "") + where +
+                      "; the system may stop working");
       return;
     case PathKind::kOther:
       if (is_git_dir(t.path)) {
@@ -77,7 +78,7 @@ void recursive_delete(std::string_view what, const Target& t, bool filtered, Fin
         return;
       }
       add_finding(out, filtered ? 50 : 60, C::kIrreversible, C::kBulk, false,
-                  std::string(what) + " deletes " + t.path +
+                  std::string(what) + " deletes " + (filtered ? "matches in " : "") + t.path +
                       " recursively outside /tmp; deleted files cannot be recovered");
       return;
     case PathKind::kTempRoot:
@@ -188,7 +189,7 @@ void score_find(const ScoreInput& in, Findings& out) {
   if (paths.empty()) paths.push_back(".");
   bool deletes = false;
   bool filtered = false;
-  std::string_view how;
+  std::string how;
   for (; i < a.size(); ++i) {
     const std::string_view tok = a[i];
     if (tok == "-delete") {
@@ -197,7 +198,9 @@ void score_find(const ScoreInput& in, Findings& out) {
     } else if (tok == "-exec" || tok == "-execdir" || tok == "-ok" || tok == "-okdir") {
       if (i + 1 < a.size() && is_delete_program(a[i + 1])) {
         deletes = true;
-        how = tok == "-execdir" ? "find -execdir rm" : "find -exec rm";
+        const auto slash = a[i + 1].rfind('/');
+        how = "find " + std::string(tok) + " " +
+              (slash == std::string::npos ? a[i + 1] : a[i + 1].substr(slash + 1));
       }
       while (i + 1 < a.size() && a[i + 1] != ";" && a[i + 1] != "+") ++i;  // the command
       ++i;
@@ -399,7 +402,9 @@ void score_chown(const ScoreInput& in, Findings& out) {
     case PathKind::kPrecious:
     case PathKind::kSystem:
       if (recursive) {
-        add_finding(out, 85, C::kPrivilege, C::kAvailability, false,
+        // The system or the root breaks; the workspace or home merely change hands.
+        const bool system = t.cls.kind == PathKind::kSystem || t.path == "/";
+        add_finding(out, system ? 85 : 60, C::kPrivilege, C::kAvailability, false,
                     what + "hands every file below " + std::string(t.cls.label) + " " + t.path +
                         " to a new owner; the old owners are lost");
       } else {
@@ -465,7 +470,10 @@ void score_mv(const ScoreInput& in, Findings& out) {
   }
   const std::string dest = resolve(in, dest_word);
   const PathClass to = classify_path(dest, in.context);
-  if (to.kind == PathKind::kSystem && dest.find('/', 1) != std::string::npos) {
+  if (to.kind == PathKind::kSystem && args.value("target-directory")) {
+    add_finding(out, 50, C::kPrivilege, C::kAvailability, true,
+                "mv puts files into the system directory " + dest);
+  } else if (to.kind == PathKind::kSystem && dest.find('/', 1) != std::string::npos) {
     add_finding(out, 60, C::kIrreversible, C::kAvailability, false,
                 "mv replaces " + dest + " in a system directory; the old file is lost");
   } else if (is_sensitive_dotfile(dest, in.context.home)) {

@@ -90,7 +90,7 @@ PathClass classify_path(std::string_view resolved, const RiskContext& context) {
     static constexpr std::array<std::string_view, 9> kTrees = {
         "/usr", "/etc", "/boot", "/var", "/bin", "/sbin", "/lib", "/lib64", "/opt"};
     for (auto tree : kTrees) {
-      if (resolved.substr(0, second) == tree) return {PathKind::kSystem, "a system directory"};
+      if (resolved.substr(0, second) == tree) return {PathKind::kSystem, "the system path"};
     }
   }
   return {PathKind::kOther, ""};

@@ -26,7 +26,8 @@ enum class PathKind {
 struct PathClass {
   PathKind kind = PathKind::kOther;
   const char* label = "";  // for kPrecious and kSystem: "the filesystem root", "the home
-                           // directory", "the workspace root", "an ancestor of the workspace"...
+                           // directory", "the workspace root", "an ancestor of the workspace",
+                           // "a top-level system directory", "the system path"
 };
 
 PathClass classify_path(std::string_view resolved, const RiskContext& context);

@@ -153,9 +153,11 @@ void score_systemctl(const ScoreInput& in, Findings& out) {
 
 // ---- package publishing ---------------------------------------------------------------------
 
-void publish_finding(std::string what, Findings& out) {
-  add_finding(out, 65, C::kExfiltration, C::kIrreversible, false,
-              what + " publishes to a public registry; a published version cannot be taken back");
+void publish_finding(std::string what, Findings& out,
+                     std::string_view where = "a public registry") {
+  add_finding(
+      out, 65, C::kExfiltration, C::kIrreversible, false,
+      what + " publishes to " + std::string(where) + "; a published version cannot be taken back");
 }
 
 void score_node_pm(const ScoreInput& in, Findings& out) {
@@ -204,7 +206,7 @@ void score_build_tool(const ScoreInput& in, Findings& out) {
     if (a == "deploy" || a == "release:perform" || a == "publish" ||
         (in.name != "mvn" && a.starts_with("publish") &&
          a.find("ToMavenLocal") == std::string::npos)) {
-      publish_finding(std::string(in.name) + " " + a, out);
+      publish_finding(std::string(in.name) + " " + a, out, "a remote artifact repository");
       return;
     }
   }
