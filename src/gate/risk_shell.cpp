@@ -238,6 +238,9 @@ class ScriptScanner {
 
 // `f(){ f|f& };f` with any function name, spaces ignored.
 bool has_fork_bomb(std::string_view script) {
+  if (script.find('(') == std::string_view::npos || script.find('&') == std::string_view::npos) {
+    return false;  // the common case, without copying the script
+  }
   std::string compact;
   compact.reserve(script.size());
   for (char c : script) {
