@@ -39,8 +39,8 @@ struct FlagSpec {
   std::span<const std::string_view> long_flags;
   bool plus_flags = false;  // `+o name` is an option too (sh, bash)
 
-  // Builders for `static constexpr` specs (GCC warns on designated initializers that leave
-  // fields out): FlagSpec().with_aliases(kRmAliases).with_long_flags(kRmLongs).
+  // Chainable setters, so a `static constexpr` spec reads like the program's option table:
+  // FlagSpec().with_aliases(kRmAliases).with_long_flags(kRmLongs).
   constexpr FlagSpec with_style(ArgStyle v) const {
     auto c = *this;
     c.style = v;

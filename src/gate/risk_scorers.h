@@ -22,7 +22,11 @@ struct ScoreInput {
   std::span<const std::string> args;
 };
 
-// One reason for risk. Scores use the level bands of level_for_score().
+// One reason for risk. Scores use the level bands of level_for_score(): low < 25 <= medium < 50
+// <= high < 80 <= critical. `reversible` is false when nothing at hand can undo the effect: data
+// deleted or overwritten (rm -r, dd, DROP TABLE, git clean), history replaced elsewhere (push
+// --force), anything published. It stays true when git's reflog or refs/original, a re-pull, a
+// reboot or a second command (chmod back, mv back) restores the previous state.
 struct Finding {
   int score = 0;
   RiskCategory category = RiskCategory::kIrreversible;
