@@ -138,7 +138,7 @@ TEST_F(PolicyExplainTest, CheckRefusesARuleWhoseExampleFails) {
                                                "match = [\"rm -fr build\"]\n");
   auto bad = run_cordon({"policy", "check", "--workspace", workspace()}, options());
   EXPECT_NE(bad.status, 0);
-  EXPECT_NE(bad.err.find(workspace() + "/cordon.toml:20: rule \"no-rm\": example `rm -fr build` "
+  EXPECT_NE(bad.err.find(workspace() + "/cordon.toml:19: rule \"no-rm\": example `rm -fr build` "
                                        "should match but does not"),
             std::string::npos)
       << bad.err;
