@@ -35,6 +35,15 @@ int proxy_command(const ProxyCommandOptions& options);
 int policy_show_command(const CommonOptions& options);
 int policy_check_command(const CommonOptions& options);
 
+// `cordon policy explain -- CMD ARGS...`: the gate's decision on one program start, without
+// running it. Exit 0 whatever the decision, 2 on bad input (no command, not found, bad policy).
+struct ExplainOptions {
+  CommonOptions common;
+  bool json = false;
+  std::vector<std::string> command;
+};
+int policy_explain_command(const ExplainOptions& options);
+
 // `cordon audit ...`: every subcommand takes the store (and verify the key) and the filters.
 struct AuditOptions {
   std::optional<std::string> store;

@@ -85,6 +85,21 @@ int main(int argc, char** argv) {
   add_common(show, policy_opts);
   auto* check = policy_cmd->add_subcommand("check", "Validate the policy files; exit 0 if valid");
   add_common(check, policy_opts);
+  cordon::cli::ExplainOptions explain;
+  auto* explain_cmd = policy_cmd->add_subcommand(
+      "explain",
+      "Show what the approval gate would decide for one command, without running it:\n"
+      "allow, ask (and how many reviewers) or deny, the rule or risk that decided, every rule\n"
+      "that matched with its file and line, and the risk score, level, reasons and categories.\n"
+      "CMD is found on the box's PATH (symlinks followed); the working directory is the\n"
+      "workspace.\n"
+      "Example: cordon policy explain -- git push --force origin main");
+  add_common(explain_cmd, explain.common);
+  explain_cmd->add_flag("--json", explain.json, "Print the explanation as one JSON object");
+  explain_cmd->add_option("command", explain.command, "The command and its arguments, after --")
+      ->required();
+  explain_cmd->footer("Exit status: 0 whatever the decision; 2 on bad input (no command, a "
+                      "program not found, an invalid policy).");
 
   cordon::cli::ProxyCommandOptions proxy;
   auto* proxy_cmd = app.add_subcommand(
@@ -116,6 +131,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
+    if (rc != 0 && *explain_cmd) return 2;  // explain documents 2 for bad input
     return rc == 0 ? 0 : 125;
   }
   cordon::log::set_verbosity(verbosity);
@@ -124,6 +140,7 @@ int main(int argc, char** argv) {
   if (*verify_cmd) return cordon::cli::verify_command(verify);
   if (*show) return cordon::cli::policy_show_command(policy_opts);
   if (*check) return cordon::cli::policy_check_command(policy_opts);
+  if (*explain_cmd) return cordon::cli::policy_explain_command(explain);
   if (*proxy_cmd) return cordon::cli::proxy_command(proxy);
   if (*audit_cmd) return cordon::cli::exec_audit_program(audit_cmd->remaining());
   return 125;

@@ -1,17 +1,150 @@
-// `cordon policy show` and `cordon policy check`.
+// `cordon policy show`, `cordon policy check` and `cordon policy explain`.
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "gate/gate.h"
+#include "policy/gate_config.h"
 #include "policy/loader.h"
 
 namespace cordon::cli {
 namespace {
 
+// The PATH a box gets when the host passes none (box/environment.cpp); explain resolves the
+// program as the box would.
+constexpr const char* kBoxPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 Result<policy::Policy> load(const CommonOptions& options) {
   const UserFacts user = current_user();
   CORDON_ASSIGN_OR_RETURN(std::string workspace, resolve_workspace(options.workspace));
   return load_effective_policy(options, workspace, user);
+}
+
+bool is_executable_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// CMD as execvp would find it from the workspace (a '/' means a path, relative to the
+// workspace), then with every symlink followed: the gate decides on the file that runs.
+Result<std::string> resolve_program(const std::string& command, const std::string& workspace) {
+  std::string found;
+  if (command.find('/') != std::string::npos) {
+    found = command[0] == '/' ? command : workspace + "/" + command;
+    if (!is_executable_file(found)) {
+      return Error(Errc::kInvalidInput, found + ": not an executable file")
+          .with_hint("name a program on the box's PATH or an executable path");
+    }
+  } else {
+    std::string path = kBoxPath;
+    size_t start = 0;
+    while (start <= path.size()) {
+      size_t colon = path.find(':', start);
+      if (colon == std::string::npos) colon = path.size();
+      std::string candidate = path.substr(start, colon - start) + "/" + command;
+      if (is_executable_file(candidate)) {
+        found = candidate;
+        break;
+      }
+      start = colon + 1;
+    }
+    if (found.empty()) {
+      return Error(Errc::kInvalidInput, command + ": not found on the box's PATH")
+          .with_hint(std::string("the box's PATH is ") + kBoxPath);
+    }
+  }
+  char real[PATH_MAX];
+  if (::realpath(found.c_str(), real) == nullptr) return Error::system("realpath " + found);
+  return std::string(real);
+}
+
+std::string origin_of(const gate::GateConfig& config, const std::string& rule) {
+  for (const auto& spec : config.rules) {
+    if (spec.name == rule) return spec.origin;
+  }
+  return "";
+}
+
+const gate::RuleSpec* spec_of(const gate::GateConfig& config, const std::string& rule) {
+  for (const auto& spec : config.rules) {
+    if (spec.name == rule) return &spec;
+  }
+  return nullptr;
+}
+
+nlohmann::json to_json(const gate::GateConfig& config, const gate::ProgramStart& start,
+                       const gate::GateDecision& d) {
+  nlohmann::json matched = nlohmann::json::array();
+  for (const auto& name : d.matched_rules) {
+    const gate::RuleSpec* spec = spec_of(config, name);
+    matched.push_back({{"name", name},
+                       {"action", gate::to_string(spec->action)},
+                       {"origin", spec->origin},
+                       {"reason", spec->reason}});
+  }
+  nlohmann::json categories = nlohmann::json::array();
+  for (auto c : d.risk.categories) categories.push_back(gate::to_string(c));
+  return {{"decision", gate::to_string(d.action)},
+          {"reviewers", d.action == gate::Action::kAsk ? d.reviewers : 0},
+          {"rule", d.rule},
+          {"rule_origin", origin_of(config, d.rule)},
+          {"reason", d.reason},
+          {"executable", start.executable},
+          {"argv", start.argv},
+          {"cwd", start.cwd},
+          {"matched_rules", matched},
+          {"risk",
+           {{"score", d.risk.score},
+            {"level", gate::to_string(d.risk.level)},
+            {"reasons", d.risk.reasons},
+            {"categories", categories},
+            {"reversible", d.risk.reversible}}}};
+}
+
+void print_text(const gate::GateConfig& config, const gate::ProgramStart& start,
+                const gate::GateDecision& d) {
+  std::cout << "decision:   " << gate::to_string(d.action) << "\n";
+  if (d.action == gate::Action::kAsk) {
+    std::cout << "reviewers:  " << d.reviewers << (d.reviewers == 1 ? " reviewer" : " distinct reviewers")
+              << " must approve\n";
+  }
+  std::string origin = origin_of(config, d.rule);
+  std::cout << "decided by: " << d.rule << (origin.empty() ? "" : " (" + origin + ")") << "\n";
+  std::cout << "reason:     " << d.reason << "\n";
+  std::cout << "program:    " << start.executable << "\n";
+  std::cout << "cwd:        " << start.cwd << "\n";
+  std::cout << "matched rules:";
+  if (d.matched_rules.empty()) std::cout << " none";
+  std::cout << "\n";
+  for (const auto& name : d.matched_rules) {
+    const gate::RuleSpec* spec = spec_of(config, name);
+    std::cout << "  " << name << "  " << gate::to_string(spec->action) << "  " << spec->origin;
+    if (!spec->reason.empty()) std::cout << "  " << spec->reason;
+    std::cout << "\n";
+  }
+  std::cout << "risk:       score " << d.risk.score << ", level " << gate::to_string(d.risk.level)
+            << ", " << (d.risk.reversible ? "reversible" : "irreversible") << "\n";
+  std::cout << "categories:";
+  if (d.risk.categories.empty()) std::cout << " none";
+  for (auto c : d.risk.categories) std::cout << " " << gate::to_string(c);
+  std::cout << "\n";
+  std::cout << "risk reasons:";
+  if (d.risk.reasons.empty()) std::cout << " none";
+  std::cout << "\n";
+  for (const auto& r : d.risk.reasons) std::cout << "  " << r << "\n";
+}
+
+constexpr int kExitBadInput = 2;
+
+int explain_error(const Error& error) {
+  report_error(error);
+  return kExitBadInput;
 }
 
 }  // namespace
@@ -32,6 +165,33 @@ int policy_check_command(const CommonOptions& options) {
     for (const auto& s : policy->sources) std::cout << " " << s;
   }
   std::cout << "\n";
+  return 0;
+}
+
+int policy_explain_command(const ExplainOptions& options) {
+  if (options.command.empty()) {
+    return explain_error(Error(Errc::kInvalidInput, "policy explain: no command given")
+                             .with_hint("cordon policy explain -- git push --force"));
+  }
+  const UserFacts user = current_user();
+  auto workspace = resolve_workspace(options.common.workspace);
+  if (!workspace.ok()) return explain_error(workspace.error());
+  auto policy = load_effective_policy(options.common, *workspace, user);
+  if (!policy.ok()) return explain_error(policy.error());
+  auto executable = resolve_program(options.command.front(), *workspace);
+  if (!executable.ok()) return explain_error(executable.error());
+
+  gate::GateConfig config =
+      policy::gate_config(policy->gate, gate::RiskContext{*workspace, user.home});
+  auto gate = gate::Gate::compile(config);
+  if (!gate.ok()) return explain_error(gate.error());
+  const gate::ProgramStart start{*executable, options.command, *workspace};
+  const gate::GateDecision decision = gate->decide(start);
+  if (options.json) {
+    std::cout << to_json(config, start, decision).dump(2) << "\n";
+  } else {
+    print_text(config, start, decision);
+  }
   return 0;
 }
 

@@ -2,6 +2,7 @@
 // profile's threshold. Compiled once from the policy; deciding is a pure, thread-safe function.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "gate/risk.h"
 
 namespace cordon::gate {
+
+class RuleSet;
 
 enum class Action { kAllow, kAsk, kDeny };  // ordered: a later one is stricter
 
@@ -62,8 +65,10 @@ class Gate {
   const GateConfig& config() const { return config_; }
 
  private:
-  explicit Gate(GateConfig config) : config_(std::move(config)) {}
+  Gate(GateConfig config, std::shared_ptr<const RuleSet> rules)
+      : config_(std::move(config)), rules_(std::move(rules)) {}
   GateConfig config_;
+  std::shared_ptr<const RuleSet> rules_;  // config_.rules compiled (gate/rules.h), same order
 };
 
 // Splits an example command line into words, as a POSIX shell would without expansions:

@@ -139,7 +139,7 @@ Result<std::vector<std::string>> read_trusted_workspaces(const toml::table& doc,
 
 Result<Policy> apply_toml(const Policy& base, const std::string& toml_text,
                           const std::string& source_name, bool trusted) {
-  LayerContext ctx{source_name, trusted ? LayerKind::kText : LayerKind::kWorkspace, trusted, ""};
+  LayerContext ctx{source_name, trusted ? LayerKind::kText : LayerKind::kWorkspace, trusted, "", ""};
   CORDON_ASSIGN_OR_RETURN(toml::table doc, parse_document(toml_text, source_name));
   return apply_table(base, doc, ctx);
 }

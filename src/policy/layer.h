@@ -30,6 +30,9 @@ struct LayerContext {
   LayerKind kind = LayerKind::kText;
   bool trusted = true;
   std::string home;  // expands "~" when comparing paths; empty compares them as written
+  // The workspace, where gate rule examples run and relative rule paths point ("" for a text
+  // layer: examples run in "/").
+  std::string workspace;
 };
 
 // A value added by this layer with the line it was written on, for checks that need the line

@@ -65,7 +65,7 @@ Result<std::vector<LayerFile>> read_layers(const LoadRequest& req, const std::st
   std::vector<LayerFile> layers;
   std::vector<std::string> trusted_workspaces;
   if (!req.user_config_path.empty()) {
-    LayerContext ctx{req.user_config_path, LayerKind::kUser, true, home};
+    LayerContext ctx{req.user_config_path, LayerKind::kUser, true, home, req.workspace};
     CORDON_ASSIGN_OR_RETURN(auto user, load_layer(req.user_config_path, ctx));
     if (user) {
       CORDON_ASSIGN_OR_RETURN(trusted_workspaces, read_trusted_workspaces(user->doc, user->ctx));
@@ -80,13 +80,13 @@ Result<std::vector<LayerFile>> read_layers(const LoadRequest& req, const std::st
     if (canonical_or_lexical(path) != config_canonical) {
       bool trusted = is_trusted_workspace(req.workspace, trusted_workspaces, home);
       CORDON_ASSIGN_OR_RETURN(auto ws,
-                              load_layer(path, {path, LayerKind::kWorkspace, trusted, home}));
+                              load_layer(path, {path, LayerKind::kWorkspace, trusted, home, req.workspace}));
       if (ws) layers.push_back(std::move(*ws));
     }
   }
   if (req.config_flag) {
     const std::string& path = *req.config_flag;
-    CORDON_ASSIGN_OR_RETURN(auto config, load_layer(path, {path, LayerKind::kConfig, true, home}));
+    CORDON_ASSIGN_OR_RETURN(auto config, load_layer(path, {path, LayerKind::kConfig, true, home, req.workspace}));
     if (!config) {
       return Error(Errc::kNotFound, "--config " + path + ": no such file")
           .with_hint("check the path given to --config");

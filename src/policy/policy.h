@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "gate/gate.h"
+
 namespace cordon::policy {
 
 // Where a value came from: "profile workspace-write", "/home/u/proj/cordon.toml:12", "--profile".
@@ -92,11 +94,16 @@ struct NetworkPolicy {
   Setting<std::vector<std::string>> loopback_ports;
 };
 
-// Approval gate: filled in by the gate issue; the profile thresholds exist now.
+// Approval gate (design.md section 5). gate_config() hands it to the gate.
 enum class RiskLevel { kLow, kMedium, kHigh, kCritical, kEverything };
 struct GatePolicy {
   Setting<RiskLevel> ask_at;   // kEverything: production-style "ask unless allowed"
   Setting<int> reviewers;      // distinct reviewers an ask needs (financial: 2)
+  // `[[gate.rule]]` entries of every layer, in layering then file order (a layer adds rules,
+  // never removes one). Each was compiled at load; its origin is "FILE:LINE". The Setting's
+  // origin is the last layer that added one.
+  Setting<std::vector<gate::RuleSpec>> rules;
+  Setting<uint64_t> timeout_seconds;  // an unanswered ask is denied after this (1..86400)
 };
 
 // Credentials: filled in by the credentials issue.

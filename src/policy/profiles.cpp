@@ -75,6 +75,7 @@ Policy common_base() {
   p.network.mode.value = NetworkMode::kProxy;
   p.gate.ask_at.value = RiskLevel::kHigh;
   p.gate.reviewers.value = 1;
+  p.gate.timeout_seconds.value = 300;
   p.audit.checkpoint_every.value = 1000;
   return p;
 }
@@ -92,7 +93,8 @@ void set_origins(Policy& p, const Origin& o) {
   auto& n = p.network;
   n.mode.origin = n.allow.origin = n.deny.origin = n.allow_cidr.origin = o;
   n.resolve.origin = n.forward.origin = n.loopback_ports.origin = o;
-  p.gate.ask_at.origin = p.gate.reviewers.origin = o;
+  p.gate.ask_at.origin = p.gate.reviewers.origin = p.gate.rules.origin = o;
+  p.gate.timeout_seconds.origin = o;
   p.audit.store.origin = p.audit.key.origin = p.audit.checkpoint_every.origin = o;
 }
 

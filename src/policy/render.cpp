@@ -103,6 +103,7 @@ class Writer {
   }
 
   void comment_line(const std::string& text) { out_ += "# " + text + "\n"; }
+  void raw(const std::string& text) { out_ += text; }
   std::string take() { return std::move(out_); }
 
  private:
@@ -155,10 +156,35 @@ void write_network(Writer& w, const NetworkPolicy& net) {
   w.list("loopback_ports", net.loopback_ports);
 }
 
+std::string string_list(const std::vector<std::string>& entries) {
+  std::string out = "[";
+  for (const auto& entry : entries) out += (out.size() > 1 ? ", " : "") + quote(entry);
+  return out + "]";
+}
+
+// Each rule as the [[gate.rule]] table it was written as, with its FILE:LINE; empty keys are
+// left out.
+void write_rule(Writer& w, const gate::RuleSpec& rule) {
+  w.raw("\n[[gate.rule]]  # from " + rule.origin + "\n");
+  w.raw("name = " + quote(rule.name) + "\n");
+  if (!rule.program.empty()) w.raw("program = " + string_list(rule.program) + "\n");
+  if (!rule.args.empty()) w.raw("args = " + string_list(rule.args) + "\n");
+  if (!rule.any_arg.empty()) w.raw("any_arg = " + string_list(rule.any_arg) + "\n");
+  if (!rule.cwd.empty()) w.raw("cwd = " + quote(rule.cwd) + "\n");
+  if (!rule.paths.empty()) w.raw("paths = " + string_list(rule.paths) + "\n");
+  w.raw("action = " + quote(gate::to_string(rule.action)) + "\n");
+  if (!rule.reason.empty()) w.raw("reason = " + quote(rule.reason) + "\n");
+  if (!rule.match.empty()) w.raw("match = " + string_list(rule.match) + "\n");
+  if (!rule.not_match.empty()) w.raw("not_match = " + string_list(rule.not_match) + "\n");
+}
+
 void write_gate(Writer& w, const GatePolicy& gate) {
   w.section("gate");
   w.enumerated("ask_at", gate.ask_at);
   w.value("reviewers", std::to_string(gate.reviewers.value), gate.reviewers.origin);
+  w.value("timeout", duration_value(gate.timeout_seconds.value), gate.timeout_seconds.origin);
+  if (gate.rules.value.empty()) w.comment_line("no [[gate.rule]] entries");
+  for (const auto& rule : gate.rules.value) write_rule(w, rule);
 }
 
 void write_audit(Writer& w, const AuditPolicy& audit) {

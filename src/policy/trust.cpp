@@ -1,6 +1,7 @@
 // What makes one policy weaker than another: the rule an untrusted workspace file must obey,
 // and the test of whether an untrusted `profile` choice is allowed.
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -156,11 +157,34 @@ void network_weakenings(Finder& f, const NetworkPolicy& lo, const NetworkPolicy&
   f.no_additions("network.loopback_ports", lo.loopback_ports, up.loopback_ports);
 }
 
+// A rule's origin is "FILE:LINE" text; weakenings are reported by line.
+Origin rule_origin(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return Origin{text, 0};
+  return Origin{text.substr(0, colon), std::atoi(text.c_str() + colon + 1)};
+}
+
 void gate_weakenings(Finder& f, const GatePolicy& lo, const GatePolicy& up) {
   if (strictness(up.ask_at.value) < strictness(lo.ask_at.value)) {
     f.add("sets gate.ask_at = " + quoted(to_string(up.ask_at.value)) + ", which asks less than " +
               quoted(to_string(lo.ask_at.value)),
           up.ask_at.origin);
+  }
+  // A longer timeout keeps an ask open, and approvable, after its context has gone stale.
+  if (up.timeout_seconds.value > lo.timeout_seconds.value) {
+    f.add("raises gate.timeout from " + format_duration(lo.timeout_seconds.value) + " to " +
+              format_duration(up.timeout_seconds.value),
+          up.timeout_seconds.origin);
+  }
+  // Ask and deny rules only tighten; an allow rule lets starts through without a person.
+  for (const auto& rule : up.rules.value) {
+    if (rule.action != gate::Action::kAllow) continue;
+    bool known = std::any_of(lo.rules.value.begin(), lo.rules.value.end(),
+                             [&](const auto& r) { return r.name == rule.name; });
+    if (!known) {
+      f.add("adds the allow rule \"" + rule.name + "\" to gate.rule", rule_origin(rule.origin));
+      break;
+    }
   }
   if (up.reviewers.value < lo.reviewers.value) {
     f.add("lowers gate.reviewers from " + std::to_string(lo.reviewers.value) + " to " +
