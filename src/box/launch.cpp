@@ -375,7 +375,8 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   UniqueFd signal_fd(::signalfd(-1, &supervised, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!signal_fd) return Error::system("signalfd");
   LoopInputs loop{init_pidfd.get(), control_parent.get(), error_read.get(),
-                  policy.resources.timeout_seconds.value, cgroup.get(), nullptr};
+                  policy.resources.timeout_seconds.value, cgroup.get(), req.relay_input,
+                  nullptr};
   if (gate_tracer) {
     loop.reap_init = [&gate_tracer] {
       const int status = gate_tracer->wait_init();

@@ -46,6 +46,10 @@ struct LaunchRequest {
   std::vector<uint16_t> loopback_ports;
   // Relay a pty when stdin is a terminal (the default); tests can force it off.
   bool allow_terminal = true;
+  // Relay the user's keystrokes to the box's pty. Off when cordon's own terminal is a review
+  // channel (`--review tty`): the program's output still shows, but it never reads the keys
+  // a reviewer types.
+  bool relay_input = true;
   // When set, the program's stdout goes to this host file (created 0600) instead of cordon's
   // stdout. `cordon verify` collects the probe's report this way.
   std::optional<std::string> stdout_file;

@@ -105,7 +105,9 @@ Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd) {
       if (msg.pty_master) {
         // Read the user's stdin only when it is a terminal: a pipe stays the program's own stdin.
         auto started = TerminalRelay::start(std::move(*msg.pty_master),
-                                            isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+                                            in.relay_input && isatty(STDIN_FILENO)
+                                                ? STDIN_FILENO
+                                                : -1,
                                             isatty(STDOUT_FILENO) ? STDOUT_FILENO : STDERR_FILENO);
         if (!started.ok()) return std::move(started).error().context("terminal");
         relay.emplace(std::move(started).value());

@@ -29,6 +29,7 @@ struct LoopInputs {
   int error_fd;    // read end of the StepFailure pipe
   std::optional<uint64_t> timeout_seconds;
   CgroupSession* cgroup;  // may be null
+  bool relay_input = true;  // see LaunchRequest::relay_input
   // Reaps the init and returns its wait status; null means waitid on init_pidfd. When the gate
   // traces the box, only its tracer may wait on the init (a wait here could take a ptrace stop).
   std::function<int()> reap_init;

@@ -89,9 +89,22 @@ std::vector<events::WallStatus> describe_walls(const policy::Policy& policy, int
   // The cgroup's note says which limits fell back to rlimits and why (e.g. v1 needs root).
   walls.push_back({"resources", cgroup.mechanism() + ": " + limits_text(policy.resources),
                    true, cgroup.note()});
-  walls.push_back({"approval gate", "not built yet", false,
-                   "program starts are not checked yet; the profile's gate settings wait for the "
-                   "approval gate"});
+  const policy::GatePolicy& gate = policy.gate;
+  if (gate.unsafe_disabled.value) {
+    walls.push_back({"approval gate", "off", false,
+                     "UNSAFE: gate.unsafe_disabled = true (" + gate.unsafe_disabled.origin.describe() +
+                         "): program starts run undecided"});
+  } else {
+    const size_t rules = gate.rules.value.size();
+    walls.push_back(
+        {"approval gate",
+         "every program start traced (ptrace exec events) and decided before it runs: " +
+             std::to_string(rules) + (rules == 1 ? " rule" : " rules") +
+             ", the risk scorer, asks at " + policy::to_string(gate.ask_at.value) + ", " +
+             std::to_string(gate.reviewers.value) +
+             (gate.reviewers.value == 1 ? " reviewer" : " distinct reviewers"),
+         true, ""});
+  }
   return walls;
 }
 

@@ -14,6 +14,7 @@ struct RunOptions {
   CommonOptions common;
   std::vector<std::string> command;
   bool quiet = false;  // no session summary
+  std::vector<std::string> review;  // --review web|tty|socket
 };
 int run_command(const RunOptions& options);
 

@@ -60,10 +60,18 @@ int main(int argc, char** argv) {
                          "Example: cordon run -- claude --dangerously-skip-permissions");
   add_common(run_cmd, run.common);
   run_cmd->add_flag("-q,--quiet", run.quiet, "No session summary at exit");
+  run_cmd->add_option("--review", run.review,
+                      "Where reviewers answer held commands, besides `cordon approvals` (always "
+                      "on): web (a page on 127.0.0.1; cordon prints its private link), tty (this "
+                      "terminal; the program's output still shows but it gets no keystrokes)")
+      ->allow_extra_args(false);
   run_cmd->add_option("command", run.command, "The program and its arguments, after --");
   run_cmd->footer(
       "Exit status: the program's; 128+N if it died of signal N; 124 on timeout; 125 if the box "
-      "could not be built; 127 if the program does not exist in the box.");
+      "could not be built; 127 if the program does not exist in the box.\n"
+      "The approval gate decides every program the box starts: a refused one exits 126 with the "
+      "rule on its stderr; a held one waits for `cordon approvals approve ID` (or the page, or "
+      "the terminal) until gate.timeout, then is refused.");
 
   cordon::cli::VerifyCommandOptions verify;
   auto* verify_cmd = app.add_subcommand(

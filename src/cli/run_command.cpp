@@ -5,6 +5,7 @@
 #include "cli/audit_setup.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "cli/gate_setup.h"
 #include "cli/summary.h"
 
 namespace cordon::cli {
@@ -22,6 +23,15 @@ int run_command(const RunOptions& options) {
   auto request = make_launch_request(*policy, *workspace, user, options.command);
   if (!request.ok()) return report_error(request.error());
   request->private_paths = std::move(*masked);
+  auto channels = parse_review_channels(options.review);
+  if (!channels.ok()) return report_error(channels.error());
+  auto gate = SessionGate::open(*policy, request->session_id, request->workspace, request->home,
+                                *channels);
+  if (!gate.ok()) return report_error(gate.error());
+  request->gate = (*gate)->gate();
+  request->reviews = (*gate)->reviews();
+  request->relay_input = !channels->tty;
+  for (const auto& notice : (*gate)->notices()) std::cerr << notice << "\n";
 
   events::RecordingSink summary;
   SessionSinks sink(**audit, summary);

@@ -104,6 +104,10 @@ struct GatePolicy {
   // origin is the last layer that added one.
   Setting<std::vector<gate::RuleSpec>> rules;
   Setting<uint64_t> timeout_seconds;  // an unanswered ask is denied after this (1..86400)
+  // No gate at all: program starts are neither traced nor decided. Loudly a weakening (the
+  // session's walls say so in the audit trail); for machines where ptrace is unavailable and
+  // for measuring the gate's cost.
+  Setting<bool> unsafe_disabled;
 };
 
 // Credentials: filled in by the credentials issue.

@@ -76,6 +76,7 @@ Policy common_base() {
   p.gate.ask_at.value = RiskLevel::kHigh;
   p.gate.reviewers.value = 1;
   p.gate.timeout_seconds.value = 300;
+  p.gate.unsafe_disabled.value = false;
   p.audit.checkpoint_every.value = 1000;
   return p;
 }
@@ -95,6 +96,7 @@ void set_origins(Policy& p, const Origin& o) {
   n.resolve.origin = n.forward.origin = n.loopback_ports.origin = o;
   p.gate.ask_at.origin = p.gate.reviewers.origin = p.gate.rules.origin = o;
   p.gate.timeout_seconds.origin = o;
+  p.gate.unsafe_disabled.origin = o;
   p.audit.store.origin = p.audit.key.origin = p.audit.checkpoint_every.origin = o;
 }
 

@@ -183,6 +183,9 @@ void write_gate(Writer& w, const GatePolicy& gate) {
   w.enumerated("ask_at", gate.ask_at);
   w.value("reviewers", std::to_string(gate.reviewers.value), gate.reviewers.origin);
   w.value("timeout", duration_value(gate.timeout_seconds.value), gate.timeout_seconds.origin);
+  if (gate.unsafe_disabled.value) {
+    w.value("unsafe_disabled", "true", gate.unsafe_disabled.origin);
+  }
   if (gate.rules.value.empty()) w.comment_line("no [[gate.rule]] entries");
   for (const auto& rule : gate.rules.value) write_rule(w, rule);
 }

@@ -240,11 +240,19 @@ Result<void> apply_rules(LayerState& st, const Field& f) {
   return Ok{};
 }
 
-constexpr std::array<KeySpec, 4> kKeys{{
+Result<void> apply_unsafe_disabled(LayerState& st, const Field& f) {
+  const auto* b = f.node.as_boolean();
+  if (b == nullptr) return wrong_type(st.ctx, f, "true or false", "false");
+  assign(st, f, st.out.gate.unsafe_disabled, b->get());
+  return Ok{};
+}
+
+constexpr std::array<KeySpec, 5> kKeys{{
     {"ask_at", apply_ask_at},
     {"reviewers", apply_reviewers},
     {"timeout", apply_timeout},
     {"rule", apply_rules},
+    {"unsafe_disabled", apply_unsafe_disabled},
 }};
 
 }  // namespace

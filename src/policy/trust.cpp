@@ -186,6 +186,9 @@ void gate_weakenings(Finder& f, const GatePolicy& lo, const GatePolicy& up) {
       break;
     }
   }
+  if (up.unsafe_disabled.value && !lo.unsafe_disabled.value) {
+    f.add("turns the approval gate off (gate.unsafe_disabled = true)", up.unsafe_disabled.origin);
+  }
   if (up.reviewers.value < lo.reviewers.value) {
     f.add("lowers gate.reviewers from " + std::to_string(lo.reviewers.value) + " to " +
               std::to_string(up.reviewers.value),
