@@ -20,6 +20,18 @@ const char* code_word(Errc code) {
   }
 }
 
+// The gate's own names for levels (gate::to_string lives in the scorer, which this library does
+// not need to link).
+const char* level_name(gate::RiskLevel level) {
+  switch (level) {
+    case gate::RiskLevel::kLow: return "low";
+    case gate::RiskLevel::kMedium: return "medium";
+    case gate::RiskLevel::kHigh: return "high";
+    case gate::RiskLevel::kCritical: return "critical";
+  }
+  return "unknown";
+}
+
 bool plain_word_char(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          std::string_view("-_./=:,+@%").find(static_cast<char>(c)) != std::string_view::npos;
@@ -92,7 +104,7 @@ nlohmann::json item_json(const ReviewItem& item) {
       {"rule", item.decision.rule},
       {"reason", item.decision.reason},
       {"score", risk.score},
-      {"level", gate::to_string(risk.level)},
+      {"level", level_name(risk.level)},
       {"reasons", risk.reasons},
       {"reversible", risk.reversible},
       {"reviewers_needed", item.reviewers_needed},
@@ -166,7 +178,7 @@ std::string format_time(std::chrono::system_clock::time_point time) {
   const time_t seconds = static_cast<time_t>(ms / 1000);
   struct tm utc {};
   ::gmtime_r(&seconds, &utc);
-  char text[40];
+  char text[96];
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
                 static_cast<int>(ms % 1000));
