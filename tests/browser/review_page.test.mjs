@@ -38,6 +38,8 @@ function startFixture() {
 
 // A raw request, so the test controls the Host and Origin headers itself.
 function request(port, { method = "GET", pathname = "/", headers = {}, body } = {}) {
+  // A Content-Length (the server refuses chunked bodies).
+  if (body) headers = { ...headers, "Content-Length": Buffer.byteLength(body) };
   return new Promise((resolve, reject) => {
     const req = http.request({ host: "127.0.0.1", port, method, path: pathname, headers }, (res) => {
       let text = "";
@@ -104,6 +106,10 @@ test("review page: live items, deny, approve for session, two reviewers, refusal
   const tfCard = alice.locator(`section.item[data-id="${added}"]`);
   await tfCard.waitFor({ timeout: 5000 });
   assert.equal(await tfCard.locator(".command").textContent(), "terraform destroy -auto-approve");
+  // For a person to look at the page: CORDON_REVIEW_SCREENSHOT=page.png.
+  if (process.env.CORDON_REVIEW_SCREENSHOT) {
+    await alice.screenshot({ path: process.env.CORDON_REVIEW_SCREENSHOT, fullPage: true });
+  }
 
   // Deny with a reason: the item leaves the page and the queue reports the reason.
   await rmCard.locator("input.reason").fill("delete only build/cache");
@@ -156,9 +162,6 @@ test("review page: live items, deny, approve for session, two reviewers, refusal
   assert.deepEqual(outcome.reviewers, ["web:alice", "web:bob"]);
   assert.equal(await alice.locator("#empty").isVisible(), true);
 
-  if (process.env.CORDON_REVIEW_SCREENSHOT) {
-    await alice.screenshot({ path: process.env.CORDON_REVIEW_SCREENSHOT, fullPage: true });
-  }
 
   // Refusals: wrong token, no token, wrong Host (DNS rebinding), foreign Origin.
   const host = { Host: `127.0.0.1:${port}` };
