@@ -324,7 +324,7 @@ int watch(const ApprovalsOptions& options) {
         if (options.json) {
           std::cout << json{{"id", *it}, {"event", "ended"}}.dump() << std::endl;
         } else {
-          std::printf("%-12s ended\n", it->c_str());
+          std::printf("%s  ended\n", it->c_str());
           std::fflush(stdout);
         }
         it = shown[paths[i]].erase(it);

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "base/files.h"
 
 namespace cordon::review {
 
@@ -54,10 +53,21 @@ Result<ControlClient> ControlClient::connect(const std::string& path) {
 Result<nlohmann::json> ControlClient::request(const ControlRequest& request, int timeout_ms) {
   // A refusal may already be waiting (the server checks the peer at accept and hangs up):
   // writing into a closed socket fails with EPIPE, so a failed write still reads the reply.
-  const Result<void> sent = write_all(fd_.get(), encode_request(request));
+  const Result<void> sent = send_all(encode_request(request));
   Result<nlohmann::json> reply = read_reply(timeout_ms);
   if (!reply.ok() && !sent.ok()) return sent.error();
   return reply;
+}
+
+Result<void> ControlClient::send_all(std::string_view data) {
+  while (!data.empty()) {
+    // MSG_NOSIGNAL: a server that hung up is an error to report, not a SIGPIPE.
+    const ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::system("write to the session");
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Ok{};
 }
 
 Result<nlohmann::json> ControlClient::read_reply(int timeout_ms) {

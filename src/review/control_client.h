@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,7 @@ class ControlClient {
 
  private:
   explicit ControlClient(UniqueFd fd) : fd_(std::move(fd)) {}
+  Result<void> send_all(std::string_view data);
   UniqueFd fd_;
   std::string buffer_;
 };
