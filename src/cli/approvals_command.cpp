@@ -18,10 +18,10 @@
 namespace cordon::cli {
 namespace {
 
+using nlohmann::json;
 using review::ControlClient;
 using review::ControlOp;
 using review::ControlRequest;
-using nlohmann::json;
 
 constexpr int kExitNothing = 1;        // no such item, no running session
 constexpr int kExitAwaitsAnother = 2;  // approval recorded; the item needs another reviewer
@@ -121,7 +121,8 @@ void print_item(const json& item) {
               item.value("reversible", true) ? "reversible" : "NOT reversible");
   const json reasons = item.value("reasons", json::array());
   for (const json& r : reasons) {
-    if (r.is_string()) std::printf("            - %s\n", review::display_text(r.get<std::string>()).c_str());
+    if (r.is_string())
+      std::printf("            - %s\n", review::display_text(r.get<std::string>()).c_str());
   }
   std::printf("rule        %s: %s\n", text("rule").c_str(), text("reason").c_str());
   const std::string by = strings(item.value("approved_by", json::array()), ", ");
@@ -139,8 +140,8 @@ int list(const ApprovalsOptions& options) {
   for (Live& l : *live) {
     Result<json> reply = checked(l.client.request({ControlOp::kList}));
     if (!reply.ok()) {
-      std::cerr << "cordon: session " << l.socket.session_id << ": "
-                << reply.error().describe() << "\n";
+      std::cerr << "cordon: session " << l.socket.session_id << ": " << reply.error().describe()
+                << "\n";
       continue;
     }
     for (const json& item : (*reply)["items"]) all.push_back(item);
@@ -154,8 +155,7 @@ int list(const ApprovalsOptions& options) {
               << (live->size() == 1 ? "" : "s") << ")\n";
     return 0;
   }
-  std::printf("%-12s %-14s %-7s %-13s %-4s %s\n", "ID", "SESSION", "LEFT", "RISK", "OK",
-              "COMMAND");
+  std::printf("%-12s %-14s %-7s %-13s %-4s %s\n", "ID", "SESSION", "LEFT", "RISK", "OK", "COMMAND");
   for (const json& item : all) print_row(item);
   return 0;
 }
@@ -171,8 +171,9 @@ Result<Holder> find_item(std::vector<Live>& live, const std::string& id) {
     if (reply.ok() && reply->value("ok", false)) return Holder{&l, (*reply)["item"]};
   }
   return Error(Errc::kNotFound, "no such pending item " + review::display_text(id))
-      .with_hint("it may have been answered, timed out or ended with its program; "
-                 "`cordon approvals list` shows what is pending");
+      .with_hint(
+          "it may have been answered, timed out or ended with its program; "
+          "`cordon approvals list` shows what is pending");
 }
 
 int show(const ApprovalsOptions& options) {
@@ -196,8 +197,7 @@ int answer(const ApprovalsOptions& options, bool approve) {
   Result<Holder> holder = find_item(*live, options.id);
   if (!holder.ok()) return nothing(holder.error().message(), holder.error().hint());
   ControlRequest request{approve ? ControlOp::kApprove : ControlOp::kDeny, options.id,
-                         options.session ? review::GrantScope::kSession
-                                         : review::GrantScope::kOnce,
+                         options.session ? review::GrantScope::kSession : review::GrantScope::kOnce,
                          options.reason, ""};
   Result<json> reply = checked(holder->live->client.request(request));
   if (!reply.ok()) {
@@ -231,12 +231,11 @@ int link(const ApprovalsOptions& options) {
   if (live->empty()) return no_session();
   int status = kExitNothing;
   for (Live& l : *live) {
-    Result<json> reply = checked(l.client.request({ControlOp::kLink, "",
-                                                   review::GrantScope::kOnce, "",
-                                                   options.reviewer}));
+    Result<json> reply = checked(
+        l.client.request({ControlOp::kLink, "", review::GrantScope::kOnce, "", options.reviewer}));
     if (!reply.ok()) {
-      std::cerr << "cordon: session " << l.socket.session_id << ": "
-                << reply.error().describe() << "\n";
+      std::cerr << "cordon: session " << l.socket.session_id << ": " << reply.error().describe()
+                << "\n";
       continue;
     }
     std::cout << l.socket.session_id << "  " << reply->value("reviewer", "") << "  "
@@ -260,7 +259,7 @@ void print_watched(const json& item, const ApprovalsOptions& options) {
 int watch(const ApprovalsOptions& options) {
   auto dir = review::runtime_dir();
   if (!dir.ok()) return report_error(dir.error());
-  std::map<std::string, ControlClient> watching;  // by socket path
+  std::map<std::string, ControlClient> watching;       // by socket path
   std::map<std::string, std::set<std::string>> shown;  // session path -> item ids on screen
   bool told_waiting = false;
   for (;;) {
@@ -272,8 +271,7 @@ int watch(const ApprovalsOptions& options) {
       if (!client.ok()) continue;
       Result<json> first = checked(client->request({ControlOp::kWatch}));
       if (!first.ok()) {
-        std::cerr << "cordon: session " << s.session_id << ": " << first.error().describe()
-                  << "\n";
+        std::cerr << "cordon: session " << s.session_id << ": " << first.error().describe() << "\n";
         continue;
       }
       watching.emplace(s.path, std::move(client).value());

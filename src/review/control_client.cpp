@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cerrno>
 
-
 namespace cordon::review {
 
 Result<std::vector<SessionSocket>> find_session_sockets(const std::string& dir) {

@@ -8,15 +8,22 @@
 namespace cordon::review {
 namespace {
 
-Error invalid(std::string message) { return Error(Errc::kInvalidInput, std::move(message)); }
+Error invalid(std::string message) {
+  return Error(Errc::kInvalidInput, std::move(message));
+}
 
 const char* code_word(Errc code) {
   switch (code) {
-    case Errc::kNotFound: return "not_found";
-    case Errc::kInvalidInput: return "invalid";
-    case Errc::kPolicy: return "refused";
-    case Errc::kUnsupported: return "unsupported";
-    default: return "internal";
+    case Errc::kNotFound:
+      return "not_found";
+    case Errc::kInvalidInput:
+      return "invalid";
+    case Errc::kPolicy:
+      return "refused";
+    case Errc::kUnsupported:
+      return "unsupported";
+    default:
+      return "internal";
   }
 }
 
@@ -24,10 +31,14 @@ const char* code_word(Errc code) {
 // not need to link).
 const char* level_name(gate::RiskLevel level) {
   switch (level) {
-    case gate::RiskLevel::kLow: return "low";
-    case gate::RiskLevel::kMedium: return "medium";
-    case gate::RiskLevel::kHigh: return "high";
-    case gate::RiskLevel::kCritical: return "critical";
+    case gate::RiskLevel::kLow:
+      return "low";
+    case gate::RiskLevel::kMedium:
+      return "medium";
+    case gate::RiskLevel::kHigh:
+      return "high";
+    case gate::RiskLevel::kCritical:
+      return "critical";
   }
   return "unknown";
 }
@@ -60,22 +71,32 @@ Result<ControlRequest> parse_request(std::string_view line) {
   };
   ControlRequest r;
   const std::string op = text("op");
-  if (op == "list") r.op = ControlOp::kList;
-  else if (op == "show") r.op = ControlOp::kShow;
-  else if (op == "approve") r.op = ControlOp::kApprove;
-  else if (op == "deny") r.op = ControlOp::kDeny;
-  else if (op == "watch") r.op = ControlOp::kWatch;
-  else if (op == "link") r.op = ControlOp::kLink;
-  else return invalid("unknown op \"" + display_text(op) + "\"");
+  if (op == "list")
+    r.op = ControlOp::kList;
+  else if (op == "show")
+    r.op = ControlOp::kShow;
+  else if (op == "approve")
+    r.op = ControlOp::kApprove;
+  else if (op == "deny")
+    r.op = ControlOp::kDeny;
+  else if (op == "watch")
+    r.op = ControlOp::kWatch;
+  else if (op == "link")
+    r.op = ControlOp::kLink;
+  else
+    return invalid("unknown op \"" + display_text(op) + "\"");
   if (r.op == ControlOp::kShow || r.op == ControlOp::kApprove || r.op == ControlOp::kDeny) {
     r.id = text("id");
     if (r.id.empty()) return invalid(op + " needs an id");
   }
   if (r.op == ControlOp::kApprove) {
     const std::string scope = text("scope");
-    if (scope.empty() || scope == "once") r.scope = GrantScope::kOnce;
-    else if (scope == "session") r.scope = GrantScope::kSession;
-    else return invalid("scope must be once or session");
+    if (scope.empty() || scope == "once")
+      r.scope = GrantScope::kOnce;
+    else if (scope == "session")
+      r.scope = GrantScope::kSession;
+    else
+      return invalid("scope must be once or session");
   }
   r.reason = clean_reason(text("reason"));
   r.reviewer = text("reviewer");
@@ -111,9 +132,9 @@ nlohmann::json item_json(const ReviewItem& item) {
       {"approved_by", item.approved_by},
       {"requested_at", format_time(item.requested_at)},
       {"deadline", format_time(item.deadline)},
-      {"deadline_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                          item.deadline.time_since_epoch())
-                          .count()},
+      {"deadline_ms",
+       std::chrono::duration_cast<std::chrono::milliseconds>(item.deadline.time_since_epoch())
+           .count()},
   };
 }
 
@@ -127,8 +148,7 @@ std::string json_line(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-std::string error_line(std::string_view code, const std::string& message,
-                       const std::string& hint) {
+std::string error_line(std::string_view code, const std::string& message, const std::string& hint) {
   nlohmann::json j{{"ok", false}, {"code", code}, {"error", message}};
   if (!hint.empty()) j["hint"] = hint;
   return json_line(j);
@@ -164,8 +184,10 @@ std::string display_command(const std::vector<std::string>& argv) {
     }
     out += '\'';
     for (unsigned char c : arg) {
-      if (c == '\'') out += "'\\''";
-      else append_escaped(out, c);
+      if (c == '\'')
+        out += "'\\''";
+      else
+        append_escaped(out, c);
     }
     out += '\'';
   }
@@ -173,8 +195,8 @@ std::string display_command(const std::vector<std::string>& argv) {
 }
 
 std::string format_time(std::chrono::system_clock::time_point time) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch())
-                      .count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
   const time_t seconds = static_cast<time_t>(ms / 1000);
   struct tm utc {};
   ::gmtime_r(&seconds, &utc);

@@ -41,8 +41,8 @@ struct Connection {
 bool valid_session_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (unsigned char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_')) {
       return false;
     }
   }
@@ -52,8 +52,8 @@ bool valid_session_id(const std::string& id) {
 bool valid_reviewer_name(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (unsigned char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_' || c == '.' || c == '@')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.' || c == '@')) {
       return false;
     }
   }
@@ -80,8 +80,8 @@ bool socket_is_live(const std::string& path) {
 Result<std::string> control_socket_path(const std::string& runtime_dir,
                                         const std::string& session_id) {
   if (!valid_session_id(session_id)) {
-    return Error(Errc::kInvalidInput, "session id \"" + display_text(session_id) +
-                                          "\" cannot name a socket");
+    return Error(Errc::kInvalidInput,
+                 "session id \"" + display_text(session_id) + "\" cannot name a socket");
   }
   std::string path = runtime_dir + "/" + session_id + ".sock";
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
@@ -166,24 +166,27 @@ struct ControlServer::Impl {
         if (!item) {
           return error_line("not_found", "no such pending item " + display_text(r.id));
         }
-        return json_line({{"ok", true}, {"session", queue.session_id()},
-                          {"item", item_json(*item)}});
+        return json_line(
+            {{"ok", true}, {"session", queue.session_id()}, {"item", item_json(*item)}});
       }
       case ControlOp::kApprove:
       case ControlOp::kDeny: {
-        ReviewerAnswer a{r.id, r.op == ControlOp::kApprove ? Verdict::kApprove : Verdict::kDeny,
-                         r.scope, c.reviewer, "socket", r.reason};
+        ReviewerAnswer a{r.id,     r.op == ControlOp::kApprove ? Verdict::kApprove : Verdict::kDeny,
+                         r.scope,  c.reviewer,
+                         "socket", r.reason};
         auto before = queue.find(r.id);
         Result<AnswerEffect> effect = queue.answer(a);
         if (!effect.ok()) return error_line(effect.error());
-        nlohmann::json j{{"ok", true},
-                         {"session", queue.session_id()},
-                         {"reviewer", c.reviewer},
-                         {"effect", *effect == AnswerEffect::kDecided ? "decided"
-                                                                      : "awaiting_another"}};
+        nlohmann::json j{
+            {"ok", true},
+            {"session", queue.session_id()},
+            {"reviewer", c.reviewer},
+            {"effect", *effect == AnswerEffect::kDecided ? "decided" : "awaiting_another"}};
         auto after = queue.find(r.id);
-        if (after) j["item"] = item_json(*after);
-        else if (before) j["item"] = item_json(*before);
+        if (after)
+          j["item"] = item_json(*after);
+        else if (before)
+          j["item"] = item_json(*before);
         return json_line(j);
       }
       case ControlOp::kWatch:
@@ -191,8 +194,7 @@ struct ControlServer::Impl {
         return snapshot_line();
       case ControlOp::kLink: {
         if (!options.link) {
-          return error_line("unsupported", "session " + queue.session_id() +
-                                               " has no web page");
+          return error_line("unsupported", "session " + queue.session_id() + " has no web page");
         }
         std::string name = r.reviewer;
         if (name.empty()) name = c.reviewer.substr(c.reviewer.find(':') + 1);
@@ -202,8 +204,10 @@ struct ControlServer::Impl {
         }
         Result<std::string> url = options.link(name);
         if (!url.ok()) return error_line(url.error());
-        return json_line({{"ok", true}, {"session", queue.session_id()},
-                          {"reviewer", "web:" + name}, {"url", *url}});
+        return json_line({{"ok", true},
+                          {"session", queue.session_id()},
+                          {"reviewer", "web:" + name},
+                          {"url", *url}});
       }
     }
     return error_line("internal", "unhandled op");
@@ -291,8 +295,7 @@ struct ControlServer::Impl {
       fds.push_back({listener.get(), POLLIN, 0});
       fds.push_back({wake.get(), POLLIN, 0});
       for (Connection& c : connections) {
-        fds.push_back({c.fd.get(), static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)),
-                       0});
+        fds.push_back({c.fd.get(), static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)), 0});
       }
       if (::poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) {
         log::warn("control socket: poll failed");
@@ -340,7 +343,9 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(ReviewQueue& queue,
   return std::unique_ptr<ControlServer>(new ControlServer(std::move(impl)));
 }
 
-ControlServer::~ControlServer() { stop(); }
+ControlServer::~ControlServer() {
+  stop();
+}
 
 void ControlServer::stop() {
   if (!impl_ || !impl_->thread.joinable()) return;
@@ -352,6 +357,8 @@ void ControlServer::stop() {
   impl_->remove_socket();
 }
 
-const std::string& ControlServer::path() const { return impl_->options.socket_path; }
+const std::string& ControlServer::path() const {
+  return impl_->options.socket_path;
+}
 
 }  // namespace cordon::review

@@ -48,8 +48,8 @@ Result<std::string> authenticate_peer(int fd, uid_t session_uid,
     }
     Result<std::string> ns = pid_namespace_of(cred.pid);
     if (!ns.ok()) {
-      return Error(Errc::kPolicy, "refused: cannot tell the peer's pid namespace (" +
-                                      ns.error().describe() + ")");
+      return Error(Errc::kPolicy,
+                   "refused: cannot tell the peer's pid namespace (" + ns.error().describe() + ")");
     }
     if (*ns == forbidden_pid_namespace) {
       return Error(Errc::kPolicy,

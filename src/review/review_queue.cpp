@@ -164,8 +164,8 @@ std::string ReviewQueue::submit(ReviewItem item, Done done) {
     item.session_id = state_->session_id;
     item.reviewers_needed = std::max(item.reviewers_needed, 1);
     item.requested_at = now;
-    item.deadline = now + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                              state_->timeout);
+    item.deadline =
+        now + std::chrono::duration_cast<std::chrono::system_clock::duration>(state_->timeout);
     item.approved_by.clear();
     state_->entries.push_back(
         Entry{std::move(item), std::move(done), now_steady, now_steady + state_->timeout, {}});
@@ -187,8 +187,9 @@ Result<AnswerEffect> ReviewQueue::answer(const ReviewerAnswer& answer) {
                            [&](const Entry& e) { return e.item.id == answer.id; });
     if (it == state_->entries.end()) {
       return Error(Errc::kNotFound, "no such pending item " + answer.id)
-          .with_hint("it may have been answered, timed out or ended with its program; "
-                     "`cordon approvals list` shows what is pending");
+          .with_hint(
+              "it may have been answered, timed out or ended with its program; "
+              "`cordon approvals list` shows what is pending");
     }
     ReviewItem& item = it->item;
     ReviewOutcome outcome;
@@ -201,8 +202,7 @@ Result<AnswerEffect> ReviewQueue::answer(const ReviewerAnswer& answer) {
     } else {
       if (std::find(item.approved_by.begin(), item.approved_by.end(), answer.reviewer) !=
           item.approved_by.end()) {
-        return Error(Errc::kInvalidInput,
-                     answer.reviewer + " has already approved " + answer.id)
+        return Error(Errc::kInvalidInput, answer.reviewer + " has already approved " + answer.id)
             .with_hint("this item needs " + std::to_string(item.reviewers_needed) +
                        " distinct reviewers; another person must approve it");
       }
@@ -292,8 +292,12 @@ std::shared_ptr<void> ReviewQueue::subscribe(Listener listener) {
   });
 }
 
-const std::string& ReviewQueue::session_id() const { return state_->session_id; }
+const std::string& ReviewQueue::session_id() const {
+  return state_->session_id;
+}
 
-std::chrono::milliseconds ReviewQueue::timeout() const { return state_->timeout; }
+std::chrono::milliseconds ReviewQueue::timeout() const {
+  return state_->timeout;
+}
 
 }  // namespace cordon::review

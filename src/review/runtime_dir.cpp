@@ -42,8 +42,7 @@ Result<void> check_private_dir(const std::string& path, bool create) {
         .with_hint("someone may be redirecting cordon's control sockets; " + fix);
   }
   if (!S_ISDIR(st.st_mode)) {
-    return Error(Errc::kPolicy, "runtime directory " + path + " is not a directory")
-        .with_hint(fix);
+    return Error(Errc::kPolicy, "runtime directory " + path + " is not a directory").with_hint(fix);
   }
   if (st.st_uid != ::getuid()) {
     return Error(Errc::kPolicy, "runtime directory " + path + " belongs to uid " +
@@ -52,8 +51,8 @@ Result<void> check_private_dir(const std::string& path, bool create) {
         .with_hint("another user could read or replace the control sockets in it; " + fix);
   }
   if ((st.st_mode & 07777) != 0700) {
-    return Error(Errc::kPolicy, "runtime directory " + path + " has mode " +
-                                    octal_mode(st.st_mode) + ", not 0700")
+    return Error(Errc::kPolicy,
+                 "runtime directory " + path + " has mode " + octal_mode(st.st_mode) + ", not 0700")
         .with_hint("chmod 0700 " + path);
   }
   return Ok{};
@@ -66,11 +65,11 @@ Result<std::string> runtime_dir() {
   }
   const std::string uid = std::to_string(::getuid());
   std::string dir;
-  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg == '/' &&
-                                                        owned_directory(xdg)) {
+  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+      xdg && *xdg == '/' && owned_directory(xdg)) {
     dir = std::string(xdg) + "/cordon";
-  } else if (struct stat st {}; ::stat(("/run/user/" + uid).c_str(), &st) == 0 &&
-                                S_ISDIR(st.st_mode)) {
+  } else if (struct stat st{};
+             ::stat(("/run/user/" + uid).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
     dir = "/run/user/" + uid + "/cordon";
   } else {
     dir = "/tmp/cordon-" + uid;

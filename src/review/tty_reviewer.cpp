@@ -158,7 +158,9 @@ Result<std::unique_ptr<TtyReviewer>> TtyReviewer::start(ReviewQueue& queue,
   return std::unique_ptr<TtyReviewer>(new TtyReviewer(std::move(impl)));
 }
 
-TtyReviewer::~TtyReviewer() { stop(); }
+TtyReviewer::~TtyReviewer() {
+  stop();
+}
 
 void TtyReviewer::stop() {
   if (!impl_ || !impl_->thread.joinable()) return;

@@ -56,8 +56,8 @@ struct Request {
 bool valid_reviewer_name(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (unsigned char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_' || c == '.' || c == '@')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.' || c == '@')) {
       return false;
     }
   }
@@ -76,19 +76,32 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
 
 const char* status_text(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 421: return "Misdirected Request";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Error";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 421:
+      return "Misdirected Request";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
   }
 }
 
@@ -240,12 +253,18 @@ struct WebServer::Impl {
     const std::string verdict = text("verdict");
     const std::string scope = text("scope");
     if (a.id.empty()) return error_response(400, "id is missing");
-    if (verdict == "approve") a.verdict = Verdict::kApprove;
-    else if (verdict == "deny") a.verdict = Verdict::kDeny;
-    else return error_response(400, "verdict must be approve or deny");
-    if (scope.empty() || scope == "once") a.scope = GrantScope::kOnce;
-    else if (scope == "session") a.scope = GrantScope::kSession;
-    else return error_response(400, "scope must be once or session");
+    if (verdict == "approve")
+      a.verdict = Verdict::kApprove;
+    else if (verdict == "deny")
+      a.verdict = Verdict::kDeny;
+    else
+      return error_response(400, "verdict must be approve or deny");
+    if (scope.empty() || scope == "once")
+      a.scope = GrantScope::kOnce;
+    else if (scope == "session")
+      a.scope = GrantScope::kSession;
+    else
+      return error_response(400, "scope must be once or session");
     Result<AnswerEffect> effect = queue.answer(a);
     if (!effect.ok()) {
       return error_response(effect.error().code() == Errc::kNotFound ? 404 : 409,
@@ -260,9 +279,8 @@ struct WebServer::Impl {
   // Handles one complete request; returns the response (empty for an event stream, whose
   // head has been queued).
   std::string handle(Connection& c, const Request& r) {
-    const auto hosts = std::count_if(r.headers.begin(), r.headers.end(), [](const auto& h) {
-      return hs::iequals(h.first, "host");
-    });
+    const auto hosts = std::count_if(r.headers.begin(), r.headers.end(),
+                                     [](const auto& h) { return hs::iequals(h.first, "host"); });
     const auto host_value = net::find_header(r.headers, "host");
     if (hosts != 1 || !host_value || *host_value != host) {
       return response(421, "text/plain; charset=utf-8",
@@ -427,8 +445,7 @@ struct WebServer::Impl {
       fds.push_back({listener.get(), POLLIN, 0});
       fds.push_back({wake.get(), POLLIN, 0});
       for (Connection& c : connections) {
-        fds.push_back({c.fd.get(), static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)),
-                       0});
+        fds.push_back({c.fd.get(), static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)), 0});
       }
       if (::poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) {
         log::warn("review web page: poll failed");
@@ -476,7 +493,9 @@ Result<std::unique_ptr<WebServer>> WebServer::start(ReviewQueue& queue, uint16_t
   return std::unique_ptr<WebServer>(new WebServer(std::move(impl)));
 }
 
-WebServer::~WebServer() { stop(); }
+WebServer::~WebServer() {
+  stop();
+}
 
 void WebServer::stop() {
   if (!impl_ || !impl_->thread.joinable()) return;
@@ -487,7 +506,9 @@ void WebServer::stop() {
   impl_->listener.reset();
 }
 
-uint16_t WebServer::port() const { return impl_->port; }
+uint16_t WebServer::port() const {
+  return impl_->port;
+}
 
 Result<std::string> WebServer::add_reviewer(const std::string& name) {
   if (!valid_reviewer_name(name)) {

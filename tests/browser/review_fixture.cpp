@@ -11,10 +11,9 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "review/control_protocol.h"
 #include "review/review_queue.h"
@@ -27,8 +26,7 @@ using nlohmann::json;
 
 review::ReviewItem make_item(std::vector<std::string> argv, std::string executable, int score,
                              gate::RiskLevel level, std::vector<std::string> reasons,
-                             bool reversible, std::string rule, std::string reason,
-                             int reviewers) {
+                             bool reversible, std::string rule, std::string reason, int reviewers) {
   review::ReviewItem item;
   item.start.executable = std::move(executable);
   item.start.argv = std::move(argv);
@@ -103,10 +101,9 @@ int main() {
         {"bob", *bob},
         {"items", {{"rm", rm}, {"push", push}}}});
 
-  review::ReviewItem third =
-      make_item({"terraform", "destroy", "-auto-approve"}, "/usr/bin/terraform", 55,
-                gate::RiskLevel::kHigh, {"destroys infrastructure"}, false, "risk",
-                "high risk: infrastructure", 1);
+  review::ReviewItem third = make_item(
+      {"terraform", "destroy", "-auto-approve"}, "/usr/bin/terraform", 55, gate::RiskLevel::kHigh,
+      {"destroys infrastructure"}, false, "risk", "high risk: infrastructure", 1);
   std::thread input([&] {
     std::string line;
     while (std::getline(std::cin, line)) {

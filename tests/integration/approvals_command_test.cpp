@@ -1,8 +1,8 @@
 // `cordon approvals` against a control socket served in this process: list, show, approve,
 // deny, link, watch through the real binary; and the socket's refusals: another uid, a peer in
 // the box's pid namespace, and identities claimed in a request.
-#include <gtest/gtest.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,9 +12,8 @@
 
 #include <condition_variable>
 #include <mutex>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "integration/harness.h"
 #include "review/control_client.h"
@@ -136,8 +135,7 @@ TEST_F(ApprovalsTest, ListShowApproveDenyThroughTheRealBinary) {
   RunOutput show = run_cordon({"approvals", "show", push}, env);
   EXPECT_EQ(show.status, 0) << show.err;
   for (const char* want : {"/work/project", "/usr/bin/git", "85 (critical), NOT reversible",
-                           "rewrites the remote's history", "no-force-push: force pushes",
-                           "0/1"}) {
+                           "rewrites the remote's history", "no-force-push: force pushes", "0/1"}) {
     EXPECT_NE(show.out.find(want), std::string::npos) << want << "\n" << show.out;
   }
 
@@ -213,9 +211,8 @@ TEST_F(ApprovalsTest, RuntimeDirectoryWithLooseModeIsRefused) {
 }
 
 TEST_F(ApprovalsTest, LinkPrintsAWebPageUrlPerReviewer) {
-  auto server = review::WebServer::start(*(queue = std::make_unique<review::ReviewQueue>(
-                                              "web-only", 60s)),
-                                          0);
+  auto server = review::WebServer::start(
+      *(queue = std::make_unique<review::ReviewQueue>("web-only", 60s)), 0);
   ASSERT_TRUE(server.ok());
   web = std::move(server).value();
   std::unique_ptr<review::ReviewQueue> keep = std::move(queue);  // web serves `keep`

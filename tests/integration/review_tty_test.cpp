@@ -45,8 +45,7 @@ class TtyReviewerTest : public ::testing::Test {
     return screen;
   }
   void type(const std::string& text) {
-    ASSERT_EQ(::write(master.get(), text.data(), text.size()),
-              static_cast<ssize_t>(text.size()));
+    ASSERT_EQ(::write(master.get(), text.data(), text.size()), static_cast<ssize_t>(text.size()));
   }
   std::string submit(std::vector<std::string> argv) {
     ReviewItem item;
@@ -107,8 +106,8 @@ TEST_F(TtyReviewerTest, DenyWithAReasonThenApproveForTheSession) {
 TEST_F(TtyReviewerTest, AnItemAnsweredElsewhereLeavesThePrompt) {
   const std::string id = submit({"make", "deploy"});
   until("[d]eny? ");
-  ASSERT_TRUE(queue.answer({id, Verdict::kApprove, GrantScope::kOnce, "uid:bob", "socket", ""})
-                  .ok());
+  ASSERT_TRUE(
+      queue.answer({id, Verdict::kApprove, GrantScope::kOnce, "uid:bob", "socket", ""}).ok());
   until("answered elsewhere");
   EXPECT_NE(screen.find("(" + id + " was answered elsewhere or timed out)"), std::string::npos)
       << screen;

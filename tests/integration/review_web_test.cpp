@@ -7,9 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "base/unique_fd.h"
 #include "review/review_queue.h"
@@ -70,22 +69,20 @@ class ReviewWebTest : public ::testing::Test {
     host = "127.0.0.1:" + std::to_string(server->port());
   }
   std::string get(const std::string& target, const std::string& extra = "") {
-    return http_exchange(server->port(), "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n" +
-                                        extra + "\r\n");
+    return http_exchange(server->port(),
+                         "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n" + extra + "\r\n");
   }
   std::string post(const std::string& body, const std::string& extra = "") {
     return http_exchange(server->port(), "POST /api/answer HTTP/1.1\r\nHost: " + host +
-                                        "\r\nX-Cordon-Token: " + token +
-                                        "\r\nContent-Length: " + std::to_string(body.size()) +
-                                        "\r\n" + extra + "\r\n" + body);
+                                             "\r\nX-Cordon-Token: " + token +
+                                             "\r\nContent-Length: " + std::to_string(body.size()) +
+                                             "\r\n" + extra + "\r\n" + body);
   }
   std::string submit(std::vector<std::string> argv) {
     ReviewItem item;
     item.start.executable = "/usr/bin/" + argv[0];
     item.start.argv = std::move(argv);
-    return queue.submit(item, [this](const ReviewItem&, const ReviewOutcome& o) {
-      last = o;
-    });
+    return queue.submit(item, [this](const ReviewItem&, const ReviewOutcome& o) { last = o; });
   }
 
   ReviewQueue queue{"web-session", 60s};
@@ -139,7 +136,7 @@ TEST_F(ReviewWebTest, LimitsAndMalformedRequests) {
   EXPECT_EQ(status_of(get("/", "X-Big: " + std::string(9000, 'a') + "\r\n")), 431);
   EXPECT_EQ(status_of(post(std::string(17 * 1024, 'x'))), 413);
   EXPECT_EQ(status_of(http_exchange(port, "POST /api/answer HTTP/1.1\r\nHost: " + host +
-                                         "\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")),
+                                              "\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")),
             411);
   EXPECT_EQ(status_of(http_exchange(port, "GET / HTTP/1.1\nHost: " + host + "\n\n")), 400);
   EXPECT_EQ(status_of(http_exchange(port, "GET http://x/ HTTP/1.1\r\nHost: " + host + "\r\n\r\n")),

@@ -38,9 +38,9 @@ TEST(ReviewProtocol, ParsesEveryRequest) {
 }
 
 TEST(ReviewProtocol, RefusesMalformedRequests) {
-  for (const char* bad : {"", "[]", "nonsense", R"({"op":"approve"})", R"({"op":"show"})",
-                          R"({"op":"explode"})", R"({"op":"approve","id":"x","scope":"forever"})",
-                          R"({"op":1})"}) {
+  for (const char* bad :
+       {"", "[]", "nonsense", R"({"op":"approve"})", R"({"op":"show"})", R"({"op":"explode"})",
+        R"({"op":"approve","id":"x","scope":"forever"})", R"({"op":1})"}) {
     EXPECT_FALSE(parse_request(bad).ok()) << bad;
   }
   EXPECT_FALSE(parse_request(std::string(kMaxRequestLine + 1, ' ')).ok());

@@ -1,5 +1,7 @@
 // The review queue: ids, answers from one and two reviewers, session grants, timeouts,
 // cancellation, listeners, and races between channels answering the same item.
+#include "review/review_queue.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -7,8 +9,6 @@
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include "review/review_queue.h"
 
 namespace cordon::review {
 namespace {
@@ -269,8 +269,8 @@ TEST(ReviewQueue, RacingAnswersEndAnItemExactlyOnce) {
   for (int round = 0; round < 200; ++round) {
     ReviewQueue queue("s", 60s);
     std::atomic<int> done_calls{0};
-    const std::string id = queue.submit(
-        item({"x"}), [&](const ReviewItem&, const ReviewOutcome&) { ++done_calls; });
+    const std::string id =
+        queue.submit(item({"x"}), [&](const ReviewItem&, const ReviewOutcome&) { ++done_calls; });
     std::atomic<bool> go{false};
     std::atomic<int> decided{0};
     auto racer = [&](ReviewerAnswer a) {
@@ -300,8 +300,8 @@ TEST(ReviewQueue, RacingAnswerAndTimeoutEndAnItemExactlyOnce) {
     std::atomic<int> done_calls{0};
     {
       ReviewQueue queue("s", 2ms);
-      const std::string id = queue.submit(
-          item({"x"}), [&](const ReviewItem&, const ReviewOutcome&) { ++done_calls; });
+      const std::string id =
+          queue.submit(item({"x"}), [&](const ReviewItem&, const ReviewOutcome&) { ++done_calls; });
       std::this_thread::sleep_for(std::chrono::microseconds(1900 + 10 * (round % 20)));
       (void)queue.answer(approve(id, "uid:alice"));
       std::this_thread::sleep_for(5ms);
