@@ -14,6 +14,8 @@ packages=(
   bubblewrap hyperfine util-linux procps iproute2 tmux python3 curl
   # egress tests and benchmarks: real clients, TLS origin, peers to compare with
   git openssl nftables squid tinyproxy wrk
+  # browser tests of the review web page (tests/browser: playwright-core drives this Chromium)
+  chromium nodejs
   # code style
   clang-format clang-tidy
 )

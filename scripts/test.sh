@@ -7,6 +7,14 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 scripts/install-deps.sh
 scripts/build.sh
+if [ -d tests/browser ]; then
+  if command -v npm >/dev/null; then
+    echo "== browser test packages (npm ci)"
+    (cd tests/browser && npm ci --no-audit --no-fund)
+  else
+    echo "== no npm: the browser test (e2e.review_page) will be skipped"
+  fi
+fi
 echo "== tests: unit, sandbox, integration, e2e"
 ctest --test-dir build --output-on-failure -j2 --timeout 600
 

@@ -70,4 +70,17 @@ int audit_tail_command(const AuditOptions& options);
 // it; a user may too, to sign rows a killed session left unsigned.
 int audit_checkpoint_command(const AuditOptions& options);
 
+// `cordon approvals ACTION`: list, show, approve, deny, watch, link (review/control_server.h).
+// Exit status 0 done; 1 no such pending item or no running session; 2 an approval was
+// recorded and the item waits for another reviewer; 125 any other failure.
+struct ApprovalsOptions {
+  std::string action = "list";
+  std::string id;
+  bool session = false;  // approve: for the rest of the session (this exact command)
+  std::string reason;
+  std::string reviewer;  // link: the web reviewer's name
+  bool json = false;
+};
+int approvals_command(const ApprovalsOptions& options);
+
 }  // namespace cordon::cli

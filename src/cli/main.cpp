@@ -126,6 +126,48 @@ int main(int argc, char** argv) {
                    "File of \"NAME TOKEN\" lines, one per client (mode 0600)")
       ->required();
 
+  cordon::cli::ApprovalsOptions approvals;
+  auto* approvals_cmd = app.add_subcommand(
+      "approvals",
+      "List and answer the program starts the approval gate holds for a reviewer, across\n"
+      "every running session of yours (through each session's control socket).\n"
+      "Examples: cordon approvals                       (list what is pending)\n"
+      "          cordon approvals approve 3f9c0a17d2 --reason \"checked the diff\"\n"
+      "          cordon approvals deny 3f9c0a17d2 --reason \"use --force-with-lease\"\n"
+      "          cordon approvals link --reviewer bob   (a web page link for a second reviewer)");
+  approvals_cmd->require_subcommand(0, 1);
+  approvals_cmd->footer(
+      "Exit status: 0 done; 1 no such pending item, or no running session; 2 your approval was "
+      "recorded and the item needs another reviewer; 125 any other failure.");
+  auto* approvals_list = approvals_cmd->add_subcommand("list", "Pending items (the default)");
+  approvals_list->add_flag("--json", approvals.json, "Print a JSON array");
+  approvals_cmd->add_flag("--json", approvals.json, "Print a JSON array");
+  auto* approvals_show = approvals_cmd->add_subcommand(
+      "show", "One item: command, cwd, risk score, level, reasons, reversibility, rule");
+  approvals_show->add_option("id", approvals.id, "The item's id")->required();
+  approvals_show->add_flag("--json", approvals.json, "Print JSON");
+  auto* approvals_approve = approvals_cmd->add_subcommand(
+      "approve", "Let the held program run (items of high tiers need two distinct reviewers)");
+  approvals_approve->add_option("id", approvals.id, "The item's id")->required();
+  approvals_approve->add_flag(
+      "--session", approvals.session,
+      "Also allow later starts of exactly this executable with exactly these arguments, "
+      "until the session ends");
+  approvals_approve->add_option("--reason", approvals.reason, "Why (kept in the audit trail)");
+  auto* approvals_deny = approvals_cmd->add_subcommand(
+      "deny", "Refuse the held program: it fails with exit status 126");
+  approvals_deny->add_option("id", approvals.id, "The item's id")->required();
+  approvals_deny->add_option("--reason", approvals.reason,
+                             "Why (shown to the agent on the program's stderr)");
+  auto* approvals_watch = approvals_cmd->add_subcommand(
+      "watch", "Print items as they arrive (and when they end) until interrupted");
+  approvals_watch->add_flag("--json", approvals.json, "JSON lines");
+  auto* approvals_link = approvals_cmd->add_subcommand(
+      "link", "Print each session's review web page URL, with a token for one reviewer");
+  approvals_link->add_option("--reviewer", approvals.reviewer,
+                             "The reviewer's name (default: yours); each name gets its own "
+                             "token and counts as a distinct reviewer");
+
   // `cordon audit ...` is a program of its own (cordon-audit): SQLite and OpenSSL stay out of
   // the binary every box start loads.
   auto* audit_cmd = app.add_subcommand(
@@ -150,6 +192,13 @@ int main(int argc, char** argv) {
   if (*check) return cordon::cli::policy_check_command(policy_opts);
   if (*explain_cmd) return cordon::cli::policy_explain_command(explain);
   if (*proxy_cmd) return cordon::cli::proxy_command(proxy);
+  if (*approvals_cmd) {
+    for (auto* sub : {approvals_list, approvals_show, approvals_approve, approvals_deny,
+                      approvals_watch, approvals_link}) {
+      if (*sub) approvals.action = sub->get_name();
+    }
+    return cordon::cli::approvals_command(approvals);
+  }
   if (*audit_cmd) return cordon::cli::exec_audit_program(audit_cmd->remaining());
   return 125;
 }

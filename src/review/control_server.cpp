@@ -1,0 +1,364 @@
+// The control socket's server thread: accept, check the peer, answer JSON lines.
+#include "review/control_server.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <list>
+#include <thread>
+
+#include "base/log.h"
+#include "base/unique_fd.h"
+#include "review/control_protocol.h"
+#include "review/peer_identity.h"
+
+namespace cordon::review {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr size_t kMaxConnections = 32;
+constexpr size_t kMaxPendingOutput = 1 << 20;  // a watcher that stops reading is dropped
+constexpr auto kIdleTimeout = std::chrono::seconds(30);
+
+struct Connection {
+  UniqueFd fd;
+  std::string reviewer;
+  std::string in;
+  std::string out;
+  bool watching = false;
+  bool closing = false;  // close once `out` is written
+  SteadyClock::time_point last_activity = SteadyClock::now();
+};
+
+bool valid_session_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (unsigned char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool valid_reviewer_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (unsigned char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.' || c == '@')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+sockaddr_un unix_address(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+  return addr;
+}
+
+// True when something listens on `path`.
+bool socket_is_live(const std::string& path) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return false;
+  sockaddr_un addr = unix_address(path);
+  return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+}  // namespace
+
+Result<std::string> control_socket_path(const std::string& runtime_dir,
+                                        const std::string& session_id) {
+  if (!valid_session_id(session_id)) {
+    return Error(Errc::kInvalidInput,
+                 "session id \"" + display_text(session_id) + "\" cannot name a socket");
+  }
+  std::string path = runtime_dir + "/" + session_id + ".sock";
+  if (path.size() >= sizeof(sockaddr_un::sun_path)) {
+    return Error(Errc::kInvalidInput, "control socket path " + path + " is too long")
+        .with_hint("set CORDON_RUNTIME_DIR to a shorter directory");
+  }
+  return path;
+}
+
+struct ControlServer::Impl {
+  ReviewQueue& queue;
+  ControlServerOptions options;
+  UniqueFd listener;
+  UniqueFd wake;  // eventfd: a queue change or stop()
+  dev_t socket_dev = 0;
+  ino_t socket_ino = 0;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> changed{false};
+  std::shared_ptr<void> subscription;
+  std::thread thread;
+  std::list<Connection> connections;
+
+  Impl(ReviewQueue& q, ControlServerOptions o) : queue(q), options(std::move(o)) {}
+
+  void poke() {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake.get(), &one, sizeof one);
+  }
+
+  Result<void> bind_socket() {
+    const std::string& path = options.socket_path;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode)) {
+        return Error(Errc::kPolicy, path + " exists and is not a socket")
+            .with_hint("remove it; cordon puts only its control sockets there");
+      }
+      if (socket_is_live(path)) {
+        return Error(Errc::kPolicy, "another session already serves " + path);
+      }
+      ::unlink(path.c_str());  // a session that died without cleaning up
+    }
+    listener.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!listener) return Error::system("socket(AF_UNIX)");
+    sockaddr_un addr = unix_address(path);
+    // The umask is process-wide, but bind is the only way to set a socket file's mode before
+    // anyone can connect; 0177 leaves 0600.
+    const mode_t old_mask = ::umask(0177);
+    const int bound = ::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    const int bind_errno = errno;
+    ::umask(old_mask);
+    if (bound != 0) return Error::system("bind " + path, bind_errno);
+    if (::lstat(path.c_str(), &st) != 0) return Error::system("stat " + path);
+    if ((st.st_mode & 0777) != 0600) {
+      ::unlink(path.c_str());
+      return Error(Errc::kInternal, path + " was created with a mode other than 0600");
+    }
+    socket_dev = st.st_dev;
+    socket_ino = st.st_ino;
+    if (::listen(listener.get(), 16) != 0) return Error::system("listen " + path);
+    wake.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake) return Error::system("eventfd");
+    return Ok{};
+  }
+
+  void remove_socket() {
+    struct stat st {};
+    if (::lstat(options.socket_path.c_str(), &st) == 0 && st.st_dev == socket_dev &&
+        st.st_ino == socket_ino) {
+      ::unlink(options.socket_path.c_str());
+    }
+  }
+
+  std::string reply(Connection& c, const ControlRequest& r) {
+    switch (r.op) {
+      case ControlOp::kList:
+        return json_line({{"ok", true},
+                          {"session", queue.session_id()},
+                          {"items", items_json(queue.pending())}});
+      case ControlOp::kShow: {
+        auto item = queue.find(r.id);
+        if (!item) {
+          return error_line("not_found", "no such pending item " + display_text(r.id));
+        }
+        return json_line(
+            {{"ok", true}, {"session", queue.session_id()}, {"item", item_json(*item)}});
+      }
+      case ControlOp::kApprove:
+      case ControlOp::kDeny: {
+        ReviewerAnswer a{r.id,     r.op == ControlOp::kApprove ? Verdict::kApprove : Verdict::kDeny,
+                         r.scope,  c.reviewer,
+                         "socket", r.reason};
+        auto before = queue.find(r.id);
+        Result<AnswerEffect> effect = queue.answer(a);
+        if (!effect.ok()) return error_line(effect.error());
+        nlohmann::json j{
+            {"ok", true},
+            {"session", queue.session_id()},
+            {"reviewer", c.reviewer},
+            {"effect", *effect == AnswerEffect::kDecided ? "decided" : "awaiting_another"}};
+        auto after = queue.find(r.id);
+        if (after)
+          j["item"] = item_json(*after);
+        else if (before)
+          j["item"] = item_json(*before);
+        return json_line(j);
+      }
+      case ControlOp::kWatch:
+        c.watching = true;
+        return snapshot_line();
+      case ControlOp::kLink: {
+        if (!options.link) {
+          return error_line("unsupported", "session " + queue.session_id() + " has no web page");
+        }
+        std::string name = r.reviewer;
+        if (name.empty()) name = c.reviewer.substr(c.reviewer.find(':') + 1);
+        if (!valid_reviewer_name(name)) {
+          return error_line("invalid", "reviewer name \"" + display_text(name) +
+                                           "\" must be 1-64 of [A-Za-z0-9._@-]");
+        }
+        Result<std::string> url = options.link(name);
+        if (!url.ok()) return error_line(url.error());
+        return json_line({{"ok", true},
+                          {"session", queue.session_id()},
+                          {"reviewer", "web:" + name},
+                          {"url", *url}});
+      }
+    }
+    return error_line("internal", "unhandled op");
+  }
+
+  std::string snapshot_line() {
+    return json_line({{"ok", true},
+                      {"event", "items"},
+                      {"session", queue.session_id()},
+                      {"items", items_json(queue.pending())}});
+  }
+
+  void accept_one() {
+    UniqueFd fd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!fd) return;
+    if (connections.size() >= kMaxConnections) {
+      const std::string line = error_line("refused", "too many connections to this session");
+      [[maybe_unused]] ssize_t n = ::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL);
+      return;
+    }
+    Result<std::string> who =
+        authenticate_peer(fd.get(), options.session_uid, options.forbidden_pid_namespace);
+    if (!who.ok()) {
+      log::warn("control socket: " + who.error().describe());
+      const std::string line = error_line(who.error());
+      [[maybe_unused]] ssize_t n = ::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL);
+      return;
+    }
+    Connection c;
+    c.fd = std::move(fd);
+    c.reviewer = std::move(who).value();
+    connections.push_back(std::move(c));
+  }
+
+  void read_from(Connection& c) {
+    char buffer[4096];
+    for (;;) {
+      const ssize_t n = ::recv(c.fd.get(), buffer, sizeof buffer, 0);
+      if (n > 0) {
+        c.in.append(buffer, static_cast<size_t>(n));
+        c.last_activity = SteadyClock::now();
+        if (c.in.size() > kMaxRequestLine + 1) break;
+        continue;
+      }
+      if (n == 0) {
+        c.closing = true;  // the peer is done sending; still answer what it sent
+      } else if (errno != EAGAIN && errno != EINTR) {
+        c.closing = true;
+        c.in.clear();
+        c.out.clear();
+      }
+      break;
+    }
+    size_t newline;
+    while ((newline = c.in.find('\n')) != std::string::npos) {
+      const std::string line = c.in.substr(0, newline);
+      c.in.erase(0, newline + 1);
+      Result<ControlRequest> request = parse_request(line);
+      c.out += request.ok() ? reply(c, *request) : error_line(request.error());
+    }
+    if (c.in.size() > kMaxRequestLine) {
+      c.out += error_line("invalid", "request longer than 16 KiB");
+      c.closing = true;
+    }
+  }
+
+  void write_to(Connection& c) {
+    while (!c.out.empty()) {
+      const ssize_t n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        c.out.erase(0, static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+      c.out.clear();
+      c.closing = true;
+      return;
+    }
+  }
+
+  void run() {
+    std::vector<pollfd> fds;
+    while (!stopping) {
+      fds.clear();
+      fds.push_back({listener.get(), POLLIN, 0});
+      fds.push_back({wake.get(), POLLIN, 0});
+      for (Connection& c : connections) {
+        fds.push_back({c.fd.get(), static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)), 0});
+      }
+      if (::poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) {
+        log::warn("control socket: poll failed");
+        return;
+      }
+      if (fds[1].revents & POLLIN) {
+        uint64_t count;
+        [[maybe_unused]] ssize_t n = ::read(wake.get(), &count, sizeof count);
+      }
+      if (stopping) break;
+      const bool send_snapshot = changed.exchange(false);
+      size_t index = 2;
+      const auto now = SteadyClock::now();
+      for (auto it = connections.begin(); it != connections.end(); ++index) {
+        Connection& c = *it;
+        const short revents = fds[index].revents;
+        if (revents & (POLLIN | POLLHUP | POLLERR)) read_from(c);
+        if (send_snapshot && c.watching && !c.closing) c.out += snapshot_line();
+        if (!c.out.empty()) write_to(c);
+        const bool idle = !c.watching && now - c.last_activity > kIdleTimeout;
+        if ((c.closing && c.out.empty()) || c.out.size() > kMaxPendingOutput || idle) {
+          it = connections.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (fds[0].revents & POLLIN) accept_one();
+    }
+    connections.clear();
+  }
+};
+
+ControlServer::ControlServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<ControlServer>> ControlServer::start(ReviewQueue& queue,
+                                                            ControlServerOptions options) {
+  auto impl = std::make_unique<Impl>(queue, std::move(options));
+  CORDON_TRY(impl->bind_socket());
+  Impl* raw = impl.get();
+  impl->subscription = queue.subscribe([raw] {
+    raw->changed = true;
+    raw->poke();
+  });
+  impl->thread = std::thread([raw] { raw->run(); });
+  return std::unique_ptr<ControlServer>(new ControlServer(std::move(impl)));
+}
+
+ControlServer::~ControlServer() {
+  stop();
+}
+
+void ControlServer::stop() {
+  if (!impl_ || !impl_->thread.joinable()) return;
+  impl_->subscription.reset();
+  impl_->stopping = true;
+  impl_->poke();
+  impl_->thread.join();
+  impl_->listener.reset();
+  impl_->remove_socket();
+}
+
+const std::string& ControlServer::path() const {
+  return impl_->options.socket_path;
+}
+
+}  // namespace cordon::review

@@ -1,0 +1,63 @@
+// Peer credentials of control socket connections.
+#include "review/peer_identity.h"
+
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+namespace cordon::review {
+
+Result<std::string> pid_namespace_of(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/pid";
+  char target[128];
+  const ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
+  if (n < 0) return Error::system("readlink " + path);
+  return std::string(target, static_cast<size_t>(n));
+}
+
+std::string uid_identity(uid_t uid) {
+  std::vector<char> buffer(16384);
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  if (::getpwuid_r(uid, &pw, buffer.data(), buffer.size(), &found) == 0 && found &&
+      found->pw_name && *found->pw_name) {
+    return std::string("uid:") + found->pw_name;
+  }
+  return "uid:" + std::to_string(uid);
+}
+
+Result<std::string> authenticate_peer(int fd, uid_t session_uid,
+                                      const std::string& forbidden_pid_namespace) {
+  struct ucred cred {};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    return Error::system("SO_PEERCRED");
+  }
+  if (cred.uid != session_uid && cred.uid != 0) {
+    return Error(Errc::kPolicy, "refused: uid " + std::to_string(cred.uid) +
+                                    " may not answer for this session (only uid " +
+                                    std::to_string(session_uid) + " or root)");
+  }
+  if (!forbidden_pid_namespace.empty()) {
+    // SO_PEERCRED's pid is the peer's pid in our namespace, 0 if it has none here.
+    if (cred.pid <= 0) {
+      return Error(Errc::kPolicy, "refused: the peer's process is not visible from the session");
+    }
+    Result<std::string> ns = pid_namespace_of(cred.pid);
+    if (!ns.ok()) {
+      return Error(Errc::kPolicy,
+                   "refused: cannot tell the peer's pid namespace (" + ns.error().describe() + ")");
+    }
+    if (*ns == forbidden_pid_namespace) {
+      return Error(Errc::kPolicy,
+                   "refused: this request comes from inside the box (pid namespace " + *ns +
+                       "); programs in the box cannot approve their own commands");
+    }
+  }
+  return uid_identity(cred.uid);
+}
+
+}  // namespace cordon::review

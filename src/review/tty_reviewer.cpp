@@ -1,0 +1,173 @@
+// The terminal reviewer's prompt loop.
+#include "review/tty_reviewer.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "base/files.h"
+#include "base/unique_fd.h"
+#include "review/control_protocol.h"
+#include "review/peer_identity.h"
+
+namespace cordon::review {
+
+struct TtyReviewer::Impl {
+  ReviewQueue& queue;
+  UniqueFd tty;
+  UniqueFd wake;
+  std::string reviewer;
+  std::atomic<bool> stopping{false};
+  std::shared_ptr<void> subscription;
+  std::thread thread;
+  std::set<std::string> prompted;
+  std::string buffer;
+
+  explicit Impl(ReviewQueue& q) : queue(q) {}
+
+  void poke() {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake.get(), &one, sizeof one);
+  }
+
+  void say(const std::string& text) { (void)write_all(tty.get(), text); }
+
+  // A line from the terminal; nullopt when stopping, when the terminal went away, or when the
+  // item `id` left the queue meanwhile (answered on another channel, timed out).
+  std::optional<std::string> read_line(const std::string& id) {
+    for (;;) {
+      const size_t newline = buffer.find('\n');
+      if (newline != std::string::npos) {
+        std::string line = buffer.substr(0, newline);
+        buffer.erase(0, newline + 1);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        return line;
+      }
+      pollfd fds[2] = {{tty.get(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
+      if (::poll(fds, 2, 1000) < 0 && errno != EINTR) return std::nullopt;
+      if (fds[1].revents & POLLIN) {
+        uint64_t count;
+        [[maybe_unused]] ssize_t n = ::read(wake.get(), &count, sizeof count);
+      }
+      if (stopping) return std::nullopt;
+      if (!queue.find(id)) {
+        say("\n(" + id + " was answered elsewhere or timed out)\n");
+        return std::nullopt;
+      }
+      if (fds[0].revents & POLLIN) {
+        char chunk[512];
+        const ssize_t n = ::read(tty.get(), chunk, sizeof chunk);
+        if (n <= 0) {
+          stopping = true;  // the terminal is gone; the other channels remain
+          return std::nullopt;
+        }
+        buffer.append(chunk, static_cast<size_t>(n));
+        if (buffer.size() > 4096) buffer.clear();
+      } else if (fds[0].revents & (POLLHUP | POLLERR)) {
+        stopping = true;
+        return std::nullopt;
+      }
+    }
+  }
+
+  void review(const ReviewItem& item) {
+    const gate::RiskAssessment& risk = item.decision.risk;
+    std::string text = "\ncordon: held for review [" + item.id + "]\n";
+    text += "  command  " + display_command(item.start.argv) + "\n";
+    text += "  cwd      " + display_text(item.start.cwd) + "\n";
+    text += "  risk     " + std::to_string(risk.score) + " " +
+            item_json(item)["level"].get<std::string>() +
+            (risk.reversible ? ", reversible" : ", NOT reversible") + "\n";
+    for (const std::string& r : risk.reasons) text += "           - " + display_text(r) + "\n";
+    text += "  rule     " + display_text(item.decision.rule) + ": " +
+            display_text(item.decision.reason) + "\n";
+    if (item.reviewers_needed > 1) {
+      text += "  needs    " + std::to_string(item.reviewers_needed) + " reviewers, " +
+              std::to_string(item.approved_by.size()) + " so far\n";
+    }
+    say(text);
+    ReviewerAnswer answer{item.id, Verdict::kDeny, GrantScope::kOnce, reviewer, "tty", ""};
+    for (;;) {
+      say("[a]pprove once, approve for [s]ession, [d]eny? ");
+      std::optional<std::string> choice = read_line(item.id);
+      if (!choice) return;
+      if (*choice == "a" || *choice == "s") {
+        answer.verdict = Verdict::kApprove;
+        answer.scope = *choice == "s" ? GrantScope::kSession : GrantScope::kOnce;
+        break;
+      }
+      if (*choice == "d") break;
+    }
+    say("reason? ");
+    std::optional<std::string> reason = read_line(item.id);
+    if (!reason) return;
+    answer.reason = clean_reason(*reason);
+    Result<AnswerEffect> effect = queue.answer(answer);
+    if (!effect.ok()) {
+      say("cordon: " + effect.error().message() + "\n");
+    } else if (*effect == AnswerEffect::kRecordedAwaitingAnother) {
+      say("recorded; " + item.id + " needs another reviewer\n");
+    } else {
+      say(answer.verdict == Verdict::kDeny ? "denied\n" : "approved\n");
+    }
+  }
+
+  void run() {
+    while (!stopping) {
+      std::optional<ReviewItem> next;
+      for (ReviewItem& item : queue.pending()) {
+        if (!prompted.count(item.id)) {
+          next = std::move(item);
+          break;
+        }
+      }
+      if (next) {
+        prompted.insert(next->id);
+        review(*next);
+        continue;
+      }
+      pollfd p{wake.get(), POLLIN, 0};
+      if (::poll(&p, 1, 1000) > 0) {
+        uint64_t count;
+        [[maybe_unused]] ssize_t n = ::read(wake.get(), &count, sizeof count);
+      }
+    }
+  }
+};
+
+TtyReviewer::TtyReviewer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<TtyReviewer>> TtyReviewer::start(ReviewQueue& queue,
+                                                        const std::string& tty) {
+  auto impl = std::make_unique<Impl>(queue);
+  impl->tty.reset(::open(tty.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!impl->tty) return Error::system("open " + tty);
+  impl->wake.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!impl->wake) return Error::system("eventfd");
+  impl->reviewer = "tty:" + uid_identity(::getuid()).substr(4);
+  Impl* raw = impl.get();
+  impl->subscription = queue.subscribe([raw] { raw->poke(); });
+  impl->thread = std::thread([raw] { raw->run(); });
+  return std::unique_ptr<TtyReviewer>(new TtyReviewer(std::move(impl)));
+}
+
+TtyReviewer::~TtyReviewer() {
+  stop();
+}
+
+void TtyReviewer::stop() {
+  if (!impl_ || !impl_->thread.joinable()) return;
+  impl_->subscription.reset();
+  impl_->stopping = true;
+  impl_->poke();
+  impl_->thread.join();
+}
+
+}  // namespace cordon::review
