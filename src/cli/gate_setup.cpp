@@ -7,6 +7,7 @@
 
 #include "box/gate_tracer.h"
 #include "policy/gate_config.h"
+#include "review/peer_identity.h"
 #include "review/runtime_dir.h"
 
 namespace cordon::cli {
@@ -60,6 +61,7 @@ Result<std::unique_ptr<SessionGate>> SessionGate::open(const policy::Policy& pol
   review::ControlServerOptions control;
   CORDON_ASSIGN_OR_RETURN(control.socket_path, review::control_socket_path(dir, session_id));
   control.session_uid = ::getuid();
+  CORDON_ASSIGN_OR_RETURN(control.reviewer_pid_namespace, review::pid_namespace_of(::getpid()));
   if (session->web_) {
     review::WebServer* web = session->web_.get();
     control.link = [web](const std::string& name) { return web->add_reviewer(name); };

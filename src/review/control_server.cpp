@@ -229,7 +229,7 @@ struct ControlServer::Impl {
       return;
     }
     Result<std::string> who =
-        authenticate_peer(fd.get(), options.session_uid, options.forbidden_pid_namespace);
+        authenticate_peer(fd.get(), options.session_uid, options.reviewer_pid_namespace);
     if (!who.ok()) {
       log::warn("control socket: " + who.error().describe());
       const std::string line = error_line(who.error());

@@ -19,7 +19,9 @@ namespace cordon::review {
 
 struct ControlServerOptions {
   std::string socket_path;              // see control_socket_path()
-  std::string forbidden_pid_namespace;  // the box's "pid:[...]"; empty: no box (tests)
+  // Peers must be in this pid namespace (cordon's own, "pid:[...]"): the box's processes, which
+  // run as the same uid, are not. Empty: no check (tests without a box).
+  std::string reviewer_pid_namespace;
   uid_t session_uid = 0;                // the user the session runs as (and root) may connect
   // Mints a web page URL for a reviewer name (`link`); unset when the session has no page.
   std::function<Result<std::string>(const std::string& name)> link;

@@ -30,7 +30,7 @@ std::string uid_identity(uid_t uid) {
 }
 
 Result<std::string> authenticate_peer(int fd, uid_t session_uid,
-                                      const std::string& forbidden_pid_namespace) {
+                                      const std::string& reviewer_pid_namespace) {
   struct ucred cred {};
   socklen_t len = sizeof cred;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
@@ -41,7 +41,7 @@ Result<std::string> authenticate_peer(int fd, uid_t session_uid,
                                     " may not answer for this session (only uid " +
                                     std::to_string(session_uid) + " or root)");
   }
-  if (!forbidden_pid_namespace.empty()) {
+  if (!reviewer_pid_namespace.empty()) {
     // SO_PEERCRED's pid is the peer's pid in our namespace, 0 if it has none here.
     if (cred.pid <= 0) {
       return Error(Errc::kPolicy, "refused: the peer's process is not visible from the session");
@@ -51,9 +51,12 @@ Result<std::string> authenticate_peer(int fd, uid_t session_uid,
       return Error(Errc::kPolicy,
                    "refused: cannot tell the peer's pid namespace (" + ns.error().describe() + ")");
     }
-    if (*ns == forbidden_pid_namespace) {
+    // Required rather than forbidden: the box's namespace, a nested one made in the box, or
+    // any other than cordon's own is refused alike.
+    if (*ns != reviewer_pid_namespace) {
       return Error(Errc::kPolicy,
-                   "refused: this request comes from inside the box (pid namespace " + *ns +
+                   "refused: this request comes from inside the box or another container (pid "
+                   "namespace " + *ns + ", not cordon's " + reviewer_pid_namespace +
                        "); programs in the box cannot approve their own commands");
     }
   }

@@ -14,12 +14,12 @@ Result<std::string> pid_namespace_of(pid_t pid);
 
 // Checks the peer of a connected AF_UNIX socket (SO_PEERCRED) and names it "uid:<username>"
 // (getpwuid_r; "uid:<number>" when the user has no name). Refused (Errc::kPolicy): a uid other
-// than `session_uid` and root, and a peer whose pid namespace is `forbidden_pid_namespace`
+// than `session_uid` and root, and a peer whose pid namespace is `reviewer_pid_namespace`
 // (the box's: its processes run as the same uid, so only the namespace tells them apart),
-// or whose namespace cannot be read (fail closed). An empty `forbidden_pid_namespace` skips
+// or whose namespace cannot be read (fail closed). An empty `reviewer_pid_namespace` skips
 // that check (tests without a box).
 Result<std::string> authenticate_peer(int fd, uid_t session_uid,
-                                      const std::string& forbidden_pid_namespace);
+                                      const std::string& reviewer_pid_namespace);
 
 // "uid:<username>" for a uid.
 std::string uid_identity(uid_t uid);

@@ -63,13 +63,19 @@ class ApprovalsTest : public ::testing::Test {
     queue.reset();
   }
 
-  void start(const std::string& forbidden_ns = "pid:[1]") {
+  // `reviewer_ns`: the pid namespace reviewers must be in (default: this process's own).
+  void start(std::string reviewer_ns = "") {
+    if (reviewer_ns.empty()) {
+      auto own = review::pid_namespace_of(::getpid());
+      ASSERT_TRUE(own.ok());
+      reviewer_ns = *own;
+    }
     queue = std::make_unique<review::ReviewQueue>("sess1", 60s);
     auto path = review::control_socket_path(runtime, "sess1");
     ASSERT_TRUE(path.ok());
     review::ControlServerOptions o;
     o.socket_path = *path;
-    o.forbidden_pid_namespace = forbidden_ns;
+    o.reviewer_pid_namespace = reviewer_ns;
     o.session_uid = ::getuid();
     if (web) o.link = [this](const std::string& name) { return web->add_reviewer(name); };
     auto server = review::ControlServer::start(*queue, o);
@@ -378,7 +384,7 @@ TEST_F(ApprovalsTest, APeerInTheBoxPidNamespaceIsRefused) {
   auto host_ns = review::pid_namespace_of(::getpid());
   ASSERT_TRUE(host_ns.ok());
   ASSERT_NE(box_ns, *host_ns);
-  start(box_ns);
+  start(*host_ns);
   ASSERT_EQ(::write(go_pipe[1], "g", 1), 1);
   ::close(go_pipe[1]);
   int status = 0;
