@@ -13,6 +13,7 @@
 #include "cli/audit_setup.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "cli/gate_setup.h"
 #include "policy/loader.h"
 #include "verify/plan.h"
 #include "verify/report.h"
@@ -73,6 +74,31 @@ std::vector<std::string> allow_verify_origin(policy::Policy& p, const verify::Ne
                     "this run must fail");
   }
   return notes;
+}
+
+// Asks for the probe started with the bait flag, whatever wraps or renames it.
+gate::RuleSpec verify_bait_rule() {
+  gate::RuleSpec rule;
+  rule.name = verify::kGateRuleName;
+  rule.any_arg = {verify::kGateBaitFlag};
+  rule.action = gate::Action::kAsk;
+  rule.reason = "cordon verify's bait: a command the gate asks for";
+  rule.origin = "cordon verify";
+  return rule;
+}
+
+// The bait, and allow rules for the probe and the wrappers its gate attacks start: profiles
+// that ask for every program (production, financial) would otherwise refuse the probe itself.
+// An allow rule never overrides the bait's ask (the strictest decision wins).
+std::vector<gate::RuleSpec> verify_gate_rules() {
+  gate::RuleSpec tools;
+  tools.name = "cordon-verify-tools";
+  tools.program = {verify::kProbeBoxPath, "sh", "dash", "bash", "env", "xargs", "find",
+                   "timeout", "cordon-verify-innocent"};
+  tools.action = gate::Action::kAllow;
+  tools.reason = "cordon verify's probe and the wrappers its attacks start";
+  tools.origin = "cordon verify";
+  return {verify_bait_rule(), tools};
 }
 
 std::vector<std::string> expanded(const std::vector<std::string>& paths, const std::string& home) {
@@ -145,6 +171,23 @@ int verify_command(const VerifyCommandOptions& options) {
   request->extra_files.push_back({options.probe_path, "/run/cordon/cordon-probe"});
   request->stdout_file = plan->results_path;
   request->allow_terminal = false;
+  // The gate as the policy has it, plus verify's bait rule; nobody reviews, so its asks are
+  // refused at once, and the control socket and the page run only as targets for the probe.
+  auto gate = SessionGate::open(policy, request->session_id, request->workspace, request->home,
+                                ReviewChannels{.web = true, .tty = false, .hold_asks = false},
+                                verify_gate_rules());
+  if (!gate.ok()) {
+    verify::cleanup(*plan);
+    return report_error(gate.error());
+  }
+  request->gate = (*gate)->gate();
+  request->reviews = (*gate)->reviews();
+  if (auto planned = verify::plan_gate(*plan, request->gate != nullptr,
+                                       (*gate)->control_socket(), (*gate)->web_port());
+      !planned.ok()) {
+    verify::cleanup(*plan);
+    return report_error(planned.error());
+  }
   events::RecordingSink recorded;
   SessionSinks sink(**audit, recorded);
   auto result = box::run_box(*request, sink);

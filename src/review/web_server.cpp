@@ -117,6 +117,7 @@ constexpr const char* kCommonHeaders =
 std::string response(int status, std::string_view content_type, std::string_view body,
                      std::string_view extra_headers = "") {
   std::string out = "HTTP/1.1 " + std::to_string(status) + " " + status_text(status) + "\r\n";
+  out += "Server: cordon-review\r\n";  // verify's probe knows the page by it
   out += kCommonHeaders;
   out += "Content-Type: ";
   out += content_type;

@@ -67,6 +67,17 @@ std::vector<Finding> check_host_after(const VerifyPlan& plan) {
   out.push_back({"filesystem", "probe's writes to /, /etc, /usr/bin reached the host (host check)",
                  "none", system_leaks.empty() ? "none" : join(system_leaks), system_leaks.empty()});
 
+  if (spec.gate.active && spec.workspace_writable) {
+    std::vector<std::string> ran;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(spec.gate.marker_dir, ec)) {
+      ran.push_back(entry.path().filename().string());
+    }
+    out.push_back({"gate", "asked commands with no reviewer left no marker (host check)",
+                   "none in " + spec.gate.marker_dir, ran.empty() ? "none" : join(ran),
+                   ran.empty() && !ec});
+  }
+
   auto changes =
       diff_snapshots(plan.protected_before, take_snapshot(plan.workspace, plan.protected_entries));
   out.push_back({"filesystem", "protected files unchanged, none created (host check)",

@@ -204,6 +204,24 @@ Result<void> plant_all(VerifyPlan& plan, const VerifyOptions& options) {
 
 }  // namespace
 
+Result<void> plan_gate(VerifyPlan& plan, bool active, const std::string& control_socket,
+                       uint16_t web_port) {
+  GateSpec& gate = plan.spec.gate;
+  gate.active = active;
+  gate.probe_path = kProbeBoxPath;
+  // Markers land in the workspace, where the host can look too; a read-only workspace leaves
+  // only the box's own /tmp, and the probe's look.
+  gate.marker_dir = plan.spec.workspace_writable ? plan.workspace + "/.cordon-verify-gate"
+                                                 : "/tmp/cordon-verify-gate";
+  if (plan.spec.workspace_writable && ::mkdir(gate.marker_dir.c_str(), 0755) != 0 &&
+      errno != EEXIST) {
+    return Error::system("mkdir " + gate.marker_dir);
+  }
+  gate.control_socket = control_socket;
+  gate.web_port = web_port;
+  return write_file(plan.spec_path, serialize_spec(plan.spec));
+}
+
 Result<VerifyPlan> prepare_verify(const VerifyOptions& options) {
   if (options.host_home.empty() || options.host_home.front() != '/') {
     return Error(Errc::kInvalidInput,

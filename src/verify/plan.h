@@ -82,6 +82,11 @@ Result<VerifyPlan> prepare_verify(const VerifyOptions& options);
 // (and until 3 s after the plan was made) for the daemon's deadline first.
 std::vector<Finding> check_host_after(const VerifyPlan& plan);
 
+// Fills in spec.gate once the session's gate is open (its control socket and page exist only
+// then) and rewrites the spec file. `active` false: the box is not gated.
+Result<void> plan_gate(VerifyPlan& plan, bool active, const std::string& control_socket,
+                       uint16_t web_port);
+
 // Removes everything prepare_verify planted (the canaries in the real home too), kills a
 // surviving probe daemon, closes the sockets and fds. Idempotent.
 void cleanup(VerifyPlan& plan);

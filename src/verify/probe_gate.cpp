@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,7 +29,7 @@ namespace cordon::verify::probe {
 namespace {
 
 constexpr const char* kWall = "gate";
-constexpr int kRaceRounds = 200;
+constexpr int kRaceRounds = 60;
 
 // How a started program ended, and what it wrote on stderr.
 struct Started {
@@ -189,22 +190,25 @@ void control_socket(const GateSpec& gate, Reporter& r) {
 }
 
 // The review page listens on the host's 127.0.0.1; the box's 127.0.0.1 is its own, and a
-// connection to any other address goes to cordon's proxy, which refuses loopback.
-void web_page(const GateSpec& gate, Reporter& r) {
+// connection to any other address goes to cordon's proxy, which refuses loopback. Any answer
+// from the review server (its Server header says cordon-review), even a 403, is a failure.
+void web_page(const GateSpec& gate, Reporter& r, uint16_t via_proxy_port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   timeval tv{2, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(gate.web_port);
+  addr.sin_port = htons(via_proxy_port != 0 ? via_proxy_port : gate.web_port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string got;
   bool reached = false;
+  const std::string authority = "127.0.0.1:" + std::to_string(gate.web_port);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     got = "connect: " + errno_name(errno);
   } else {
-    const std::string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1:" +
-                                std::to_string(gate.web_port) + "\r\nConnection: close\r\n\r\n";
+    const std::string target = via_proxy_port != 0 ? "http://" + authority + "/" : "/";
+    const std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + authority +
+                                "\r\nConnection: close\r\n\r\n";
     (void)!::write(fd, request.data(), request.size());
     char buf[2048];
     const ssize_t n = ::read(fd, buf, sizeof buf);
@@ -213,7 +217,9 @@ void web_page(const GateSpec& gate, Reporter& r) {
     got = reply.empty() ? "connected, no reply" : "reply: " + first_line(reply);
   }
   ::close(fd);
-  r.add(kWall, "reach the review page at 127.0.0.1:" + std::to_string(gate.web_port),
+  r.add(kWall,
+        "reach the review page at " + authority +
+            (via_proxy_port != 0 ? " through cordon's HTTP proxy" : " directly"),
         "the host's review server is out of reach", got, !reached);
 }
 
@@ -237,6 +243,7 @@ void probe_gate(const Context& ctx, Reporter& r) {
   const std::string& probe = gate.probe_path;
   const std::string dir = gate.marker_dir;
   auto marker = [&](const std::string& name) { return dir + "/" + name; };
+  ::mkdir(dir.c_str(), 0755);  // in the box's /tmp when the workspace is read-only
 
   // A positive control: an ordinary start of the same program runs.
   const Started control = start({probe, kGateSafeFlag});
@@ -272,7 +279,10 @@ void probe_gate(const Context& ctx, Reporter& r) {
   argv_race(gate, r, true);
 
   control_socket(gate, r);
-  if (gate.web_port != 0) web_page(gate, r);
+  if (gate.web_port != 0) {
+    web_page(gate, r, 0);
+    if (ctx.spec.network.mode == "proxy") web_page(gate, r, ctx.spec.network.http_proxy_port);
+  }
 }
 
 }  // namespace cordon::verify::probe
