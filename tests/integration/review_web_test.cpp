@@ -85,11 +85,11 @@ class ReviewWebTest : public ::testing::Test {
     return queue.submit(item, [this](const ReviewItem&, const ReviewOutcome& o) { last = o; });
   }
 
+  ReviewOutcome last;  // before the queue, whose destructor reports pending items here
   ReviewQueue queue{"web-session", 60s};
   std::unique_ptr<WebServer> server;
   std::string token;
   std::string host;
-  ReviewOutcome last;
 };
 
 TEST_F(ReviewWebTest, TokensNameReviewers) {

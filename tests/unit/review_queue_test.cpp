@@ -26,7 +26,8 @@ ReviewItem item(std::vector<std::string> argv, int reviewers = 1) {
   return i;
 }
 
-// Collects the outcomes Done reports, and lets a test wait for them.
+// Collects the outcomes Done reports, and lets a test wait for them. Declared before the queue:
+// the queue's destructor reports what is still pending as cancelled.
 struct Outcomes {
   std::mutex mu;
   std::condition_variable cv;
@@ -59,8 +60,8 @@ ReviewerAnswer deny(const std::string& id, const std::string& who, std::string r
 }
 
 TEST(ReviewQueue, SubmitFillsIdSessionAndDeadline) {
-  ReviewQueue queue("s1", 60s);
   Outcomes out;
+  ReviewQueue queue("s1", 60s);
   std::set<std::string> ids;
   for (int i = 0; i < 50; ++i) ids.insert(queue.submit(item({"rm", "-rf", "x"}), out.done()));
   EXPECT_EQ(ids.size(), 50u);
@@ -79,8 +80,8 @@ TEST(ReviewQueue, SubmitFillsIdSessionAndDeadline) {
 }
 
 TEST(ReviewQueue, ApproveOnceEndsTheItemWithoutAGrant) {
-  ReviewQueue queue("s", 60s);
   Outcomes out;
+  ReviewQueue queue("s", 60s);
   auto start = item({"git", "push", "--force"});
   const std::string id = queue.submit(start, out.done());
   auto effect = queue.answer(approve(id, "uid:alice"));
@@ -104,8 +105,8 @@ TEST(ReviewQueue, ApproveOnceEndsTheItemWithoutAGrant) {
 }
 
 TEST(ReviewQueue, SessionGrantCoversExactlyTheSameExecutableAndArgv) {
-  ReviewQueue queue("s", 60s);
   Outcomes out;
+  ReviewQueue queue("s", 60s);
   auto start = item({"git", "push", "--force"});
   const std::string id = queue.submit(start, out.done());
   ASSERT_TRUE(queue.answer(approve(id, "uid:alice", GrantScope::kSession)).ok());
@@ -121,8 +122,8 @@ TEST(ReviewQueue, SessionGrantCoversExactlyTheSameExecutableAndArgv) {
 }
 
 TEST(ReviewQueue, DenyEndsWithTheReviewerAndReason) {
-  ReviewQueue queue("s", 60s);
   Outcomes out;
+  ReviewQueue queue("s", 60s);
   const std::string id = queue.submit(item({"rm", "-rf", "/"}), out.done());
   ASSERT_TRUE(queue.answer(deny(id, "web:bob", "not today")).ok());
   ASSERT_EQ(out.count(), 1u);
@@ -133,8 +134,8 @@ TEST(ReviewQueue, DenyEndsWithTheReviewerAndReason) {
 }
 
 TEST(ReviewQueue, TwoReviewerItemsNeedDistinctIdentities) {
-  ReviewQueue queue("s", 60s);
   Outcomes out;
+  ReviewQueue queue("s", 60s);
   auto start = item({"terraform", "destroy"}, 2);
   const std::string id = queue.submit(start, out.done());
   auto first = queue.answer(approve(id, "uid:alice", GrantScope::kSession));
@@ -157,8 +158,8 @@ TEST(ReviewQueue, TwoReviewerItemsNeedDistinctIdentities) {
 }
 
 TEST(ReviewQueue, OneDenyEndsATwoReviewerItemEvenAfterAnApproval) {
-  ReviewQueue queue("s", 60s);
   Outcomes out;
+  ReviewQueue queue("s", 60s);
   const std::string id = queue.submit(item({"dd", "of=/dev/sda"}, 2), out.done());
   ASSERT_TRUE(queue.answer(approve(id, "uid:alice")).ok());
   ASSERT_TRUE(queue.answer(deny(id, "uid:alice", "changed my mind")).ok());
@@ -168,16 +169,16 @@ TEST(ReviewQueue, OneDenyEndsATwoReviewerItemEvenAfterAnApproval) {
 }
 
 TEST(ReviewQueue, EmptyReviewerIsRefused) {
-  ReviewQueue queue("s", 60s);
   Outcomes out;
+  ReviewQueue queue("s", 60s);
   const std::string id = queue.submit(item({"ls"}), out.done());
   EXPECT_FALSE(queue.answer(approve(id, "")).ok());
   EXPECT_EQ(queue.pending().size(), 1u);
 }
 
 TEST(ReviewQueue, TimeoutDeniesWithTheTimeoutReviewer) {
-  ReviewQueue queue("s", 80ms);
   Outcomes out;
+  ReviewQueue queue("s", 80ms);
   const auto t0 = std::chrono::steady_clock::now();
   const std::string id = queue.submit(item({"rm", "-rf", "x"}), out.done());
   ASSERT_TRUE(out.wait_for(1, 5s));
@@ -195,8 +196,8 @@ TEST(ReviewQueue, TimeoutDeniesWithTheTimeoutReviewer) {
 }
 
 TEST(ReviewQueue, TimeoutsFireInDeadlineOrderAndAnsweredItemsDoNotTimeOut) {
-  ReviewQueue queue("s", 150ms);
   Outcomes out;
+  ReviewQueue queue("s", 150ms);
   const std::string a = queue.submit(item({"a"}), out.done());
   std::this_thread::sleep_for(40ms);
   const std::string b = queue.submit(item({"b"}), out.done());
@@ -233,8 +234,8 @@ TEST(ReviewQueue, CancelEndsWithoutVerdictAndDestructorCancelsTheRest) {
 }
 
 TEST(ReviewQueue, ListenersHearEveryChangeUntilTheirHandleGoes) {
-  ReviewQueue queue("s", 60s);
   Outcomes out;
+  ReviewQueue queue("s", 60s);
   std::atomic<int> calls{0};
   size_t seen_pending = 99;
   auto handle = queue.subscribe([&] {
