@@ -27,21 +27,6 @@ const char* code_word(Errc code) {
   }
 }
 
-// The gate's own names for levels (gate::to_string lives in the scorer, which this library does
-// not need to link).
-const char* level_name(gate::RiskLevel level) {
-  switch (level) {
-    case gate::RiskLevel::kLow:
-      return "low";
-    case gate::RiskLevel::kMedium:
-      return "medium";
-    case gate::RiskLevel::kHigh:
-      return "high";
-    case gate::RiskLevel::kCritical:
-      return "critical";
-  }
-  return "unknown";
-}
 
 bool plain_word_char(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -125,7 +110,7 @@ nlohmann::json item_json(const ReviewItem& item) {
       {"rule", item.decision.rule},
       {"reason", item.decision.reason},
       {"score", risk.score},
-      {"level", level_name(risk.level)},
+      {"level", gate::to_string(risk.level)},
       {"reasons", risk.reasons},
       {"reversible", risk.reversible},
       {"reviewers_needed", item.reviewers_needed},
