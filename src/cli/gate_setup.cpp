@@ -5,7 +5,9 @@
 
 #include <chrono>
 
+#include "base/signal_scope.h"
 #include "box/gate_tracer.h"
+#include "gate/program_aliases.h"
 #include "policy/gate_config.h"
 #include "review/peer_identity.h"
 #include "review/runtime_dir.h"
@@ -37,6 +39,7 @@ Result<std::unique_ptr<SessionGate>> SessionGate::open(const policy::Policy& pol
                                                        std::vector<gate::RuleSpec> extra_rules) {
   std::unique_ptr<SessionGate> session(new SessionGate());
   if (policy.gate.unsafe_disabled.value) return session;
+  const BlockAllSignals no_signals_for_review_threads;
 
   if (auto why = box::ptrace_unavailable_reason(::geteuid() == 0)) {
     return Error(Errc::kUnsupported, "the approval gate cannot run on this machine: " + *why)
@@ -48,6 +51,7 @@ Result<std::unique_ptr<SessionGate>> SessionGate::open(const policy::Policy& pol
   }
   gate::GateConfig config = policy::gate_config(policy.gate, gate::RiskContext{workspace, home});
   for (auto& rule : extra_rules) config.rules.push_back(std::move(rule));
+  gate::add_resolved_program_names(config);
   CORDON_ASSIGN_OR_RETURN(gate::Gate compiled, gate::Gate::compile(std::move(config)));
   session->gate_.emplace(std::move(compiled));
   session->hold_asks_ = channels.hold_asks;

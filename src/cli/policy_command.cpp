@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "gate/gate.h"
+#include "gate/program_aliases.h"
 #include "policy/gate_config.h"
 #include "policy/loader.h"
 
@@ -183,6 +184,7 @@ int policy_explain_command(const ExplainOptions& options) {
 
   gate::GateConfig config =
       policy::gate_config(policy->gate, gate::RiskContext{*workspace, user.home});
+  gate::add_resolved_program_names(config);
   auto gate = gate::Gate::compile(config);
   if (!gate.ok()) return explain_error(gate.error());
   const gate::ProgramStart start{*executable, options.command, *workspace};

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/signal_scope.h"
 #include "verify/spec.h"
 
 namespace cordon::verify {
@@ -210,12 +211,10 @@ Result<std::unique_ptr<NetBait>> NetBait::start(std::string marker) {
   bait->wake_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!bait->wake_) return Error::system("eventfd");
   NetBait* self = bait.get();
-  // The thread takes no signals: a SIGCHLD it took would be lost to the gate's tracer.
-  sigset_t all, saved;
-  sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
-  bait->thread_ = std::thread([self] { self->serve(); });
-  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  {
+    const BlockAllSignals no_signals;  // see base/signal_scope.h
+    bait->thread_ = std::thread([self] { self->serve(); });
+  }
   return bait;
 }
 

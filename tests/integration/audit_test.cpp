@@ -98,12 +98,13 @@ TEST_F(AuditTrail, SessionsAreRecordedAndTheStoreVerifies) {
 TEST_F(AuditTrail, VerifyNamesAChangedRow) {
   ASSERT_EQ(sh("exit 0").status, 0);
   ASSERT_EQ(sh("exit 1").status, 1);
+  // Each session is three rows: its start, the gate's program.start, its end.
   tamper(
       "UPDATE events SET body = replace(body, '\"exit_code\":1', '\"exit_code\":0') "
-      "WHERE id = 4");
+      "WHERE id = 6");
   auto verify = audit({"verify"});
   EXPECT_EQ(verify.status, 1) << verify.out;
-  EXPECT_NE(verify.out.find("first bad row is 4"), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find("first bad row is 6"), std::string::npos) << verify.out;
 }
 
 TEST_F(AuditTrail, VerifyNamesADeletedRowAndATruncatedTail) {
@@ -248,10 +249,11 @@ TEST_F(AuditTrail, QueryFiltersByTimeKindAndText) {
     EXPECT_EQ(r.status, 0) << r.err;
     return json::parse(r.out, nullptr, false).size();
   };
-  EXPECT_EQ(count({}), 2u);
-  EXPECT_EQ(count({"--since", "1h"}), 2u);
+  // The session's start, the gate's decision on sh, its end.
+  EXPECT_EQ(count({}), 3u);
+  EXPECT_EQ(count({"--since", "1h"}), 3u);
   EXPECT_EQ(count({"--until", "1h"}), 0u);
-  EXPECT_EQ(count({"--since", "2000-01-01", "--until", "2999-01-01T00:00:00Z"}), 2u);
+  EXPECT_EQ(count({"--since", "2000-01-01", "--until", "2999-01-01T00:00:00Z"}), 3u);
   EXPECT_EQ(count({"--kind", "session."}), 2u);
   EXPECT_EQ(count({"--kind", "session.end", "--text", "\"EXIT_CODE\":5"}), 1u);
   EXPECT_EQ(count({"--decision", "deny"}), 0u);
