@@ -70,6 +70,15 @@ check "egress: transparent capture and the DNS stub" "^hello through cordon$" \
 check "egress: a denied host gets 403" "403 Forbidden" \
   "$setup; '$cordon' run -q -c '$egress_policy' -- curl -sS -i http://other.test:$origin_port/"
 kill "$origin_pid" 2>/dev/null || true
+# The approval gate traces the box as the unprivileged user: a deny rule, and an ask answered
+# through the user's own control socket.
+gate_policy="$origin_dir/gate.toml"
+printf '[gate]\ntimeout = "20s"\n[[gate.rule]]\nname = "no-boom"\nprogram = "echo"\nargs = ["boom"]\naction = "deny"\n[[gate.rule]]\nname = "held"\nprogram = "touch"\nany_arg = ["held*"]\naction = "ask"\n' > "$gate_policy"
+chmod 644 "$gate_policy"
+check "gate: a denied start exits 126 with the rule on stderr" "^126 .*rule: no-boom" \
+  "$setup; '$cordon' run -q --network none -c '$gate_policy' -- /bin/sh -c '/bin/echo boom 2>/tmp/e; echo \$? \$(cat /tmp/e)'"
+check "gate: a held start runs once the user approves it" "^approved-ran$" \
+  "$setup; ('$cordon' run -q --network none -c '$gate_policy' -- /bin/sh -c 'touch held1 && echo approved-ran') & for i in \$(seq 100); do id=\$('$cordon' approvals list --json 2>/dev/null | sed -n 's/.*\"id\": *\"\\([0-9a-f]*\\)\".*/\\1/p' | head -1); [ -n \"\$id\" ] && break; sleep 0.1; done; '$cordon' approvals approve \"\$id\" >/dev/null; wait"
 rm -rf "$origin_dir"
 for profile in read-only workspace-write customer-data production financial; do
   check "verify --profile $profile" "attacks, [0-9]+ passed, 0 failed" \
