@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the browser tests against the review fixture; exit 77 (skipped) without Chromium or
 # without the npm packages (scripts/test.sh runs `npm ci` here).
-# Usage: tests/browser/run.sh path/to/cordon-review-fixture
+# Usage: tests/browser/run.sh path/to/cordon-review-fixture path/to/cordon
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [ ! -x /usr/bin/chromium ]; then
@@ -13,4 +13,5 @@ if [ ! -d "$here/node_modules/playwright-core" ] || ! command -v node >/dev/null
   exit 77
 fi
 cd "$here"
-CORDON_REVIEW_FIXTURE="$1" exec node --test review_page.test.mjs
+CORDON_REVIEW_FIXTURE="$1" CORDON_BINARY="$2" exec node --test review_page.test.mjs \
+  review_run.test.mjs
