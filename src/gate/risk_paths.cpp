@@ -99,17 +99,15 @@ PathClass classify_path(std::string_view resolved, const RiskContext& context) {
 bool is_data_device(std::string_view resolved) {
   if (!resolved.starts_with("/dev/") || resolved.size() == 5) return false;
   const std::string_view dev = resolved.substr(5);
-  static constexpr std::array<std::string_view, 10> kHarmless = {
-      "null", "zero", "full", "random", "urandom", "stdin", "stdout", "stderr", "ptmx", "console"};
-  for (auto name : kHarmless) {
-    if (dev == name) return false;
+  // Only what holds data or memory: disks, partitions, their mappers, raw memory. Everything
+  // else under /dev (null, ttys, bash's /dev/tcp and /dev/udp, /dev/fd) is not a filesystem.
+  static constexpr std::array<std::string_view, 20> kDataDevices = {
+      "sd",     "hd",   "vd",   "xvd", "nvme", "mmcblk", "dm-", "md",  "mapper/", "loop",
+      "disk/",  "nbd",  "rbd",  "zd",  "bcache", "mtd",  "sr",  "mem", "kmem",    "port"};
+  for (auto prefix : kDataDevices) {
+    if (dev.starts_with(prefix)) return true;
   }
-  static constexpr std::array<std::string_view, 6> kHarmlessTrees = {
-      "fd/", "pts/", "shm/", "tty", "mqueue/", "hugepages/"};
-  for (auto tree : kHarmlessTrees) {
-    if (dev.starts_with(tree)) return false;
-  }
-  return true;
+  return false;
 }
 
 }  // namespace cordon::gate

@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -104,14 +105,35 @@ struct RaceCount {
   int other = 0;
 };
 
+// The shared page: the flag (NUL-terminated) at 0, the flipper's progress counter at 64.
+constexpr size_t kCounterOffset = 64;
+
+std::atomic<uint64_t>* flips_of(char* page) {
+  return reinterpret_cast<std::atomic<uint64_t>*>(page + kCounterOffset);
+}
+
 void* flip_forever(void* arg) {
   auto* flag = static_cast<char*>(arg);
   const size_t len = std::strlen(kGateSafeFlag);
-  for (;;) {
+  std::atomic<uint64_t>* flips = flips_of(flag);
+  // Progress is published rarely: the flag must spend as long in each spelling as it can.
+  // The compiler barriers keep both stores: without them an optimising build drops the first
+  // as dead, and the flag never changes (a CI run's Release probe saw only one outcome).
+  for (uint64_t n = 1;; ++n) {
     std::memcpy(flag, kGateBaitFlag, len);
+    asm volatile("" ::: "memory");
     std::memcpy(flag, kGateSafeFlag, len);
+    asm volatile("" ::: "memory");
+    if ((n & 1023) == 0) flips->store(n, std::memory_order_relaxed);
   }
   return nullptr;
+}
+
+// Waits (at most ~200 ms) until the flipper is running, so that on a loaded machine the exec
+// does not simply happen before it was ever scheduled.
+void await_flipper(char* page) {
+  const std::atomic<uint64_t>* flips = flips_of(page);
+  for (int i = 0; i < 2000 && flips->load(std::memory_order_relaxed) == 0; ++i) ::usleep(100);
 }
 
 // Forks one racer: with `shared`, a separate process flips the flag through shared memory;
@@ -122,6 +144,7 @@ int race_once(const GateSpec& gate, const std::string& marker, bool shared) {
   if (mem == MAP_FAILED) return -1;
   auto* flag = static_cast<char*>(mem);
   std::memcpy(flag, kGateSafeFlag, len + 1);
+  new (flips_of(flag)) std::atomic<uint64_t>(0);
   pid_t flipper = -1;
   if (shared) {
     flipper = ::fork();
@@ -132,8 +155,8 @@ int race_once(const GateSpec& gate, const std::string& marker, bool shared) {
     if (!shared) {
       pthread_t thread;
       if (::pthread_create(&thread, nullptr, flip_forever, flag) != 0) ::_exit(120);
-      ::usleep(50);
     }
+    await_flipper(flag);
     const int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, STDERR_FILENO);
     char* argv[] = {const_cast<char*>(gate.probe_path.c_str()), flag,

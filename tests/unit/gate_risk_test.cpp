@@ -745,3 +745,22 @@ TEST(GateRisk, EmptyContextStillGuardsTheRoot) {
 
 }  // namespace
 }  // namespace cordon::gate
+
+namespace cordon::gate {
+namespace {
+
+// bash's /dev/tcp and /dev/udp are sockets, not disks (a CI run held such a script forever).
+TEST(RiskShell, RedirectsToBashNetworkPseudoDevicesAreNotDiskWrites) {
+  const RiskContext ctx{"/work/project", "/home/u"};
+  ProgramStart tcp{"/usr/bin/bash",
+                   {"bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/3128; printf x >&3; echo >/dev/udp/h/53"},
+                   "/work/project"};
+  EXPECT_EQ(assess_risk(tcp, ctx).level, RiskLevel::kLow);
+  ProgramStart disk{"/usr/bin/bash", {"bash", "-c", "cat image > /dev/sda"}, "/work/project"};
+  EXPECT_EQ(assess_risk(disk, ctx).level, RiskLevel::kCritical);
+  ProgramStart nvme{"/usr/bin/bash", {"bash", "-c", "echo x > /dev/nvme0n1p1"}, "/work/project"};
+  EXPECT_EQ(assess_risk(nvme, ctx).level, RiskLevel::kCritical);
+}
+
+}  // namespace
+}  // namespace cordon::gate
