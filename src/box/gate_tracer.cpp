@@ -399,6 +399,13 @@ std::optional<std::string> ptrace_unavailable_reason(bool is_root) {
   std::ifstream in("/proc/sys/kernel/yama/ptrace_scope");
   int scope = 0;
   if (!(in >> scope)) return std::nullopt;  // no Yama: the classic ptrace rules hold
+  return ptrace_refusal_for_scope(scope, is_root);
+}
+
+std::optional<std::string> ptrace_refusal_for_scope(std::optional<int> yama_scope, bool is_root) {
+  if (!yama_scope) return std::nullopt;
+  const int scope = *yama_scope;
+  // Scopes 0 and 1 let cordon trace the box: it is the box's ancestor.
   if (scope >= 3) {
     return "kernel.yama.ptrace_scope is 3: this kernel allows no process tracing at all, until "
            "reboot";

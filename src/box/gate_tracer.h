@@ -63,5 +63,7 @@ class GateTracer {
 
 // Why the gate cannot run here, or nothing: reads the Yama ptrace scope.
 std::optional<std::string> ptrace_unavailable_reason(bool is_root);
+// The same for a given scope (nullopt: no Yama on this kernel).
+std::optional<std::string> ptrace_refusal_for_scope(std::optional<int> yama_scope, bool is_root);
 
 }  // namespace cordon::box
