@@ -10,7 +10,9 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -200,6 +202,25 @@ void argv_race(const GateSpec& gate, Reporter& r, bool shared) {
         !ran && exercised);
 }
 
+// A child cloned with CLONE_UNTRACED is not attached to the tracer: its exec would go undecided.
+// Seccomp refuses the flag; the bait must not run either way.
+void untraced_child(const GateSpec& gate, Reporter& r, const std::string& marker) {
+  const long pid = ::syscall(SYS_clone, CLONE_UNTRACED | SIGCHLD, 0, 0, 0, 0);
+  if (pid == 0) {
+    char* argv[] = {const_cast<char*>(gate.probe_path.c_str()), const_cast<char*>(kGateBaitFlag),
+                    const_cast<char*>(marker.c_str()), nullptr};
+    ::execv(argv[0], argv);
+    ::_exit(127);
+  }
+  const int err = errno;
+  if (pid > 0) ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+  const bool ran = exists(marker);
+  r.add(kWall, "start the bait from a child cloned with CLONE_UNTRACED, out of the tracer's sight",
+        "clone refused (EPERM), the bait never runs",
+        std::string("clone ") + outcome(pid, err) + (ran ? "; the bait RAN" : "; the bait did not run"),
+        pid < 0 && err == EPERM && !ran);
+}
+
 void control_socket(const GateSpec& gate, Reporter& r) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
@@ -298,6 +319,7 @@ void probe_gate(const Context& ctx, Reporter& r) {
   bait_through(gate, r, "through a symlink with an innocent name",
                {link, kGateBaitFlag, marker("symlink")}, marker("symlink"));
 
+  untraced_child(gate, r, marker("untraced"));
   argv_race(gate, r, false);
   argv_race(gate, r, true);
 

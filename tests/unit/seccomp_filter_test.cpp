@@ -166,6 +166,12 @@ TEST_F(SeccompFilter, CloneWithANamespaceFlagIsRefused) {
   EXPECT_EQ(call(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD), kEperm);
 }
 
+TEST_F(SeccompFilter, CloneOfAChildTheGateCannotTraceIsRefused) {
+  EXPECT_EQ(call(SYS_clone, CLONE_UNTRACED | SIGCHLD), kEperm);
+  EXPECT_EQ(call(SYS_clone, CLONE_UNTRACED | CLONE_VM | CLONE_VFORK | SIGCHLD), kEperm);
+  EXPECT_EQ(call(SYS_clone, CLONE_UNTRACED | kHighBit), kEperm);
+}
+
 TEST_F(SeccompFilter, ForkAndThreadCloneFlagsAreAllowed) {
   // glibc fork(), vfork(), and pthread_create() when clone3 is refused.
   EXPECT_EQ(call(SYS_clone, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD), kAllow);
