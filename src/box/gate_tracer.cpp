@@ -4,13 +4,11 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -22,6 +20,7 @@
 #include "base/log.h"
 #include "base/syscalls.h"
 #include "base/unique_fd.h"
+#include "base/wakeup.h"
 #include "box/program_twins.h"
 #include "box/tracee_exit.h"
 #include "box/tracee_start.h"
@@ -88,9 +87,8 @@ void tell_tracee(pid_t pid, const std::string& message) {
 struct GateTracer::Impl {
   GateTracerOptions options;
   UniqueFd init_pidfd;
-  UniqueFd wake;  // eventfd: a reviewer answered, or the session is ending
+  Wakeup wake;  // a reviewer answered, or the session is ending
   std::thread thread;
-  std::atomic<uint64_t> decided{0};
 
   // Shared with the reviewers' threads and the supervisor.
   struct Answered {
@@ -124,10 +122,6 @@ struct GateTracer::Impl {
               const std::string& reason);
   void hold(pid_t pid, const gate::ProgramStart& start, const gate::GateDecision& decision);
   void forget(pid_t pid);
-  void signal_wake() {
-    const uint64_t one = 1;
-    (void)!::write(wake.get(), &one, sizeof one);
-  }
 };
 
 namespace {
@@ -165,15 +159,14 @@ void GateTracer::Impl::run() {
   tracees[options.init_pid] = Tracee{};
 
   for (;;) {
-    pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
+    pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {wake.fd(), POLLIN, 0}};
     if (::poll(fds, 2, kSafetyPollMs) < 0 && errno != EINTR) {
       log::warn("gate: poll: " + std::string(std::strerror(errno)));
     }
     signalfd_siginfo info;
     while (::read(sigfd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
     }
-    uint64_t count;
-    (void)!::read(wake.get(), &count, sizeof count);
+    wake.drain();
     on_answers();
     int status = 0;
     pid_t pid;
@@ -199,6 +192,16 @@ void GateTracer::Impl::handle(pid_t pid, int status) {
   const int sig = WSTOPSIG(status);
   const int event = status >> 16;
   Tracee& tracee = tracees[pid];  // a new child can stop before its parent's fork event
+  if (tracee.state == State::kEnding) {
+    // A refused image must never run. The one stop it may come back with is its execve's
+    // syscall-exit, where exit_group(126) is arranged; any other (a signal on its way) ends it.
+    if (event == 0 && sig == (SIGTRAP | 0x80) && arrange_exit(pid, kDeniedStatus)) {
+      resume(pid);
+    } else {
+      ::kill(pid, SIGKILL);
+    }
+    return;
+  }
   switch (event) {
     case PTRACE_EVENT_EXEC:
       on_exec(pid);
@@ -220,16 +223,9 @@ void GateTracer::Impl::handle(pid_t pid, int status) {
     default:
       break;
   }
-  if (sig == (SIGTRAP | 0x80)) {
-    // The syscall-exit-stop of an execve the gate refused: leave with status 126.
-    if (tracee.state == State::kEnding && !arrange_exit(pid, kDeniedStatus)) {
-      ::kill(pid, SIGKILL);
-      return;
-    }
-    resume(pid);
-    return;
-  }
-  resume(pid, sig);  // a signal on its way to the tracee: deliver it
+  // Syscall stops are asked for only when ending a refused image (above); a signal on its way
+  // to the tracee is delivered.
+  resume(pid, sig == (SIGTRAP | 0x80) ? 0 : sig);
 }
 
 void GateTracer::Impl::on_exec(pid_t pid) {
@@ -240,7 +236,6 @@ void GateTracer::Impl::on_exec(pid_t pid) {
     ::kill(pid, SIGKILL);
     return;
   }
-  decided.fetch_add(1, std::memory_order_relaxed);
   // A renamed copy of a system program is judged as that program.
   if (auto twin = twins.twin_of(pid, start->executable)) {
     start->copy_path = std::move(start->executable);
@@ -299,7 +294,7 @@ void GateTracer::Impl::hold(pid_t pid, const gate::ProgramStart& start,
       std::move(item), [this, pid](const review::ReviewItem& done, const review::ReviewOutcome& o) {
         std::lock_guard lock(mutex);
         answered.push_back(Answered{pid, done, o});
-        signal_wake();
+        wake.poke();
       });
   tracees[pid] = Tracee{State::kHeld, id};
   options.emit(events::ApprovalRequested{options.session_id, id, display_command(start.argv),
@@ -354,8 +349,7 @@ Result<std::unique_ptr<GateTracer>> GateTracer::start(GateTracerOptions options)
   impl->options = std::move(options);
   impl->init_pidfd = UniqueFd(sys::pidfd_open(impl->options.init_pid, 0));
   if (!impl->init_pidfd) return Error::system("pidfd_open the box init");
-  impl->wake = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!impl->wake) return Error::system("eventfd for the gate");
+  CORDON_ASSIGN_OR_RETURN(impl->wake, Wakeup::create());
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->run(); });
   std::unique_lock lock(impl->mutex);
@@ -377,7 +371,7 @@ GateTracer::~GateTracer() {
     running = !impl_->init_status.has_value();
   }
   if (running) sys::pidfd_send_signal(impl_->init_pidfd.get(), SIGKILL, nullptr, 0);
-  impl_->signal_wake();
+  impl_->wake.poke();
   impl_->thread.join();
   // Every tracee is gone; no review may outlive the session it would resume.
   for (const auto& [pid, tracee] : impl_->tracees) {
@@ -393,7 +387,6 @@ int GateTracer::wait_init() {
   return *impl_->init_status;
 }
 
-uint64_t GateTracer::decided() const { return impl_->decided.load(std::memory_order_relaxed); }
 
 std::optional<std::string> ptrace_unavailable_reason(bool is_root) {
   std::ifstream in("/proc/sys/kernel/yama/ptrace_scope");

@@ -51,9 +51,6 @@ class GateTracer {
   // reaps the init itself: a wait on it elsewhere could take one of its ptrace stops.
   int wait_init();
 
-  // Program starts decided so far (for the session summary and tests).
-  uint64_t decided() const;
-
   struct Impl;
 
  private:

@@ -2,20 +2,18 @@
 #include "review/control_server.h"
 
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <list>
-#include <thread>
 
 #include "base/log.h"
 #include "base/unique_fd.h"
+#include "review/channel_thread.h"
 #include "review/control_protocol.h"
 #include "review/peer_identity.h"
 
@@ -95,21 +93,12 @@ struct ControlServer::Impl {
   ReviewQueue& queue;
   ControlServerOptions options;
   UniqueFd listener;
-  UniqueFd wake;  // eventfd: a queue change or stop()
   dev_t socket_dev = 0;
   ino_t socket_ino = 0;
-  std::atomic<bool> stopping{false};
-  std::atomic<bool> changed{false};
-  std::shared_ptr<void> subscription;
-  std::thread thread;
+  std::unique_ptr<ChannelThread> channel;
   std::list<Connection> connections;
 
   Impl(ReviewQueue& q, ControlServerOptions o) : queue(q), options(std::move(o)) {}
-
-  void poke() {
-    const uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake.get(), &one, sizeof one);
-  }
 
   Result<void> bind_socket() {
     const std::string& path = options.socket_path;
@@ -142,8 +131,6 @@ struct ControlServer::Impl {
     socket_dev = st.st_dev;
     socket_ino = st.st_ino;
     if (::listen(listener.get(), 16) != 0) return Error::system("listen " + path);
-    wake.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!wake) return Error::system("eventfd");
     return Ok{};
   }
 
@@ -290,10 +277,10 @@ struct ControlServer::Impl {
 
   void run() {
     std::vector<pollfd> fds;
-    while (!stopping) {
+    while (!channel->stopping()) {
       fds.clear();
       fds.push_back({listener.get(), POLLIN, 0});
-      fds.push_back({wake.get(), POLLIN, 0});
+      fds.push_back({channel->fd(), POLLIN, 0});
       for (Connection& c : connections) {
         fds.push_back({c.fd.get(), static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)), 0});
       }
@@ -301,12 +288,9 @@ struct ControlServer::Impl {
         log::warn("control socket: poll failed");
         return;
       }
-      if (fds[1].revents & POLLIN) {
-        uint64_t count;
-        [[maybe_unused]] ssize_t n = ::read(wake.get(), &count, sizeof count);
-      }
-      if (stopping) break;
-      const bool send_snapshot = changed.exchange(false);
+      if (fds[1].revents & POLLIN) channel->drain();
+      if (channel->stopping()) break;
+      const bool send_snapshot = channel->take_changed();
       size_t index = 2;
       const auto now = SteadyClock::now();
       for (auto it = connections.begin(); it != connections.end(); ++index) {
@@ -333,13 +317,10 @@ ControlServer::ControlServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 Result<std::unique_ptr<ControlServer>> ControlServer::start(ReviewQueue& queue,
                                                             ControlServerOptions options) {
   auto impl = std::make_unique<Impl>(queue, std::move(options));
+  CORDON_ASSIGN_OR_RETURN(impl->channel, ChannelThread::create());
   CORDON_TRY(impl->bind_socket());
   Impl* raw = impl.get();
-  impl->subscription = queue.subscribe([raw] {
-    raw->changed = true;
-    raw->poke();
-  });
-  impl->thread = std::thread([raw] { raw->run(); });
+  impl->channel->start(queue, [raw] { raw->run(); });
   return std::unique_ptr<ControlServer>(new ControlServer(std::move(impl)));
 }
 
@@ -348,11 +329,9 @@ ControlServer::~ControlServer() {
 }
 
 void ControlServer::stop() {
-  if (!impl_ || !impl_->thread.joinable()) return;
-  impl_->subscription.reset();
-  impl_->stopping = true;
-  impl_->poke();
-  impl_->thread.join();
+  if (!impl_ || !impl_->channel) return;
+  impl_->channel->stop();
+  impl_->channel.reset();
   impl_->listener.reset();
   impl_->remove_socket();
 }

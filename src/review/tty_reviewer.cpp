@@ -3,17 +3,15 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <optional>
 #include <set>
-#include <thread>
 
 #include "base/files.h"
 #include "base/unique_fd.h"
+#include "review/channel_thread.h"
 #include "review/control_protocol.h"
 #include "review/peer_identity.h"
 
@@ -22,20 +20,12 @@ namespace cordon::review {
 struct TtyReviewer::Impl {
   ReviewQueue& queue;
   UniqueFd tty;
-  UniqueFd wake;
   std::string reviewer;
-  std::atomic<bool> stopping{false};
-  std::shared_ptr<void> subscription;
-  std::thread thread;
+  std::unique_ptr<ChannelThread> channel;
   std::set<std::string> prompted;
   std::string buffer;
 
   explicit Impl(ReviewQueue& q) : queue(q) {}
-
-  void poke() {
-    const uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake.get(), &one, sizeof one);
-  }
 
   void say(const std::string& text) { (void)write_all(tty.get(), text); }
 
@@ -50,13 +40,10 @@ struct TtyReviewer::Impl {
         if (!line.empty() && line.back() == '\r') line.pop_back();
         return line;
       }
-      pollfd fds[2] = {{tty.get(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
+      pollfd fds[2] = {{tty.get(), POLLIN, 0}, {channel->fd(), POLLIN, 0}};
       if (::poll(fds, 2, 1000) < 0 && errno != EINTR) return std::nullopt;
-      if (fds[1].revents & POLLIN) {
-        uint64_t count;
-        [[maybe_unused]] ssize_t n = ::read(wake.get(), &count, sizeof count);
-      }
-      if (stopping) return std::nullopt;
+      if (fds[1].revents & POLLIN) channel->drain();
+      if (channel->stopping()) return std::nullopt;
       if (!queue.find(id)) {
         say("\n(" + id + " was answered elsewhere or timed out)\n");
         return std::nullopt;
@@ -65,13 +52,13 @@ struct TtyReviewer::Impl {
         char chunk[512];
         const ssize_t n = ::read(tty.get(), chunk, sizeof chunk);
         if (n <= 0) {
-          stopping = true;  // the terminal is gone; the other channels remain
+          channel->give_up();  // the terminal is gone; the other channels remain
           return std::nullopt;
         }
         buffer.append(chunk, static_cast<size_t>(n));
         if (buffer.size() > 4096) buffer.clear();
       } else if (fds[0].revents & (POLLHUP | POLLERR)) {
-        stopping = true;
+        channel->give_up();
         return std::nullopt;
       }
     }
@@ -120,7 +107,7 @@ struct TtyReviewer::Impl {
   }
 
   void run() {
-    while (!stopping) {
+    while (!channel->stopping()) {
       std::optional<ReviewItem> next;
       for (ReviewItem& item : queue.pending()) {
         if (!prompted.count(item.id)) {
@@ -133,11 +120,8 @@ struct TtyReviewer::Impl {
         review(*next);
         continue;
       }
-      pollfd p{wake.get(), POLLIN, 0};
-      if (::poll(&p, 1, 1000) > 0) {
-        uint64_t count;
-        [[maybe_unused]] ssize_t n = ::read(wake.get(), &count, sizeof count);
-      }
+      pollfd p{channel->fd(), POLLIN, 0};
+      if (::poll(&p, 1, 1000) > 0) channel->drain();
     }
   }
 };
@@ -149,12 +133,10 @@ Result<std::unique_ptr<TtyReviewer>> TtyReviewer::start(ReviewQueue& queue,
   auto impl = std::make_unique<Impl>(queue);
   impl->tty.reset(::open(tty.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!impl->tty) return Error::system("open " + tty);
-  impl->wake.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!impl->wake) return Error::system("eventfd");
+  CORDON_ASSIGN_OR_RETURN(impl->channel, ChannelThread::create());
   impl->reviewer = "tty:" + uid_identity(::getuid()).substr(4);
   Impl* raw = impl.get();
-  impl->subscription = queue.subscribe([raw] { raw->poke(); });
-  impl->thread = std::thread([raw] { raw->run(); });
+  impl->channel->start(queue, [raw] { raw->run(); });
   return std::unique_ptr<TtyReviewer>(new TtyReviewer(std::move(impl)));
 }
 
@@ -163,11 +145,9 @@ TtyReviewer::~TtyReviewer() {
 }
 
 void TtyReviewer::stop() {
-  if (!impl_ || !impl_->thread.joinable()) return;
-  impl_->subscription.reset();
-  impl_->stopping = true;
-  impl_->poke();
-  impl_->thread.join();
+  if (!impl_ || !impl_->channel) return;
+  impl_->channel->stop();
+  impl_->channel.reset();
 }
 
 }  // namespace cordon::review

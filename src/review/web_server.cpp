@@ -1,20 +1,18 @@
 // The review web page's HTTP server thread: tokens, Host and Origin checks, the API and SSE.
+#include "review/channel_thread.h"
 #include "review/web_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <list>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "base/files.h"
 #include "base/log.h"
@@ -157,25 +155,16 @@ std::string query_value(std::string_view query, std::string_view key) {
 struct WebServer::Impl {
   ReviewQueue& queue;
   UniqueFd listener;
-  UniqueFd wake;
   uint16_t port = 0;
   std::string host;    // "127.0.0.1:PORT"
   std::string origin;  // "http://127.0.0.1:PORT"
-  std::atomic<bool> stopping{false};
-  std::atomic<bool> changed{false};
-  std::shared_ptr<void> subscription;
-  std::thread thread;
+  std::unique_ptr<ChannelThread> channel;
   std::list<Connection> connections;
 
   std::mutex tokens_mu;
   std::map<std::string, std::string> tokens;  // reviewer name -> token
 
   explicit Impl(ReviewQueue& q) : queue(q) {}
-
-  void poke() {
-    const uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake.get(), &one, sizeof one);
-  }
 
   // The reviewer a token belongs to; every token is compared, so timing tells nothing.
   std::optional<std::string> reviewer_for(std::string_view token) {
@@ -207,8 +196,6 @@ struct WebServer::Impl {
     port = ntohs(addr.sin_port);
     host = "127.0.0.1:" + std::to_string(port);
     origin = "http://" + host;
-    wake.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!wake) return Error::system("eventfd");
     return Ok{};
   }
 
@@ -441,10 +428,10 @@ struct WebServer::Impl {
 
   void run() {
     std::vector<pollfd> fds;
-    while (!stopping) {
+    while (!channel->stopping()) {
       fds.clear();
       fds.push_back({listener.get(), POLLIN, 0});
-      fds.push_back({wake.get(), POLLIN, 0});
+      fds.push_back({channel->fd(), POLLIN, 0});
       for (Connection& c : connections) {
         fds.push_back({c.fd.get(), static_cast<short>(POLLIN | (c.out.empty() ? 0 : POLLOUT)), 0});
       }
@@ -452,13 +439,10 @@ struct WebServer::Impl {
         log::warn("review web page: poll failed");
         return;
       }
-      if (fds[1].revents & POLLIN) {
-        uint64_t count;
-        [[maybe_unused]] ssize_t n = ::read(wake.get(), &count, sizeof count);
-      }
-      if (stopping) break;
+      if (fds[1].revents & POLLIN) channel->drain();
+      if (channel->stopping()) break;
       std::string message;
-      if (changed.exchange(false)) message = event_message();
+      if (channel->take_changed()) message = event_message();
       const auto now = SteadyClock::now();
       size_t index = 2;
       for (auto it = connections.begin(); it != connections.end(); ++index) {
@@ -484,13 +468,10 @@ WebServer::WebServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<WebServer>> WebServer::start(ReviewQueue& queue, uint16_t port) {
   auto impl = std::make_unique<Impl>(queue);
+  CORDON_ASSIGN_OR_RETURN(impl->channel, ChannelThread::create());
   CORDON_TRY(impl->listen_on(port));
   Impl* raw = impl.get();
-  impl->subscription = queue.subscribe([raw] {
-    raw->changed = true;
-    raw->poke();
-  });
-  impl->thread = std::thread([raw] { raw->run(); });
+  impl->channel->start(queue, [raw] { raw->run(); });
   return std::unique_ptr<WebServer>(new WebServer(std::move(impl)));
 }
 
@@ -499,11 +480,9 @@ WebServer::~WebServer() {
 }
 
 void WebServer::stop() {
-  if (!impl_ || !impl_->thread.joinable()) return;
-  impl_->subscription.reset();
-  impl_->stopping = true;
-  impl_->poke();
-  impl_->thread.join();
+  if (!impl_ || !impl_->channel) return;
+  impl_->channel->stop();
+  impl_->channel.reset();
   impl_->listener.reset();
 }
 

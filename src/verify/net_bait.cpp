@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -208,8 +207,7 @@ Result<std::unique_ptr<NetBait>> NetBait::start(std::string marker) {
     }
   }
 
-  bait->wake_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!bait->wake_) return Error::system("eventfd");
+  CORDON_ASSIGN_OR_RETURN(bait->wake_, Wakeup::create());
   NetBait* self = bait.get();
   {
     const BlockAllSignals no_signals;  // see base/signal_scope.h
@@ -224,8 +222,7 @@ NetBait::~NetBait() {
 
 void NetBait::stop() {
   if (!thread_.joinable()) return;
-  uint64_t one = 1;
-  (void)!::write(wake_.get(), &one, sizeof one);
+  wake_.poke();
   thread_.join();
   origin_.reset();
   canary_v4_.reset();
@@ -236,7 +233,7 @@ void NetBait::serve() {
   std::vector<Connection> connections;
   const int canaries[] = {canary_v4_.get(), canary_v6_.get()};
   for (;;) {
-    std::vector<pollfd> fds = {{wake_.get(), POLLIN, 0},
+    std::vector<pollfd> fds = {{wake_.fd(), POLLIN, 0},
                                {origin_.get(), POLLIN, 0},
                                {canaries[0], POLLIN, 0},
                                {canaries[1], POLLIN, 0}};  // fd -1 is ignored by poll

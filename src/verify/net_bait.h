@@ -14,6 +14,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "base/wakeup.h"
 
 namespace cordon::verify {
 
@@ -42,7 +43,8 @@ class NetBait {
   void serve();
 
   std::string marker_;
-  UniqueFd origin_, canary_v4_, canary_v6_, wake_;
+  UniqueFd origin_, canary_v4_, canary_v6_;
+  Wakeup wake_;  // stop()
   uint16_t origin_port_ = 0, canary_port_ = 0;
   std::atomic<size_t> origin_connections_{0}, canary_connections_{0};
   std::thread thread_;
