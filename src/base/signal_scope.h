@@ -1,12 +1,16 @@
-// BlockAllSignals: threads started inside its scope take no signals (they inherit the mask).
+// Helper threads that take no signals: quiet_thread(), and BlockAllSignals under it.
 //
 // cordon's main thread blocks the signals it handles and reads them from a signalfd; a helper
 // thread that left one unblocked would take it instead: SIGTERM would kill cordon without its
-// teardown, a SIGCHLD would be lost to the gate's tracer.
+// teardown, a SIGCHLD would be lost to the gate's tracer. So every helper thread cordon starts
+// is started through quiet_thread(), wherever and whenever it is created.
 #pragma once
 
 #include <pthread.h>
 #include <signal.h>
+
+#include <thread>
+#include <utility>
 
 namespace cordon {
 
@@ -24,5 +28,12 @@ class BlockAllSignals {
  private:
   sigset_t saved_{};
 };
+
+// A std::thread that starts with every signal blocked (a new thread inherits its creator's mask).
+template <class F>
+std::thread quiet_thread(F&& body) {
+  const BlockAllSignals quiet;
+  return std::thread(std::forward<F>(body));
+}
 
 }  // namespace cordon

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <set>
 
+#include "base/signal_scope.h"
 #include "base/fd_passing.h"
 #include "base/log.h"
 #include "net/capture_netlink.h"
@@ -161,7 +162,7 @@ Result<std::unique_ptr<EgressService>> EgressService::start(net::EgressRules rul
   std::unique_ptr<EgressService> service(new EgressService());
   service->proxy_ = std::move(proxy);
   net::Proxy* engine = service->proxy_.get();
-  service->thread_ = std::thread([engine] {
+  service->thread_ = quiet_thread([engine] {
     if (auto ran = engine->run(); !ran.ok()) {
       // An error is shown even without -v: the box just lost its network.
       log::write(log::Level::kError, "the egress proxy stopped (" + ran.error().describe() +

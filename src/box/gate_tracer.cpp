@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "base/log.h"
+#include "base/signal_scope.h"
 #include "base/syscalls.h"
 #include "base/unique_fd.h"
 #include "base/wakeup.h"
@@ -134,11 +135,11 @@ void resume(pid_t pid, int sig = 0) {
 }  // namespace
 
 void GateTracer::Impl::run() {
-  // SIGCHLD stays blocked here: the tracer learns of stops through its own signalfd.
+  // The thread blocks every signal (quiet_thread); it learns of stops through its own signalfd.
+  // The supervisor's main thread blocks SIGCHLD too while the box runs (launch.cpp).
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
-  ::pthread_sigmask(SIG_BLOCK, &chld, nullptr);
   UniqueFd sigfd(::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
   {
     std::lock_guard lock(mutex);
@@ -351,7 +352,7 @@ Result<std::unique_ptr<GateTracer>> GateTracer::start(GateTracerOptions options)
   if (!impl->init_pidfd) return Error::system("pidfd_open the box init");
   CORDON_ASSIGN_OR_RETURN(impl->wake, Wakeup::create());
   Impl* raw = impl.get();
-  impl->thread = std::thread([raw] { raw->run(); });
+  impl->thread = quiet_thread([raw] { raw->run(); });
   std::unique_lock lock(impl->mutex);
   impl->changed.wait(lock, [raw] { return raw->seized || raw->setup_error.has_value(); });
   if (impl->setup_error) {

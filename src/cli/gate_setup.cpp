@@ -5,7 +5,6 @@
 
 #include <chrono>
 
-#include "base/signal_scope.h"
 #include "box/gate_tracer.h"
 #include "gate/program_aliases.h"
 #include "policy/gate_config.h"
@@ -39,7 +38,6 @@ Result<std::unique_ptr<SessionGate>> SessionGate::open(const policy::Policy& pol
                                                        std::vector<gate::RuleSpec> extra_rules) {
   std::unique_ptr<SessionGate> session(new SessionGate());
   if (policy.gate.unsafe_disabled.value) return session;
-  const BlockAllSignals no_signals_for_review_threads;
 
   if (auto why = box::ptrace_unavailable_reason(::geteuid() == 0)) {
     return Error(Errc::kUnsupported, "the approval gate cannot run on this machine: " + *why)

@@ -41,14 +41,6 @@ void add_common(CLI::App* cmd, cordon::cli::CommonOptions& common) {
 int main(int argc, char** argv) {
   // Writes to a closed terminal or pipe are errors to handle, not a reason to die.
   ::signal(SIGPIPE, SIG_IGN);
-  // SIGCHLD stays blocked in every thread cordon will have (they inherit this mask): children
-  // are waited for through pidfds and waitpid, and the gate's tracer reads SIGCHLD from its own
-  // signalfd. A thread that left it unblocked would take the signal and lose it for the tracer.
-  // Programs cordon starts get an empty mask (see audit/client.cpp and box/agent.cpp).
-  sigset_t chld;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  ::pthread_sigmask(SIG_BLOCK, &chld, nullptr);
   for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL})
     ::signal(sig, restore_terminal_and_die);
   CLI::App app{

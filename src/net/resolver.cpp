@@ -13,6 +13,7 @@
 #include <system_error>
 #include <thread>
 
+#include "base/signal_scope.h"
 #include "net/socket_address.h"
 
 namespace cordon::net {
@@ -113,7 +114,7 @@ Resolver::RequestId Resolver::resolve(const std::string& name, Callback callback
   if (shared_->idle < shared_->queue.size() && shared_->workers < max_workers_) {
     ++shared_->workers;
     try {
-      std::thread(worker_main, shared_).detach();
+      quiet_thread([shared = shared_] { worker_main(shared); }).detach();
     } catch (const std::system_error& e) {  // no thread: the queue waits for a running worker
       --shared_->workers;
       if (shared_->workers == 0) {

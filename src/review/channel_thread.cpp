@@ -1,6 +1,8 @@
 // ChannelThread: subscription, wake-up and join, once for every review channel.
 #include "review/channel_thread.h"
 
+#include "base/signal_scope.h"
+
 namespace cordon::review {
 
 Result<std::unique_ptr<ChannelThread>> ChannelThread::create() {
@@ -13,7 +15,7 @@ void ChannelThread::start(ReviewQueue& queue, std::function<void()> body) {
     changed_ = true;
     wakeup_.poke();
   });
-  thread_ = std::thread(std::move(body));
+  thread_ = quiet_thread(std::move(body));
 }
 
 void ChannelThread::stop() {

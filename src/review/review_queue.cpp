@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "base/signal_scope.h"
 #include "base/files.h"
 
 namespace cordon::review {
@@ -125,7 +126,7 @@ ReviewQueue::ReviewQueue(std::string session_id, std::chrono::milliseconds timeo
     : state_(std::make_unique<State>()) {
   state_->session_id = std::move(session_id);
   state_->timeout = timeout;
-  state_->timer = std::thread([s = state_.get()] { s->run_timer(); });
+  state_->timer = quiet_thread([s = state_.get()] { s->run_timer(); });
 }
 
 ReviewQueue::~ReviewQueue() {

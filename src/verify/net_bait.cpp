@@ -209,10 +209,7 @@ Result<std::unique_ptr<NetBait>> NetBait::start(std::string marker) {
 
   CORDON_ASSIGN_OR_RETURN(bait->wake_, Wakeup::create());
   NetBait* self = bait.get();
-  {
-    const BlockAllSignals no_signals;  // see base/signal_scope.h
-    bait->thread_ = std::thread([self] { self->serve(); });
-  }
+  bait->thread_ = quiet_thread([self] { self->serve(); });
   return bait;
 }
 
