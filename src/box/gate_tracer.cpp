@@ -25,6 +25,7 @@
 #include "box/program_twins.h"
 #include "box/tracee_exit.h"
 #include "box/tracee_start.h"
+#include "review/control_protocol.h"
 
 namespace cordon::box {
 namespace {
@@ -40,35 +41,17 @@ bool is_stop_signal(int sig) {
   return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-// The command as one line for messages: words with spaces or quotes are quoted, long lines cut.
-std::string display_command(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& word : argv) {
-    if (!out.empty()) out += ' ';
-    const bool plain = !word.empty() && word.find_first_of(" \t\n'\"\\$`") == std::string::npos;
-    if (plain) {
-      out += word;
-    } else {
-      out += '\'';
-      for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-      out += '\'';
-    }
-    if (out.size() > 200) return out.substr(0, 197) + "...";
-  }
-  return out;
+// The command as one line for messages and the audit trail: shell-quoted, every control byte
+// escaped (review::display_command: a program's argv must not drive the user's terminal), cut.
+std::string shown_command(const std::vector<std::string>& argv) {
+  std::string out = review::display_command(argv);
+  return out.size() > 200 ? out.substr(0, 197) + "..." : out;
 }
 
 // The file that runs, for the audit trail: a copy is named with what it is a copy of.
 std::string what_runs(const gate::ProgramStart& start) {
   return start.copy_path.empty() ? start.executable
                                  : start.copy_path + " (a copy of " + start.executable + ")";
-}
-
-std::string one_line(std::string text) {
-  for (char& c : text) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return text;
 }
 
 // Writes the refusal to the tracee's own stderr (a dup taken with pidfd_getfd), without ever
@@ -277,8 +260,9 @@ void GateTracer::Impl::refuse(pid_t pid, const gate::ProgramStart& start, const 
                               const std::string& reason) {
   options.emit(events::ProgramStarted{options.session_id, start.argv, what_runs(start),
                                       events::Decision::kDeny, rule, reason});
-  tell_tracee(pid, "cordon: refused `" + one_line(display_command(start.argv)) +
-                       "`: " + one_line(reason) + " (rule: " + rule + ")\n");
+  tell_tracee(pid, "cordon: refused `" + shown_command(start.argv) +
+                       "`: " + review::display_text(reason) + " (rule: " +
+                       review::display_text(rule) + ")\n");
   tracees[pid].state = State::kEnding;
   // On to the execve's syscall-exit-stop, where the exit is arranged (handle()).
   if (::ptrace(PTRACE_SYSCALL, pid, nullptr, nullptr) != 0) ::kill(pid, SIGKILL);
@@ -298,9 +282,9 @@ void GateTracer::Impl::hold(pid_t pid, const gate::ProgramStart& start,
         wake.poke();
       });
   tracees[pid] = Tracee{State::kHeld, id};
-  options.emit(events::ApprovalRequested{options.session_id, id, display_command(start.argv),
+  options.emit(events::ApprovalRequested{options.session_id, id, shown_command(start.argv),
                                          gate::to_string(decision.risk.level)});
-  log::info("gate: holding `" + display_command(start.argv) + "` for review (" + id +
+  log::info("gate: holding `" + shown_command(start.argv) + "` for review (" + id +
             "): cordon approvals approve " + id);
 }
 
