@@ -12,8 +12,6 @@ namespace {
 constexpr std::array<std::string_view, 5> kAllowedNames = {"TERM", "COLORTERM", "LANG", "TZ",
                                                            "PATH"};
 constexpr std::string_view kAllowedPrefix = "LC_";
-constexpr std::string_view kDefaultPath =
-    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -36,6 +34,17 @@ bool pass_matches(const std::string& pattern, std::string_view name, bool creden
 }
 
 }  // namespace
+
+std::vector<std::string> default_path_dirs() {
+  std::vector<std::string> dirs;
+  std::string_view path = kDefaultPath;
+  while (!path.empty()) {
+    const size_t colon = std::min(path.find(':'), path.size());
+    dirs.emplace_back(path.substr(0, colon));
+    path.remove_prefix(std::min(colon + 1, path.size()));
+  }
+  return dirs;
+}
 
 bool passed_by_policy(const policy::EnvironmentPolicy& policy, std::string_view name) {
   const bool credential = looks_like_credential(name);
@@ -81,7 +90,7 @@ std::vector<std::string> build_box_environment(const policy::EnvironmentPolicy& 
     allowed = allowed || passed_by_policy(policy, name);
     if (allowed) env[name] = entry.substr(eq + 1);
   }
-  if (!env.count("PATH")) env["PATH"] = std::string(kDefaultPath);
+  if (!env.count("PATH")) env["PATH"] = kDefaultPath;
   env["HOME"] = facts.home;
   env["USER"] = facts.user;
   env["LOGNAME"] = facts.user;

@@ -9,6 +9,12 @@
 
 namespace cordon::box {
 
+// PATH in the box when the host has none to pass: the standard system directories.
+inline constexpr const char* kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+// kDefaultPath's directories, in lookup order.
+std::vector<std::string> default_path_dirs();
+
 struct EnvironmentFacts {
   std::string home;
   std::string user;

@@ -19,10 +19,6 @@
 namespace cordon::box {
 namespace {
 
-// System directories shown read-only (executable) when present. On merged-/usr systems /bin,
-// /sbin and /lib* are symlinks; they are recreated as symlinks.
-constexpr std::array<std::string_view, 9> kSystemDirs = {
-    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt"};
 // Device nodes bound from the host into the box's /dev.
 constexpr std::array<std::string_view, 6> kDevices = {"null",   "zero",    "full",
                                                       "random", "urandom", "tty"};

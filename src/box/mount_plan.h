@@ -7,10 +7,12 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -94,6 +96,12 @@ struct MountPlanInput {
   std::vector<std::string> private_paths;
   int landlock_abi = 0;
 };
+
+// System directories shown read-only (executable) when present. On merged-/usr systems /bin,
+// /sbin and /lib* are symlinks; they are recreated as symlinks. Nothing in the box can write
+// beneath them.
+inline constexpr std::array<std::string_view, 9> kSystemDirs = {
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt"};
 
 // Plans the view. Errors: missing or unusable paths, symlinked protected paths, a workspace
 // that would expose the home or the whole system.

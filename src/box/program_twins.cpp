@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "base/unique_fd.h"
+#include "box/mount_plan.h"
 
 namespace cordon::box {
 namespace {
@@ -37,14 +38,9 @@ bool ProgramTwins::FileKey::operator<(const FileKey& o) const {
 
 ProgramTwins::ProgramTwins(std::vector<std::string> system_dirs) : dirs_(std::move(system_dirs)) {}
 
-std::vector<std::string> ProgramTwins::default_system_dirs() {
-  return {"/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin"};
-}
-
 bool ProgramTwins::in_read_only_system(const std::string& path) {
-  for (const char* prefix : {"/usr/", "/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/",
-                             "/libx32/", "/opt/", "/etc/"}) {
-    if (path.rfind(prefix, 0) == 0) return true;
+  for (std::string_view dir : kSystemDirs) {
+    if (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/') return true;
   }
   return false;
 }

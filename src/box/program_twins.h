@@ -9,20 +9,21 @@
 #include <string>
 #include <vector>
 
+#include "box/environment.h"
+
 namespace cordon::box {
 
 class ProgramTwins {
  public:
-  // `system_dirs`: where the box's programs come from (read-only in every box).
-  explicit ProgramTwins(std::vector<std::string> system_dirs = default_system_dirs());
+  // `system_dirs`: where the box's programs come from (its default PATH; read-only in every box).
+  explicit ProgramTwins(std::vector<std::string> system_dirs = default_path_dirs());
 
   // The system program whose content equals the file tracee `pid` is executing, if that file
   // lives outside the read-only system tree; nothing otherwise. Opens the file through
   // /proc/PID/exe, so it reads exactly what runs. Not thread-safe: the tracer's own.
   std::optional<std::string> twin_of(pid_t pid, const std::string& executable);
 
-  static std::vector<std::string> default_system_dirs();
-  // Prefixes the box mounts read-only: a file below them cannot be a planted copy.
+  // Below the read-only system directories (mount_plan.h kSystemDirs): not a planted copy.
   static bool in_read_only_system(const std::string& path);
 
  private:

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "box/environment.h"
 #include "box/gate_tracer.h"
 #include "gate/program_aliases.h"
 #include "policy/gate_config.h"
@@ -49,7 +50,7 @@ Result<std::unique_ptr<SessionGate>> SessionGate::open(const policy::Policy& pol
   }
   gate::GateConfig config = policy::gate_config(policy.gate, gate::RiskContext{workspace, home});
   for (auto& rule : extra_rules) config.rules.push_back(std::move(rule));
-  gate::add_resolved_program_names(config);
+  gate::add_resolved_program_names(config, box::default_path_dirs());
   CORDON_ASSIGN_OR_RETURN(gate::Gate compiled, gate::Gate::compile(std::move(config)));
   session->gate_.emplace(std::move(compiled));
   session->hold_asks_ = channels.hold_asks;

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "gate/gate.h"
+#include "box/environment.h"
 #include "gate/program_aliases.h"
 #include "policy/gate_config.h"
 #include "policy/loader.h"
@@ -19,7 +20,6 @@ namespace {
 
 // The PATH a box gets when the host passes none (box/environment.cpp); explain resolves the
 // program as the box would.
-constexpr const char* kBoxPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 Result<policy::Policy> load(const CommonOptions& options) {
   const UserFacts user = current_user();
@@ -43,21 +43,15 @@ Result<std::string> resolve_program(const std::string& command, const std::strin
           .with_hint("name a program on the box's PATH or an executable path");
     }
   } else {
-    std::string path = kBoxPath;
-    size_t start = 0;
-    while (start <= path.size()) {
-      size_t colon = path.find(':', start);
-      if (colon == std::string::npos) colon = path.size();
-      std::string candidate = path.substr(start, colon - start) + "/" + command;
-      if (is_executable_file(candidate)) {
-        found = candidate;
+    for (const std::string& dir : box::default_path_dirs()) {
+      if (is_executable_file(dir + "/" + command)) {
+        found = dir + "/" + command;
         break;
       }
-      start = colon + 1;
     }
     if (found.empty()) {
       return Error(Errc::kInvalidInput, command + ": not found on the box's PATH")
-          .with_hint(std::string("the box's PATH is ") + kBoxPath);
+          .with_hint(std::string("the box's PATH is ") + box::kDefaultPath);
     }
   }
   char real[PATH_MAX];
@@ -184,7 +178,7 @@ int policy_explain_command(const ExplainOptions& options) {
 
   gate::GateConfig config =
       policy::gate_config(policy->gate, gate::RiskContext{*workspace, user.home});
-  gate::add_resolved_program_names(config);
+  gate::add_resolved_program_names(config, box::default_path_dirs());
   auto gate = gate::Gate::compile(config);
   if (!gate.ok()) return explain_error(gate.error());
   const gate::ProgramStart start{*executable, options.command, *workspace};

@@ -6,10 +6,6 @@
 
 namespace cordon::gate {
 
-std::vector<std::string> default_program_dirs() {
-  return {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"};
-}
-
 void add_resolved_program_names(GateConfig& config, const std::vector<std::string>& dirs) {
   for (RuleSpec& rule : config.rules) {
     std::vector<std::string> added;

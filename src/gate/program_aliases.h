@@ -10,13 +10,10 @@
 
 namespace cordon::gate {
 
-// The system directories where a bare program name is looked up (the box's PATH order).
-std::vector<std::string> default_program_dirs();
-
 // For every plain name (no '/', no glob characters) in a rule's `program`, looks it up in `dirs`
-// and, when it is a link to a file with another name, adds that name to the rule. Never removes
-// a name. Reads the filesystem: call when setting a session up, not while deciding.
-void add_resolved_program_names(GateConfig& config,
-                                const std::vector<std::string>& dirs = default_program_dirs());
+// (the box's PATH, box::default_path_dirs()) and, when it is a link to a file with another name,
+// adds that name to the rule. Never removes a name. Reads the filesystem: call when setting a
+// session up, not while deciding.
+void add_resolved_program_names(GateConfig& config, const std::vector<std::string>& dirs);
 
 }  // namespace cordon::gate
