@@ -78,6 +78,15 @@ std::string join_words(std::string_view first, std::span<const std::string> rest
   return out;
 }
 
+bool has_any(std::span<const std::string> args, std::initializer_list<std::string_view> words) {
+  for (const auto& a : args) {
+    for (std::string_view w : words) {
+      if (a == w) return true;
+    }
+  }
+  return false;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {

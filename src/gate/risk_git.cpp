@@ -208,12 +208,9 @@ void score_restore(std::span<const std::string> rest, Findings& out) {
 }
 
 void score_switch(std::span<const std::string> rest, Findings& out) {
-  for (const auto& a : rest) {
-    if (a == "--discard-changes" || a == "-f" || a == "--force") {
-      add_finding(out, 35, C::kIrreversible, false,
-                  "git switch --discard-changes throws away uncommitted changes");
-      return;
-    }
+  if (has_any(rest, {"--discard-changes", "-f", "--force"})) {
+    add_finding(out, 35, C::kIrreversible, false,
+                "git switch --discard-changes throws away uncommitted changes");
   }
 }
 
@@ -255,11 +252,8 @@ void score_branch(std::span<const std::string> rest, Findings& out) {
 void score_reflog(std::span<const std::string> rest, Findings& out) {
   if (rest.empty()) return;
   if (rest[0] == "expire") {
-    bool now = false;
-    for (const auto& a : rest) {
-      now = now || a == "--expire=now" || a == "--expire=all" || a == "--expire-unreachable=now" ||
-            a == "--expire-unreachable=all";
-    }
+    const bool now = has_any(rest, {"--expire=now", "--expire=all", "--expire-unreachable=now",
+                                    "--expire-unreachable=all"});
     add_finding(out, now ? 60 : 40, C::kIrreversible, false,
                 "git reflog expire drops reflog entries, the record that finds lost commits");
   } else if (rest[0] == "delete") {
@@ -269,20 +263,15 @@ void score_reflog(std::span<const std::string> rest, Findings& out) {
 }
 
 void score_gc(std::span<const std::string> rest, Findings& out) {
-  for (const auto& a : rest) {
-    if (a == "--prune=now" || a == "--prune=all") {
-      add_finding(out, 55, C::kIrreversible, false,
-                  "git gc --prune=now deletes unreachable commits at once instead of after two "
-                  "weeks");
-      return;
-    }
+  if (has_any(rest, {"--prune=now", "--prune=all"})) {
+    add_finding(out, 55, C::kIrreversible, false,
+                "git gc --prune=now deletes unreachable commits at once instead of after two "
+                "weeks");
   }
 }
 
 void score_prune(std::span<const std::string> rest, Findings& out) {
-  for (const auto& a : rest) {
-    if (a == "-n" || a == "--dry-run") return;
-  }
+  if (has_any(rest, {"-n", "--dry-run"})) return;
   add_finding(out, 50, C::kIrreversible, false,
               "git prune deletes every unreachable object, commits only the reflog still knew");
 }
@@ -299,23 +288,17 @@ void score_stash(std::span<const std::string> rest, Findings& out) {
 }
 
 void score_update_ref(std::span<const std::string> rest, Findings& out) {
-  for (const auto& a : rest) {
-    if (a == "-d") {
-      add_finding(out, 40, C::kIrreversible, false,
-                  "git update-ref -d deletes a ref together with its reflog");
-      return;
-    }
+  if (has_any(rest, {"-d"})) {
+    add_finding(out, 40, C::kIrreversible, false,
+                "git update-ref -d deletes a ref together with its reflog");
   }
 }
 
 void score_worktree(std::span<const std::string> rest, Findings& out) {
   if (rest.empty() || rest[0] != "remove") return;
-  for (const auto& a : rest) {
-    if (a == "-f" || a == "--force") {
-      add_finding(out, 35, C::kIrreversible, false,
-                  "git worktree remove --force deletes a worktree with uncommitted changes");
-      return;
-    }
+  if (has_any(rest, {"-f", "--force"})) {
+    add_finding(out, 35, C::kIrreversible, false,
+                "git worktree remove --force deletes a worktree with uncommitted changes");
   }
 }
 

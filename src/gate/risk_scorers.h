@@ -1,6 +1,7 @@
 // Internal to the risk scorer: what one family of program scorers sees and what it reports.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -60,6 +61,9 @@ Scorer shell_scorer(std::string_view name);     // risk_shell.cpp
 
 // The words joined by spaces, for reasons ("git push --force").
 std::string join_words(std::string_view first, std::span<const std::string> rest);
+
+// True when some argument is exactly one of `words` ("-f", "--force").
+bool has_any(std::span<const std::string> args, std::initializer_list<std::string_view> words);
 
 // ASCII case-insensitive equality and search.
 bool iequals(std::string_view a, std::string_view b);

@@ -10,13 +10,6 @@ namespace {
 
 using C = RiskCategory;
 
-bool has_arg(std::span<const std::string> args, std::string_view word) {
-  for (const auto& a : args) {
-    if (a == word) return true;
-  }
-  return false;
-}
-
 // ---- crontab --------------------------------------------------------------------------------
 
 void score_crontab(const ScoreInput& in, Findings& out) {
@@ -122,8 +115,8 @@ void power_finding(std::string_view what, Findings& out) {
 }
 
 void score_power(const ScoreInput& in, Findings& out) {
-  if (in.name == "shutdown" && (has_arg(in.args, "-c") || has_arg(in.args, "--show"))) return;
-  if (has_arg(in.args, "--help") || has_arg(in.args, "-w") || has_arg(in.args, "--wtmp-only")) {
+  if (in.name == "shutdown" && (has_any(in.args, {"-c", "--show"}))) return;
+  if (has_any(in.args, {"--help", "-w", "--wtmp-only"})) {
     return;
   }
   power_finding(in.name, out);
@@ -176,7 +169,7 @@ void score_node_pm(const ScoreInput& in, Findings& out) {
 }
 
 void score_cargo(const ScoreInput& in, Findings& out) {
-  if (in.args.empty() || has_arg(in.args, "--dry-run") || has_arg(in.args, "-n")) return;
+  if (in.args.empty() || has_any(in.args, {"--dry-run", "-n"})) return;
   if (in.args[0] == "publish") publish_finding("cargo publish", out);
   if (in.args[0] == "yank") {
     add_finding(out, 40, C::kAvailability, true, "cargo yank withdraws a published version");
@@ -196,7 +189,7 @@ void score_gem(const ScoreInput& in, Findings& out) {
 }
 
 void score_poetry(const ScoreInput& in, Findings& out) {
-  if (!in.args.empty() && in.args[0] == "publish" && !has_arg(in.args, "--dry-run")) {
+  if (!in.args.empty() && in.args[0] == "publish" && !has_any(in.args, {"--dry-run"})) {
     publish_finding(std::string(in.name) + " publish", out);
   }
 }
