@@ -15,10 +15,9 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
+
+from bench_session import ScratchSession, time_once
 
 LOOP = "i=0; while [ $i -lt 2000 ]; do /bin/true; i=$((i+1)); done"
 SOURCES = 40
@@ -43,16 +42,6 @@ def write_project(directory):
                 "clean:\n\trm -f app *.o\n")
 
 
-def timed(cmd, env):
-    start = time.perf_counter()
-    done = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr.decode()}")
-    return elapsed
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cordon", default=os.path.join(os.path.dirname(__file__), "..",
@@ -63,20 +52,19 @@ def main():
     if not shutil.which("make") or not shutil.which("cc"):
         sys.exit("the build workload needs make and cc (scripts/install-deps.sh installs them)")
 
-    scratch = tempfile.mkdtemp(prefix="cordon-gate-bench-")
-    workspace = os.path.join(scratch, "ws")
+    session = ScratchSession("cordon-gate-bench-")
+    scratch, workspace, env = session.dir, session.workspace, session.env
     project = os.path.join(workspace, "project")
     write_project(project)
-    store = os.path.join(scratch, "audit", "audit.db")
-    os.makedirs(os.path.join(scratch, "config", "cordon"))
-    with open(os.path.join(scratch, "config", "cordon", "config.toml"), "w") as config:
-        config.write(f'[audit]\nstore = "{store}"\n')
     gate_off = os.path.join(scratch, "gate-off.toml")
     with open(gate_off, "w") as f:
         f.write("[gate]\nunsafe_disabled = true\n")
-    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(scratch, "config"),
-               XDG_STATE_HOME=os.path.join(scratch, "state"))
     cordon = os.path.abspath(args.cordon)
+
+    def timed(cmd):
+        elapsed = time_once(cmd, env)
+        session.wait_for_signature()  # the audit checkpoint signs outside the timed region
+        return elapsed
 
     def box(command, gated):
         cmd = [cordon, "run", "-q", "--network", "none", "--workspace", workspace]
@@ -90,12 +78,12 @@ def main():
     }
     results = {}
     for name, command in workloads.items():
-        timed(box(command, True), env)  # warm the page cache and the compiler
-        timed(box(command, False), env)
+        timed(box(command, True))  # warm the page cache and the compiler
+        timed(box(command, False))
         gated, off = [], []
         for _ in range(args.rounds):
-            gated.append(timed(box(command, True), env))
-            off.append(timed(box(command, False), env))
+            gated.append(timed(box(command, True)))
+            off.append(timed(box(command, False)))
         results[name] = {
             "gated_median_s": statistics.median(gated),
             "off_median_s": statistics.median(off),

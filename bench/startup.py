@@ -10,7 +10,6 @@ seccomp filter, Landlock ruleset, cgroup, rlimits, hidden-path masks and protect
 Usage: bench/startup.py [--cordon build/src/cordon] [--runs 60] [--json out.json]
 """
 import argparse
-import fcntl
 import json
 import os
 import resource
@@ -18,8 +17,9 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+from bench_session import ScratchSession, time_once
 
 
 def bwrap_command(workspace):
@@ -37,31 +37,6 @@ def bwrap_command(workspace):
     cmd += ["--tmpfs", "/tmp", "--bind", workspace, workspace, "--proc", "/proc", "--dev", "/dev",
             "--chdir", workspace, "/bin/true"]
     return cmd
-
-
-def time_once(cmd, env):
-    start = time.perf_counter()
-    done = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr.decode()}")
-    return elapsed
-
-
-def wait_for_signature(store):
-    """cordon exits once its session's audit rows are committed; its writer then signs the
-    checkpoint on its own time, holding a shared lock on STORE-signing. Waiting for that lock
-    keeps the signature out of the next measurement (bubblewrap's included) and tells how long
-    the whole session took, signature and all."""
-    try:
-        fd = os.open(store + "-signing", os.O_RDONLY)
-    except FileNotFoundError:
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    finally:
-        os.close(fd)
 
 
 def peak_rss_kib(cmd, env):
@@ -90,29 +65,21 @@ def main():
     if not shutil.which("bwrap"):
         sys.exit("bubblewrap is not installed (scripts/install-deps.sh installs it)")
 
-    scratch = tempfile.mkdtemp(prefix="cordon-bench-")
-    workspace = os.path.join(scratch, "ws")
-    os.mkdir(workspace)
-    env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(scratch, "config"),
-               XDG_STATE_HOME=os.path.join(scratch, "state"))
-    # The audit trail in the scratch directory (root's default store is machine-wide).
-    store = os.path.join(scratch, "audit", "audit.db")
-    os.makedirs(os.path.join(scratch, "config", "cordon"))
-    with open(os.path.join(scratch, "config", "cordon", "config.toml"), "w") as config:
-        config.write(f'[audit]\nstore = "{store}"\n')
+    session = ScratchSession("cordon-bench-")
+    scratch, workspace, env = session.dir, session.workspace, session.env
     cordon = [os.path.abspath(args.cordon), "run", "-q", "--workspace", workspace, "--",
               "/bin/true"]
     bwrap = bwrap_command(workspace)
 
     for _ in range(5):  # warm the page cache for both
         time_once(cordon, env)
-        wait_for_signature(store)
+        session.wait_for_signature()
         time_once(bwrap, env)
     c, signed, b = [], [], []
     for _ in range(args.runs):
         start = time.perf_counter()
         c.append(time_once(cordon, env))
-        wait_for_signature(store)
+        session.wait_for_signature()
         signed.append(time.perf_counter() - start)
         b.append(time_once(bwrap, env))
     ratios = [x / y for x, y in zip(c, b)]

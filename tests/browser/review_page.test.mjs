@@ -7,13 +7,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import http from "node:http";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const fixturePath = process.env.CORDON_REVIEW_FIXTURE;
-const chromiumPath = process.env.CORDON_CHROMIUM || "/usr/bin/chromium";
 
 // The fixture's stdout as a queue of parsed JSON lines.
 function startFixture() {
@@ -63,15 +59,7 @@ test("review page: live items, deny, approve for session, two reviewers, refusal
   assert.match(aliceToken, /^[0-9a-f]{64}$/);
   assert.equal(new URL(hello.alice).host, `127.0.0.1:${port}`);
 
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cordon-chromium-"));
-  t.after(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  t.after(() => context.close());
+  const context = await launchChromium(t);
   const violations = [];
   const alice = await context.newPage();
   alice.on("console", (m) => { if (m.type() === "error") violations.push(m.text()); });

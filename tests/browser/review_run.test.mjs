@@ -8,10 +8,9 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const cordon = process.env.CORDON_BINARY;
-const chromiumPath = process.env.CORDON_CHROMIUM || "/usr/bin/chromium";
 
 const policy = `
 [gate]
@@ -28,7 +27,12 @@ reason = "danger files need a human"
 test("review page of a real session: approve one held command, deny another", async (t) => {
   assert.ok(cordon, "CORDON_BINARY must name the cordon program");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cordon-review-run-"));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let session;
+  // One hook, in this order: the session goes before the directory it writes to.
+  t.after(() => {
+    session?.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  });
   const workspace = path.join(dir, "ws");
   const runtime = path.join(dir, "run");
   fs.mkdirSync(workspace);
@@ -38,14 +42,13 @@ test("review page of a real session: approve one held command, deny another", as
     `[audit]\nstore = "${path.join(dir, "audit", "audit.db")}"\n`);
   fs.writeFileSync(path.join(dir, "policy.toml"), policy);
 
-  const session = spawn(cordon, ["run", "-q", "--network", "none", "--review", "web",
+  session = spawn(cordon, ["run", "-q", "--network", "none", "--review", "web",
     "--workspace", workspace, "--config", path.join(dir, "policy.toml"), "--",
     "/bin/sh", "-c", "touch danger1; echo first=$?; touch danger2; echo second=$?"], {
     env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, "config"),
       XDG_STATE_HOME: path.join(dir, "state"), CORDON_RUNTIME_DIR: runtime },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  t.after(() => session.kill("SIGKILL"));
   let out = "";
   let err = "";
   session.stdout.on("data", (c) => (out += c));
@@ -59,15 +62,7 @@ test("review page of a real session: approve one held command, deny another", as
   });
   const exited = new Promise((resolve) => session.on("exit", (code) => resolve(code)));
 
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cordon-chromium-"));
-  t.after(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  t.after(() => context.close());
+  const context = await launchChromium(t);
   const page = await context.newPage();
   await page.goto(url);
 
