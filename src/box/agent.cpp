@@ -17,6 +17,7 @@
 #include "base/syscalls.h"
 #include "box/capabilities.h"
 #include "box/child_plan.h"
+#include "box/exec_listener.h"
 #include "box/landlock.h"
 #include "box/seccomp.h"
 
@@ -46,18 +47,24 @@ int connect_terminal(const ChildPlan& plan, int slave) {
   return 0;
 }
 
-// Closes every fd but 0-2 and the ones still needed before exec (all CLOEXEC).
-int close_inherited_fds(int keep_a, int keep_b) {
-  int lo = keep_a < keep_b ? keep_a : keep_b;
-  int hi = keep_a < keep_b ? keep_b : keep_a;
+// Closes every fd but 0-2 and the ones still needed before exec (all CLOEXEC; -1 for none).
+int close_inherited_fds(int keep_a, int keep_b, int keep_c) {
+  int keep[3] = {keep_a, keep_b, keep_c};
+  for (int i = 1; i < 3; ++i) {  // ascending order
+    for (int j = i; j > 0 && keep[j] < keep[j - 1]; --j) {
+      const int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  }
   unsigned first = 3;
-  for (int keep : {lo, hi}) {
-    if (keep < 3) continue;
-    if (static_cast<unsigned>(keep) > first &&
-        sys::close_range(first, static_cast<unsigned>(keep) - 1, 0) != 0) {
+  for (int fd : keep) {
+    if (fd < 3 || static_cast<unsigned>(fd) < first) continue;
+    if (static_cast<unsigned>(fd) > first &&
+        sys::close_range(first, static_cast<unsigned>(fd) - 1, 0) != 0) {
       return -errno;
     }
-    first = static_cast<unsigned>(keep) + 1;
+    first = static_cast<unsigned>(fd) + 1;
   }
   if (sys::close_range(first, ~0U, 0) != 0) return -errno;
   return 0;
@@ -101,7 +108,7 @@ void run_agent(const ChildPlan& plan, int slave) {
   // 2. The box's terminal (or the inherited non-terminal stdio).
   if (int rc = connect_terminal(plan, slave); rc != 0) report_and_exit(efd, Step::kAgentStdio, -rc);
   // 3. Nothing inherited beyond 0-2 (the error pipe and Landlock ruleset close at exec/step 8).
-  if (int rc = close_inherited_fds(efd, plan.landlock_fd); rc != 0) {
+  if (int rc = close_inherited_fds(efd, plan.landlock_fd, plan.gate_fd); rc != 0) {
     report_and_exit(efd, Step::kCloseFds, -rc);
   }
   // 4. Resource limits.
@@ -122,9 +129,16 @@ void run_agent(const ChildPlan& plan, int slave) {
     }
     ::close(plan.landlock_fd);
   }
-  // 9. Seccomp, last.
+  // 9. A gated session's exec listener, to the supervisor (box/exec_listener.h).
+  if (plan.gate_fd >= 0) {
+    if (int rc = send_exec_listener(plan.exec_notify, plan.gate_fd); rc != 0) {
+      report_and_exit(efd, Step::kGateListener, -rc);
+    }
+    ::close(plan.gate_fd);
+  }
+  // 10. Seccomp, last.
   if (int rc = install_seccomp(plan.seccomp); rc != 0) report_and_exit(efd, Step::kSeccomp, -rc);
-  // 10. Exec.
+  // 11. Exec.
   int rc = exec_program(plan);
   report_and_exit(efd, Step::kExec, -rc);
 }

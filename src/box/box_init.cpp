@@ -212,6 +212,7 @@ void run_box_init(const ChildPlan& plan) {
                         CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
   if (agent < 0) report_and_exit(efd, Step::kForkAgent, errno);
   if (slave >= 0) ::close(slave);
+  if (plan.gate_fd >= 0) ::close(plan.gate_fd);  // the agent has sent the exec listener on it
   ::close(efd);  // only the agent's copy remains: EOF at its exec tells the supervisor
   supervise_agent(plan, agent);
 }

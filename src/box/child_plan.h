@@ -46,6 +46,10 @@ struct ChildPlan {
   RlimitPlan rlimits;
   int landlock_fd = -1;  // -1: no Landlock (best-effort policy on a kernel without it)
   sock_fprog seccomp{};
+  // Gated sessions: the agent installs `exec_notify` and sends its listener to the supervisor
+  // on `gate_fd` (its end of a socket pair), then closes both. -1: no gate.
+  int gate_fd = -1;
+  sock_fprog exec_notify{};
 };
 
 // The box init (pid 1 in the box). Never returns.

@@ -1,5 +1,6 @@
-// GateTracer: the tracer thread's loop. Each tracee is running, held for a reviewer, or being
-// ended with status 126; every exec event goes through the gate's decision.
+// GateTracer: the tracer thread's loop. A process is seized when its execve stops in the exec
+// listener; then it is on its way to its exec event, held for a reviewer, or being ended with
+// status 126; an allowed one is released. Every exec event goes through the gate's decision.
 #include "box/gate_tracer.h"
 
 #include <poll.h>
@@ -22,6 +23,7 @@
 #include "base/syscalls.h"
 #include "base/unique_fd.h"
 #include "base/wakeup.h"
+#include "box/exec_listener.h"
 #include "box/program_twins.h"
 #include "box/tracee_exit.h"
 #include "box/tracee_start.h"
@@ -31,8 +33,9 @@ namespace cordon::box {
 namespace {
 
 constexpr int kDeniedStatus = 126;
-constexpr long kTraceOptions = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
-                               PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
+// No fork, vfork or clone events: children of a traced process are not traced (their own execs
+// stop in the exec listener).
+constexpr long kTraceOptions = PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
 
 // If a SIGCHLD is ever taken by a thread that does not block it, the tracer still looks.
 constexpr int kSafetyPollMs = 200;
@@ -88,6 +91,9 @@ struct GateTracer::Impl {
   std::optional<int> init_status;
 
   // The tracer thread's own.
+  std::optional<ExecListener> listener;  // once the agent has sent it
+  // kRunning: seized, on its way to its exec event (or back from a failed execve, until its
+  // next one or its end); the init is always kRunning.
   enum class State { kRunning, kHeld, kEnding };
   struct Tracee {
     State state = State::kRunning;
@@ -97,6 +103,8 @@ struct GateTracer::Impl {
   ProgramTwins twins;
 
   void run();
+  void take_listener();
+  void on_exec_notification();
   void handle(pid_t pid, int status);
   void on_exec(pid_t pid);
   void on_answers();
@@ -114,6 +122,9 @@ void resume(pid_t pid, int sig = 0) {
   // ESRCH: the tracee was killed meanwhile; its exit is reported next.
   ::ptrace(PTRACE_CONT, pid, nullptr, reinterpret_cast<void*>(static_cast<intptr_t>(sig)));
 }
+
+// From a stop: runs on, untraced.
+void release(pid_t pid) { ::ptrace(PTRACE_DETACH, pid, nullptr, nullptr); }
 
 }  // namespace
 
@@ -143,9 +154,17 @@ void GateTracer::Impl::run() {
   tracees[options.init_pid] = Tracee{};
 
   for (;;) {
-    pollfd fds[2] = {{sigfd.get(), POLLIN, 0}, {wake.fd(), POLLIN, 0}};
-    if (::poll(fds, 2, kSafetyPollMs) < 0 && errno != EINTR) {
+    const int socket = options.exec_listener_socket.get();
+    pollfd fds[3] = {{sigfd.get(), POLLIN, 0},
+                     {wake.fd(), POLLIN, 0},
+                     {listener ? listener->fd() : socket, POLLIN, 0}};
+    if (::poll(fds, fds[2].fd >= 0 ? 3 : 2, kSafetyPollMs) < 0 && errno != EINTR) {
       log::warn("gate: poll: " + std::string(std::strerror(errno)));
+    }
+    if (listener && (fds[2].revents & POLLIN) != 0) {
+      on_exec_notification();
+    } else if (!listener && fds[2].revents != 0) {
+      take_listener();
     }
     signalfd_siginfo info;
     while (::read(sigfd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
@@ -167,6 +186,51 @@ void GateTracer::Impl::run() {
   }
 }
 
+void GateTracer::Impl::take_listener() {
+  auto received = ExecListener::receive(options.exec_listener_socket.get());
+  if (received.ok() && !received->has_value()) return;  // not yet
+  options.exec_listener_socket.reset();
+  if (received.ok()) {
+    listener = std::move(**received);
+    return;
+  }
+  // A box whose set-up failed reports its step on the error pipe; anything else is a box that
+  // cannot be gated, so it ends (its agent would wait in its first execve forever).
+  if (received.error().code() != Errc::kChildSetup) {
+    log::warn("gate: " + received.error().describe() + "; the box is stopped");
+    sys::pidfd_send_signal(init_pidfd.get(), SIGKILL, nullptr, 0);
+  }
+}
+
+void GateTracer::Impl::on_exec_notification() {
+  auto next = listener->next();
+  if (!next.ok()) {
+    // Nothing could be answered any more: the box ends rather than wait or run undecided.
+    log::warn("gate: " + next.error().describe() + "; the box is stopped");
+    sys::pidfd_send_signal(init_pidfd.get(), SIGKILL, nullptr, 0);
+    listener.reset();
+    return;
+  }
+  const auto& exec = *next;
+  if (!exec) return;
+  if (tracees.count(exec->pid) == 0) {
+    if (::ptrace(PTRACE_SEIZE, exec->pid, nullptr, kTraceOptions) != 0) {
+      const int err = errno;
+      if (!listener->still_waiting(*exec)) return;  // killed meanwhile
+      // Untraceable means undecidable: the exec does not happen (a process already traced in
+      // the box, by a debugger there, ends up here).
+      log::warn("gate: cannot trace process " + std::to_string(exec->pid) + " (" +
+                std::strerror(err) + "); its exec is refused");
+      listener->fail(*exec, EPERM);
+      return;
+    }
+    // If the caller was killed and its number reused between the notification and the seize,
+    // the process seized is a stranger: it stays traced, and its own next exec is decided.
+    tracees[exec->pid] = Tracee{};
+  }
+  listener->go_on(*exec);
+}
+
 void GateTracer::Impl::handle(pid_t pid, int status) {
   if (WIFEXITED(status) || WIFSIGNALED(status)) {
     forget(pid);
@@ -175,7 +239,19 @@ void GateTracer::Impl::handle(pid_t pid, int status) {
   if (!WIFSTOPPED(status)) return;
   const int sig = WSTOPSIG(status);
   const int event = status >> 16;
-  Tracee& tracee = tracees[pid];  // a new child can stop before its parent's fork event
+  if (event == PTRACE_EVENT_EXEC) {
+    // A thread other than the leader that execs takes the leader's number at this stop.
+    unsigned long former = 0;
+    if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &former) == 0 &&
+        static_cast<pid_t>(former) != pid) {
+      auto it = tracees.find(static_cast<pid_t>(former));
+      if (it != tracees.end()) {
+        tracees[pid] = it->second;
+        tracees.erase(it);
+      }
+    }
+  }
+  Tracee& tracee = tracees[pid];
   if (tracee.state == State::kEnding) {
     // A refused image must never run. The one stop it may come back with is its execve's
     // syscall-exit, where exit_group(126) is arranged; any other (a signal on its way) ends it.
@@ -190,14 +266,9 @@ void GateTracer::Impl::handle(pid_t pid, int status) {
     case PTRACE_EVENT_EXEC:
       on_exec(pid);
       return;
-    case PTRACE_EVENT_FORK:
-    case PTRACE_EVENT_VFORK:
-    case PTRACE_EVENT_CLONE:
-      resume(pid);
-      return;
     case PTRACE_EVENT_STOP:
-      // A group stop (job control) stays stopped until SIGCONT; anything else is the new
-      // tracee's first stop.
+      // A group stop (job control) stays stopped until SIGCONT; anything else (a stop the seize
+      // caught on its way) goes on.
       if (is_stop_signal(sig)) {
         ::ptrace(PTRACE_LISTEN, pid, nullptr, nullptr);
       } else {
@@ -252,8 +323,13 @@ void GateTracer::Impl::allow(pid_t pid, const gate::ProgramStart& start, const s
                              const std::string& reason) {
   options.emit(events::ProgramStarted{options.session_id, start.argv, what_runs(start),
                                       events::Decision::kAllow, rule, reason});
-  tracees[pid].state = State::kRunning;
-  resume(pid);
+  if (pid == options.init_pid) {
+    tracees[pid].state = State::kRunning;
+    resume(pid);
+    return;
+  }
+  tracees.erase(pid);
+  release(pid);
 }
 
 void GateTracer::Impl::refuse(pid_t pid, const gate::ProgramStart& start, const std::string& rule,

@@ -290,6 +290,18 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   ::fcntl(error_read.get(), F_SETFL, O_NONBLOCK);
   plan.control_fd = control_child.get();
   plan.error_fd = error_write.get();
+  // A gated box's agent sends its exec listener on a socket of its own (box/exec_listener.h).
+  UniqueFd gate_parent, gate_child;
+  if (req.gate != nullptr) {
+    int gate_pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, gate_pair) != 0) {
+      return Error::system("socketpair for the gate");
+    }
+    gate_parent = UniqueFd(gate_pair[0]);
+    gate_child = UniqueFd(gate_pair[1]);
+    plan.gate_fd = gate_child.get();
+    plan.exec_notify = prebuilt_exec_notify_filter().fprog();
+  }
 
   SignalMask mask;
   mask.block_all();  // the init starts with every signal blocked (it waits for them)
@@ -310,6 +322,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   clock.mark("clone");
   control_child.reset();
   error_write.reset();
+  gate_child.reset();
 
   // Kills the box on every early return below.
   struct KillOnExit {
@@ -343,12 +356,13 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
     clock.mark("egress proxy");
   }
 
-  // The approval gate traces the init (still waiting for its go) and so every process the box
-  // will ever have: no program starts undecided.
+  // The approval gate seizes the init (still waiting for its go) and answers every execve the
+  // box will ever make: no program starts undecided.
   std::unique_ptr<GateTracer> gate_tracer;
   if (box_building && req.gate != nullptr) {
     GateTracerOptions gate_options;
     gate_options.init_pid = static_cast<pid_t>(pid);
+    gate_options.exec_listener_socket = std::move(gate_parent);
     gate_options.session_id = req.session_id;
     gate_options.decide = [gate = req.gate](const gate::ProgramStart& start) {
       return gate->decide(start);

@@ -248,6 +248,22 @@ Result<SeccompProgram> compile_box_filter() {
   return SeccompProgram{std::move(instructions)};
 }
 
+Result<SeccompProgram> compile_exec_notify_filter() {
+  FilterContext ctx(seccomp_init(SCMP_ACT_ALLOW));
+  if (!ctx) return Error(Errc::kInternal, "libseccomp: seccomp_init failed");
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(EPERM));
+      rc < 0) {
+    return libseccomp_error("set the bad-architecture action", rc);
+  }
+  for (int nr : {SCMP_SYS(execve), SCMP_SYS(execveat)}) {
+    if (int rc = seccomp_rule_add_exact(ctx.get(), SCMP_ACT_NOTIFY, nr, 0); rc < 0) {
+      return libseccomp_error("add the notification for syscall " + std::to_string(nr), rc);
+    }
+  }
+  CORDON_ASSIGN_OR_RETURN(std::vector<sock_filter> instructions, export_bpf(ctx.get()));
+  return SeccompProgram{std::move(instructions)};
+}
+
 std::string describe_box_filter() {
   FilterPlan plan = plan_box_filter();
   const char* arch = arch_name(plan.arch);
@@ -271,6 +287,12 @@ int install_seccomp(const sock_fprog& program) {
   // No flags: SECCOMP_FILTER_FLAG_TSYNC stays off, the agent is single-threaded here.
   if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) == 0) return 0;
   return -errno;
+}
+
+int install_seccomp_with_listener(const sock_fprog& program) {
+  const long fd =
+      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
+  return fd >= 0 ? static_cast<int>(fd) : -errno;
 }
 
 }  // namespace cordon::box

@@ -30,11 +30,24 @@ Result<SeccompProgram> compile_box_filter();
 // it equals compile_box_filter().
 const SeccompProgram& prebuilt_box_filter();
 
+// The approval gate's filter, installed by the agent of a gated session next to the box's: every
+// execve and execveat becomes a notification to the supervisor (SECCOMP_RET_USER_NOTIF), which
+// seizes the caller with ptrace before letting the call go on and decides at its exec event
+// (box/gate_tracer.h); everything else is allowed here (the box's filter refuses what it
+// refuses); other architectures get EPERM, as in the box's filter.
+Result<SeccompProgram> compile_exec_notify_filter();
+// Compiled at build time like the box's filter (equal to a fresh compile, tested).
+const SeccompProgram& prebuilt_exec_notify_filter();
+
 // Human-readable listing of the rules (for the reviewed golden file and `cordon policy show`).
 std::string describe_box_filter();
 
 // Child side, async-signal-safe: installs `program` with SECCOMP_FILTER_FLAG_TSYNC off.
 // Returns 0 or -errno. Requires no_new_privs (set by the previous step).
 int install_seccomp(const sock_fprog& program);
+
+// Child side, async-signal-safe: installs `program` with SECCOMP_FILTER_FLAG_NEW_LISTENER.
+// Returns the listener (close-on-exec) or -errno.
+int install_seccomp_with_listener(const sock_fprog& program);
 
 }  // namespace cordon::box

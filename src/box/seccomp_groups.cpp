@@ -183,11 +183,6 @@ std::vector<SyscallGroup> make_groups() {
        "ptrace and cross-process memory access let one process rewrite another after the gate "
        "approved it",
        refuse_always({"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"})});
-  groups.push_back(
-      {"untraced-children",
-       "the approval gate traces every process from its fork on (box/gate_tracer.h); "
-       "CLONE_UNTRACED makes a child the tracer never sees, whose execs nothing would decide",
-       {{"clone", {{has_bits(0, CLONE_UNTRACED)}}, EPERM, "CLONE_UNTRACED"}}});
   groups.push_back({"kernel-code",
                     "loading modules or booting another kernel is the host's business",
                     refuse_always({"kexec_load", "kexec_file_load", "init_module", "finit_module",

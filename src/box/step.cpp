@@ -51,6 +51,7 @@ constexpr StepInfo kSteps[] = {
     {"drop-capabilities", "empty every capability set"},
     {"no-new-privs", "forbid regaining privileges through exec"},
     {"landlock", "enforce the Landlock ruleset"},
+    {"gate-listener", "send every exec to the approval gate (seccomp notification)"},
     {"seccomp", "install the seccomp filter"},
     {"exec", "start the program"},
 };

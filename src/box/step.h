@@ -49,6 +49,7 @@ enum class Step : uint16_t {
   kDropCapabilities,
   kNoNewPrivs,
   kLandlock,
+  kGateListener,
   kSeccomp,
   kExec,
   kCount,

@@ -5,6 +5,9 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +17,10 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
+
+#include "box/exec_listener.h"
+#include "box/seccomp.h"
 
 namespace cordon::box {
 namespace {
@@ -32,15 +39,19 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-// Runs `sh -c SCRIPT` as the root of a traced tree, deciding each start with `decide`.
-TracedRun run_traced(const std::string& script,
-                     std::function<gate::GateDecision(const gate::ProgramStart&)> decide) {
+// Runs `root_body` (which must exec or _exit) as the root of a gated tree, deciding each start with
+// `decide`; its stdout and stderr are files.
+TracedRun run_traced_root(const std::function<void()>& root_body,
+                          std::function<gate::GateDecision(const gate::ProgramStart&)> decide) {
   TracedRun run;
   char dir_template[] = "/tmp/cordon-gate-tracer-XXXXXX";
   const std::string dir = ::mkdtemp(dir_template);
   const std::string out = dir + "/out", err = dir + "/err";
   int go[2];
   EXPECT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  // The root sends its exec listener as a gated box's agent does (box/exec_listener.h).
+  int gate[2];
+  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, gate), 0);
   // As in the supervisor, SIGCHLD is blocked in every thread: the tracer reads it from a signalfd.
   sigset_t chld, saved;
   sigemptyset(&chld);
@@ -55,13 +66,18 @@ TracedRun run_traced(const std::string& script,
     ::dup2(o, 1);
     ::dup2(e, 2);
     ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
-    ::execl("/bin/sh", "sh", "-c", script.c_str(), nullptr);
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(122);
+    if (send_exec_listener(prebuilt_exec_notify_filter().fprog(), gate[1]) != 0) ::_exit(123);
+    ::close(gate[1]);
+    root_body();
     ::_exit(121);
   }
   ::close(go[0]);
+  ::close(gate[1]);
   std::mutex mutex;
   GateTracerOptions options;
   options.init_pid = root;
+  options.exec_listener_socket = UniqueFd(gate[0]);
   options.session_id = "test";
   options.decide = std::move(decide);
   options.emit = [&](const events::Event& e) {
@@ -85,6 +101,13 @@ TracedRun run_traced(const std::string& script,
   run.err = slurp(err);
   std::filesystem::remove_all(dir);
   return run;
+}
+
+// Runs `sh -c SCRIPT` as the root of a gated tree.
+TracedRun run_traced(const std::string& script,
+                     std::function<gate::GateDecision(const gate::ProgramStart&)> decide) {
+  return run_traced_root(
+      [&script] { ::execl("/bin/sh", "sh", "-c", script.c_str(), nullptr); }, std::move(decide));
 }
 
 gate::GateDecision allow_all(const gate::ProgramStart&) { return {}; }
@@ -207,6 +230,70 @@ TEST(GateTracer, ARenamedCopyOfASystemProgramIsJudgedAsThatProgram) {
                                     std::filesystem::canonical("/bin/echo").string() + ")"),
             std::string::npos)
       << run.starts[1].path;
+}
+
+}  // namespace
+}  // namespace cordon::box
+
+namespace cordon::box {
+namespace {
+
+// A thread that is not the leader execs: the process takes the leader's number at the exec
+// event, and the start is still decided (and refused).
+TEST(GateTracer, AnExecFromASecondThreadIsDecided) {
+  TracedRun run = run_traced_root(
+      [] {
+        std::thread([] {
+          ::execl("/bin/echo", "echo", "forbidden", nullptr);
+          ::_exit(124);
+        }).join();
+      },
+      refuse_word("forbidden"));
+  ASSERT_TRUE(WIFEXITED(run.status));
+  EXPECT_EQ(WEXITSTATUS(run.status), 126) << run.err;
+  EXPECT_EQ(run.out, "");
+  ASSERT_EQ(run.starts.size(), 1u);
+  EXPECT_EQ(run.starts[0].decision, events::Decision::kDeny);
+}
+
+// An execve that fails (no such file) leaves its caller traced; its next exec is decided.
+TEST(GateTracer, AfterAFailedExecTheNextIsDecided) {
+  TracedRun run = run_traced_root(
+      [] {
+        if (::fork() == 0) {
+          ::execl("/nonexistent/program", "program", nullptr);
+          ::execl("/bin/echo", "echo", "forbidden", nullptr);
+          ::_exit(124);
+        }
+        int status = 0;
+        ::wait(&status);
+        ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 125);
+      },
+      refuse_word("forbidden"));
+  ASSERT_TRUE(WIFEXITED(run.status));
+  EXPECT_EQ(WEXITSTATUS(run.status), 126) << run.err;
+  EXPECT_EQ(run.out, "");
+}
+
+// A process another tracer holds (a debugger in the box) cannot be seized: its exec fails
+// rather than run undecided.
+TEST(GateTracer, AProcessTracedByAnotherCannotExec) {
+  TracedRun run = run_traced_root(
+      [] {
+        const pid_t child = ::fork();
+        if (child == 0) {
+          ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+          ::execl("/bin/echo", "echo", "hello", nullptr);
+          ::_exit(errno == EPERM ? 77 : 78);
+        }
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 125);
+      },
+      allow_all);
+  ASSERT_TRUE(WIFEXITED(run.status));
+  EXPECT_EQ(WEXITSTATUS(run.status), 77) << run.err;
+  EXPECT_EQ(run.out, "");
 }
 
 }  // namespace

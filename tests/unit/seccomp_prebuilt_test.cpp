@@ -1,4 +1,4 @@
-// The filter cordon installs (compiled at build time) is exactly what libseccomp compiles now.
+// The filters cordon installs (compiled at build time) are exactly what libseccomp compiles now.
 #include <gtest/gtest.h>
 
 #include "box/seccomp.h"
@@ -6,10 +6,9 @@
 namespace cordon::box {
 namespace {
 
-TEST(SeccompPrebuilt, EqualsAFreshCompile) {
-  auto fresh = compile_box_filter();
+void expect_equal(const SeccompProgram& prebuilt, const Result<SeccompProgram>& fresh) {
   ASSERT_TRUE(fresh.ok()) << fresh.error().describe();
-  const auto& embedded = prebuilt_box_filter().instructions;
+  const auto& embedded = prebuilt.instructions;
   ASSERT_EQ(embedded.size(), fresh->instructions.size());
   for (size_t i = 0; i < embedded.size(); ++i) {
     EXPECT_EQ(embedded[i].code, fresh->instructions[i].code) << "instruction " << i;
@@ -17,6 +16,14 @@ TEST(SeccompPrebuilt, EqualsAFreshCompile) {
     EXPECT_EQ(embedded[i].jf, fresh->instructions[i].jf) << "instruction " << i;
     EXPECT_EQ(embedded[i].k, fresh->instructions[i].k) << "instruction " << i;
   }
+}
+
+TEST(SeccompPrebuilt, TheBoxFilterEqualsAFreshCompile) {
+  expect_equal(prebuilt_box_filter(), compile_box_filter());
+}
+
+TEST(SeccompPrebuilt, TheExecNotifyFilterEqualsAFreshCompile) {
+  expect_equal(prebuilt_exec_notify_filter(), compile_exec_notify_filter());
 }
 
 }  // namespace
