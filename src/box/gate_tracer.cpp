@@ -161,16 +161,20 @@ void GateTracer::Impl::run() {
     if (::poll(fds, fds[2].fd >= 0 ? 3 : 2, kSafetyPollMs) < 0 && errno != EINTR) {
       log::warn("gate: poll: " + std::string(std::strerror(errno)));
     }
+    // Only what poll() reported is read: every syscall here delays the stop being waited on.
     if (listener && (fds[2].revents & POLLIN) != 0) {
       on_exec_notification();
     } else if (!listener && fds[2].revents != 0) {
       take_listener();
     }
-    signalfd_siginfo info;
-    while (::read(sigfd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    if (fds[0].revents != 0) {
+      signalfd_siginfo infos[16];
+      (void)!::read(sigfd.get(), infos, sizeof infos);  // the waitpid loop below takes them all
     }
-    wake.drain();
-    on_answers();
+    if (fds[1].revents != 0) {
+      wake.drain();
+      on_answers();
+    }
     int status = 0;
     pid_t pid;
     // __WNOTHREAD: only this thread's tracees, never another child of cordon.
@@ -321,6 +325,7 @@ void GateTracer::Impl::on_exec(pid_t pid) {
 
 void GateTracer::Impl::allow(pid_t pid, const gate::ProgramStart& start, const std::string& rule,
                              const std::string& reason) {
+  // The audit row is sent before the program runs.
   options.emit(events::ProgramStarted{options.session_id, start.argv, what_runs(start),
                                       events::Decision::kAllow, rule, reason});
   if (pid == options.init_pid) {

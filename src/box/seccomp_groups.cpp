@@ -183,6 +183,15 @@ std::vector<SyscallGroup> make_groups() {
        "ptrace and cross-process memory access let one process rewrite another after the gate "
        "approved it",
        refuse_always({"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"})});
+  groups.push_back(
+      {"shared-working-directory",
+       "the approval gate judges relative paths against a program's working directory at its "
+       "start; a second process sharing it (clone with CLONE_FS, not a thread) could change it "
+       "afterwards. Threads end at exec, so they may share it",
+       {{"clone",
+         {{ArgCompare{0, ArgOp::kMaskedEq, CLONE_FS | CLONE_THREAD, CLONE_FS}}},
+         EPERM,
+         "CLONE_FS without CLONE_THREAD"}}});
   groups.push_back({"kernel-code",
                     "loading modules or booting another kernel is the host's business",
                     refuse_always({"kexec_load", "kexec_file_load", "init_module", "finit_module",

@@ -222,6 +222,18 @@ void untraced_child(const GateSpec& gate, Reporter& r, const std::string& marker
         pid > 0 && !ran);
 }
 
+// A second process sharing the working directory (clone with CLONE_FS, not a thread) could move
+// it after the gate judged a program's relative paths. Seccomp refuses the clone.
+void shared_working_directory(Reporter& r) {
+  const long pid = ::syscall(SYS_clone, CLONE_FS | SIGCHLD, 0, 0, 0, 0);
+  if (pid == 0) ::_exit(0);
+  const int err = errno;
+  if (pid > 0) ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+  r.add(kWall, "clone a process that shares this one's working directory (CLONE_FS)",
+        "refused (EPERM): a program's cwd cannot move after the gate judged it",
+        "clone " + outcome(pid, err), pid < 0 && err == EPERM);
+}
+
 void control_socket(const GateSpec& gate, Reporter& r) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
@@ -321,6 +333,7 @@ void probe_gate(const Context& ctx, Reporter& r) {
                {link, kGateBaitFlag, marker("symlink")}, marker("symlink"));
 
   untraced_child(gate, r, marker("untraced"));
+  shared_working_directory(r);
   argv_race(gate, r, false);
   argv_race(gate, r, true);
 

@@ -167,6 +167,13 @@ TEST_F(SeccompFilter, CloneWithANamespaceFlagIsRefused) {
   EXPECT_EQ(call(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | SIGCHLD), kEperm);
 }
 
+TEST_F(SeccompFilter, AProcessSharingTheWorkingDirectoryIsRefused) {
+  EXPECT_EQ(call(SYS_clone, CLONE_FS | SIGCHLD), kEperm);
+  EXPECT_EQ(call(SYS_clone, CLONE_FS | CLONE_VM | CLONE_FILES | SIGCHLD), kEperm);
+  EXPECT_EQ(call(SYS_clone, CLONE_FS | kHighBit | SIGCHLD), kEperm);
+  // Threads (CLONE_FS with CLONE_THREAD) stay allowed: the next test.
+}
+
 TEST_F(SeccompFilter, ForkAndThreadCloneFlagsAreAllowed) {
   // glibc fork(), vfork(), and pthread_create() when clone3 is refused.
   EXPECT_EQ(call(SYS_clone, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD), kAllow);
