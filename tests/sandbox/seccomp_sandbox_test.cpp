@@ -169,6 +169,14 @@ long probe_clone_newuser(const ChildContext&) {
   return pid;
 }
 
+// clone(2) of a process sharing the working directory; should it succeed, it leaves at once.
+long probe_clone_shared_fs(const ChildContext&) {
+  long pid = result_of(::syscall(SYS_clone, CLONE_FS | SIGCHLD, 0, 0, 0, 0));
+  if (pid == 0) ::_exit(0);
+  if (pid > 0) ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+  return pid;
+}
+
 long probe_mount_tmpfs(const ChildContext&) {
   return result_of(::mount("none", "/nonexistent-cordon-seccomp", "tmpfs", 0, nullptr));
 }
@@ -189,12 +197,14 @@ TEST(SeccompSandbox, NamespacesMountsAndOtherProcessesAreRefused) {
   auto results = run_filtered({{"unshare(CLONE_NEWUSER)", probe_unshare_user},
                                {"setns", probe_setns},
                                {"clone(CLONE_NEWUSER)", probe_clone_newuser},
+                               {"clone(CLONE_FS)", probe_clone_shared_fs},
                                {"mount", probe_mount_tmpfs},
                                {"open_tree_attr", probe_open_tree_attr},
                                {"ptrace(PTRACE_ATTACH)", probe_ptrace_attach},
                                {"pidfd_getfd", probe_pidfd_getfd}});
-  for (const char* name : {"unshare(CLONE_NEWUSER)", "setns", "clone(CLONE_NEWUSER)", "mount",
-                           "open_tree_attr", "ptrace(PTRACE_ATTACH)", "pidfd_getfd"}) {
+  for (const char* name : {"unshare(CLONE_NEWUSER)", "setns", "clone(CLONE_NEWUSER)",
+                           "clone(CLONE_FS)", "mount", "open_tree_attr", "ptrace(PTRACE_ATTACH)",
+                           "pidfd_getfd"}) {
     EXPECT_EQ(result(results, name), -EPERM) << name;
   }
 }
