@@ -8,6 +8,11 @@ import tempfile
 import time
 
 
+# The default build directory's cordon (pass --cordon a Release build's for figures).
+DEFAULT_CORDON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "src",
+                              "cordon")
+
+
 class ScratchSession:
     """A scratch directory with a workspace, and the environment that gives cordon its own
     config and state there (root's default audit store is machine-wide)."""

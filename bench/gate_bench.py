@@ -17,7 +17,7 @@ import shutil
 import statistics
 import sys
 
-from bench_session import ScratchSession, time_once
+from bench_session import DEFAULT_CORDON, ScratchSession, time_once
 
 LOOP = "i=0; while [ $i -lt 2000 ]; do /bin/true; i=$((i+1)); done"
 SOURCES = 40
@@ -44,8 +44,7 @@ def write_project(directory):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cordon", default=os.path.join(os.path.dirname(__file__), "..",
-                                                         "build", "src", "cordon"))
+    parser.add_argument("--cordon", default=DEFAULT_CORDON)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()

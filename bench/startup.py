@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from bench_session import ScratchSession, time_once
+from bench_session import DEFAULT_CORDON, ScratchSession, time_once
 
 
 def bwrap_command(workspace):
@@ -57,8 +57,7 @@ def peak_rss_kib(cmd, env):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cordon", default=os.path.join(os.path.dirname(__file__), "..",
-                                                         "build", "src", "cordon"))
+    parser.add_argument("--cordon", default=DEFAULT_CORDON)
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()

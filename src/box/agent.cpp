@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -50,13 +51,7 @@ int connect_terminal(const ChildPlan& plan, int slave) {
 // Closes every fd but 0-2 and the ones still needed before exec (all CLOEXEC; -1 for none).
 int close_inherited_fds(int keep_a, int keep_b, int keep_c) {
   int keep[3] = {keep_a, keep_b, keep_c};
-  for (int i = 1; i < 3; ++i) {  // ascending order
-    for (int j = i; j > 0 && keep[j] < keep[j - 1]; --j) {
-      const int t = keep[j];
-      keep[j] = keep[j - 1];
-      keep[j - 1] = t;
-    }
-  }
+  std::sort(std::begin(keep), std::end(keep));  // in place: no allocation
   unsigned first = 3;
   for (int fd : keep) {
     if (fd < 3 || static_cast<unsigned>(fd) < first) continue;

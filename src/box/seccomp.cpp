@@ -104,6 +104,19 @@ Error libseccomp_error(const std::string& what, int rc) {
   return Error(Errc::kInternal, "libseccomp: " + what, -rc);
 }
 
+// A default-allow filter on the native architecture. Calls from another ABI (i386 via int 0x80
+// on x86_64) would bypass every rule, whose numbers are native, so they fail with EPERM;
+// libseccomp also routes x32 numbers (>= 0x40000000) there; see docs/seccomp.md.
+Result<FilterContext> new_filter() {
+  FilterContext ctx(seccomp_init(SCMP_ACT_ALLOW));
+  if (!ctx) return Error(Errc::kInternal, "libseccomp: seccomp_init failed");
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(EPERM));
+      rc < 0) {
+    return libseccomp_error("set the bad-architecture action", rc);
+  }
+  return ctx;
+}
+
 // One libseccomp rule per conjunction. "Exact": fail rather than let libseccomp rewrite a rule.
 Result<void> add_rule(scmp_filter_ctx ctx, const ResolvedRule& resolved) {
   const SyscallRule& rule = *resolved.rule;
@@ -217,15 +230,7 @@ Result<SeccompProgram> compile_box_filter() {
     return Error(Errc::kUnsupported, std::string("seccomp: no filter for audit arch ") + arch)
         .with_hint("cordon's syscall tables are written for x86_64 and aarch64");
   }
-  FilterContext ctx(seccomp_init(SCMP_ACT_ALLOW));
-  if (!ctx) return Error(Errc::kInternal, "libseccomp: seccomp_init failed");
-  // Calls from another ABI (i386 via int 0x80 on x86_64) would bypass every rule below, whose
-  // numbers are native. libseccomp also routes x32 numbers (>= 0x40000000) here; see
-  // docs/seccomp.md.
-  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(EPERM));
-      rc < 0) {
-    return libseccomp_error("set the bad-architecture action", rc);
-  }
+  CORDON_ASSIGN_OR_RETURN(FilterContext ctx, new_filter());
   for (const ResolvedRule& resolved : plan.rules) {
     switch (resolved.how) {
       case Resolution::kByName:
@@ -249,12 +254,7 @@ Result<SeccompProgram> compile_box_filter() {
 }
 
 Result<SeccompProgram> compile_exec_notify_filter() {
-  FilterContext ctx(seccomp_init(SCMP_ACT_ALLOW));
-  if (!ctx) return Error(Errc::kInternal, "libseccomp: seccomp_init failed");
-  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(EPERM));
-      rc < 0) {
-    return libseccomp_error("set the bad-architecture action", rc);
-  }
+  CORDON_ASSIGN_OR_RETURN(FilterContext ctx, new_filter());
   for (int nr : {SCMP_SYS(execve), SCMP_SYS(execveat)}) {
     if (int rc = seccomp_rule_add_exact(ctx.get(), SCMP_ACT_NOTIFY, nr, 0); rc < 0) {
       return libseccomp_error("add the notification for syscall " + std::to_string(nr), rc);
