@@ -98,7 +98,8 @@ std::vector<events::WallStatus> describe_walls(const policy::Policy& policy, int
     const size_t rules = gate.rules.value.size();
     walls.push_back(
         {"approval gate",
-         "every program start traced (ptrace exec events) and decided before it runs: " +
+         "every execve stops in a seccomp notification; the program is decided at its exec "
+         "event (ptrace), before it runs: " +
              std::to_string(rules) + (rules == 1 ? " rule" : " rules") +
              ", the risk scorer, asks at " + policy::to_string(gate.ask_at.value) + ", " +
              std::to_string(gate.reviewers.value) +

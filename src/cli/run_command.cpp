@@ -33,14 +33,14 @@ int run_command(const RunOptions& options) {
   request->relay_input = !channels->tty;
   for (const auto& notice : (*gate)->notices()) std::cerr << notice << "\n";
 
-  events::RecordingSink summary;
+  SessionSummary summary;
   SessionSinks sink(**audit, summary);
   auto result = box::run_box(*request, sink);
   // Every event is stored before cordon says anything about the session.
   auto stored = (*audit)->close();
   if (!stored.ok()) report_error(stored.error());
   if (!result.ok()) return report_error(result.error());
-  if (!options.quiet) std::cerr << render_summary(summary);
+  if (!options.quiet) std::cerr << summary.render();
   return result->status();
 }
 

@@ -20,14 +20,18 @@ std::string seconds(std::chrono::milliseconds d) {
 
 }  // namespace
 
-std::string render_summary(const events::RecordingSink& sink) {
-  const events::SessionStarted* start = nullptr;
-  const events::SessionEnded* end = nullptr;
-  for (const auto& e : sink.events()) {
-    if (auto* s = std::get_if<events::SessionStarted>(&e)) start = s;
-    if (auto* s = std::get_if<events::SessionEnded>(&e)) end = s;
+void SessionSummary::emit(const events::Event& event) {
+  if (const auto* start = std::get_if<events::SessionStarted>(&event)) {
+    start_ = *start;
+  } else if (const auto* end = std::get_if<events::SessionEnded>(&event)) {
+    end_ = *end;
   }
-  if (!start || !end) return "";
+}
+
+std::string SessionSummary::render() const {
+  if (!start_ || !end_) return "";
+  const events::SessionStarted* start = &*start_;
+  const events::SessionEnded* end = &*end_;
   std::string out = "cordon: session " + start->session_id + " (" + start->profile + ") ended: ";
   if (end->timed_out) {
     out += "timed out";

@@ -29,6 +29,7 @@ struct RunOutput {
   std::string out;
   std::string err;
   bool timed_out = false;
+  long peak_rss_kib = 0;  // the largest resident set of the program and the children it reaped
 };
 
 struct RunOptions {
