@@ -543,6 +543,9 @@ def main():
             print(f"round {r + 1}/{args.runs}: "
                   + ", ".join(f"{n} {rps[-1][n]['rps']:.0f} req/s" for n in names),
                   file=sys.stderr)
+        # What each proxy holds after serving every round: a long-running gateway must not grow
+        # with the requests it has served.
+        rss_end = {name: rss_kib(targets[name].proc.pid) for name in proxies}
     finally:
         bench.close()
 
@@ -590,6 +593,8 @@ def main():
                 entry[f"tunnel_{way}_vs_direct_paired"] = statistics.median(
                     x[n]["gbytes_per_s"] / x["direct"]["gbytes_per_s"] for x in rounds)
             entry["memory"] = memory[n]
+            entry["rss_after_rounds_kib"] = rss_end[n]
+            entry["requests_served"] = sum(x[n]["rps"] * args.duration for x in rps)
         result["targets"][n] = entry
     if with_cordon:
         c, s = result["targets"]["cordon"], result["targets"]["squid"]
@@ -625,6 +630,9 @@ def main():
           + "; client + origin "
           + ", ".join(f"{n} {t[n]['tunnel_up_ends_cpu_s_per_gb']:.2f}/"
                       f"{t[n]['tunnel_down_ends_cpu_s_per_gb']:.2f} s" for n in names))
+    print("  resident after every round: "
+          + ", ".join(f"{n} {t[n]['rss_after_rounds_kib'] / 1024:.1f} MiB after about "
+                      f"{t[n]['requests_served'] / 1000:.0f}k requests" for n in proxies))
     if with_cordon:
         c = t["cordon"]
         print("  goals (of medians; median of paired rounds in brackets):\n"
