@@ -4,10 +4,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace cordon::audit {
 namespace {
+
+constexpr size_t kHeaderSize = 4;
+constexpr size_t kReadChunk = 64 << 10;
+
+uint32_t decode_size(const char* header) {
+  uint32_t size = 0;
+  for (size_t i = 0; i < kHeaderSize; ++i)
+    size |= static_cast<uint32_t>(static_cast<uint8_t>(header[i])) << (8 * i);
+  return size;
+}
 
 // Reads exactly `size` bytes; false at end of stream before the first byte.
 Result<bool> read_exactly(int fd, char* out, size_t size) {
@@ -45,17 +57,47 @@ Result<void> write_frame(int fd, std::string_view payload) {
 }
 
 Result<std::optional<std::string>> read_frame(int fd) {
-  char header[4];
+  char header[kHeaderSize];
   CORDON_ASSIGN_OR_RETURN(bool more, read_exactly(fd, header, sizeof header));
   if (!more) return std::optional<std::string>();
-  uint32_t size = 0;
-  for (int i = 0; i < 4; ++i)
-    size |= static_cast<uint32_t>(static_cast<uint8_t>(header[i])) << (8 * i);
+  const uint32_t size = decode_size(header);
   if (size > kMaxFrame) return Error(Errc::kInvalidInput, "audit frame too large");
   std::string payload(size, '\0');
   CORDON_ASSIGN_OR_RETURN(bool complete, read_exactly(fd, payload.data(), size));
   if (!complete && size > 0) return Error(Errc::kInvalidInput, "audit frame cut short");
   return std::optional<std::string>(std::move(payload));
+}
+
+std::optional<size_t> FrameReader::front_size() const {
+  if (end_ - start_ < kHeaderSize) return std::nullopt;
+  return decode_size(buffer_.data() + start_);
+}
+
+Result<std::optional<std::string>> FrameReader::next() {
+  for (;;) {
+    const std::optional<size_t> size = front_size();
+    if (size && *size > kMaxFrame) return Error(Errc::kInvalidInput, "audit frame too large");
+    const size_t unread = end_ - start_;
+    if (size && unread >= kHeaderSize + *size) {
+      std::string payload(buffer_, start_ + kHeaderSize, *size);
+      start_ += kHeaderSize + *size;
+      return std::optional<std::string>(std::move(payload));
+    }
+    // Not a whole frame yet: move the unread part to the front, read what the peer has sent.
+    std::memmove(buffer_.data(), buffer_.data() + start_, unread);
+    start_ = 0;
+    end_ = unread;
+    const size_t room = std::max(kReadChunk, size ? kHeaderSize + *size : 0);
+    if (buffer_.size() < room) buffer_.resize(room);
+    const ssize_t n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::system("read audit frame");
+    if (n == 0) {
+      if (end_ == 0) return std::optional<std::string>();
+      return Error(Errc::kInvalidInput, "audit frame cut short");
+    }
+    end_ += static_cast<size_t>(n);
+  }
 }
 
 }  // namespace cordon::audit

@@ -16,4 +16,21 @@ Result<void> write_frame(int fd, std::string_view payload);
 // The next frame; nullopt at a clean end of stream.
 Result<std::optional<std::string>> read_frame(int fd);
 
+// Reads frames through a buffer: one read() takes every frame the peer has sent so far, where
+// read_frame() makes two calls per frame. For the side that only reads from `fd` (the writer).
+class FrameReader {
+ public:
+  explicit FrameReader(int fd) : fd_(fd) {}
+  // The next frame; nullopt at a clean end of stream.
+  Result<std::optional<std::string>> next();
+
+ private:
+  // The size of the frame at the front of the buffer, once its header is in.
+  std::optional<size_t> front_size() const;
+  int fd_;
+  std::string buffer_;  // bytes [start_, end_) are read and not yet returned
+  size_t start_ = 0;
+  size_t end_ = 0;
+};
+
 }  // namespace cordon::audit

@@ -42,8 +42,8 @@ void reply(const Result<void>& status) {
   (void)audit::write_frame(kChannel, out.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-Result<audit::WriterOptions> read_config() {
-  CORDON_ASSIGN_OR_RETURN(std::optional<std::string> frame, audit::read_frame(kChannel));
+Result<audit::WriterOptions> read_config(audit::FrameReader& reader) {
+  CORDON_ASSIGN_OR_RETURN(std::optional<std::string> frame, reader.next());
   if (!frame) return Error(Errc::kInvalidInput, "no configuration from cordon");
   const json config = json::parse(*frame, nullptr, false);
   if (!config.is_object() || !config.contains("store") || !config.contains("key")) {
@@ -66,7 +66,8 @@ int run_session_writer() {
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU}) {
     ::signal(sig, SIG_IGN);
   }
-  auto options = read_config();
+  audit::FrameReader reader(kChannel);
+  auto options = read_config(reader);
   if (!options.ok()) {
     reply(options.error());
     return 1;
@@ -83,7 +84,7 @@ int run_session_writer() {
   std::optional<Error> unreadable;  // the first event that could not be read (a bug in cordon)
   int64_t unread = 0;
   while (!ended) {
-    auto frame = audit::read_frame(kChannel);
+    auto frame = reader.next();
     if (!frame.ok() || !frame->has_value()) break;  // cordon is gone: store what came
     const json message = json::parse(**frame, nullptr, false);
     if (message.is_object() && message.value("type", "") == "end") {
