@@ -11,7 +11,6 @@
 namespace cordon::audit {
 namespace {
 
-constexpr size_t kHeaderSize = 4;
 constexpr size_t kReadChunk = 64 << 10;
 
 uint32_t decode_size(const char* header) {
@@ -42,9 +41,9 @@ Result<bool> read_exactly(int fd, char* out, size_t size) {
 Result<void> write_frame(int fd, std::string_view payload) {
   if (payload.size() > kMaxFrame) return Error(Errc::kInternal, "audit frame too large");
   const uint32_t size = static_cast<uint32_t>(payload.size());
-  std::string frame(4 + payload.size(), '\0');
-  for (int i = 0; i < 4; ++i) frame[i] = static_cast<char>((size >> (8 * i)) & 0xff);
-  frame.replace(4, payload.size(), payload);
+  std::string frame(kHeaderSize + payload.size(), '\0');
+  for (size_t i = 0; i < kHeaderSize; ++i) frame[i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  frame.replace(kHeaderSize, payload.size(), payload);
   std::string_view rest = frame;
   while (!rest.empty()) {
     // send, not write: MSG_NOSIGNAL turns a dead peer into EPIPE instead of SIGPIPE.

@@ -11,6 +11,8 @@ namespace cordon::audit {
 
 // Frames above this are refused (an argv can be large; a frame this size is a bug).
 inline constexpr size_t kMaxFrame = 64 << 20;
+// Each frame starts with its payload's size, 4 bytes little-endian.
+inline constexpr size_t kHeaderSize = 4;
 
 Result<void> write_frame(int fd, std::string_view payload);
 // The next frame; nullopt at a clean end of stream.
@@ -23,6 +25,11 @@ class FrameReader {
   explicit FrameReader(int fd) : fd_(fd) {}
   // The next frame; nullopt at a clean end of stream.
   Result<std::optional<std::string>> next();
+  // Whether next() can return a frame without reading.
+  bool has_frame() const {
+    const std::optional<size_t> size = front_size();
+    return size && end_ - start_ >= kHeaderSize + *size;
+  }
 
  private:
   // The size of the frame at the front of the buffer, once its header is in.

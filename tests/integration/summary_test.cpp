@@ -10,8 +10,8 @@ class SummaryTest : public BoxTest {
  protected:
   // `cordon run` without -q, so the summary is printed.
   RunOutput run_loud(const std::string& script) {
-    return cordon({"run", "--workspace", workspace(), "--network", "none", "--", "/bin/sh", "-c",
-                   script});
+    return cordon(
+        {"run", "--workspace", workspace(), "--network", "none", "--", "/bin/sh", "-c", script});
   }
 };
 
@@ -20,9 +20,10 @@ TEST_F(SummaryTest, NamesTheOutcomeAndEveryWall) {
   EXPECT_EQ(r.status, 3) << r.err;
   EXPECT_NE(r.err.find(") ended: exit 3 after "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("(workspace-write) ended"), std::string::npos) << r.err;
-  for (const char* wall : {"isolation", "filesystem", "landlock", "egress", "resources", "approval gate", "audit"}) {
-    EXPECT_NE(r.err.find("]  " + std::string(wall) + ": "), std::string::npos)
-        << wall << "\n" << r.err;
+  for (const char* wall :
+       {"isolation", "filesystem", "landlock", "egress", "resources", "approval gate", "audit"}) {
+    EXPECT_NE(r.err.find("]  " + std::string(wall) + ": "), std::string::npos) << wall << "\n"
+                                                                               << r.err;
   }
 }
 

@@ -35,11 +35,14 @@ TEST(FrameReader, ReadsEveryFrameSentInOneBurstThenTheEnd) {
   for (const auto& s : sent) ASSERT_TRUE(write_frame(p.writer.get(), s).ok());
   p.writer.reset();
   FrameReader reader(p.reader.get());
+  EXPECT_FALSE(reader.has_frame());  // nothing read yet
   for (const auto& s : sent) {
     auto frame = reader.next();
     ASSERT_TRUE(frame.ok()) << frame.error().describe();
     ASSERT_TRUE(frame->has_value());
     EXPECT_EQ(**frame, s);
+    // One read took the whole burst: every frame after the first is already there.
+    EXPECT_EQ(reader.has_frame(), &s != &sent.back());
   }
   auto end = reader.next();
   ASSERT_TRUE(end.ok());
