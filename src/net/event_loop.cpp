@@ -49,28 +49,39 @@ bool EventLoop::set_interest(WatchId id, uint32_t interest) {
   auto it = watches_.find(id);
   if (it == watches_.end() || it->second.dead) return false;
   Watch& w = it->second;
-  if (interest == 0) {
-    if (w.in_epoll) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, w.fd, nullptr);
-    w.in_epoll = false;
-    w.interest = 0;
+  w.interest = interest;
+  // Dropping only EPOLLIN keeps the registration: a kept-alive connection goes from reading
+  // to waiting and back on every request, and each change would be a call into epoll. Should
+  // input arrive meanwhile, run() brings the registration in line then.
+  const bool only_input_dropped =
+      (interest & ~w.registered) == 0 && (w.registered & ~interest & ~uint32_t{EPOLLIN}) == 0;
+  if (w.registered != 0 && only_input_dropped) return true;
+  return register_interest(w, id);
+}
+
+bool EventLoop::register_interest(Watch& w, WatchId id) {
+  if (w.interest == 0) {
+    if (w.registered != 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, w.fd, nullptr);
+    w.registered = 0;
     return true;
   }
+  if (w.registered == w.interest) return true;
   epoll_event event{};
-  event.events = interest;
+  event.events = w.interest;
   event.data.u64 = id;
-  int op = w.in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  if (w.in_epoll && w.interest == interest) return true;
+  const int op = w.registered != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
   if (::epoll_ctl(epoll_.get(), op, w.fd, &event) != 0) return false;
-  w.in_epoll = true;
-  w.interest = interest;
+  w.registered = w.interest;
   return true;
 }
 
 void EventLoop::unwatch(WatchId id) {
   auto it = watches_.find(id);
   if (it == watches_.end() || it->second.dead) return;
-  if (it->second.in_epoll) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second.fd, nullptr);
-  it->second.in_epoll = false;
+  if (it->second.registered != 0) {
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second.fd, nullptr);
+  }
+  it->second.registered = 0;
   it->second.dead = true;  // erased after the batch: its callback may be the one running
   dead_watches_.push_back(id);
 }
@@ -160,8 +171,17 @@ Result<void> EventLoop::run() {
       }
       auto it = watches_.find(id);
       if (it == watches_.end() || it->second.dead) continue;
+      Watch& w = it->second;
+      uint32_t ready = events[i].events;
+      if (w.registered != w.interest && (ready & ~w.interest) != 0) {
+        // Input on a registration kept after EPOLLIN was dropped (set_interest): the fd now
+        // leaves epoll or keeps only what is wanted, and the callback sees only that.
+        (void)register_interest(w, id);  // a DEL, or a MOD to fewer events: cannot fail
+        ready &= w.interest | EPOLLERR | EPOLLHUP;
+        if (w.interest == 0 || ready == 0) continue;
+      }
       // The callback may unwatch itself; the entry stays alive until the sweep below.
-      it->second.callback(events[i].events);
+      w.callback(ready);
     }
     sweep_dead_watches();
     run_timers();

@@ -35,8 +35,10 @@ class EventLoop {
   EventLoop& operator=(const EventLoop&) = delete;
 
   // Watches `fd` (borrowed: unwatch before closing it) for `interest` (EPOLLIN | EPOLLOUT).
-  // An fd with no interest is kept out of epoll, so a hung-up socket nobody reads cannot make
-  // a level-triggered loop spin. Fails only when epoll does (ENOMEM, max_user_watches).
+  // An fd with no interest leaves epoll (at once, or at its next event when only EPOLLIN was
+  // dropped: set_interest), so a hung-up socket nobody reads cannot make a level-triggered loop
+  // spin, and its callback is not called for that event. Fails only when epoll does (ENOMEM,
+  // max_user_watches).
   Result<WatchId> watch(int fd, uint32_t interest, IoCallback callback);
   [[nodiscard]] bool set_interest(WatchId id, uint32_t interest);
   void unwatch(WatchId id);
@@ -59,8 +61,8 @@ class EventLoop {
   EventLoop() = default;
   struct Watch {
     int fd = -1;
-    uint32_t interest = 0;
-    bool in_epoll = false;
+    uint32_t interest = 0;    // what the owner wants
+    uint32_t registered = 0;  // what epoll watches: interest, or interest + EPOLLIN; 0 = absent
     bool dead = false;
     IoCallback callback;
   };
@@ -74,6 +76,8 @@ class EventLoop {
     std::function<void()> callback;
   };
 
+  // Makes epoll watch exactly w.interest (removes the fd when it is 0).
+  bool register_interest(Watch& w, WatchId id);
   int next_timeout_ms();
   void run_timers();
   void run_deferred();
