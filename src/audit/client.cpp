@@ -73,15 +73,27 @@ AuditClient::~AuditClient() {
 }
 
 void AuditClient::emit(const events::Event& event) {
+  emit_all(std::span(&event, 1));
+}
+
+void AuditClient::emit_all(std::span<const events::Event> events) {
   if (closed_ || send_error_) {
-    unsent_ += 1;
+    unsent_ += static_cast<int64_t>(events.size());
     return;
   }
-  const std::string frame =
-      event_to_json(event).dump(-1, ' ', false, json::error_handler_t::replace);
-  if (auto sent = write_frame(socket_.get(), frame); !sent.ok()) {
+  std::string frames;
+  for (const events::Event& event : events) {
+    const std::string payload =
+        event_to_json(event).dump(-1, ' ', false, json::error_handler_t::replace);
+    if (auto appended = append_frame(frames, payload); !appended.ok()) {
+      send_error_ = std::move(appended).error();
+      unsent_ += static_cast<int64_t>(events.size());
+      return;
+    }
+  }
+  if (auto sent = write_frames(socket_.get(), frames); !sent.ok()) {
     send_error_ = std::move(sent).error();
-    unsent_ += 1;
+    unsent_ += static_cast<int64_t>(events.size());
   }
 }
 

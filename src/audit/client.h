@@ -41,6 +41,8 @@ class AuditClient : public events::EventSink {
   ~AuditClient() override;
 
   void emit(const events::Event& event) override;
+  // All of them in one write.
+  void emit_all(std::span<const events::Event> events) override;
   // The writer's answer: the store and the key are open, or why not.
   Result<void> wait_ready() override;
   // Ends the stream, waits until the writer has stored and signed everything, reaps it.

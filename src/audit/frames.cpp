@@ -38,21 +38,30 @@ Result<bool> read_exactly(int fd, char* out, size_t size) {
 
 }  // namespace
 
-Result<void> write_frame(int fd, std::string_view payload) {
+Result<void> append_frame(std::string& out, std::string_view payload) {
   if (payload.size() > kMaxFrame) return Error(Errc::kInternal, "audit frame too large");
   const uint32_t size = static_cast<uint32_t>(payload.size());
-  std::string frame(kHeaderSize + payload.size(), '\0');
-  for (size_t i = 0; i < kHeaderSize; ++i) frame[i] = static_cast<char>((size >> (8 * i)) & 0xff);
-  frame.replace(kHeaderSize, payload.size(), payload);
-  std::string_view rest = frame;
-  while (!rest.empty()) {
+  for (size_t i = 0; i < kHeaderSize; ++i) out += static_cast<char>((size >> (8 * i)) & 0xff);
+  out += payload;
+  return Ok{};
+}
+
+Result<void> write_frames(int fd, std::string_view frames) {
+  while (!frames.empty()) {
     // send, not write: MSG_NOSIGNAL turns a dead peer into EPIPE instead of SIGPIPE.
-    const ssize_t n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd, frames.data(), frames.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Error::system("write audit frame");
-    rest.remove_prefix(static_cast<size_t>(n));
+    frames.remove_prefix(static_cast<size_t>(n));
   }
   return Ok{};
+}
+
+Result<void> write_frame(int fd, std::string_view payload) {
+  std::string frame;
+  frame.reserve(kHeaderSize + payload.size());
+  CORDON_TRY(append_frame(frame, payload));
+  return write_frames(fd, frame);
 }
 
 Result<std::optional<std::string>> read_frame(int fd) {

@@ -15,6 +15,10 @@ inline constexpr size_t kMaxFrame = 64 << 20;
 inline constexpr size_t kHeaderSize = 4;
 
 Result<void> write_frame(int fd, std::string_view payload);
+// Appends `payload` as one frame to `out`, for one write of several frames (write_frames).
+Result<void> append_frame(std::string& out, std::string_view payload);
+// Writes frames built with append_frame.
+Result<void> write_frames(int fd, std::string_view frames);
 // The next frame; nullopt at a clean end of stream.
 Result<std::optional<std::string>> read_frame(int fd);
 

@@ -64,6 +64,17 @@ void SessionSinks::emit(const events::Event& event) {
   summary_.emit(event);
 }
 
+void SessionSinks::emit_all(std::span<const events::Event> events) {
+  for (const auto& event : events) {
+    if (std::holds_alternative<events::SessionStarted>(event)) {
+      EventSink::emit_all(events);  // one at a time: the start gains the audit wall
+      return;
+    }
+  }
+  writer_.emit_all(events);
+  summary_.emit_all(events);
+}
+
 int exec_audit_program(const std::vector<std::string>& args) {
   const std::string program = companion_program("cordon-audit");
   std::vector<char*> argv = {const_cast<char*>("cordon-audit")};

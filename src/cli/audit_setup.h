@@ -37,6 +37,7 @@ class SessionSinks : public events::EventSink {
   SessionSinks(audit::AuditClient& writer, events::EventSink& summary)
       : writer_(writer), summary_(summary) {}
   void emit(const events::Event& event) override;
+  void emit_all(std::span<const events::Event> events) override;
   Result<void> wait_ready() override { return writer_.wait_ready(); }
 
  private:

@@ -146,6 +146,10 @@ class LockedSink {
     std::lock_guard lock(mutex_);
     next_.emit(event);
   }
+  void emit_all(std::span<const events::Event> events) {
+    std::lock_guard lock(mutex_);
+    next_.emit_all(events);
+  }
 
  private:
   events::EventSink& next_;
@@ -199,13 +203,18 @@ int proxy_command(const ProxyCommandOptions& options) {
   net::ProxyOptions proxy_options;
   proxy_options.client_tokens = std::move(*tokens);
   const std::string id = *session_id;
-  proxy_options.on_decision = [&sink, id](const net::DecisionRecord& r) {
-    events::NetworkDecision e{
-        id,           r.host,    r.port,
-        r.protocol,   r.address, r.allowed ? events::Decision::kAllow : events::Decision::kDeny,
-        r.rule,       r.reason,  r.bytes_up,
-        r.bytes_down, r.client};
-    sink.emit(e);
+  // A busy gateway decides many requests per turn of its loop: their rows go to the audit
+  // writer in one write at the end of the turn, not one each.
+  std::vector<events::Event> decided;
+  proxy_options.on_decision = [&decided, id](const net::DecisionRecord& r) {
+    decided.push_back(
+        events::NetworkDecision{id, r.host, r.port, r.protocol, r.address,
+                                r.allowed ? events::Decision::kAllow : events::Decision::kDeny,
+                                r.rule, r.reason, r.bytes_up, r.bytes_down, r.client});
+  };
+  proxy_options.on_decisions_done = [&decided, &sink] {
+    sink.emit_all(decided);
+    decided.clear();
   };
   auto proxy =
       net::Proxy::create(std::move(*rules), std::move(listeners), std::move(proxy_options));

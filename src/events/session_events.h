@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -131,6 +132,11 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void emit(const Event& event) = 0;
+  // Several events in order; a sink that can deliver them at once (the audit client: one write
+  // for all) overrides it.
+  virtual void emit_all(std::span<const Event> events) {
+    for (const Event& event : events) emit(event);
+  }
   // Blocks until the sink can record the session (the audit store opened). The box calls it
   // after building itself and before starting the program; an error stops the session there.
   virtual Result<void> wait_ready() { return Ok{}; }

@@ -239,6 +239,7 @@ Result<void> Proxy::run() {
   // Stopped: every open connection is closed, and its decision reported with what it moved.
   for (auto& [raw, session] : impl_->sessions) session->abort();
   impl_->sessions.clear();
+  if (impl_->options.on_decisions_done) impl_->options.on_decisions_done();
   return result;
 }
 

@@ -32,12 +32,12 @@ struct Listener {
 };
 
 struct ProxyLimits {
-  size_t max_connections = 1024;          // concurrent client connections; more are refused
-  size_t max_head_bytes = 32 * 1024;      // request/response head (431/400 beyond)
-  size_t buffer_bytes = 64 * 1024;        // per direction, allocated only while data waits
-  std::chrono::milliseconds header_timeout{10'000};    // whole request head (slowloris)
-  std::chrono::milliseconds idle_timeout{300'000};     // no byte either way
-  std::chrono::milliseconds connect_timeout{10'000};   // dialling the origin
+  size_t max_connections = 1024;      // concurrent client connections; more are refused
+  size_t max_head_bytes = 32 * 1024;  // request/response head (431/400 beyond)
+  size_t buffer_bytes = 64 * 1024;    // per direction, allocated only while data waits
+  std::chrono::milliseconds header_timeout{10'000};   // whole request head (slowloris)
+  std::chrono::milliseconds idle_timeout{300'000};    // no byte either way
+  std::chrono::milliseconds connect_timeout{10'000};  // dialling the origin
 };
 
 // One decision, reported when it is final: refused at once, or allowed and then finished
@@ -47,7 +47,7 @@ struct DecisionRecord {
   std::string protocol;  // "http", "connect", "socks5", "transparent", "forward", "dns"
   std::string host;      // as the client asked (canonical when it parsed)
   uint16_t port = 0;
-  std::string address;   // the address dialled, "" if none
+  std::string address;  // the address dialled, "" if none
   bool allowed = false;
   std::string rule;
   std::string reason;
@@ -64,6 +64,9 @@ struct ProxyOptions {
   std::map<std::string, std::string> client_tokens;
   // Called on the proxy's thread for every decision (the supervisor sends it to the audit trail).
   std::function<void(const DecisionRecord&)> on_decision;
+  // Called on the proxy's thread at the end of each turn of its loop that reported decisions,
+  // and once more when it stops: a sink may gather on_decision's records and send them at once.
+  std::function<void()> on_decisions_done;
   // Where a connection accepted on a kTransparent listener was headed. Empty: the kernel's
   // SO_ORIGINAL_DST, which needs the nf_tables redirect; tests substitute their own
   // (addition to the first contract).

@@ -35,7 +35,16 @@ struct ProxyContext {
   const ProxyLimits& limits() const { return options.limits; }
   void report(const DecisionRecord& record) const {
     if (options.on_decision) options.on_decision(record);
+    if (options.on_decisions_done && !decisions_pending) {
+      decisions_pending = true;
+      loop.defer([this] {
+        decisions_pending = false;
+        options.on_decisions_done();
+      });
+    }
   }
+  // Whether on_decisions_done is due at the end of this turn of the loop.
+  mutable bool decisions_pending = false;
 };
 
 // One client connection, from accept to close. A session reports each of its decisions once

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <mutex>
+#include <thread>
+
 #include "net/client_auth.h"
 #include "sandbox/net_proxy_harness.h"
 
@@ -90,6 +93,61 @@ TEST(NetProxyHttp, KeepAliveReusesTheOriginAndDecidesEachRequest) {
   EXPECT_FALSE(records[3].allowed);
   EXPECT_EQ(records[3].host, "denied.test");
   EXPECT_EQ(records[3].address, "");
+}
+
+// on_decisions_done follows every decision in the turn of the loop that made it, so a sink
+// that gathers records (cordon proxy's audit rows) never holds one back; and once more when
+// the proxy stops, for the decisions of the connections it closes.
+TEST(NetProxyHttp, EveryDecisionIsFollowedByDecisionsDone) {
+  HttpOrigin origin;
+  std::mutex mutex;
+  std::vector<std::string> gathered;   // on the proxy's thread, between done calls
+  std::vector<std::string> delivered;  // what each done call handed on
+  ProxyOptions options;
+  options.on_decision = [&](const DecisionRecord& r) {
+    std::lock_guard lock(mutex);
+    gathered.push_back(r.host + (r.allowed ? " allowed" : " refused"));
+  };
+  options.on_decisions_done = [&] {
+    std::lock_guard lock(mutex);
+    delivered.insert(delivered.end(), gathered.begin(), gathered.end());
+    gathered.clear();
+  };
+  auto delivered_count = [&] {
+    std::lock_guard lock(mutex);
+    return delivered.size();
+  };
+  ProxyRunner proxy(origin_config(origin.port()), options);
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  UniqueFd client = connect_to(proxy.ports().http);
+  const std::string base = "http://origin.test:" + std::to_string(origin.port());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(send_all(client, get(base + "/hello")));
+    ASSERT_TRUE(read_reply(client).ok) << i;
+    proxy.wait_records(static_cast<size_t>(i + 1));
+    // The record and its hand-on are one turn of the loop apart at most.
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (delivered_count() < static_cast<size_t>(i + 1) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(delivered.size(), static_cast<size_t>(i + 1)) << "request " << i;
+    EXPECT_TRUE(gathered.empty());
+  }
+  // A CONNECT tunnel still open when the proxy stops is reported as the proxy closes it.
+  UniqueFd tunnel = connect_to(proxy.ports().http);
+  const std::string authority = "origin.test:" + std::to_string(origin.port());
+  ASSERT_TRUE(
+      send_all(tunnel, "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n"));
+  HttpReply established = read_reply(tunnel, /*head_request=*/true);
+  ASSERT_TRUE(established.ok);
+  ASSERT_EQ(established.status, 200);
+  proxy.stop();
+  std::lock_guard lock(mutex);
+  EXPECT_TRUE(gathered.empty()) << "a decision was never handed on";
+  ASSERT_EQ(delivered.size(), 4u);
+  EXPECT_EQ(delivered.back(), "origin.test allowed");
 }
 
 TEST(NetProxyHttp, AnotherAllowedHostOnTheSameConnectionGetsItsOwnOrigin) {
