@@ -30,24 +30,24 @@ void SessionSummary::emit(const events::Event& event) {
 
 std::string SessionSummary::render() const {
   if (!start_ || !end_) return "";
-  const events::SessionStarted* start = &*start_;
-  const events::SessionEnded* end = &*end_;
-  std::string out = "cordon: session " + start->session_id + " (" + start->profile + ") ended: ";
-  if (end->timed_out) {
+  const events::SessionStarted& start = *start_;
+  const events::SessionEnded& end = *end_;
+  std::string out = "cordon: session " + start.session_id + " (" + start.profile + ") ended: ";
+  if (end.timed_out) {
     out += "timed out";
-  } else if (end->signal) {
-    out += "killed by signal " + std::to_string(*end->signal);
+  } else if (end.signal) {
+    out += "killed by signal " + std::to_string(*end.signal);
   } else {
-    out += "exit " + std::to_string(end->exit_code.value_or(-1));
+    out += "exit " + std::to_string(end.exit_code.value_or(-1));
   }
-  out += " after " + seconds(end->duration);
+  out += " after " + seconds(end.duration);
   std::string peaks;
-  if (end->peaks.memory_bytes) peaks += "memory " + mib(*end->peaks.memory_bytes);
-  if (end->peaks.pids)
-    peaks += (peaks.empty() ? "" : ", ") + std::to_string(*end->peaks.pids) + " pids";
+  if (end.peaks.memory_bytes) peaks += "memory " + mib(*end.peaks.memory_bytes);
+  if (end.peaks.pids)
+    peaks += (peaks.empty() ? "" : ", ") + std::to_string(*end.peaks.pids) + " pids";
   if (!peaks.empty()) out += "; peak " + peaks;
   out += "\n";
-  for (const auto& wall : start->walls) {
+  for (const auto& wall : start.walls) {
     out +=
         "  " + std::string(wall.active ? "[on]  " : "[off] ") + wall.wall + ": " + wall.mechanism;
     if (!wall.note.empty()) out += " (" + wall.note + ")";
