@@ -81,24 +81,30 @@ void AuditClient::emit_all(std::span<const events::Event> events) {
     unsent_ += static_cast<int64_t>(events.size());
     return;
   }
+  // The events before one that cannot be framed still go; it and those after it do not.
   std::string frames;
+  size_t framed = 0;
+  std::optional<Error> unframed;
   for (const events::Event& event : events) {
     const std::string payload =
         event_to_json(event).dump(-1, ' ', false, json::error_handler_t::replace);
     if (auto appended = append_frame(frames, payload); !appended.ok()) {
-      send_error_ = std::move(appended).error();
-      unsent_ += static_cast<int64_t>(events.size());
-      return;
+      unframed = std::move(appended).error();
+      break;
     }
+    framed += 1;
   }
   if (auto sent = write_frames(socket_.get(), frames); !sent.ok()) {
     send_error_ = std::move(sent).error();
     unsent_ += static_cast<int64_t>(events.size());
+  } else if (unframed) {
+    send_error_ = std::move(unframed);
+    unsent_ += static_cast<int64_t>(events.size() - framed);
   }
 }
 
 Result<void> AuditClient::read_status(const char* what) {
-  auto frame = read_frame(socket_.get());
+  auto frame = replies_.next();
   if (!frame.ok()) return std::move(frame.error().context(std::string("audit writer ") + what));
   if (!frame->has_value()) {
     return Error(Errc::kSystem, std::string("the audit writer exited before it was ") + what)

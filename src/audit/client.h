@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/frames.h"
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "events/session_events.h"
@@ -53,10 +54,14 @@ class AuditClient : public events::EventSink {
 
  private:
   AuditClient(UniqueFd socket, pid_t pid, ClientOptions options)
-      : socket_(std::move(socket)), pid_(pid), options_(std::move(options)) {}
+      : socket_(std::move(socket)),
+        replies_(socket_.get()),
+        pid_(pid),
+        options_(std::move(options)) {}
   Result<void> read_status(const char* what);
 
   UniqueFd socket_;
+  FrameReader replies_;  // the writer's answers on socket_
   pid_t pid_;
   ClientOptions options_;
   bool ready_read_ = false;

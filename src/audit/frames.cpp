@@ -20,22 +20,6 @@ uint32_t decode_size(const char* header) {
   return size;
 }
 
-// Reads exactly `size` bytes; false at end of stream before the first byte.
-Result<bool> read_exactly(int fd, char* out, size_t size) {
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::read(fd, out + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::system("read audit frame");
-    if (n == 0) {
-      if (done == 0) return false;
-      return Error(Errc::kInvalidInput, "audit frame cut short");
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 Result<void> append_frame(std::string& out, std::string_view payload) {
@@ -64,34 +48,27 @@ Result<void> write_frame(int fd, std::string_view payload) {
   return write_frames(fd, frame);
 }
 
-Result<std::optional<std::string>> read_frame(int fd) {
-  char header[kHeaderSize];
-  CORDON_ASSIGN_OR_RETURN(bool more, read_exactly(fd, header, sizeof header));
-  if (!more) return std::optional<std::string>();
-  const uint32_t size = decode_size(header);
-  if (size > kMaxFrame) return Error(Errc::kInvalidInput, "audit frame too large");
-  std::string payload(size, '\0');
-  CORDON_ASSIGN_OR_RETURN(bool complete, read_exactly(fd, payload.data(), size));
-  if (!complete && size > 0) return Error(Errc::kInvalidInput, "audit frame cut short");
-  return std::optional<std::string>(std::move(payload));
-}
-
 std::optional<size_t> FrameReader::front_size() const {
   if (end_ - start_ < kHeaderSize) return std::nullopt;
   return decode_size(buffer_.data() + start_);
+}
+
+bool FrameReader::has_frame() const {
+  const std::optional<size_t> size = front_size();
+  return size && end_ - start_ >= kHeaderSize + *size;
 }
 
 Result<std::optional<std::string>> FrameReader::next() {
   for (;;) {
     const std::optional<size_t> size = front_size();
     if (size && *size > kMaxFrame) return Error(Errc::kInvalidInput, "audit frame too large");
-    const size_t unread = end_ - start_;
-    if (size && unread >= kHeaderSize + *size) {
+    if (has_frame()) {
       std::string payload(buffer_, start_ + kHeaderSize, *size);
       start_ += kHeaderSize + *size;
       return std::optional<std::string>(std::move(payload));
     }
     // Not a whole frame yet: move the unread part to the front, read what the peer has sent.
+    const size_t unread = end_ - start_;
     std::memmove(buffer_.data(), buffer_.data() + start_, unread);
     start_ = 0;
     end_ = unread;

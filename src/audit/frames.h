@@ -19,21 +19,16 @@ Result<void> write_frame(int fd, std::string_view payload);
 Result<void> append_frame(std::string& out, std::string_view payload);
 // Writes frames built with append_frame.
 Result<void> write_frames(int fd, std::string_view frames);
-// The next frame; nullopt at a clean end of stream.
-Result<std::optional<std::string>> read_frame(int fd);
 
-// Reads frames through a buffer: one read() takes every frame the peer has sent so far, where
-// read_frame() makes two calls per frame. For the side that only reads from `fd` (the writer).
+// Reads frames through a buffer: one read() takes every frame the peer has sent so far. The only
+// reader of `fd` (bytes past the frame returned stay in the buffer).
 class FrameReader {
  public:
   explicit FrameReader(int fd) : fd_(fd) {}
   // The next frame; nullopt at a clean end of stream.
   Result<std::optional<std::string>> next();
   // Whether next() can return a frame without reading.
-  bool has_frame() const {
-    const std::optional<size_t> size = front_size();
-    return size && end_ - start_ >= kHeaderSize + *size;
-  }
+  bool has_frame() const;
 
  private:
   // The size of the frame at the front of the buffer, once its header is in.

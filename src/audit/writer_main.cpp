@@ -116,8 +116,8 @@ int run_session_writer() {
   while (!ended) {
     if (!reader.has_frame()) pacer.before_read();
     auto frame = reader.next();
-    pacer.saw_frame();
     if (!frame.ok() || !frame->has_value()) break;  // cordon is gone: store what came
+    pacer.saw_frame();
     const json message = json::parse(**frame, nullptr, false);
     if (message.is_object() && message.value("type", "") == "end") {
       ended = true;
