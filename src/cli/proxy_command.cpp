@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
-#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -138,24 +137,6 @@ class NoSummary : public events::EventSink {
   void emit(const events::Event&) override {}
 };
 
-// Serialises decisions from the proxy's thread into the session's audit sink.
-class LockedSink {
- public:
-  explicit LockedSink(events::EventSink& next) : next_(next) {}
-  void emit(const events::Event& event) {
-    std::lock_guard lock(mutex_);
-    next_.emit(event);
-  }
-  void emit_all(std::span<const events::Event> events) {
-    std::lock_guard lock(mutex_);
-    next_.emit_all(events);
-  }
-
- private:
-  events::EventSink& next_;
-  std::mutex mutex_;
-};
-
 }  // namespace
 
 int proxy_command(const ProxyCommandOptions& options) {
@@ -182,8 +163,8 @@ int proxy_command(const ProxyCommandOptions& options) {
   auto session_id = random_hex(8);
   if (!session_id.ok()) return report_error(session_id.error());
   NoSummary no_summary;
-  SessionSinks sinks(**audit, no_summary);
-  LockedSink sink(sinks);
+  // Every event is emitted on this thread: the proxy's loop runs here (engine->run() below).
+  SessionSinks sink(**audit, no_summary);
   std::vector<std::string> command = {"cordon", "proxy", "--listen", options.listen};
   if (options.socks) command.insert(command.end(), {"--socks", *options.socks});
   sink.emit(events::SessionStarted{
@@ -198,7 +179,7 @@ int proxy_command(const ProxyCommandOptions& options) {
         "standalone proxy: per-client tokens; " +
             std::to_string(policy->network.allow.value.size()) + " allow rules",
         true, ""}}});
-  if (auto ready = sinks.wait_ready(); !ready.ok()) return report_error(ready.error());
+  if (auto ready = sink.wait_ready(); !ready.ok()) return report_error(ready.error());
 
   net::ProxyOptions proxy_options;
   proxy_options.client_tokens = std::move(*tokens);

@@ -33,7 +33,7 @@ struct ProxyContext {
   std::function<Result<Endpoint>(const UniqueFd&)> original_destination;
 
   const ProxyLimits& limits() const { return options.limits; }
-  void report(const DecisionRecord& record) const {
+  void report(const DecisionRecord& record) {
     if (options.on_decision) options.on_decision(record);
     if (options.on_decisions_done && !decisions_pending) {
       decisions_pending = true;
@@ -44,7 +44,7 @@ struct ProxyContext {
     }
   }
   // Whether on_decisions_done is due at the end of this turn of the loop.
-  mutable bool decisions_pending = false;
+  bool decisions_pending = false;
 };
 
 // One client connection, from accept to close. A session reports each of its decisions once
