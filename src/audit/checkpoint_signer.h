@@ -38,7 +38,7 @@ class ProcessSigner : public CheckpointSigner {
   Result<void> sign_tail(Store& store, bool last) override;
 
  private:
-  Result<pid_t> spawn();
+  Result<pid_t> spawn(bool create_key);
   Result<void> wait(pid_t pid);
   std::string program_, store_path_, key_path_;
   std::vector<pid_t> running_;  // signers not waited for yet (periodic checkpoints)

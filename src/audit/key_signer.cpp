@@ -16,7 +16,11 @@ class KeySigner : public CheckpointSigner {
   }
 
   Result<void> sign_tail(Store& store, bool) override {
-    if (!key_) CORDON_TRY(load());
+    if (!key_) {
+      // The key exists since prepare(); if it is gone now, no new one signs this session.
+      CORDON_ASSIGN_OR_RETURN(Key key, Key::load(key_path_));
+      key_.emplace(std::move(key));
+    }
     return store.sign_tail(*key_);
   }
 

@@ -15,9 +15,12 @@ ProcessSigner::~ProcessSigner() {
   for (pid_t pid : running_) (void)wait(pid);
 }
 
-Result<pid_t> ProcessSigner::spawn() {
+Result<pid_t> ProcessSigner::spawn(bool create_key) {
   std::vector<std::string> args = {program_,    "checkpoint", "--store",
                                    store_path_, "--key",      key_path_};
+  // Only the session's first signer may create the key: a later one that found it gone (or
+  // its whole directory, removed after the session) must not make another.
+  if (!create_key) args.push_back("--key-must-exist");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -44,7 +47,7 @@ Result<void> ProcessSigner::wait(pid_t pid) {
 Result<void> ProcessSigner::prepare() {
   if (check_key_file(key_path_).ok()) return Ok{};
   // Missing (first session) or unusable: the signer creates it, or says why not.
-  CORDON_ASSIGN_OR_RETURN(pid_t pid, spawn());
+  CORDON_ASSIGN_OR_RETURN(pid_t pid, spawn(true));
   CORDON_TRY(wait(pid));
   return check_key_file(key_path_);
 }
@@ -54,7 +57,7 @@ Result<void> ProcessSigner::sign_tail(Store&, bool last) {
   // covers the whole chain up to its row, so the next one (at the latest the session's last,
   // whose failure is reported) takes its place.
   std::erase_if(running_, [](pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) == pid; });
-  CORDON_ASSIGN_OR_RETURN(pid_t pid, spawn());
+  CORDON_ASSIGN_OR_RETURN(pid_t pid, spawn(false));
   if (!last) {
     running_.push_back(pid);
     return Ok{};

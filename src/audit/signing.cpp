@@ -122,6 +122,11 @@ Result<Key> Key::load_or_create(const std::string& path) {
       return key;
     }
   }
+  return load(path);
+}
+
+Result<Key> Key::load(const std::string& path) {
+  init_crypto();
   CORDON_ASSIGN_OR_RETURN(std::string pem, read_key_file(path, true));
   EVP_PKEY* loaded = read_pem(pem, false);
   if (loaded == nullptr || EVP_PKEY_get_base_id(loaded) != EVP_PKEY_ED25519) {

@@ -21,6 +21,8 @@ class Key : public CheckpointKey {
   // Loads the private key at `path`, creating it (and "<path>.pub", the public half) when it
   // does not exist. Refuses a key file that others can read, or that another user owns.
   static Result<Key> load_or_create(const std::string& path);
+  // Loads the private key at `path`; a missing file is an error (Errc::kNotFound).
+  static Result<Key> load(const std::string& path);
   // Loads a key for verifying: a private key file, or a public one ("-----BEGIN PUBLIC KEY").
   static Result<Key> load_for_verify(const std::string& path);
 

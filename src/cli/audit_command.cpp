@@ -135,9 +135,12 @@ int audit_verify_command(const AuditOptions& options) {
 int audit_checkpoint_command(const AuditOptions& options) {
   auto paths = resolve_paths(options);
   if (!paths.ok()) return report_error(paths.error());
-  auto key = audit::Key::load_or_create(paths->key);
+  // No store: nothing to sign, and no key is made for it (a signer started by a session whose
+  // directory has since been removed must not bring the directory back).
+  if (::access(paths->store.c_str(), F_OK) != 0) return 0;
+  auto key = options.key_must_exist ? audit::Key::load(paths->key)
+                                    : audit::Key::load_or_create(paths->key);
   if (!key.ok()) return report_error(key.error());
-  if (::access(paths->store.c_str(), F_OK) != 0) return 0;  // nothing to sign yet
   auto store = audit::Store::open_for_append(paths->store);
   if (!store.ok()) return report_error(store.error());
   auto signed_tail = store->sign_tail(*key);

@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
                          "use it to sign rows a killed session left unsigned)");
   add_store(audit_checkpoint, audit);
   audit_checkpoint->add_option("--key", audit.key, "The checkpoint key (created if missing)");
+  audit_checkpoint->add_flag("--key-must-exist", audit.key_must_exist,
+                             "Fail if the key is missing instead of creating one (what a "
+                             "session's own signers do: its key was made when it started)");
 
   try {
     app.parse(argc, argv);

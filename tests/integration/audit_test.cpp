@@ -210,6 +210,27 @@ TEST_F(AuditTrail, SigkillOfCordonLeavesAVerifiableStore) {
   EXPECT_EQ(audit({"verify"}).status, 0);
 }
 
+TEST_F(AuditTrail, ASessionsLaterSignersNeverMakeANewKey) {
+  ASSERT_EQ(sh("true").status, 0);
+  audit::wait_for_pending_signatures(audit_store(), std::chrono::seconds(10));
+  // What a session starts its periodic and final signers with: the key it made at its start.
+  ASSERT_EQ(::unlink(audit_key().c_str()), 0);
+  auto late = audit({"checkpoint", "--key-must-exist"});
+  EXPECT_NE(late.status, 0);
+  EXPECT_NE(late.err.find("no audit key"), std::string::npos) << late.err;
+  EXPECT_FALSE(exists(audit_key()));
+  // A signer whose session's directory is gone signs nothing and brings nothing back (the
+  // tests' removed temporary directories used to reappear with a fresh key in them).
+  const std::string gone = dir() / "gone";
+  auto orphan = audit({"checkpoint", "--store", gone + "/audit.db", "--key", gone + "/key.pem"});
+  EXPECT_EQ(orphan.status, 0) << orphan.err;
+  EXPECT_FALSE(exists(gone));
+  // Asked by a user, with a store to sign, the command still makes a key.
+  auto manual = audit({"checkpoint"});
+  EXPECT_EQ(manual.status, 0) << manual.err;
+  EXPECT_TRUE(exists(audit_key()));
+}
+
 TEST_F(AuditTrail, SetupFailuresAreRecorded) {
   const std::string config = policy_file("[filesystem]\nread = [\"/no/such/dir\"]\n");
   auto r = box({"/bin/true"}, {"--config", config});
