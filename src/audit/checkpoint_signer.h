@@ -14,6 +14,7 @@
 
 #include "audit/store.h"
 #include "base/result.h"
+#include "base/unique_fd.h"
 
 namespace cordon::audit {
 
@@ -27,6 +28,11 @@ class CheckpointSigner {
   virtual Result<void> sign_tail(Store& store, bool last) = 0;
 };
 
+// The session's first signature (prepare: it may create the key) and, if no periodic one came
+// before, its last are one-shot `cordon-audit checkpoint` processes. The periodic ones go to one
+// `cordon-audit checkpoint --serve` process, started at the first of them and kept for the
+// session: a busy proxy reaches a checkpoint many times a second, and a process start each
+// time cost more than the writer's own work (43 % of the writer's CPU under load).
 class ProcessSigner : public CheckpointSigner {
  public:
   ProcessSigner(std::string program, std::string store_path, std::string key_path)
@@ -38,10 +44,16 @@ class ProcessSigner : public CheckpointSigner {
   Result<void> sign_tail(Store& store, bool last) override;
 
  private:
-  Result<pid_t> spawn(bool create_key);
+  enum class Mode { kCreateKey, kOnce, kServe };
+  // `channel`: the server's end of its request socket (kServe only), its stdin.
+  Result<pid_t> spawn(Mode mode, int channel = -1);
   Result<void> wait(pid_t pid);
+  void request_periodic();
+  Result<void> finish_server();
+
   std::string program_, store_path_, key_path_;
-  std::vector<pid_t> running_;  // signers not waited for yet (periodic checkpoints)
+  pid_t server_ = -1;
+  UniqueFd requests_;  // our end of the server's stdin: a byte asks for a signature, EOF ends
 };
 
 // Defined in key_signer.cpp, with the key.

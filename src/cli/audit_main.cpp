@@ -87,6 +87,9 @@ int main(int argc, char** argv) {
   audit_checkpoint->add_flag("--key-must-exist", audit.key_must_exist,
                              "Fail if the key is missing instead of creating one (what a "
                              "session's own signers do: its key was made when it started)");
+  audit_checkpoint->add_flag("--serve", audit.serve,
+                             "Sign again each time bytes arrive on stdin, and once more at its "
+                             "end (how a session writer has its periodic checkpoints signed)");
 
   try {
     app.parse(argc, argv);

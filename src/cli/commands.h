@@ -60,6 +60,7 @@ struct AuditOptions {
   int64_t lines = 20;   // tail
   bool follow = false;  // tail -f
   bool key_must_exist = false;  // checkpoint: never create the key
+  bool serve = false;           // checkpoint: sign on each request read from stdin, and at EOF
 };
 int audit_verify_command(const AuditOptions& options);
 int audit_sessions_command(const AuditOptions& options);
@@ -69,7 +70,7 @@ int audit_export_command(const AuditOptions& options);
 int audit_tail_command(const AuditOptions& options);
 // Signs a checkpoint over the store's tail (creating the key if missing, unless key_must_exist;
 // with no store, does nothing). The session writer runs it; a user may too, to sign rows a
-// killed session left unsigned.
+// killed session left unsigned. With `serve`, a session writer's periodic signer.
 int audit_checkpoint_command(const AuditOptions& options);
 
 // `cordon approvals ACTION`: list, show, approve, deny, watch, link (review/control_server.h).

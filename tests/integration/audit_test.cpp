@@ -210,6 +210,23 @@ TEST_F(AuditTrail, SigkillOfCordonLeavesAVerifiableStore) {
   EXPECT_EQ(audit({"verify"}).status, 0);
 }
 
+TEST_F(AuditTrail, PeriodicCheckpointsAreSignedDuringABusySession) {
+  // A checkpoint every 4 rows: a signer process serves them (ProcessSigner), and the session's
+  // end closes it with the last signature.
+  write_text(user_config(),
+             "[audit]\nstore = \"" + audit_store() + "\"\ncheckpoint_every = 4\n");
+  ASSERT_EQ(sh("for i in $(seq 40); do /bin/true; done").status, 0);
+  auto verify = audit({"verify", "--json"});
+  ASSERT_EQ(verify.status, 0) << verify.out << verify.err;
+  const json report = json::parse(verify.out, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << verify.out;
+  EXPECT_TRUE(report["intact"].get<bool>());
+  EXPECT_GE(report["rows"].get<int>(), 42);
+  EXPECT_GE(report["checkpoints"].get<int>(), 3) << verify.out;
+  EXPECT_EQ(report["unsigned_tail"].get<int>(), 0) << verify.out;
+  EXPECT_TRUE(report["signatures_checked"].get<bool>());
+}
+
 TEST_F(AuditTrail, ASessionsLaterSignersNeverMakeANewKey) {
   ASSERT_EQ(sh("true").status, 0);
   audit::wait_for_pending_signatures(audit_store(), std::chrono::seconds(10));
