@@ -182,7 +182,7 @@ struct Proxy::Impl {
 Result<std::unique_ptr<Proxy>> Proxy::create(EgressRules rules, std::vector<Listener> listeners,
                                              ProxyOptions options) {
   if (options.limits.max_connections == 0 || options.limits.max_head_bytes == 0 ||
-      options.limits.buffer_bytes == 0) {
+      options.limits.buffer_bytes == 0 || options.limits.tunnel_read_bytes == 0) {
     return Error(Errc::kInvalidInput, "proxy limits must be greater than zero");
   }
   for (const Listener& listener : listeners) {
@@ -202,7 +202,8 @@ Result<std::unique_ptr<Proxy>> Proxy::create(EgressRules rules, std::vector<List
   Impl& impl = *proxy->impl_;
   CORDON_ASSIGN_OR_RETURN(impl.loop, EventLoop::create());
   CORDON_ASSIGN_OR_RETURN(impl.resolver, Resolver::create(*impl.loop));
-  impl.scratch = std::make_unique<RelayScratch>(impl.options.limits.buffer_bytes);
+  impl.scratch = std::make_unique<RelayScratch>(impl.options.limits.buffer_bytes,
+                                                impl.options.limits.tunnel_read_bytes);
   Impl* self = &impl;
   impl.context = std::make_unique<ProxyContext>(
       ProxyContext{*impl.loop, impl.rules, impl.options, *impl.resolver, impl.names, *impl.scratch,

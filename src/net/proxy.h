@@ -35,6 +35,9 @@ struct ProxyLimits {
   size_t max_connections = 1024;      // concurrent client connections; more are refused
   size_t max_head_bytes = 32 * 1024;  // request/response head (431/400 beyond)
   size_t buffer_bytes = 64 * 1024;    // per direction, allocated only while data waits
+  // One tunnel read (the loop's one scratch buffer, relay_scratch.h): tunnels keep no bytes of
+  // their own, so this costs 1 MiB per proxy, not per connection.
+  size_t tunnel_read_bytes = 1024 * 1024;
   std::chrono::milliseconds header_timeout{10'000};   // whole request head (slowloris)
   std::chrono::milliseconds idle_timeout{300'000};    // no byte either way
   std::chrono::milliseconds connect_timeout{10'000};  // dialling the origin

@@ -1,7 +1,7 @@
 // The one buffer every relay read goes through on the proxy's loop thread, so that an idle
-// connection holds no buffer of its own: bytes are read here and written on at once, and only
-// what the receiver cannot take yet is copied into the connection (at most buffer_bytes per
-// direction).
+// connection holds no buffer of its own. HTTP sessions read at most buffer_bytes into it and
+// keep what the receiver cannot take yet (at most buffer_bytes per direction); tunnels peek up
+// to the whole buffer, send it on, and drop from the source only what was sent (tunnel.h).
 //
 // Why a copy and not splice(): splice() from a pipe into a socket whose peer has gone raises
 // SIGPIPE (there is no MSG_NOSIGNAL for it), and the proxy must not depend on the process's
@@ -17,13 +17,16 @@ namespace cordon::net {
 
 class RelayScratch {
  public:
-  explicit RelayScratch(size_t buffer_bytes);
+  // `read_bytes`: the buffer's size (at least buffer_bytes).
+  RelayScratch(size_t buffer_bytes, size_t read_bytes);
+  // What an HTTP session may hold per direction.
   size_t buffer_bytes() const { return buffer_bytes_; }
   // Valid until the next call; never held across events.
   std::span<char> get();
 
  private:
   size_t buffer_bytes_;
+  size_t read_bytes_;
   std::unique_ptr<char[]> scratch_;
 };
 

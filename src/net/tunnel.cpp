@@ -33,15 +33,19 @@ struct Tunnel::Direction {
   WatchedFd* dst = nullptr;
   const char* src_name = "";
   const char* dst_name = "";
-  // Bytes read but not yet taken by dst, copied here only while they wait.
+  // Bytes the proxy itself holds for dst (its own reply, bytes read before the tunnel, what the
+  // gate held back), copied here only while they wait.
   std::unique_ptr<char[]> pending;
   size_t pending_begin = 0;
   size_t pending_end = 0;
+  // dst took less than src had: the rest stays in src's socket until dst is writable.
+  bool dst_full = false;
   bool src_eof = false;
   bool shut = false;  // shutdown(dst, SHUT_WR) sent
   uint64_t bytes = 0;
 
   bool has_pending() const { return pending_end > pending_begin; }
+  bool waits_for_dst() const { return has_pending() || dst_full; }
   void set_pending(const char* data, size_t size) {
     pending = std::make_unique<char[]>(size);
     std::memcpy(pending.get(), data, size);
@@ -120,7 +124,7 @@ void Tunnel::on_event(Side side, uint32_t events) {
     end(End::kReset, errno_text(reader.src_name, err == 0 ? ECONNRESET : err));
     return;
   }
-  if ((events & EPOLLOUT) || ((events & EPOLLHUP) && writer.has_pending())) {
+  if ((events & EPOLLOUT) || ((events & EPOLLHUP) && writer.waits_for_dst())) {
     write_to(writer);
     if (ended_) return;
   }
@@ -140,7 +144,7 @@ void Tunnel::read_from(Direction& d) {
 }
 
 bool Tunnel::read_once(Direction& d) {
-  if (d.src_eof || d.has_pending()) return false;
+  if (d.src_eof || d.waits_for_dst()) return false;
   std::span<char> scratch = ctx_.scratch.get();
   size_t max = scratch.size();
 
@@ -168,10 +172,12 @@ bool Tunnel::read_once(Direction& d) {
     return false;
   }
 
-  ssize_t n = ::recv(d.src->get(), scratch.data(), max, 0);
+  // Peek, send, then drop from the source exactly what the destination took: what it cannot
+  // take yet stays in the source's socket, where TCP's flow control slows the sender, and the
+  // proxy holds no copy. One read moves up to the whole scratch buffer (1 MiB): on loopback,
+  // 64 KiB reads ran at 0.38/0.53 of a direct transfer, 1 MiB ones at 0.61/0.81 (bench/).
+  ssize_t n = ::recv(d.src->get(), scratch.data(), max, MSG_PEEK);
   if (n > 0) {
-    d.bytes += static_cast<uint64_t>(n);
-    last_activity_ = ctx_.loop.now();
     ssize_t sent =
         ::send(d.dst->get(), scratch.data(), static_cast<size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0) {
@@ -181,8 +187,19 @@ bool Tunnel::read_once(Direction& d) {
       }
       sent = 0;
     }
+    if (sent > 0) {
+      // TCP discards without copying (MSG_TRUNC); the bytes are in the socket: it cannot fail
+      // short, but if it did, the stream would be corrupt, so the tunnel ends.
+      ssize_t dropped = ::recv(d.src->get(), nullptr, static_cast<size_t>(sent), MSG_TRUNC);
+      if (dropped != sent) {
+        end(End::kReset, errno_text(d.src_name, dropped < 0 ? errno : EIO));
+        return false;
+      }
+      d.bytes += static_cast<uint64_t>(sent);
+      last_activity_ = ctx_.loop.now();
+    }
     if (sent < n) {
-      d.set_pending(scratch.data() + sent, static_cast<size_t>(n - sent));
+      d.dst_full = true;
       return false;
     }
     return static_cast<size_t>(n) == max;
@@ -198,6 +215,13 @@ bool Tunnel::read_once(Direction& d) {
 
 void Tunnel::write_to(Direction& d) {
   if (!flush_pending(d)) return;
+  if (d.has_pending()) return;
+  if (d.dst_full) {
+    // dst is writable again: move what waits in src now (src's own readiness was not watched).
+    d.dst_full = false;
+    read_from(d);
+    if (ended_) return;
+  }
   finish_direction_if_drained(d);
 }
 
@@ -260,13 +284,13 @@ void Tunnel::check_gate(bool eof) {
 void Tunnel::update_interest() {
   if (ended_) return;
   auto wants_read = [&](const Direction& d) {
-    if (d.src_eof || d.has_pending()) return false;
+    if (d.src_eof || d.waits_for_dst()) return false;
     return &d == down_.get() || gate_open_ || held_.size() < kGateHoldLimit;
   };
   uint32_t client_interest =
-      (wants_read(*up_) ? EPOLLIN : 0u) | (down_->has_pending() ? EPOLLOUT : 0u);
+      (wants_read(*up_) ? EPOLLIN : 0u) | (down_->waits_for_dst() ? EPOLLOUT : 0u);
   uint32_t origin_interest =
-      (wants_read(*down_) ? EPOLLIN : 0u) | (up_->has_pending() ? EPOLLOUT : 0u);
+      (wants_read(*down_) ? EPOLLIN : 0u) | (up_->waits_for_dst() ? EPOLLOUT : 0u);
   if (!client_.set_interest(client_interest) || !origin_.set_interest(origin_interest)) {
     end(End::kReset, errno_text("epoll", errno));
   }

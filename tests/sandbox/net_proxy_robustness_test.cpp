@@ -289,13 +289,18 @@ TEST(NetProxyRobustness, ConnectionsBeyondTheCapAreRefused) {
 }
 
 // An origin that sends `total` bytes as fast as the proxy takes them, counting what it sent.
+// The byte at stream offset k is k % 251, so the client can check that none was lost, repeated
+// or reordered (a relay that drops only what it passed on gets this wrong by a single miscount).
+constexpr unsigned kFirehosePeriod = 251;
 struct Firehose {
   explicit Firehose(size_t total)
       : server([this, total](const UniqueFd& c) {
-          std::string chunk(256 * 1024, 'z');
+          std::string pattern(256 * 1024 + kFirehosePeriod, '\0');
+          for (size_t i = 0; i < pattern.size(); ++i) pattern[i] = char(i % kFirehosePeriod);
           while (sent.load() < total) {
-            size_t n = std::min(chunk.size(), total - sent.load());
-            ssize_t w = ::send(c.get(), chunk.data(), n, MSG_NOSIGNAL);
+            const char* from = pattern.data() + sent.load() % kFirehosePeriod;
+            size_t n = std::min<size_t>(256 * 1024, total - sent.load());
+            ssize_t w = ::send(c.get(), from, n, MSG_NOSIGNAL);
             if (w <= 0) {
               if (errno == EAGAIN || errno == EINTR) continue;  // SO_SNDTIMEO while stalled
               return;
@@ -330,15 +335,22 @@ TEST(NetProxyRobustness, StalledTunnelStaysBounded) {
   std::printf("[ stalled  ] origin sent %.1f MiB while the client read nothing; RSS +%ld KiB\n",
               static_cast<double>(sent_while_stalled) / (1024 * 1024), rss_stalled - rss_before);
 
-  // Then it reads: every byte arrives.
+  // Then it reads: every byte arrives, in order.
   size_t received = 0;
+  size_t first_wrong = SIZE_MAX;
   char buffer[1 << 16];
   while (received < kTotal) {
     ssize_t n = ::recv(client.get(), buffer, sizeof(buffer), 0);
     if (n <= 0) break;
+    for (ssize_t i = 0; i < n && first_wrong == SIZE_MAX; ++i) {
+      if (static_cast<unsigned char>(buffer[i]) != (received + i) % kFirehosePeriod) {
+        first_wrong = received + static_cast<size_t>(i);
+      }
+    }
     received += static_cast<size_t>(n);
   }
   EXPECT_EQ(received, kTotal);
+  EXPECT_EQ(first_wrong, SIZE_MAX) << "the byte at this offset is not the one the origin sent";
 }
 
 TEST(NetProxyRobustness, StalledHttpResponseStaysBounded) {
