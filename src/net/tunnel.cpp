@@ -174,8 +174,8 @@ bool Tunnel::read_once(Direction& d) {
 
   // Peek, send, then drop from the source exactly what the destination took: what it cannot
   // take yet stays in the source's socket, where TCP's flow control slows the sender, and the
-  // proxy holds no copy. One read moves up to the whole scratch buffer (1 MiB): on loopback,
-  // 64 KiB reads ran at 0.38/0.53 of a direct transfer, 1 MiB ones at 0.61/0.81 (bench/).
+  // proxy holds no copy. One read moves up to the whole scratch buffer (4 MiB; tunnel.h has
+  // the figures).
   ssize_t n = ::recv(d.src->get(), scratch.data(), max, MSG_PEEK);
   if (n > 0) {
     ssize_t sent =

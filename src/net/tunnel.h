@@ -1,5 +1,5 @@
 // A bidirectional byte relay between a client and an origin that holds no relayed bytes of its
-// own: each read peeks into the loop's one scratch buffer (relay_scratch.h, 1 MiB), sends on,
+// own: each read peeks into the loop's one scratch buffer (relay_scratch.h, 4 MiB), sends on,
 // and drops from the source only what the destination took. What the destination cannot take
 // yet stays in the source's socket, so a reader that stalls stops its writer through TCP's own
 // flow control. The proxy's own bytes (its CONNECT or SOCKS5 reply, bytes read before the
@@ -7,11 +7,12 @@
 // holds no buffer (about 2 KiB of RSS per idle tunnel in all, measured with 1000 of them). A
 // half-close (FIN) is passed on with shutdown(SHUT_WR); a reset on one side resets the other.
 //
-// Read size, measured on this project's 2-vCPU VM (bench/egress_bench.py, alternating rounds):
-// with 64 KiB reads a tunnel ran at 0.38 (up) and 0.53 (down) of a direct loopback transfer;
-// with 1 MiB reads, 0.6 and 0.8. A copy of each read kept in the tunnel would have cost up to
-// 1 MiB per direction per stalled connection; peeking costs one more syscall per read and
-// measured the same speed.
+// Read size, measured on this project's 2-vCPU VM (bench/egress_bench.py and alternating
+// rounds of its tunnel test): with 64 KiB reads a tunnel ran at 0.38 (up) and 0.53 (down) of a
+// direct loopback transfer; with 1 MiB reads at about 0.6 and 0.85; with 4 MiB at about 0.75
+// and 0.87 (8 MiB: the same). Keeping the unsent rest of each read in the tunnel would have cost
+// up to a whole read per direction per stalled connection; peeking costs one more syscall per
+// read and measured the same speed.
 //
 // Copy or splice(), measured on this project's 2-vCPU VM (release build, 1 GiB through a CONNECT
 // tunnel on loopback, 8 rounds each, interleaved): a direct loopback transfer 2.0-3.7 GiB/s at
