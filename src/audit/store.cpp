@@ -49,7 +49,16 @@ PRAGMA user_version = 1;
 )sql";
 
 // The store holds every command line and decision of every session: private to its owner.
-Result<void> create_private_file(const std::string& path) {
+// Without `may_create`, the file must exist already.
+Result<void> create_private_file(const std::string& path, bool may_create) {
+  if (!may_create) {
+    UniqueFd existing(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+    if (!existing) {
+      if (errno == ENOENT) return Error(Errc::kNotFound, "no audit store at " + path);
+      return Error::system("open audit store " + path);
+    }
+    return Ok{};
+  }
   const auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty() && ::access(dir.c_str(), F_OK) != 0) {
     std::error_code ec;
@@ -151,10 +160,18 @@ Checkpoint checkpoint_from(const sql::Statement& row) {
 }
 
 Result<Store> Store::open_for_append(const std::string& path) {
-  CORDON_TRY(create_private_file(path));
+  return open_appending(path, true);
+}
+
+Result<Store> Store::open_existing_for_append(const std::string& path) {
+  return open_appending(path, false);
+}
+
+Result<Store> Store::open_appending(const std::string& path, bool may_create) {
+  CORDON_TRY(create_private_file(path, may_create));
   // The lock late signatures hold (hold_signing_lock): created with the store, so that it
   // exists, and is hidden from boxes, before any session starts.
-  CORDON_TRY(create_private_file(path + "-signing"));
+  CORDON_TRY(create_private_file(path + "-signing", may_create));
   CORDON_ASSIGN_OR_RETURN(sql::Connection db, sql::Connection::open(path, false, kBusyTimeoutMs));
   Store store(std::move(db), path);
   CORDON_ASSIGN_OR_RETURN(sql::Statement version, store.db_.prepare("PRAGMA user_version"));

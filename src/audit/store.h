@@ -24,6 +24,9 @@ class Store {
  public:
   // Opens for appending, creating the file (0600) and its directory (0700) when missing.
   static Result<Store> open_for_append(const std::string& path);
+  // Opens an existing store for appending (signing its tail); creates nothing, so a signer that
+  // outlived a removed store cannot bring it, or its directory, back. Errc::kNotFound if gone.
+  static Result<Store> open_existing_for_append(const std::string& path);
   // Opens an existing store for reading (queries, verify).
   static Result<Store> open_read_only(const std::string& path);
 
@@ -48,6 +51,7 @@ class Store {
 
  private:
   Store(sql::Connection db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+  static Result<Store> open_appending(const std::string& path, bool may_create);
   Result<void> prepare_appends();
   // Both in one transaction: `events` chained onto the tail, then, with `signer`, a checkpoint
   // over the new tail.

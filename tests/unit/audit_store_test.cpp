@@ -271,3 +271,21 @@ TEST_F(AuditQuery, SessionsListOutcomesAndCounts) {
 
 }  // namespace
 }  // namespace cordon::audit
+
+namespace cordon::audit {
+namespace {
+
+TEST_F(AuditWriterTest, OpeningAnExistingStoreCreatesNothing) {
+  // What a session's signers open: a store removed with its directory stays removed.
+  const std::string gone = store_path() + ".d/audit.db";
+  auto missing = Store::open_existing_for_append(gone);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), Errc::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(store_path() + ".d"));
+  // A store that exists opens, and its tail can be signed.
+  ASSERT_TRUE(Store::open_for_append(store_path()).ok());
+  EXPECT_TRUE(Store::open_existing_for_append(store_path()).ok());
+}
+
+}  // namespace
+}  // namespace cordon::audit
