@@ -49,24 +49,20 @@ PRAGMA user_version = 1;
 )sql";
 
 // The store holds every command line and decision of every session: private to its owner.
-// Without `may_create`, the file must exist already.
-Result<void> create_private_file(const std::string& path, bool may_create) {
-  if (!may_create) {
-    UniqueFd existing(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
-    if (!existing) {
-      if (errno == ENOENT) return Error(Errc::kNotFound, "no audit store at " + path);
-      return Error::system("open audit store " + path);
-    }
-    return Ok{};
-  }
+Result<void> make_private_directory_for(const std::string& path) {
   const auto dir = std::filesystem::path(path).parent_path();
-  if (!dir.empty() && ::access(dir.c_str(), F_OK) != 0) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return Error(Errc::kSystem, "create " + dir.string() + ": " + ec.message());
-    ::chmod(dir.c_str(), 0700);
-  }
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (dir.empty() || ::access(dir.c_str(), F_OK) == 0) return Ok{};
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error(Errc::kSystem, "create " + dir.string() + ": " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+  return Ok{};
+}
+
+// Without `create`, a missing file is Errc::kNotFound.
+Result<void> open_private_file(const std::string& path, bool create) {
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600));
+  if (!fd && errno == ENOENT && !create) return Error(Errc::kNotFound, "no audit store at " + path);
   if (!fd) {
     return Error::system("open audit store " + path)
         .with_hint("set audit.store in ~/.config/cordon/config.toml to a writable path");
@@ -168,10 +164,12 @@ Result<Store> Store::open_existing_for_append(const std::string& path) {
 }
 
 Result<Store> Store::open_appending(const std::string& path, bool may_create) {
-  CORDON_TRY(create_private_file(path, may_create));
+  if (may_create) CORDON_TRY(make_private_directory_for(path));
+  CORDON_TRY(open_private_file(path, may_create));
   // The lock late signatures hold (hold_signing_lock): created with the store, so that it
-  // exists, and is hidden from boxes, before any session starts.
-  CORDON_TRY(create_private_file(path + "-signing", may_create));
+  // exists, and is hidden from boxes, before any session starts. (Next to a store that exists,
+  // creating it can bring back no directory.)
+  CORDON_TRY(open_private_file(path + "-signing", true));
   CORDON_ASSIGN_OR_RETURN(sql::Connection db, sql::Connection::open(path, false, kBusyTimeoutMs));
   Store store(std::move(db), path);
   CORDON_ASSIGN_OR_RETURN(sql::Statement version, store.db_.prepare("PRAGMA user_version"));

@@ -136,16 +136,15 @@ int audit_verify_command(const AuditOptions& options) {
 int audit_checkpoint_command(const AuditOptions& options) {
   auto paths = resolve_paths(options);
   if (!paths.ok()) return report_error(paths.error());
-  // No store: nothing to sign, and nothing is made for it, neither a key nor the store (a
+  // No store: nothing to sign, and nothing is made for it, neither the store nor a key (a
   // signer started by a session whose directory has since been removed must not bring the
   // directory back).
-  if (::access(paths->store.c_str(), F_OK) != 0) return 0;
+  auto store = audit::Store::open_existing_for_append(paths->store);
+  if (!store.ok() && store.error().code() == Errc::kNotFound) return 0;
+  if (!store.ok()) return report_error(store.error());
   auto key = options.key_must_exist ? audit::Key::load(paths->key)
                                     : audit::Key::load_or_create(paths->key);
   if (!key.ok()) return report_error(key.error());
-  auto store = audit::Store::open_existing_for_append(paths->store);
-  if (!store.ok() && store.error().code() == Errc::kNotFound) return 0;  // removed meanwhile
-  if (!store.ok()) return report_error(store.error());
   if (options.serve) {
     // A session writer's periodic checkpoints (audit/checkpoint_signer.h): every read of stdin
     // that returns bytes asks for one signature (requests that queued up meanwhile are covered

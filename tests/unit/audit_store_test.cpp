@@ -1,6 +1,7 @@
 // The writer, the chain it builds, the encoding of each event kind, and the queries.
 #include <gmock/gmock.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -282,9 +283,12 @@ TEST_F(AuditWriterTest, OpeningAnExistingStoreCreatesNothing) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code(), Errc::kNotFound);
   EXPECT_FALSE(std::filesystem::exists(store_path() + ".d"));
-  // A store that exists opens, and its tail can be signed.
+  // A store that exists opens, also without its signing lock (a store from before the lock),
+  // which is made next to it.
   ASSERT_TRUE(Store::open_for_append(store_path()).ok());
+  ASSERT_EQ(::unlink((store_path() + "-signing").c_str()), 0);
   EXPECT_TRUE(Store::open_existing_for_append(store_path()).ok());
+  EXPECT_TRUE(std::filesystem::exists(store_path() + "-signing"));
 }
 
 }  // namespace
