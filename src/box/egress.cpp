@@ -24,22 +24,6 @@ constexpr size_t kMaxLandlockPorts = 1024;
 // How long the init may take to build the box before its sockets arrive.
 constexpr int kListenerWaitMs = 30'000;
 
-events::NetworkDecision to_event(const std::string& session_id, const net::DecisionRecord& r) {
-  events::NetworkDecision e;
-  e.session_id = session_id;
-  e.host = r.host;
-  e.port = r.port;
-  e.protocol = r.protocol;
-  e.address = r.address;
-  e.decision = r.allowed ? events::Decision::kAllow : events::Decision::kDeny;
-  e.rule = r.rule;
-  e.reason = r.reason;
-  e.bytes_up = r.bytes_up;
-  e.bytes_down = r.bytes_down;
-  e.client = r.client;
-  return e;
-}
-
 }  // namespace
 
 void EgressPlan::add(net::EntryPoint entry, int family, int type, uint16_t port,
@@ -152,15 +136,14 @@ Result<std::vector<net::Listener>> receive_listeners(const EgressPlan& plan, int
 Result<std::unique_ptr<EgressService>> EgressService::start(net::EgressRules rules,
                                                             std::vector<net::Listener> listeners,
                                                             std::string session_id,
-                                                            DecisionSink on_decision) {
-  net::ProxyOptions options;
-  options.on_decision = [session_id = std::move(session_id), sink = std::move(on_decision)](
-                            const net::DecisionRecord& r) { sink(to_event(session_id, r)); };
-  CORDON_ASSIGN_OR_RETURN(
-      std::unique_ptr<net::Proxy> proxy,
-      net::Proxy::create(std::move(rules), std::move(listeners), std::move(options)));
+                                                            events::EventSink& sink) {
   std::unique_ptr<EgressService> service(new EgressService());
-  service->proxy_ = std::move(proxy);
+  service->decisions_ = std::make_unique<DecisionEvents>(std::move(session_id), sink);
+  net::ProxyOptions options;
+  service->decisions_->attach(options);
+  CORDON_ASSIGN_OR_RETURN(
+      service->proxy_,
+      net::Proxy::create(std::move(rules), std::move(listeners), std::move(options)));
   net::Proxy* engine = service->proxy_.get();
   service->thread_ = quiet_thread([engine] {
     if (auto ran = engine->run(); !ran.ok()) {

@@ -15,6 +15,7 @@
 
 #include "base/result.h"
 #include "box/box_network.h"
+#include "box/decision_events.h"
 #include "events/session_events.h"
 #include "net/proxy.h"
 #include "net/rules.h"
@@ -64,15 +65,17 @@ Result<std::vector<net::Listener>> receive_listeners(const EgressPlan& plan, int
 // error, its listeners close with it: the box is left with no network, never an open one.
 class EgressService {
  public:
-  using DecisionSink = std::function<void(events::NetworkDecision)>;
+  // `sink` gets the decisions on the proxy's thread, a loop turn's at once (DecisionEvents):
+  // it must be safe to call from there, and outlive the service.
   static Result<std::unique_ptr<EgressService>> start(net::EgressRules rules,
                                                       std::vector<net::Listener> listeners,
                                                       std::string session_id,
-                                                      DecisionSink on_decision);
+                                                      events::EventSink& sink);
   ~EgressService();
 
  private:
   EgressService() = default;
+  std::unique_ptr<DecisionEvents> decisions_;  // called by proxy_'s thread until it is joined
   std::unique_ptr<net::Proxy> proxy_;
   std::thread thread_;
 };

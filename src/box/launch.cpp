@@ -134,10 +134,13 @@ namespace {
 class SessionEvents : public events::EventSink {
  public:
   explicit SessionEvents(events::EventSink& next) : next_(next) {}
-  void emit(const events::Event& event) override {
+  void emit(const events::Event& event) override { emit_all(std::span(&event, 1)); }
+  void emit_all(std::span<const events::Event> events) override {
     std::lock_guard lock(mutex_);
-    reported_ = reported_ || std::holds_alternative<events::SetupFailed>(event);
-    next_.emit(event);
+    for (const events::Event& event : events) {
+      reported_ = reported_ || std::holds_alternative<events::SetupFailed>(event);
+    }
+    next_.emit_all(events);
   }
   Result<void> wait_ready() override { return next_.wait_ready(); }
   bool reported() const {
@@ -350,8 +353,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
       CORDON_ASSIGN_OR_RETURN(
           egress_service,
           EgressService::start(std::move(*egress_rules), std::move(listeners).value(),
-                               req.session_id,
-                               [&events](events::NetworkDecision d) { events.emit(d); }));
+                               req.session_id, events));
     }
     clock.mark("egress proxy");
   }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/files.h"
+#include "box/decision_events.h"
 #include "cli/audit_setup.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
@@ -184,19 +185,8 @@ int proxy_command(const ProxyCommandOptions& options) {
   net::ProxyOptions proxy_options;
   proxy_options.client_tokens = std::move(*tokens);
   const std::string id = *session_id;
-  // A busy gateway decides many requests per turn of its loop: their rows go to the audit
-  // writer in one write at the end of the turn, not one each.
-  std::vector<events::Event> decided;
-  proxy_options.on_decision = [&decided, id](const net::DecisionRecord& r) {
-    decided.push_back(
-        events::NetworkDecision{id, r.host, r.port, r.protocol, r.address,
-                                r.allowed ? events::Decision::kAllow : events::Decision::kDeny,
-                                r.rule, r.reason, r.bytes_up, r.bytes_down, r.client});
-  };
-  proxy_options.on_decisions_done = [&decided, &sink] {
-    sink.emit_all(decided);
-    decided.clear();
-  };
+  box::DecisionEvents decisions(id, sink);
+  decisions.attach(proxy_options);
   auto proxy =
       net::Proxy::create(std::move(*rules), std::move(listeners), std::move(proxy_options));
   if (!proxy.ok()) return report_error(proxy.error());
