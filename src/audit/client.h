@@ -26,9 +26,8 @@
 namespace cordon::audit {
 
 struct ClientOptions {
-  std::string writer_path;
-  std::string signer_path;  // the cordon-audit executable (`cordon-audit checkpoint` signs)  // the
-                            // cordon-audit-writer executable
+  std::string writer_path;  // the cordon-audit-writer executable
+  std::string signer_path;  // the cordon-audit executable (`cordon-audit checkpoint` signs)
   std::string store_path;
   std::string key_path;
   int64_t checkpoint_every = 1000;

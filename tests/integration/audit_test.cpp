@@ -1,10 +1,13 @@
 // The audit trail end to end: real sessions, the real store, `cordon audit` reading it back.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -190,6 +193,29 @@ TEST_F(AuditTrail, SigtermAndSigintOfCordonStillRecordTheEnd) {
   ASSERT_EQ(list.size(), 2u);
   for (const auto& s : list) EXPECT_NE(s["outcome"], "no end") << list.dump();
   EXPECT_EQ(audit({"verify"}).status, 0);
+}
+
+// The writer is woken for every row, and must not take the CPU of the thread that sent it (the
+// gate's tracer sends a start's row, then releases the program): it runs as SCHED_BATCH.
+TEST_F(AuditTrail, TheWriterRunsAsBackgroundWork) {
+  pid_t pid = start("touch started; sleep 30");
+  wait_for_file(workspace() + "/started");
+  std::vector<pid_t> writers;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = read_text(entry.path() / "stat");
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos || stat.find("(cordon-audit-wr)") == std::string::npos) continue;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 2, "%*c %d", &ppid) == 1 && ppid == pid) {
+      writers.push_back(std::stoi(name));
+    }
+  }
+  ASSERT_EQ(writers.size(), 1u) << "the session's audit writer is a child of cordon";
+  EXPECT_EQ(::sched_getscheduler(writers[0]), SCHED_BATCH);
+  ::kill(pid, SIGTERM);
+  ASSERT_EQ(::waitpid(pid, nullptr, 0), pid);
 }
 
 TEST_F(AuditTrail, SigkillOfCordonLeavesAVerifiableStore) {
