@@ -101,6 +101,8 @@ struct GateTracer::Impl {
   };
   std::unordered_map<pid_t, Tracee> tracees;
   ProgramTwins twins;
+  uint64_t wakeups = 0;      // for -vv: the loop must sleep between events, never spin
+  uint64_t exec_events = 0;
 
   void run();
   void take_listener();
@@ -161,9 +163,15 @@ void GateTracer::Impl::run() {
     if (::poll(fds, fds[2].fd >= 0 ? 3 : 2, kSafetyPollMs) < 0 && errno != EINTR) {
       log::warn("gate: poll: " + std::string(std::strerror(errno)));
     }
+    wakeups += 1;
     // Only what poll() reported is read: every syscall here delays the stop being waited on.
     if (listener && (fds[2].revents & POLLIN) != 0) {
       on_exec_notification();
+    } else if (listener && fds[2].revents != 0) {
+      // Hung up: every process that carried the exec filter has exited, and none can carry it
+      // again (it is only inherited). poll() would say so at once, forever: kept, the listener
+      // made this loop spin, holding a CPU while the init exited.
+      listener.reset();
     } else if (!listener && fds[2].revents != 0) {
       take_listener();
     }
@@ -180,6 +188,8 @@ void GateTracer::Impl::run() {
     // __WNOTHREAD: only this thread's tracees, never another child of cordon.
     while ((pid = ::waitpid(-1, &status, __WALL | __WNOTHREAD | WNOHANG)) > 0) {
       if (pid == options.init_pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+        log::debug("gate: " + std::to_string(exec_events) + " program starts, " +
+                   std::to_string(wakeups) + " wake-ups");
         std::lock_guard lock(mutex);
         init_status = status;
         changed.notify_all();
@@ -288,6 +298,7 @@ void GateTracer::Impl::handle(pid_t pid, int status) {
 }
 
 void GateTracer::Impl::on_exec(pid_t pid) {
+  exec_events += 1;
   auto start = read_tracee_start(pid);
   if (!start.ok()) {
     // Unreadable means undecidable: the start does not happen.

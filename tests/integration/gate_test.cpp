@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -221,6 +222,28 @@ TEST_F(GateTest, TheGateCanBeTurnedOffOnlyLoudly) {
   RunOutput refused = sh("/bin/true", {"--network", "none"});
   EXPECT_EQ(refused.status, 125);
   EXPECT_NE(refused.err.find("turns the approval gate off"), std::string::npos) << refused.err;
+}
+
+// The tracer sleeps between events. Once the last process that could exec has gone, its
+// listener reports a hang-up at every poll: a tracer that kept polling it spun on a CPU until
+// the init was reaped (hundreds of wake-ups for one start, where a few suffice).
+TEST_F(GateTest, TheTracerSleepsBetweenEventsAndAfterTheLastProgramEnds) {
+  for (const char* command : {"/bin/true", "/bin/sh -c '/bin/true; /bin/true'"}) {
+    RunOutput r = cordon({"-vv", "run", "-q", "--workspace", workspace(), "--network", "none",
+                          "--", "/bin/sh", "-c", command});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const size_t counts = r.err.find(" program starts, ");
+    ASSERT_NE(counts, std::string::npos) << r.err;
+    long starts = -1, wakeups = -1;
+    ASSERT_EQ(std::sscanf(r.err.c_str() + r.err.rfind("gate: ", counts),
+                          "gate: %ld program starts, %ld wake-ups", &starts, &wakeups),
+              2)
+        << r.err;
+    EXPECT_GE(starts, 2) << command;
+    // Two per start (its notification and its exec event), the listener's arrival and hang-up,
+    // the init's exit, and a few stray signals: well under 30.
+    EXPECT_LE(wakeups, 30) << command << "\n" << r.err;
+  }
 }
 
 TEST_F(GateTest, EveryDecisionAndAnswerIsInTheAuditTrail) {
