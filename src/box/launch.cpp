@@ -339,28 +339,10 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
     }
   } kill_on_exit{init_pidfd.get()};
 
-  // The approval gate seizes the init (which waits for its go before it starts the agent) and
-  // answers every execve the box will ever make: no program starts undecided. It starts while
-  // the init still builds the box, not after.
-  std::unique_ptr<GateTracer> gate_tracer;
-  if (req.gate != nullptr) {
-    GateTracerOptions gate_options;
-    gate_options.init_pid = static_cast<pid_t>(pid);
-    gate_options.exec_listener_socket = std::move(gate_parent);
-    gate_options.session_id = req.session_id;
-    gate_options.decide = [gate = req.gate](const gate::ProgramStart& start) {
-      return gate->decide(start);
-    };
-    gate_options.reviews = req.reviews;
-    gate_options.emit = [&events](const events::Event& e) { events.emit(e); };
-    CORDON_ASSIGN_OR_RETURN(gate_tracer, GateTracer::start(std::move(gate_options)));
-    clock.mark("gate");
-  }
-
   // The proxy serves the sockets the init opened in the box's network namespace. If the init
   // failed first, the loop below reports its step; no go is sent.
-  bool box_building = true;
   std::unique_ptr<EgressService> egress_service;
+  bool box_building = true;
   if (egress) {
     auto listeners = receive_listeners(*egress, control_parent.get(), error_read.get());
     if (!listeners.ok() && listeners.error().code() != Errc::kChildSetup) {
@@ -374,6 +356,23 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
                                req.session_id, events));
     }
     clock.mark("egress proxy");
+  }
+
+  // The approval gate seizes the init (still waiting for its go) and answers every execve the
+  // box will ever make: no program starts undecided.
+  std::unique_ptr<GateTracer> gate_tracer;
+  if (box_building && req.gate != nullptr) {
+    GateTracerOptions gate_options;
+    gate_options.init_pid = static_cast<pid_t>(pid);
+    gate_options.exec_listener_socket = std::move(gate_parent);
+    gate_options.session_id = req.session_id;
+    gate_options.decide = [gate = req.gate](const gate::ProgramStart& start) {
+      return gate->decide(start);
+    };
+    gate_options.reviews = req.reviews;
+    gate_options.emit = [&events](const events::Event& e) { events.emit(e); };
+    CORDON_ASSIGN_OR_RETURN(gate_tracer, GateTracer::start(std::move(gate_options)));
+    clock.mark("gate");
   }
 
   // The sinks finish opening (the audit store) while the init builds the box; only then may
