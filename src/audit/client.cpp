@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <utility>
 
 #include "audit/event_json.h"
 #include "audit/frames.h"
+#include "base/signal_scope.h"
 
 extern char** environ;
 
@@ -28,15 +31,16 @@ Error error_from(const json& reply, const std::string& fallback) {
 
 }  // namespace
 
-Result<std::unique_ptr<AuditClient>> AuditClient::start(const ClientOptions& options) {
+namespace {
+
+// The writer gets the socket as fd 0, /dev/null as fd 1, cordon's stderr, its own session (a
+// Ctrl-C or SIGHUP for cordon's process group is not for it) and no blocked signals.
+Result<std::pair<UniqueFd, pid_t>> spawn_writer(const std::string& writer_path) {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
     return Error::system("socketpair for the audit writer");
   }
   UniqueFd ours(pair[0]), theirs(pair[1]);
-
-  // The writer gets the socket as fd 0, /dev/null as fd 1, cordon's stderr, its own session
-  // (a Ctrl-C or SIGHUP for cordon's process group is not for it) and no blocked signals.
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, theirs.get(), 0);
@@ -47,16 +51,60 @@ Result<std::unique_ptr<AuditClient>> AuditClient::start(const ClientOptions& opt
   ::sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
-  char* argv[] = {const_cast<char*>(options.writer_path.c_str()), nullptr};
+  char* argv[] = {const_cast<char*>(writer_path.c_str()), nullptr};
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, options.writer_path.c_str(), &actions, &attr, argv, environ);
+  const int rc = ::posix_spawn(&pid, writer_path.c_str(), &actions, &attr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
-    return Error::system("start the audit writer " + options.writer_path, rc)
+    return Error::system("start the audit writer " + writer_path, rc)
         .with_hint("cordon-audit-writer is installed next to cordon (or in ../libexec/cordon/)");
   }
-  std::unique_ptr<AuditClient> client(new AuditClient(std::move(ours), pid, options));
+  return std::make_pair(std::move(ours), pid);
+}
+
+}  // namespace
+
+struct WriterStart::State {
+  std::thread thread;
+  std::optional<Result<std::pair<UniqueFd, pid_t>>> spawned;  // set by the thread
+  bool taken = false;
+};
+
+WriterStart WriterStart::begin(std::string writer_path) {
+  auto state = std::make_unique<State>();
+  State* raw = state.get();
+  // The writer's own signal mask is set by posix_spawn.
+  raw->thread =
+      quiet_thread([raw, path = std::move(writer_path)] { raw->spawned = spawn_writer(path); });
+  return WriterStart(std::move(state));
+}
+
+WriterStart::WriterStart(std::unique_ptr<State> state) : state_(std::move(state)) {}
+WriterStart::WriterStart(WriterStart&&) noexcept = default;
+
+Result<WriterStart::Spawned> WriterStart::take() {
+  state_->thread.join();
+  state_->taken = true;
+  auto& spawned = *state_->spawned;
+  if (!spawned.ok()) return spawned.error();
+  return Spawned{std::move(spawned->first), spawned->second};
+}
+
+WriterStart::~WriterStart() {
+  if (!state_ || state_->taken) return;
+  state_->thread.join();
+  if (state_->spawned && state_->spawned->ok()) {
+    (*state_->spawned)->first.reset();  // end of stream, before any options
+    ::waitpid((*state_->spawned)->second, nullptr, 0);
+  }
+}
+
+Result<std::unique_ptr<AuditClient>> AuditClient::start(WriterStart writer,
+                                                        const ClientOptions& options) {
+  CORDON_ASSIGN_OR_RETURN(WriterStart::Spawned spawned, writer.take());
+  std::unique_ptr<AuditClient> client(
+      new AuditClient(std::move(spawned.socket), spawned.pid, options));
   const json config = {{"store", options.store_path},
                        {"key", options.key_path},
                        {"signer", options.signer_path},

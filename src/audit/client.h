@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,6 @@
 namespace cordon::audit {
 
 struct ClientOptions {
-  std::string writer_path;  // the cordon-audit-writer executable
   std::string signer_path;  // the cordon-audit executable (`cordon-audit checkpoint` signs)
   std::string store_path;
   std::string key_path;
@@ -34,10 +34,35 @@ struct ClientOptions {
   std::vector<std::string> secrets;  // literal values the writer must redact
 };
 
+// The writer process, started before the session's options are known. posix_spawn() returns
+// only once the writer has exec'd, a millisecond or more on a small VM; begun on a thread of its
+// own as cordon starts, that runs on another CPU while cordon reads its policy.
+class WriterStart {
+ public:
+  static WriterStart begin(std::string writer_path);
+  // A start the session never took (cordon stopped on an error first): the writer reads the end
+  // of its stream before any options, ends without touching a store, and is reaped here.
+  ~WriterStart();
+  WriterStart(WriterStart&&) noexcept;
+  WriterStart& operator=(WriterStart&&) = delete;
+
+ private:
+  friend class AuditClient;
+  struct Spawned {
+    UniqueFd socket;
+    pid_t pid = -1;
+  };
+  struct State;
+  explicit WriterStart(std::unique_ptr<State> state);
+  Result<Spawned> take();  // waits for the thread
+  std::unique_ptr<State> state_;
+};
+
 class AuditClient : public events::EventSink {
  public:
-  // Starts the writer; it opens the store and the key while the caller goes on.
-  static Result<std::unique_ptr<AuditClient>> start(const ClientOptions& options);
+  // Gives the writer its options; it opens the store and the key while the caller goes on.
+  static Result<std::unique_ptr<AuditClient>> start(WriterStart writer,
+                                                    const ClientOptions& options);
   ~AuditClient() override;
 
   void emit(const events::Event& event) override;

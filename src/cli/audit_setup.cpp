@@ -37,19 +37,28 @@ std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environm
   return secrets;
 }
 
+audit::WriterStart begin_session_writer() {
+  return audit::WriterStart::begin(companion_program("cordon-audit-writer"));
+}
+
 Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
                                                                const UserFacts& user) {
+  return open_session_audit(policy, user, begin_session_writer());
+}
+
+Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
+                                                               const UserFacts& user,
+                                                               audit::WriterStart writer) {
   const AuditPaths paths = audit_paths(policy.audit, user);
   std::vector<std::string> host_env;
   for (char** e = environ; e && *e; ++e) host_env.emplace_back(*e);
   audit::ClientOptions options;
-  options.writer_path = companion_program("cordon-audit-writer");
   options.signer_path = companion_program("cordon-audit");
   options.store_path = paths.store;
   options.key_path = paths.key;
   options.checkpoint_every = policy.audit.checkpoint_every.value;
   options.secrets = secret_values(policy.environment, host_env);
-  return audit::AuditClient::start(options);
+  return audit::AuditClient::start(std::move(writer), options);
 }
 
 void SessionSinks::emit(const events::Event& event) {

@@ -25,10 +25,15 @@ AuditPaths audit_paths(const policy::AuditPolicy& audit, const UserFacts& user);
 std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environment,
                                        const std::vector<std::string>& host_env);
 
-// Starts the audit writer process for one session; it opens the store and the key (creating
-// them on first use) while the box is built, and the box waits for it before its program starts.
+// Starts the audit writer process for one session (or takes one begun with
+// begin_session_writer()); it opens the store and the key (creating them on first use) while
+// the box is built, and the box waits for it before its program starts.
+audit::WriterStart begin_session_writer();
 Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
                                                                const UserFacts& user);
+Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
+                                                               const UserFacts& user,
+                                                               audit::WriterStart writer);
 
 // Passes events to the writer and the summary; adds the audit wall to the session start, so the
 // stored start row and the summary both list it beside the box's walls.

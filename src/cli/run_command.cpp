@@ -11,12 +11,14 @@
 namespace cordon::cli {
 
 int run_command(const RunOptions& options) {
+  // The audit writer's start (a fork and an exec) runs on another CPU while the policy is read.
+  audit::WriterStart writer = begin_session_writer();
   const UserFacts user = current_user();
   auto workspace = resolve_workspace(options.common.workspace);
   if (!workspace.ok()) return report_error(workspace.error());
   auto policy = load_effective_policy(options.common, *workspace, user);
   if (!policy.ok()) return report_error(policy.error());
-  auto audit = open_session_audit(*policy, user);
+  auto audit = open_session_audit(*policy, user, std::move(writer));
   if (!audit.ok()) return report_error(audit.error());
   auto masked = audit_paths_to_mask(audit_paths(policy->audit, user), **audit);
   if (!masked.ok()) return report_error(masked.error());
