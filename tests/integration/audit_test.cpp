@@ -218,6 +218,16 @@ TEST_F(AuditTrail, TheWriterRunsAsBackgroundWork) {
   ASSERT_EQ(::waitpid(pid, nullptr, 0), pid);
 }
 
+// cordon starts its writer before it reads the policy; a policy error then ends the writer's
+// stream before any options: nothing is stored, and cordon does not hang on it.
+TEST_F(AuditTrail, ABadPolicyStopsTheSessionBeforeTheWriterStoresAnything) {
+  RunOutput r = sh("true", {"--config", policy_file("[filesystem]\nbogus = 1\n")});
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_NE(r.err.find("bogus"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(audit_store()));
+  EXPECT_FALSE(exists(audit_key()));
+}
+
 TEST_F(AuditTrail, SigkillOfCordonLeavesAVerifiableStore) {
   pid_t pid = start("touch started; sleep 30");
   wait_for_file(workspace() + "/started");
