@@ -29,10 +29,6 @@ Error error_from(const json& reply, const std::string& fallback) {
   return e;
 }
 
-}  // namespace
-
-namespace {
-
 // The writer gets the socket as fd 0, /dev/null as fd 1, cordon's stderr, its own session (a
 // Ctrl-C or SIGHUP for cordon's process group is not for it) and no blocked signals.
 Result<std::pair<UniqueFd, pid_t>> spawn_writer(const std::string& writer_path) {
