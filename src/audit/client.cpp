@@ -63,8 +63,8 @@ Result<std::pair<UniqueFd, pid_t>> spawn_writer(const std::string& writer_path) 
 
 struct WriterStart::State {
   std::thread thread;
-  std::optional<Result<std::pair<UniqueFd, pid_t>>> spawned;  // set by the thread
-  bool taken = false;
+  // Set by the thread; emptied by take(), after which the AuditClient owns the writer.
+  std::optional<Result<std::pair<UniqueFd, pid_t>>> spawned;
 };
 
 WriterStart WriterStart::begin(std::string writer_path) {
@@ -81,15 +81,15 @@ WriterStart::WriterStart(WriterStart&&) noexcept = default;
 
 Result<WriterStart::Spawned> WriterStart::take() {
   state_->thread.join();
-  state_->taken = true;
-  auto& spawned = *state_->spawned;
+  auto spawned = std::move(*state_->spawned);
+  state_->spawned.reset();
   if (!spawned.ok()) return spawned.error();
   return Spawned{std::move(spawned->first), spawned->second};
 }
 
 WriterStart::~WriterStart() {
-  if (!state_ || state_->taken) return;
-  state_->thread.join();
+  if (!state_) return;  // moved from
+  if (state_->thread.joinable()) state_->thread.join();
   if (state_->spawned && state_->spawned->ok()) {
     (*state_->spawned)->first.reset();  // end of stream, before any options
     ::waitpid((*state_->spawned)->second, nullptr, 0);

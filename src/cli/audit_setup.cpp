@@ -42,11 +42,6 @@ audit::WriterStart begin_session_writer() {
 }
 
 Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
-                                                               const UserFacts& user) {
-  return open_session_audit(policy, user, begin_session_writer());
-}
-
-Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
                                                                const UserFacts& user,
                                                                audit::WriterStart writer) {
   const AuditPaths paths = audit_paths(policy.audit, user);

@@ -25,15 +25,13 @@ AuditPaths audit_paths(const policy::AuditPolicy& audit, const UserFacts& user);
 std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environment,
                                        const std::vector<std::string>& host_env);
 
-// Starts the audit writer process for one session (or takes one begun with
-// begin_session_writer()); it opens the store and the key (creating them on first use) while
-// the box is built, and the box waits for it before its program starts.
+// Gives the session's audit writer process its options (starting it now unless it was begun
+// earlier with begin_session_writer()); it opens the store and the key (creating them on first
+// use) while the box is built, and the box waits for it before its program starts.
 audit::WriterStart begin_session_writer();
-Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
-                                                               const UserFacts& user);
-Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
-                                                               const UserFacts& user,
-                                                               audit::WriterStart writer);
+Result<std::unique_ptr<audit::AuditClient>> open_session_audit(
+    const policy::Policy& policy, const UserFacts& user,
+    audit::WriterStart writer = begin_session_writer());
 
 // Passes events to the writer and the summary; adds the audit wall to the session start, so the
 // stored start row and the summary both list it beside the box's walls.
