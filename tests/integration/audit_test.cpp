@@ -6,8 +6,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -200,18 +198,7 @@ TEST_F(AuditTrail, SigtermAndSigintOfCordonStillRecordTheEnd) {
 TEST_F(AuditTrail, TheWriterRunsAsBackgroundWork) {
   pid_t pid = start("touch started; sleep 30");
   wait_for_file(workspace() + "/started");
-  std::vector<pid_t> writers;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string stat = read_text(entry.path() / "stat");
-    const size_t close = stat.rfind(')');
-    if (close == std::string::npos || stat.find("(cordon-audit-wr)") == std::string::npos) continue;
-    int ppid = 0;
-    if (std::sscanf(stat.c_str() + close + 2, "%*c %d", &ppid) == 1 && ppid == pid) {
-      writers.push_back(std::stoi(name));
-    }
-  }
+  const std::vector<pid_t> writers = children_named(pid, "cordon-audit-wr");
   ASSERT_EQ(writers.size(), 1u) << "the session's audit writer is a child of cordon";
   EXPECT_EQ(::sched_getscheduler(writers[0]), SCHED_BATCH);
   ::kill(pid, SIGTERM);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -116,8 +117,11 @@ bool exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-std::vector<pid_t> pids_sleeping(const std::string& seconds) {
-  const std::string wanted = std::string("sleep") + '\0' + seconds + '\0';
+namespace {
+
+// Every pid in /proc for which `keep` holds.
+template <class Keep>
+std::vector<pid_t> host_pids(Keep keep) {
   std::vector<pid_t> pids;
   DIR* d = ::opendir("/proc");
   if (!d) return pids;
@@ -125,13 +129,34 @@ std::vector<pid_t> pids_sleeping(const std::string& seconds) {
     char* end = nullptr;
     long pid = std::strtol(e->d_name, &end, 10);
     if (*end != '\0' || pid <= 0) continue;
-    std::string cmd = read_text("/proc/" + std::string(e->d_name) + "/cmdline");
-    const size_t slash = cmd.rfind('/', cmd.find('\0'));
-    if (slash != std::string::npos) cmd = cmd.substr(slash + 1);
-    if (cmd == wanted) pids.push_back(static_cast<pid_t>(pid));
+    if (keep("/proc/" + std::string(e->d_name))) pids.push_back(static_cast<pid_t>(pid));
   }
   ::closedir(d);
   return pids;
+}
+
+}  // namespace
+
+std::vector<pid_t> pids_sleeping(const std::string& seconds) {
+  const std::string wanted = std::string("sleep") + '\0' + seconds + '\0';
+  return host_pids([&](const std::string& dir) {
+    std::string cmd = read_text(dir + "/cmdline");
+    const size_t slash = cmd.rfind('/', cmd.find('\0'));
+    if (slash != std::string::npos) cmd = cmd.substr(slash + 1);
+    return cmd == wanted;
+  });
+}
+
+std::vector<pid_t> children_named(pid_t parent, const std::string& comm) {
+  return host_pids([&](const std::string& dir) {
+    // stat: "PID (COMM) STATE PPID ...", where COMM may itself hold spaces or parentheses.
+    const std::string stat = read_text(dir + "/stat");
+    const size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) return false;
+    int ppid = 0;
+    return stat.compare(open + 1, close - open - 1, comm) == 0 &&
+           std::sscanf(stat.c_str() + close + 2, "%*c %d", &ppid) == 1 && ppid == parent;
+  });
 }
 
 }  // namespace cordon::testing

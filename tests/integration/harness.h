@@ -54,4 +54,8 @@ bool exists(const std::string& path);
 // unusual durations such as "2345.61" as markers.
 std::vector<pid_t> pids_sleeping(const std::string& seconds);
 
+// Host pids of the children of `parent` whose command name (/proc/PID/comm, at most 15
+// characters) is `comm`.
+std::vector<pid_t> children_named(pid_t parent, const std::string& comm);
+
 }  // namespace cordon::testing
