@@ -13,6 +13,7 @@
 
 #include "audit/event_json.h"
 #include "audit/frames.h"
+#include "audit/writer_rendezvous.h"
 #include "base/signal_scope.h"
 
 extern char** environ;
@@ -59,20 +60,33 @@ Result<std::pair<UniqueFd, pid_t>> spawn_writer(const std::string& writer_path) 
   return std::make_pair(std::move(ours), pid);
 }
 
+// A writer waiting at the rendezvous, else a new one.
+Result<WriterStart::Spawned> find_or_spawn_writer(const std::string& writer_path,
+                                                  const std::string& rendezvous) {
+  if (!rendezvous.empty()) {
+    if (auto waiting = take_waiting_writer(rendezvous)) {
+      return WriterStart::Spawned{std::move(waiting->socket), waiting->pid, false, rendezvous};
+    }
+  }
+  CORDON_ASSIGN_OR_RETURN(auto spawned, spawn_writer(writer_path));
+  return WriterStart::Spawned{std::move(spawned.first), spawned.second, true, rendezvous};
+}
+
 }  // namespace
 
 struct WriterStart::State {
   std::thread thread;
   // Set by the thread; emptied by take(), after which the AuditClient owns the writer.
-  std::optional<Result<std::pair<UniqueFd, pid_t>>> spawned;
+  std::optional<Result<Spawned>> spawned;
 };
 
-WriterStart WriterStart::begin(std::string writer_path) {
+WriterStart WriterStart::begin(std::string writer_path, std::string rendezvous) {
   auto state = std::make_unique<State>();
   State* raw = state.get();
   // The writer's own signal mask is set by posix_spawn.
-  raw->thread =
-      quiet_thread([raw, path = std::move(writer_path)] { raw->spawned = spawn_writer(path); });
+  raw->thread = quiet_thread([raw, path = std::move(writer_path), at = std::move(rendezvous)] {
+    raw->spawned = find_or_spawn_writer(path, at);
+  });
   return WriterStart(std::move(state));
 }
 
@@ -83,16 +97,16 @@ Result<WriterStart::Spawned> WriterStart::take() {
   state_->thread.join();
   auto spawned = std::move(*state_->spawned);
   state_->spawned.reset();
-  if (!spawned.ok()) return spawned.error();
-  return Spawned{std::move(spawned->first), spawned->second};
+  return spawned;
 }
 
 WriterStart::~WriterStart() {
   if (!state_) return;  // moved from
   if (state_->thread.joinable()) state_->thread.join();
   if (state_->spawned && state_->spawned->ok()) {
-    (*state_->spawned)->first.reset();  // end of stream, before any options
-    ::waitpid((*state_->spawned)->second, nullptr, 0);
+    Spawned& writer = **state_->spawned;
+    writer.socket.reset();  // end of stream, before any options
+    if (writer.child) ::waitpid(writer.pid, nullptr, 0);
   }
 }
 
@@ -100,12 +114,14 @@ Result<std::unique_ptr<AuditClient>> AuditClient::start(WriterStart writer,
                                                         const ClientOptions& options) {
   CORDON_ASSIGN_OR_RETURN(WriterStart::Spawned spawned, writer.take());
   std::unique_ptr<AuditClient> client(
-      new AuditClient(std::move(spawned.socket), spawned.pid, options));
+      new AuditClient(std::move(spawned.socket), spawned.child ? spawned.pid : -1, options));
   const json config = {{"store", options.store_path},
                        {"key", options.key_path},
                        {"signer", options.signer_path},
                        {"checkpoint_every", options.checkpoint_every},
-                       {"secrets", options.secrets}};
+                       {"secrets", options.secrets},
+                       {"linger_ms", spawned.rendezvous.empty() ? 0 : options.linger_ms},
+                       {"rendezvous", spawned.rendezvous}};
   if (auto sent = write_frame(client->socket_.get(), config.dump()); !sent.ok()) {
     return std::move(sent.error().context("audit writer"));
   }
@@ -181,11 +197,14 @@ Result<void> AuditClient::close() {
     status = read_status("done");
   }
   socket_.reset();
-  // After its answer the writer signs the checkpoint on its own time (see writer_main.cpp);
-  // it is reaped here if it is done already, otherwise by whoever inherits it when cordon exits.
-  // A writer that failed before answering has exited, or exits at the end of the stream.
-  int wstatus = 0;
-  ::waitpid(pid_, &wstatus, status.ok() ? WNOHANG : 0);
+  // After its answer the writer signs the checkpoint on its own time (see writer_main.cpp) and
+  // may wait for the next session; one we started is reaped here if it is done already,
+  // otherwise by whoever inherits it when cordon exits. A writer that failed before answering
+  // has exited, or exits at the end of the stream.
+  if (child_ > 0) {
+    int wstatus = 0;
+    ::waitpid(child_, &wstatus, status.ok() ? WNOHANG : 0);
+  }
   if (ready_error_) return *ready_error_;
   if (send_error_) {
     Error e = *send_error_;

@@ -32,26 +32,36 @@ struct ClientOptions {
   std::string key_path;
   int64_t checkpoint_every = 1000;
   std::vector<std::string> secrets;  // literal values the writer must redact
+  // How long the writer waits for the user's next session once this one has ended in order
+  // (writer_rendezvous.h); 0: it exits.
+  int64_t linger_ms = 0;
 };
 
-// The writer process, started before the session's options are known. posix_spawn() returns
-// only once the writer has exec'd, a millisecond or more on a small VM; begun on a thread of its
-// own as cordon starts, that runs on another CPU while cordon reads its policy.
+// The session's writer, found before the session's options are known: one waiting at
+// `rendezvous` after an earlier session of this user (writer_rendezvous.h), else a new process.
+// posix_spawn() returns only once the writer has exec'd, a millisecond or more on a small VM;
+// begun on a thread of its own as cordon starts, that runs on another CPU while cordon reads its
+// policy. An empty `rendezvous`: always a new process, which never waits for another session.
 class WriterStart {
  public:
-  static WriterStart begin(std::string writer_path);
+  static WriterStart begin(std::string writer_path, std::string rendezvous);
   // A start the session never took (cordon stopped on an error first): the writer reads the end
-  // of its stream before any options, ends without touching a store, and is reaped here.
+  // of its stream before any options and stores nothing; a new process ends and is reaped
+  // here, a waiting one goes back to waiting.
   ~WriterStart();
   WriterStart(WriterStart&&) noexcept;
   WriterStart& operator=(WriterStart&&) = delete;
 
- private:
-  friend class AuditClient;
+  // The writer found or started.
   struct Spawned {
     UniqueFd socket;
-    pid_t pid = -1;
+    pid_t pid = -1;      // the writer
+    bool child = false;  // started by us (and reaped by us), not found waiting
+    std::string rendezvous;
   };
+
+ private:
+  friend class AuditClient;
   struct State;
   explicit WriterStart(std::unique_ptr<State> state);
   Result<Spawned> take();  // waits for the thread
@@ -77,16 +87,16 @@ class AuditClient : public events::EventSink {
   events::WallStatus describe() const;
 
  private:
-  AuditClient(UniqueFd socket, pid_t pid, ClientOptions options)
+  AuditClient(UniqueFd socket, pid_t child, ClientOptions options)
       : socket_(std::move(socket)),
         replies_(socket_.get()),
-        pid_(pid),
+        child_(child),
         options_(std::move(options)) {}
   Result<void> read_status(const char* what);
 
   UniqueFd socket_;
   FrameReader replies_;  // the writer's answers on socket_
-  pid_t pid_;
+  pid_t child_;          // the writer, when we started it; -1 when it was waiting for us
   ClientOptions options_;
   bool ready_read_ = false;
   std::optional<Error> ready_error_;

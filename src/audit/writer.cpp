@@ -106,15 +106,18 @@ void AuditWriter::run() {
   }
   std::vector<PendingEvent> batch;
   for (;;) {
-    wake_.wait(lock, [&] { return !queue_.empty() || closing_; });
-    if (!closing_ && !flush_now_) {
+    wake_.wait(lock, [&] { return !queue_.empty() || closing_ || end_session_; });
+    if (!closing_ && !flush_now_ && !end_session_) {
       // Let a burst gather into one transaction.
-      wake_.wait_for(lock, options_.max_batch_delay, [&] { return closing_ || flush_now_; });
+      wake_.wait_for(lock, options_.max_batch_delay,
+                     [&] { return closing_ || flush_now_ || end_session_; });
     }
-    const bool final = closing_;
+    const bool closing = closing_;
+    const bool session_ends = end_session_;
     batch.swap(queue_);
     lock.unlock();
-    auto written = write_batch(batch, final);
+    auto written = write_batch(batch, closing || session_ends);
+    if (session_ends && !closing) store_->end_session();
     lock.lock();
     if (!written.ok()) {
       lost_ += static_cast<int64_t>(batch.size());
@@ -126,8 +129,9 @@ void AuditWriter::run() {
       committed_ += static_cast<int64_t>(batch.size());
     }
     batch.clear();
+    if (session_ends) end_session_ = false;
     progress_.notify_all();
-    if (final && queue_.empty()) return;
+    if (closing && queue_.empty()) return;
   }
 }
 
@@ -141,6 +145,25 @@ Result<void> AuditWriter::flush() {
   flush_now_ = false;
   if (error_) return *error_;
   return Ok{};
+}
+
+Result<void> AuditWriter::end_session() {
+  std::unique_lock lock(mu_);
+  if (closed_ || open_error_) return error_ ? Result<void>(*error_) : Ok{};
+  end_session_ = true;
+  wake_.notify_one();
+  progress_.wait(lock, [&] { return !end_session_; });
+  if (error_) return *error_;
+  return Ok{};
+}
+
+Result<void> AuditWriter::begin_next_session(Redactor redactor) {
+  std::lock_guard lock(mu_);
+  if (closed_ || error_) return Error(Errc::kInternal, "this audit writer cannot serve again");
+  // The thread is idle between sessions: nothing is queued, the tail is signed.
+  options_.redactor = std::move(redactor);
+  sessions_.clear();
+  return options_.signer->prepare();
 }
 
 // Splits the batch where a checkpoint falls due, so that one is signed every

@@ -55,6 +55,13 @@ class AuditWriter : public events::EventSink {
   // writer answers cordon after this and signs afterwards (close()).
   Result<void> flush();
 
+  // A session's end on a writer that may serve the next one (writer_rendezvous.h): commits
+  // everything, signs the tail and keeps the store open. The first write error.
+  Result<void> end_session();
+  // Before the next session on this writer: its secrets, and the key checked again (created,
+  // as a new writer would, if it was removed meanwhile). Only once end_session() succeeded.
+  Result<void> begin_next_session(Redactor redactor);
+
   // Writes everything queued, signs the tail, stops the thread. Returns the first write error
   // (the events it could not store are counted in the message). Idempotent.
   Result<void> close();
@@ -77,6 +84,7 @@ class AuditWriter : public events::EventSink {
   std::condition_variable ready_;
   std::condition_variable progress_;  // a batch was written (or lost)
   bool flush_now_ = false;            // flush(): skip the batching delay
+  bool end_session_ = false;          // end_session(): sign the tail, keep the store
   int64_t emitted_ = 0;
   bool opened_ = false;  // the thread has tried to open the store and the key
   std::optional<Error> open_error_;

@@ -1,22 +1,28 @@
-// `cordon-audit-writer`: the process that owns the audit store and the key for one
-// session.
+// `cordon-audit-writer`: the process that owns the audit store for a session, and, when that
+// session ended in order, may wait a while to serve the next one (writer_rendezvous.h).
 //
 // Started by cordon (client.h) with a stream socket as fd 0. Protocol, one frame each way:
-//   cordon -> writer: {"store", "key", "checkpoint_every", "secrets"}
+//   cordon -> writer: {"store", "key", "signer", "checkpoint_every", "secrets", "linger_ms",
+//                     "rendezvous"}
 //   writer -> cordon: {"ok": true} once the store and the key are open, or {"ok": false,
 //                     "error", "hint"}
 //   cordon -> writer: events (event_json.h), then {"type": "end"}
 //   writer -> cordon: {"ok": true} once everything is stored (then it signs), or the error
 // At the end of the stream without an "end" (cordon was killed) it stores and signs what it
-// received. It ignores the signals meant for cordon's terminal and process group.
+// received, and exits. It ignores the signals meant for cordon's terminal and process group.
+// A session taken at the rendezvous is the same protocol on the accepted socket, moved to fd 0;
+// the store stays open from one session to the next while it is the same trail and file.
 #include "audit/writer_main.h"
 
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
@@ -24,11 +30,14 @@
 #include "audit/event_json.h"
 #include "audit/frames.h"
 #include "audit/writer.h"
+#include "audit/writer_rendezvous.h"
+#include "base/log.h"
 
 namespace {
 
 using cordon::Errc;
 using cordon::Error;
+using cordon::Ok;
 using cordon::Result;
 using cordon::UniqueFd;
 using nlohmann::json;
@@ -45,21 +54,62 @@ void reply(const Result<void>& status) {
   (void)audit::write_frame(kChannel, out.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-Result<audit::WriterOptions> read_config(audit::FrameReader& reader) {
+// A session's options, as cordon sends them.
+struct SessionConfig {
+  std::string store, key, signer;
+  int64_t checkpoint_every = 1000;
+  std::vector<std::string> secrets;
+  // How long to wait for the next session once this one has ended in order, and where.
+  std::chrono::milliseconds linger{0};
+  std::string rendezvous;
+
+  bool same_trail(const SessionConfig& other) const {
+    return store == other.store && key == other.key && signer == other.signer &&
+           checkpoint_every == other.checkpoint_every;
+  }
+  audit::WriterOptions writer_options() const {
+    audit::WriterOptions options;
+    options.store_path = store;
+    options.signer = std::make_shared<audit::ProcessSigner>(signer, store, key);
+    options.checkpoint_every = checkpoint_every;
+    options.redactor = audit::Redactor(secrets);
+    return options;
+  }
+};
+
+// nullopt: the stream ended before any options (cordon stopped on an error first).
+Result<std::optional<SessionConfig>> read_config(audit::FrameReader& reader) {
   CORDON_ASSIGN_OR_RETURN(std::optional<std::string> frame, reader.next());
-  if (!frame) return Error(Errc::kInvalidInput, "no configuration from cordon");
+  if (!frame) return std::optional<SessionConfig>();
   const json config = json::parse(*frame, nullptr, false);
   if (!config.is_object() || !config.contains("store") || !config.contains("key")) {
     return Error(Errc::kInvalidInput, "malformed configuration from cordon");
   }
-  audit::WriterOptions options;
-  options.store_path = config.value("store", "");
-  options.signer = std::make_shared<audit::ProcessSigner>(
-      config.value("signer", ""), options.store_path, config.value("key", ""));
-  options.checkpoint_every = config.value("checkpoint_every", int64_t{1000});
-  options.redactor = audit::Redactor(config.value("secrets", std::vector<std::string>{}));
-  return options;
+  SessionConfig c;
+  c.store = config.value("store", "");
+  c.key = config.value("key", "");
+  c.signer = config.value("signer", "");
+  c.checkpoint_every = config.value("checkpoint_every", int64_t{1000});
+  c.secrets = config.value("secrets", std::vector<std::string>{});
+  c.linger = std::chrono::milliseconds(config.value("linger_ms", int64_t{0}));
+  c.rendezvous = config.value("rendezvous", "");
+  return std::optional<SessionConfig>(std::move(c));
 }
+
+// The store writer kept between sessions, and the store file it has open: a next session for
+// the same trail reuses it only while that file is still the one at the path.
+struct KeptWriter {
+  std::unique_ptr<audit::AuditWriter> writer;
+  SessionConfig config;
+  dev_t dev = 0;
+  ino_t ino = 0;
+
+  bool serves(const SessionConfig& next) const {
+    struct stat st {};
+    return config.same_trail(next) && ::stat(next.store.c_str(), &st) == 0 && st.st_dev == dev &&
+           st.st_ino == ino;
+  }
+};
 
 // A busy session (a proxy forwarding thousands of requests a second) sends a steady stream of
 // events; waking for each costs the writer more than storing it. While events come that fast,
@@ -100,30 +150,52 @@ void run_as_background_work() {
   (void)::sched_setscheduler(0, SCHED_BATCH, &no_priority);
 }
 
-}  // namespace
+// How a session ended for the writer: its exit status if it stops now, and whether (and where)
+// it may wait for the next session instead.
+struct SessionOutcome {
+  int status = 1;
+  std::chrono::milliseconds linger{0};
+  std::string rendezvous;
+};
 
-namespace cordon::audit {
-
-int run_session_writer() {
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU}) {
-    ::signal(sig, SIG_IGN);
+// The writer for `config`: the kept one when it serves the same trail, else a new one (which is
+// kept from now on). Its readiness is the reply cordon gets.
+std::pair<audit::AuditWriter*, Result<void>> writer_for(std::optional<KeptWriter>& kept,
+                                                        const SessionConfig& config) {
+  if (kept && kept->serves(config)) {
+    auto ready = kept->writer->begin_next_session(audit::Redactor(config.secrets));
+    if (ready.ok()) return {kept->writer.get(), Ok{}};
   }
-  run_as_background_work();
+  if (kept) (void)kept->writer->close();
+  kept.reset();
+  auto opened = audit::AuditWriter::open(config.writer_options());
+  if (!opened.ok()) return {nullptr, opened.error()};
+  auto ready = (*opened)->wait_ready();
+  KeptWriter fresh{std::move(*opened), config};
+  if (struct stat st{}; ::stat(config.store.c_str(), &st) == 0) {
+    fresh.dev = st.st_dev;
+    fresh.ino = st.st_ino;
+  }
+  kept = std::move(fresh);
+  return {kept->writer.get(), ready};
+}
+
+SessionOutcome serve_session(std::optional<KeptWriter>& kept) {
   audit::FrameReader reader(kChannel);
   BurstPacer pacer;
-  auto options = read_config(reader);
-  if (!options.ok()) {
-    reply(options.error());
-    return 1;
+  auto config = read_config(reader);
+  if (!config.ok()) {
+    reply(config.error());
+    return {};
   }
-  const std::string store_path = options->store_path;
-  auto writer = audit::AuditWriter::open(std::move(*options));
-  if (!writer.ok()) {
-    reply(writer.error());
-    return 1;
+  if (!*config) {
+    // No session after all. A writer that served one already waits for the next again.
+    if (!kept) return {};
+    return {0, kept->config.linger, kept->config.rendezvous};
   }
-  auto ready = (*writer)->wait_ready();
+  auto [writer, ready] = writer_for(kept, **config);
   reply(ready);
+  if (writer == nullptr) return {};
   bool ended = false;
   std::optional<Error> unreadable;  // the first event that could not be read (a bug in cordon)
   int64_t unread = 0;
@@ -143,19 +215,20 @@ int run_session_writer() {
       unread += 1;
       continue;
     }
-    (*writer)->emit(*event);
+    writer->emit(*event);
   }
   if (!ended || !ready.ok()) {
-    auto closed = (*writer)->close();
+    auto closed = writer->close();
+    kept.reset();
     if (ended) reply(ready.ok() ? closed : ready);
-    return closed.ok() && ready.ok() ? 0 : 1;
+    return {closed.ok() && ready.ok() ? 0 : 1};
   }
   // cordon waits for the rows, not for the signature: commit, answer, then sign.
-  Result<void> flushed = (*writer)->flush();
+  Result<void> flushed = writer->flush();
   if (flushed.ok() && unreadable) {
     flushed = unreadable->context(std::to_string(unread) + " audit event(s) unreadable");
   }
-  UniqueFd signing = audit::hold_signing_lock(store_path);
+  UniqueFd signing = audit::hold_signing_lock(config->value().store);
   reply(flushed);
   // cordon may have exited; whoever reads its stderr must not wait for this process. A
   // signature that fails from here on shows in `cordon audit verify` as unsigned rows, which
@@ -164,7 +237,36 @@ int run_session_writer() {
     ::dup2(null, 2);
     ::close(null);
   }
-  return (*writer)->close().ok() ? 0 : 1;
+  if (flushed.ok() && (*config)->linger.count() > 0 && writer->end_session().ok()) {
+    return {0, (*config)->linger, (*config)->rendezvous};
+  }
+  const bool closed = writer->close().ok();
+  kept.reset();
+  return {closed && flushed.ok() ? 0 : 1};
+}
+
+}  // namespace
+
+namespace cordon::audit {
+
+int run_session_writer() {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU}) {
+    ::signal(sig, SIG_IGN);
+  }
+  run_as_background_work();
+  std::optional<KeptWriter> kept;
+  for (;;) {
+    const SessionOutcome outcome = serve_session(kept);
+    if (outcome.linger.count() <= 0) return outcome.status;
+    // Waiting, the writer holds no directory of cordon's (one may be unmounted meanwhile);
+    // failing that, it waits where it is.
+    if (::chdir("/") != 0) log::debug("audit writer: chdir /: " + std::string(strerror(errno)));
+    UniqueFd next = wait_for_next_session(outcome.rendezvous, outcome.linger);
+    if (!next || ::dup2(next.get(), kChannel) != kChannel) {
+      if (kept) (void)kept->writer->close();
+      return outcome.status;
+    }
+  }
 }
 
 }  // namespace cordon::audit

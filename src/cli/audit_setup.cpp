@@ -9,6 +9,7 @@
 #include "box/environment.h"
 #include "cli/errors.h"
 #include "cli/programs.h"
+#include "review/runtime_dir.h"
 
 extern char** environ;
 
@@ -38,7 +39,11 @@ std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environm
 }
 
 audit::WriterStart begin_session_writer() {
-  return audit::WriterStart::begin(companion_program("cordon-audit-writer"));
+  // Where a writer whose session has ended waits for the next one: the user's runtime
+  // directory, which no box can see. Without one, every session starts its own writer.
+  auto dir = review::runtime_dir();
+  return audit::WriterStart::begin(companion_program("cordon-audit-writer"),
+                                   dir.ok() ? *dir + "/audit-writer.sock" : "");
 }
 
 Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,
@@ -53,6 +58,7 @@ Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Pol
   options.key_path = paths.key;
   options.checkpoint_every = policy.audit.checkpoint_every.value;
   options.secrets = secret_values(policy.environment, host_env);
+  options.linger_ms = static_cast<int64_t>(policy.audit.writer_linger_seconds.value) * 1000;
   return audit::AuditClient::start(std::move(writer), options);
 }
 

@@ -122,6 +122,9 @@ struct AuditPolicy {
   Setting<std::string> key;
   // Rows between signed checkpoints (one is also signed at every session end).
   Setting<int64_t> checkpoint_every;
+  // How long a session's writer process waits for the user's next session once this one has
+  // ended (0: it exits); the next `cordon run` then starts without starting a writer.
+  Setting<uint64_t> writer_linger_seconds;
 };
 
 struct Policy {

@@ -78,6 +78,7 @@ Policy common_base() {
   p.gate.timeout_seconds.value = 300;
   p.gate.unsafe_disabled.value = false;
   p.audit.checkpoint_every.value = 1000;
+  p.audit.writer_linger_seconds.value = 10;
   return p;
 }
 
@@ -98,6 +99,7 @@ void set_origins(Policy& p, const Origin& o) {
   p.gate.timeout_seconds.origin = o;
   p.gate.unsafe_disabled.origin = o;
   p.audit.store.origin = p.audit.key.origin = p.audit.checkpoint_every.origin = o;
+  p.audit.writer_linger_seconds.origin = o;
 }
 
 }  // namespace

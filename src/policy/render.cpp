@@ -196,6 +196,8 @@ void write_audit(Writer& w, const AuditPolicy& audit) {
   w.value("key", quote(audit.key.value), audit.key.origin);
   w.value("checkpoint_every", std::to_string(audit.checkpoint_every.value),
           audit.checkpoint_every.origin);
+  w.value("writer_linger", duration_value(audit.writer_linger_seconds.value),
+          audit.writer_linger_seconds.origin);
 }
 
 }  // namespace

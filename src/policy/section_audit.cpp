@@ -1,4 +1,5 @@
-// [audit]: where the audit trail and its checkpoint key live, and how often it is signed.
+// [audit]: where the audit trail and its checkpoint key live, how often it is signed, and how
+// long a session's writer waits for the next session.
 #include <array>
 
 #include "policy/sections.h"
@@ -43,10 +44,24 @@ Result<void> apply_checkpoint_every(LayerState& st, const Field& f) {
   return Ok{};
 }
 
-constexpr std::array<KeySpec, 3> kKeys{{
+// "0s" or "none": the writer exits with its session.
+Result<void> apply_writer_linger(LayerState& st, const Field& f) {
+  constexpr uint64_t kMaxLingerSeconds = 3600;
+  CORDON_ASSIGN_OR_RETURN(auto seconds, as_duration(st.ctx, f, /*allow_none=*/true));
+  if (seconds && *seconds > kMaxLingerSeconds) {
+    return error_at(st.ctx, f.line(), f.name + " must be at most 1h",
+                    "how long a session's audit writer waits for the next session; for "
+                    "example: writer_linger = \"10s\", or \"none\" to end it with its session");
+  }
+  assign(st, f, st.out.audit.writer_linger_seconds, seconds.value_or(0));
+  return Ok{};
+}
+
+constexpr std::array<KeySpec, 4> kKeys{{
     {"store", apply_store},
     {"key", apply_key},
     {"checkpoint_every", apply_checkpoint_every},
+    {"writer_linger", apply_writer_linger},
 }};
 
 }  // namespace

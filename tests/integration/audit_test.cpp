@@ -51,6 +51,10 @@ class AuditTrail : public BoxTest {
     pid_t pid = ::fork();
     if (pid == 0) {
       ::setenv("XDG_CONFIG_HOME", (dir() / "config").c_str(), 1);
+      // A runtime directory of its own: no writer that waits after another test's session
+      // serves this one (audit/writer_rendezvous.h).
+      ::mkdir((dir() / "run").c_str(), 0700);
+      ::setenv("CORDON_RUNTIME_DIR", (dir() / "run").c_str(), 1);
       int null = ::open("/dev/null", O_WRONLY);
       ::dup2(null, 1);
       ::execl(CORDON_BINARY, CORDON_BINARY, "run", "-q", "--workspace", workspace().c_str(), "--",
@@ -236,8 +240,7 @@ TEST_F(AuditTrail, SigkillOfCordonLeavesAVerifiableStore) {
 TEST_F(AuditTrail, PeriodicCheckpointsAreSignedDuringABusySession) {
   // A checkpoint every 4 rows: a signer process serves them (ProcessSigner), and the session's
   // end closes it with the last signature.
-  write_text(user_config(),
-             "[audit]\nstore = \"" + audit_store() + "\"\ncheckpoint_every = 4\n");
+  write_text(user_config(), "[audit]\nstore = \"" + audit_store() + "\"\ncheckpoint_every = 4\n");
   ASSERT_EQ(sh("for i in $(seq 40); do /bin/true; done").status, 0);
   auto verify = audit({"verify", "--json"});
   ASSERT_EQ(verify.status, 0) << verify.out << verify.err;

@@ -32,6 +32,11 @@ TEST_P(PolicyErrors, NamesFileLineAndHint) {
 }
 
 const BadCase kCases[] = {
+    // How long a writer waits for the next session: a duration up to an hour, or "none".
+    {"WriterLingerTooLong", "[audit]\nwriter_linger = \"2h\"\n", 2,
+     "audit.writer_linger must be at most 1h", "writer_linger = \"10s\""},
+    {"WriterLingerNotADuration", "[audit]\nwriter_linger = \"soon\"\n", 2, "writer_linger",
+     "2h"},
     // Unknown keys and tables, with the closest known key.
     {"UnknownTopLevelKey", "\n\nprofil = \"production\"\n", 3,
      "unknown key \"profil\" at the top level", "did you mean \"profile\"?"},

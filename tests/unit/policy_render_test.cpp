@@ -42,6 +42,7 @@ void expect_same_values(const Policy& a, const Policy& b) {
   EXPECT_EQ(a.audit.store.value, b.audit.store.value);
   EXPECT_EQ(a.audit.key.value, b.audit.key.value);
   EXPECT_EQ(a.audit.checkpoint_every.value, b.audit.checkpoint_every.value);
+  EXPECT_EQ(a.audit.writer_linger_seconds.value, b.audit.writer_linger_seconds.value);
 }
 
 Policy reparse(const Policy& policy) {
@@ -85,6 +86,7 @@ reviewers = 2
 store = "~/audit/store.db"
 key = "/keys/cordon.pem"
 checkpoint_every = 50
+writer_linger = "2m"
 )";
 
 TEST(PolicyRender, BuiltinProfilesRoundTrip) {
@@ -141,7 +143,7 @@ TEST(PolicyRender, EveryValueNamesItsOrigin) {
         "memory_fallback =", "pids =",       "cpus =",      "open_files =",     "timeout =",
         "[network]",         "mode =",       "allow =",     "loopback_ports =", "[gate]",
         "ask_at =",          "reviewers =",  "deny =",      "allow_cidr =",     "resolve =",
-        "forward ="}) {
+        "forward =",         "writer_linger ="}) {
     EXPECT_NE(text.find(std::string("\n") + key), std::string::npos) << key;
   }
   std::istringstream in(text);

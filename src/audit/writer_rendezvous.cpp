@@ -1,0 +1,130 @@
+// The socket where a finished session writer waits for the next session (writer_rendezvous.h).
+#include "audit/writer_rendezvous.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace cordon::audit {
+namespace {
+
+constexpr int kAcknowledgeMs = 1000;
+
+std::optional<sockaddr_un> address_of(const std::string& path) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof a.sun_path) return std::nullopt;
+  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+  return a;
+}
+
+bool connect_to(int fd, const sockaddr_un& a) {
+  return ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+}
+
+bool peer_is_us(int fd, pid_t* pid = nullptr) {
+  ucred peer{};
+  socklen_t size = sizeof peer;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0) return false;
+  if (pid) *pid = peer.pid;
+  return peer.uid == ::getuid();
+}
+
+// The socket file we bound, so that we remove only our own: another writer may have replaced
+// a socket it found dead.
+class BoundPath {
+ public:
+  explicit BoundPath(std::string path) : path_(std::move(path)) {
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) == 0) {
+      dev_ = st.st_dev;
+      ino_ = st.st_ino;
+    }
+  }
+  ~BoundPath() {
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) {
+      ::unlink(path_.c_str());
+    }
+  }
+  BoundPath(const BoundPath&) = delete;
+  BoundPath& operator=(const BoundPath&) = delete;
+
+ private:
+  std::string path_;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+};
+
+// One writer waits at a time: the one that holds the lock beside the socket. (Connecting to
+// see whether somebody listens would itself be taken for a session.) A socket found by the
+// lock's holder was left by a writer that was killed, and is replaced.
+UniqueFd lock_rendezvous(const std::string& path) {
+  UniqueFd lock(::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!lock || ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) return {};
+  return lock;
+}
+
+bool bind_rendezvous(int fd, const std::string& path, const sockaddr_un& a) {
+  ::unlink(path.c_str());
+  return ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+}
+
+}  // namespace
+
+UniqueFd wait_for_next_session(const std::string& path, std::chrono::milliseconds linger) {
+  const auto a = address_of(path);
+  if (!a || linger.count() <= 0) return {};
+  UniqueFd lock = lock_rendezvous(path);
+  if (!lock) return {};
+  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!listener || !bind_rendezvous(listener.get(), path, *a)) return {};
+  BoundPath bound(path);  // removed on return, before the lock is released
+  if (::listen(listener.get(), 8) != 0) return {};
+  const auto deadline = std::chrono::steady_clock::now() + linger;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return {};
+    pollfd p{listener.get(), POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno != EINTR) return {};
+    if (ready <= 0) continue;
+    UniqueFd session(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!session || !peer_is_us(session.get())) continue;
+    // Acknowledged only once we stop listening: a cordon still in the backlog then reads the
+    // end of its stream, not an acknowledgement, and starts a writer of its own.
+    listener.reset();
+    if (::send(session.get(), &kAccepted, 1, MSG_NOSIGNAL) != 1) return {};
+    return session;
+  }
+}
+
+std::optional<WaitingWriter> take_waiting_writer(const std::string& path) {
+  const auto a = address_of(path);
+  if (!a) return std::nullopt;
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  WaitingWriter writer;
+  if (!fd || !connect_to(fd.get(), *a) || !peer_is_us(fd.get(), &writer.pid)) {
+    return std::nullopt;
+  }
+  pollfd p{fd.get(), POLLIN, 0};
+  char byte = 0;
+  if (::poll(&p, 1, kAcknowledgeMs) != 1 || ::recv(fd.get(), &byte, 1, 0) != 1 ||
+      byte != kAccepted) {
+    return std::nullopt;
+  }
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) return std::nullopt;
+  writer.socket = std::move(fd);
+  return writer;
+}
+
+}  // namespace cordon::audit

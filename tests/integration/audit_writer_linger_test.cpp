@@ -1,0 +1,163 @@
+// A session's audit writer waits for the user's next session once its own has ended in order,
+// and the next `cordon run` takes it (audit/writer_rendezvous.h): real sessions, a private
+// runtime directory per test.
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "integration/fixture.h"
+
+namespace cordon::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+// The process listening on the unix socket at `path`, from /proc/net/unix and /proc/*/fd; -1
+// when nobody listens there.
+pid_t listener_at(const std::string& path) {
+  std::ifstream table("/proc/net/unix");
+  std::string line, inode;
+  std::getline(table, line);  // header
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string num, refs, protocol, flags, type, state, node, name;
+    fields >> num >> refs >> protocol >> flags >> type >> state >> node >> name;
+    if (name == path && flags == "00010000") inode = node;  // __SO_ACCEPTCON: listening
+  }
+  if (inode.empty()) return -1;
+  const std::string target = "socket:[" + inode + "]";
+  DIR* proc = ::opendir("/proc");
+  pid_t found = -1;
+  while (dirent* e = proc ? ::readdir(proc) : nullptr) {
+    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0) continue;
+    const std::string fds = "/proc/" + std::to_string(pid) + "/fd";
+    DIR* dir = ::opendir(fds.c_str());
+    while (dirent* f = dir ? ::readdir(dir) : nullptr) {
+      char link[64] = {};
+      if (::readlink((fds + "/" + f->d_name).c_str(), link, sizeof link - 1) > 0 &&
+          target == link) {
+        found = pid;
+      }
+    }
+    if (dir) ::closedir(dir);
+  }
+  if (proc) ::closedir(proc);
+  return found;
+}
+
+bool alive(pid_t pid) {
+  return ::access(("/proc/" + std::to_string(pid)).c_str(), F_OK) == 0;
+}
+
+class WriterLinger : public BoxTest {
+ protected:
+  WriterLinger() { ::mkdir(runtime().c_str(), 0700); }
+  std::string runtime() const { return dir() / "run"; }
+  std::string rendezvous() const { return runtime() + "/audit-writer.sock"; }
+
+  RunOutput session(const std::string& script, std::vector<std::string> flags = {}) {
+    RunOptions o;
+    o.set_env["CORDON_RUNTIME_DIR"] = runtime();
+    return sh(script, flags, o);
+  }
+  // The writer waiting at the rendezvous, once it waits (it signs its session's end first).
+  pid_t waiting_writer() {
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(10ms)) {
+      if (pid_t pid = listener_at(rendezvous()); pid > 0) return pid;
+    }
+    return -1;
+  }
+  static bool gone_within(pid_t pid, std::chrono::seconds limit) {
+    for (auto deadline = std::chrono::steady_clock::now() + limit;
+         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(10ms)) {
+      if (!alive(pid)) return true;
+    }
+    return false;
+  }
+  json sessions_in(const std::string& store) {
+    auto r = cordon({"audit", "sessions", "--json", "--store", store});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+  }
+  void expect_verifies(const std::string& store) {
+    auto r = cordon({"audit", "verify", "--store", store});
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+  }
+};
+
+TEST_F(WriterLinger, TheNextSessionIsServedByTheWriterThatWaits) {
+  ASSERT_EQ(session("true").status, 0);
+  const pid_t writer = waiting_writer();
+  ASSERT_GT(writer, 0) << "the first session's writer waits for the next";
+  // The second session says its writer is not to wait: the waiting one served it if it ends.
+  const std::string no_wait = policy_file("[audit]\nwriter_linger = \"none\"\n");
+  RunOutput second = session("echo two", {"--config", no_wait});
+  ASSERT_EQ(second.status, 0) << second.err;
+  // Well inside the 10 s the default lets an untaken writer wait.
+  EXPECT_TRUE(gone_within(writer, 3s)) << "the writer that waited served the second session";
+  EXPECT_EQ(listener_at(rendezvous()), -1);
+  EXPECT_FALSE(std::filesystem::exists(rendezvous()));
+  const json list = sessions_in(audit_store());
+  ASSERT_EQ(list.size(), 2u) << list.dump();
+  for (const auto& s : list) EXPECT_EQ(s["outcome"], "exit 0") << list.dump();
+  expect_verifies(audit_store());
+}
+
+TEST_F(WriterLinger, AWriterNobodyTakesEndsAfterItsLinger) {
+  const std::string short_wait = policy_file("[audit]\nwriter_linger = \"1s\"\n");
+  ASSERT_EQ(session("true", {"--config", short_wait}).status, 0);
+  const pid_t writer = waiting_writer();
+  ASSERT_GT(writer, 0);
+  EXPECT_TRUE(gone_within(writer, 10s));
+  EXPECT_FALSE(std::filesystem::exists(rendezvous()));
+  expect_verifies(audit_store());
+}
+
+TEST_F(WriterLinger, NoLingerMeansTheWriterEndsWithItsSession) {
+  const std::string no_wait = policy_file("[audit]\nwriter_linger = \"none\"\n");
+  ASSERT_EQ(session("true", {"--config", no_wait}).status, 0);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(listener_at(rendezvous()), -1);
+  EXPECT_FALSE(std::filesystem::exists(rendezvous()));
+}
+
+// The waiting writer opens the store the next session names; each trail stays whole.
+TEST_F(WriterLinger, TheWaitingWriterServesASessionWithAnotherStore) {
+  ASSERT_EQ(session("true").status, 0);
+  const pid_t writer = waiting_writer();
+  ASSERT_GT(writer, 0);
+  const std::string other = dir() / "other/audit.db";
+  const std::string elsewhere =
+      policy_file("[audit]\nstore = \"" + other + "\"\nwriter_linger = \"none\"\n");
+  ASSERT_EQ(session("true", {"--config", elsewhere}).status, 0);
+  EXPECT_TRUE(gone_within(writer, 3s)) << "the waiting writer served it";
+  EXPECT_EQ(sessions_in(audit_store()).size(), 1u);
+  EXPECT_EQ(sessions_in(other).size(), 1u);
+  expect_verifies(audit_store());
+  expect_verifies(other);
+}
+
+// A cordon that stops on a bad policy after taking the waiting writer stores nothing, and the
+// writer waits again for the next session.
+TEST_F(WriterLinger, ABadPolicyHandsTheWaitingWriterBackUnused) {
+  ASSERT_EQ(session("true").status, 0);
+  const pid_t writer = waiting_writer();
+  ASSERT_GT(writer, 0);
+  RunOutput bad = session("true", {"--config", policy_file("[filesystem]\nbogus = 1\n")});
+  EXPECT_EQ(bad.status, 125) << bad.err;
+  EXPECT_EQ(waiting_writer(), writer);
+  EXPECT_EQ(sessions_in(audit_store()).size(), 1u);
+  expect_verifies(audit_store());
+}
+
+}  // namespace
+}  // namespace cordon::testing
