@@ -15,7 +15,7 @@ class KeySigner : public CheckpointSigner {
     return load();
   }
 
-  Result<void> sign_tail(Store& store, bool) override {
+  Result<void> sign_tail(Store& store, TailSignature) override {
     if (!key_) {
       // The key exists since prepare(); if it is gone now, no new one signs this session.
       CORDON_ASSIGN_OR_RETURN(Key key, Key::load(key_path_));

@@ -1,6 +1,7 @@
 // Signing checkpoints in `cordon-audit checkpoint` processes.
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -50,7 +51,15 @@ Result<void> ProcessSigner::wait(pid_t pid) {
   return Ok{};
 }
 
+ProcessSigner::KeyIdentity ProcessSigner::key_identity() const {
+  struct stat st {};
+  if (::stat(key_path_.c_str(), &st) != 0) return {};
+  return {st.st_dev, st.st_ino, st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec};
+}
+
 Result<void> ProcessSigner::prepare() {
+  // A server that loaded another key file than the one there now signs no more.
+  if (server_ > 0 && key_identity() != server_key_) (void)finish_server();
   if (check_key_file(key_path_).ok()) return Ok{};
   // Missing (first session) or unusable: the signer creates it, or says why not.
   CORDON_ASSIGN_OR_RETURN(pid_t pid, spawn(Mode::kCreateKey));
@@ -58,11 +67,12 @@ Result<void> ProcessSigner::prepare() {
   return check_key_file(key_path_);
 }
 
-Result<void> ProcessSigner::sign_tail(Store&, bool last) {
-  if (!last) {
+Result<void> ProcessSigner::sign_tail(Store&, TailSignature which) {
+  if (which == TailSignature::kPeriodic) {
     request_periodic();
     return Ok{};
   }
+  if (which == TailSignature::kSessionEnd) return sign_and_wait();
   // The last signature covers the whole chain: the server signs it as it ends, or, if the
   // session never reached a periodic checkpoint, a process of its own.
   if (server_ > 0) return finish_server();
@@ -70,27 +80,49 @@ Result<void> ProcessSigner::sign_tail(Store&, bool last) {
   return wait(pid);
 }
 
+// A session's end on a writer that goes on: the server (started now if need be, and kept)
+// signs and answers. A server that cannot is replaced by a signer process of its own.
+Result<void> ProcessSigner::sign_and_wait() {
+  if (server_ > 0 && key_identity() != server_key_) (void)finish_server();
+  if (server_ > 0 || start_server()) {
+    char answer = 0;
+    if (::send(requests_.get(), &kSignAndAnswer, 1, MSG_NOSIGNAL) == 1 &&
+        ::recv(requests_.get(), &answer, 1, 0) == 1) {
+      if (answer == kSigned) return Ok{};
+      return Error(Errc::kSystem, "the checkpoint signer failed (its error is above)");
+    }
+    (void)finish_server();
+  }
+  CORDON_ASSIGN_OR_RETURN(pid_t pid, spawn(Mode::kOnce));
+  return wait(pid);
+}
+
+bool ProcessSigner::start_server() {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return false;
+  UniqueFd ours(pair[0]), theirs(pair[1]);
+  const KeyIdentity key = key_identity();
+  auto pid = spawn(Mode::kServe, theirs.get());
+  if (!pid.ok()) return false;
+  server_ = *pid;
+  server_key_ = key;
+  requests_ = std::move(ours);
+  return true;
+}
+
 // A periodic signature that fails is not reported: every signature covers the whole chain up
 // to its row, so the next one (at the latest the session's last, whose failure is reported)
 // takes its place. A server that died is replaced at the next checkpoint.
 void ProcessSigner::request_periodic() {
   if (server_ > 0) {
-    const char ask = 's';
     // Full means requests are already waiting: the server's next signature covers this one.
-    if (::send(requests_.get(), &ask, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 || errno == EAGAIN) {
+    if (::send(requests_.get(), &kSign, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 || errno == EAGAIN) {
       return;
     }
     (void)finish_server();
   }
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return;
-  UniqueFd ours(pair[0]), theirs(pair[1]);
-  auto pid = spawn(Mode::kServe, theirs.get());
-  if (!pid.ok()) return;
-  server_ = *pid;
-  requests_ = std::move(ours);
-  const char ask = 's';
-  (void)::send(requests_.get(), &ask, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (!start_server()) return;
+  (void)::send(requests_.get(), &kSign, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 Result<void> ProcessSigner::finish_server() {

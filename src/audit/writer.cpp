@@ -116,7 +116,9 @@ void AuditWriter::run() {
     const bool session_ends = end_session_;
     batch.swap(queue_);
     lock.unlock();
-    auto written = write_batch(batch, closing || session_ends);
+    auto written = write_batch(batch, closing        ? std::optional(TailSignature::kLast)
+                                      : session_ends ? std::optional(TailSignature::kSessionEnd)
+                                                     : std::nullopt);
     if (session_ends && !closing) store_->end_session();
     lock.lock();
     if (!written.ok()) {
@@ -168,7 +170,8 @@ Result<void> AuditWriter::begin_next_session(Redactor redactor) {
 
 // Splits the batch where a checkpoint falls due, so that one is signed every
 // `checkpoint_every` rows exactly, and signs the tail when closing.
-Result<void> AuditWriter::write_batch(std::vector<PendingEvent>& batch, bool final) {
+Result<void> AuditWriter::write_batch(std::vector<PendingEvent>& batch,
+                                      std::optional<TailSignature> final) {
   std::span<const PendingEvent> rest(batch);
   do {
     const auto room = static_cast<size_t>(options_.checkpoint_every - since_checkpoint_);
@@ -183,7 +186,8 @@ Result<void> AuditWriter::write_batch(std::vector<PendingEvent>& batch, bool fin
       if (!appended.ok()) return std::move(appended).error();
     }
     if (sign) {
-      CORDON_TRY(options_.signer->sign_tail(*store_, final && rest.empty()));
+      const bool end = final && rest.empty();
+      CORDON_TRY(options_.signer->sign_tail(*store_, end ? *final : TailSignature::kPeriodic));
       since_checkpoint_ = 0;
     }
   } while (!rest.empty());

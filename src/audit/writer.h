@@ -73,7 +73,8 @@ class AuditWriter : public events::EventSink {
   explicit AuditWriter(WriterOptions options);
   Result<void> open_store_and_signer();
   void run();
-  Result<void> write_batch(std::vector<PendingEvent>& batch, bool final);
+  // `final`: the batch ends with the tail signed, by this kind of signature.
+  Result<void> write_batch(std::vector<PendingEvent>& batch, std::optional<TailSignature> final);
 
   WriterOptions options_;
   // Owned by the writer thread once opened; store_ is reset by close().

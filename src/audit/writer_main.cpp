@@ -254,13 +254,14 @@ int run_session_writer() {
     ::signal(sig, SIG_IGN);
   }
   run_as_background_work();
+  // The writer and its signers, which may outlive cordon by a while, hold no directory of the
+  // user's (one may be unmounted meanwhile); every path they are given is absolute. Failing
+  // that, they stay where they are.
+  if (::chdir("/") != 0) log::debug("audit writer: chdir /: " + std::string(strerror(errno)));
   std::optional<KeptWriter> kept;
   for (;;) {
     const SessionOutcome outcome = serve_session(kept);
     if (outcome.linger.count() <= 0) return outcome.status;
-    // Waiting, the writer holds no directory of cordon's (one may be unmounted meanwhile);
-    // failing that, it waits where it is.
-    if (::chdir("/") != 0) log::debug("audit writer: chdir /: " + std::string(strerror(errno)));
     UniqueFd next = wait_for_next_session(outcome.rendezvous, outcome.linger);
     if (!next || ::dup2(next.get(), kChannel) != kChannel) {
       if (kept) (void)kept->writer->close();

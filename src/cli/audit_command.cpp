@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <thread>
 
+#include "audit/checkpoint_signer.h"
 #include "audit/query.h"
 #include "audit/signing.h"
 #include "audit/verify.h"
@@ -146,15 +148,21 @@ int audit_checkpoint_command(const AuditOptions& options) {
                                     : audit::Key::load_or_create(paths->key);
   if (!key.ok()) return report_error(key.error());
   if (options.serve) {
-    // A session writer's periodic checkpoints (audit/checkpoint_signer.h): every read of stdin
-    // that returns bytes asks for one signature (requests that queued up meanwhile are covered
-    // by it); a failed one is left to the next. At EOF, the session's last.
+    // A session writer's checkpoints (audit/checkpoint_signer.h): every read of stdin that
+    // returns bytes asks for one signature (requests that queued up meanwhile are covered by
+    // it); a failed periodic one is left to the next, a session's end is answered. At EOF, the
+    // writer's last.
     char requests[256];
     for (;;) {
       const ssize_t n = ::read(STDIN_FILENO, requests, sizeof requests);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
-      if (auto periodic = store->sign_tail(*key); !periodic.ok()) report_error(periodic.error());
+      auto signed_now = store->sign_tail(*key);
+      if (!signed_now.ok()) report_error(signed_now.error());
+      if (std::memchr(requests, audit::kSignAndAnswer, static_cast<size_t>(n)) != nullptr) {
+        const char answer = signed_now.ok() ? audit::kSigned : audit::kSignFailed;
+        if (::write(STDIN_FILENO, &answer, 1) != 1) break;
+      }
     }
   }
   auto signed_tail = store->sign_tail(*key);

@@ -130,6 +130,24 @@ TEST_F(WriterLinger, NoLingerMeansTheWriterEndsWithItsSession) {
   EXPECT_FALSE(std::filesystem::exists(rendezvous()));
 }
 
+// The writer keeps its signer process between sessions: each session's end is signed by the
+// same `cordon-audit checkpoint --serve`, answered before the writer waits again.
+TEST_F(WriterLinger, TheSignerStaysWithTheWriterAndSignsEachSessionsEnd) {
+  ASSERT_EQ(session("true").status, 0);
+  const pid_t writer = waiting_writer();
+  ASSERT_GT(writer, 0);
+  const std::vector<pid_t> signers = children_named(writer, "cordon-audit");
+  ASSERT_EQ(signers.size(), 1u) << "the writer keeps one signer";
+  ASSERT_EQ(session("echo two").status, 0);
+  ASSERT_EQ(waiting_writer(), writer);
+  EXPECT_EQ(children_named(writer, "cordon-audit"), signers) << "the same signer";
+  auto r = cordon({"audit", "verify", "--json", "--store", audit_store()});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const json report = json::parse(r.out, nullptr, false);
+  EXPECT_EQ(report["unsigned_tail"], 0) << r.out;
+  EXPECT_EQ(report["sessions"], 2) << r.out;
+}
+
 // The waiting writer opens the store the next session names; each trail stays whole.
 TEST_F(WriterLinger, TheWaitingWriterServesASessionWithAnotherStore) {
   ASSERT_EQ(session("true").status, 0);
