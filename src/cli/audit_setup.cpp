@@ -40,10 +40,11 @@ std::vector<std::string> secret_values(const policy::EnvironmentPolicy& environm
 
 audit::WriterStart begin_session_writer() {
   // Where a writer whose session has ended waits for the next one: the user's runtime
-  // directory, which no box can see. Without one, every session starts its own writer.
+  // directory, which no box can see. Without one, every session starts its own writer. Not a
+  // ".sock" name: `cordon approvals` connects to every session socket there.
   auto dir = review::runtime_dir();
   return audit::WriterStart::begin(companion_program("cordon-audit-writer"),
-                                   dir.ok() ? *dir + "/audit-writer.sock" : "");
+                                   dir.ok() ? *dir + "/audit-writer.rendezvous" : "");
 }
 
 Result<std::unique_ptr<audit::AuditClient>> open_session_audit(const policy::Policy& policy,

@@ -61,7 +61,7 @@ class WriterLinger : public BoxTest {
  protected:
   WriterLinger() { ::mkdir(runtime().c_str(), 0700); }
   std::string runtime() const { return dir() / "run"; }
-  std::string rendezvous() const { return runtime() + "/audit-writer.sock"; }
+  std::string rendezvous() const { return runtime() + "/audit-writer.rendezvous"; }
 
   RunOutput session(const std::string& script, std::vector<std::string> flags = {}) {
     RunOptions o;
@@ -146,6 +146,18 @@ TEST_F(WriterLinger, TheSignerStaysWithTheWriterAndSignsEachSessionsEnd) {
   const json report = json::parse(r.out, nullptr, false);
   EXPECT_EQ(report["unsigned_tail"], 0) << r.out;
   EXPECT_EQ(report["sessions"], 2) << r.out;
+}
+
+// `cordon approvals` looks for sessions in the same directory; it must not take the writer.
+TEST_F(WriterLinger, ApprovalsLeaveTheWaitingWriterAlone) {
+  ASSERT_EQ(session("true").status, 0);
+  const pid_t writer = waiting_writer();
+  ASSERT_GT(writer, 0);
+  RunOptions o;
+  o.set_env["CORDON_RUNTIME_DIR"] = runtime();
+  RunOutput list = cordon({"approvals", "list"}, o);
+  EXPECT_NE(list.err.find("no running session"), std::string::npos) << list.out << list.err;
+  EXPECT_EQ(listener_at(rendezvous()), writer);
 }
 
 // The waiting writer opens the store the next session names; each trail stays whole.

@@ -22,7 +22,7 @@ class Rendezvous : public testing::Test {
     dir_ = ::mkdtemp(pattern);
   }
   ~Rendezvous() override { std::filesystem::remove_all(dir_); }
-  std::string path() const { return dir_ + "/audit-writer.sock"; }
+  std::string path() const { return dir_ + "/audit-writer.rendezvous"; }
   bool socket_exists() const { return std::filesystem::exists(path()); }
   // Waits in the background, as a writer would; the session's stream when one came.
   std::future<UniqueFd> wait(std::chrono::milliseconds linger) {
