@@ -64,7 +64,7 @@ Result<std::pair<UniqueFd, pid_t>> spawn_writer(const std::string& writer_path) 
 Result<WriterStart::Spawned> find_or_spawn_writer(const std::string& writer_path,
                                                   const std::string& rendezvous) {
   if (!rendezvous.empty()) {
-    if (auto waiting = take_waiting_writer(rendezvous)) {
+    if (auto waiting = take_waiting_writer(rendezvous, writer_path)) {
       return WriterStart::Spawned{std::move(waiting->socket), waiting->pid, false, rendezvous};
     }
   }

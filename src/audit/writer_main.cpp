@@ -261,7 +261,7 @@ int run_session_writer() {
   std::optional<KeptWriter> kept;
   for (;;) {
     const SessionOutcome outcome = serve_session(kept);
-    if (outcome.linger.count() <= 0) return outcome.status;
+    if (outcome.linger.count() <= 0 || audit::own_program_replaced()) return outcome.status;
     UniqueFd next = wait_for_next_session(outcome.rendezvous, outcome.linger);
     if (!next || ::dup2(next.get(), kChannel) != kChannel) {
       if (kept) (void)kept->writer->close();

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 namespace cordon::audit {
@@ -77,6 +79,13 @@ bool bind_rendezvous(int fd, const std::string& path, const sockaddr_un& a) {
   return ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
 }
 
+std::string program_of(pid_t pid) {
+  char target[4096];
+  const std::string link = "/proc/" + std::to_string(pid) + "/exe";
+  const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+  return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
+}
+
 }  // namespace
 
 UniqueFd wait_for_next_session(const std::string& path, std::chrono::milliseconds linger) {
@@ -107,7 +116,14 @@ UniqueFd wait_for_next_session(const std::string& path, std::chrono::millisecond
   }
 }
 
-std::optional<WaitingWriter> take_waiting_writer(const std::string& path) {
+bool own_program_replaced() {
+  constexpr std::string_view kDeleted = " (deleted)";
+  const std::string self = program_of(::getpid());
+  return self.empty() || self.ends_with(kDeleted);
+}
+
+std::optional<WaitingWriter> take_waiting_writer(const std::string& path,
+                                                 const std::string& program) {
   const auto a = address_of(path);
   if (!a) return std::nullopt;
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
@@ -119,6 +135,12 @@ std::optional<WaitingWriter> take_waiting_writer(const std::string& path) {
   char byte = 0;
   if (::poll(&p, 1, kAcknowledgeMs) != 1 || ::recv(fd.get(), &byte, 1, 0) != 1 ||
       byte != kAccepted) {
+    return std::nullopt;
+  }
+  // Checked once the writer has answered, so that it always reads the end of a stream it was
+  // not given, and goes back to waiting.
+  char expected[PATH_MAX];
+  if (::realpath(program.c_str(), expected) == nullptr || program_of(writer.pid) != expected) {
     return std::nullopt;
   }
   const int flags = ::fcntl(fd.get(), F_GETFL);

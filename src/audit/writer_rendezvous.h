@@ -31,11 +31,18 @@ inline constexpr char kAccepted = 'a';
 // (or another writer already waits at `path`). The socket is removed either way.
 UniqueFd wait_for_next_session(const std::string& path, std::chrono::milliseconds linger);
 
-// cordon's side: a waiting writer, connected and acknowledged, and its pid.
+// cordon's side: a waiting writer, connected and acknowledged, and its pid. Only one that runs
+// `program` (the writer this cordon would start): a writer of another build or installation
+// is handed back unused, and this cordon starts its own.
 struct WaitingWriter {
   UniqueFd socket;
   pid_t pid = -1;
 };
-std::optional<WaitingWriter> take_waiting_writer(const std::string& path);
+std::optional<WaitingWriter> take_waiting_writer(const std::string& path,
+                                                 const std::string& program);
+
+// Whether this process's executable is still the file at its path: after an upgrade replaced
+// it, a writer serves no further session (the next cordon may speak another protocol).
+bool own_program_replaced();
 
 }  // namespace cordon::audit

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -158,6 +159,35 @@ TEST_F(WriterLinger, ApprovalsLeaveTheWaitingWriterAlone) {
   RunOutput list = cordon({"approvals", "list"}, o);
   EXPECT_NE(list.err.find("no running session"), std::string::npos) << list.out << list.err;
   EXPECT_EQ(listener_at(rendezvous()), writer);
+}
+
+// After an upgrade replaced its program, a waiting writer serves no further session: the next
+// cordon starts a writer of its own, and the old one, handed back unused, exits.
+TEST_F(WriterLinger, AWriterWhoseProgramWasReplacedServesNoMore) {
+  // A private installation of cordon and its companions, whose writer the test replaces.
+  const std::filesystem::path from = std::filesystem::path(CORDON_BINARY).parent_path();
+  const std::filesystem::path bin = dir() / "bin";
+  std::filesystem::create_directory(bin);
+  for (const char* program : {"cordon", "cordon-audit-writer", "cordon-audit"}) {
+    std::filesystem::copy_file(from / program, bin / program);
+  }
+  RunOptions o;
+  o.set_env["XDG_CONFIG_HOME"] = dir() / "config";
+  o.set_env["XDG_STATE_HOME"] = dir() / "state";
+  o.set_env["CORDON_RUNTIME_DIR"] = runtime();
+  const std::vector<std::string> run = {bin / "cordon", "run", "-q",  "--workspace",
+                                        workspace(),    "--",  "true"};
+  ASSERT_EQ(run_program(run, o).status, 0);
+  const pid_t writer = waiting_writer();
+  ASSERT_GT(writer, 0);
+  // The upgrade: a new file at the writer's path.
+  std::filesystem::remove(bin / "cordon-audit-writer");
+  std::filesystem::copy_file(from / "cordon-audit-writer", bin / "cordon-audit-writer");
+  RunOutput second = run_program(run, o);
+  ASSERT_EQ(second.status, 0) << second.err;
+  EXPECT_TRUE(gone_within(writer, 3s)) << "the old writer, handed back, exits";
+  EXPECT_EQ(sessions_in(audit_store()).size(), 2u);
+  expect_verifies(audit_store());
 }
 
 // The waiting writer opens the store the next session names; each trail stays whole.

@@ -23,6 +23,8 @@ class Rendezvous : public testing::Test {
   }
   ~Rendezvous() override { std::filesystem::remove_all(dir_); }
   std::string path() const { return dir_ + "/audit-writer.rendezvous"; }
+  // The "writer" in these tests is this process.
+  static std::string self() { return std::filesystem::read_symlink("/proc/self/exe"); }
   bool socket_exists() const { return std::filesystem::exists(path()); }
   // Waits in the background, as a writer would; the session's stream when one came.
   std::future<UniqueFd> wait(std::chrono::milliseconds linger) {
@@ -36,13 +38,13 @@ class Rendezvous : public testing::Test {
 };
 
 TEST_F(Rendezvous, NobodyWaitingMeansNoWriter) {
-  EXPECT_FALSE(take_waiting_writer(path()).has_value());
+  EXPECT_FALSE(take_waiting_writer(path(), self()).has_value());
 }
 
 TEST_F(Rendezvous, TheNextCordonTakesTheWaitingWriterAndTheSocketGoes) {
   auto waiting = wait(5s);
   ASSERT_TRUE(socket_exists());
-  auto taken = take_waiting_writer(path());
+  auto taken = take_waiting_writer(path(), self());
   ASSERT_TRUE(taken.has_value());
   EXPECT_EQ(taken->pid, ::getpid());  // the "writer" is this process's thread
   UniqueFd session = waiting.get();
@@ -54,7 +56,18 @@ TEST_F(Rendezvous, TheNextCordonTakesTheWaitingWriterAndTheSocketGoes) {
   ASSERT_EQ(::read(session.get(), &byte, 1), 1);
   EXPECT_EQ(byte, 'x');
   // Served one session, the writer is no longer there for another.
-  EXPECT_FALSE(take_waiting_writer(path()).has_value());
+  EXPECT_FALSE(take_waiting_writer(path(), self()).has_value());
+}
+
+// A writer of another build or installation is not used: its stream ends at once, which sends
+// it back to waiting (writer_main.cpp), and this cordon starts its own.
+TEST_F(Rendezvous, AWriterRunningAnotherProgramIsHandedBack) {
+  auto waiting = wait(5s);
+  EXPECT_FALSE(take_waiting_writer(path(), "/bin/true").has_value());
+  UniqueFd session = waiting.get();
+  ASSERT_TRUE(session.valid());
+  char byte = 0;
+  EXPECT_EQ(::read(session.get(), &byte, 1), 0) << "the end of its stream";
 }
 
 TEST_F(Rendezvous, AWriterNobodyTakesStopsWaitingAndRemovesItsSocket) {
@@ -68,7 +81,7 @@ TEST_F(Rendezvous, ASecondWriterLeavesTheWaitingOneInPlace) {
   auto first = wait(5s);
   // Another writer finishing its session finds this one waiting and does not wait itself.
   EXPECT_FALSE(wait_for_next_session(path(), 5s).valid());
-  auto taken = take_waiting_writer(path());
+  auto taken = take_waiting_writer(path(), self());
   ASSERT_TRUE(taken.has_value());
   EXPECT_TRUE(first.get().valid());
 }
@@ -83,12 +96,12 @@ TEST_F(Rendezvous, ASocketLeftByAKilledWriterIsReplaced) {
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   ASSERT_TRUE(socket_exists()) << "a killed writer leaves its socket";
-  EXPECT_FALSE(take_waiting_writer(path()).has_value());
+  EXPECT_FALSE(take_waiting_writer(path(), self()).has_value());
   auto waiting =
       std::async(std::launch::async, [this] { return wait_for_next_session(path(), 5s); });
   std::optional<WaitingWriter> taken;
   for (int i = 0; i < 1000 && !taken; ++i) {
-    taken = take_waiting_writer(path());
+    taken = take_waiting_writer(path(), self());
     if (!taken) std::this_thread::sleep_for(2ms);
   }
   ASSERT_TRUE(taken.has_value());
@@ -105,13 +118,13 @@ TEST_F(Rendezvous, AProcessOfAnotherUserCannotTakeTheWriter) {
   pid_t child = ::fork();
   if (child == 0) {
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
-    ::_exit(take_waiting_writer(path()).has_value() ? 1 : 0);
+    ::_exit(take_waiting_writer(path(), self()).has_value() ? 1 : 0);
   }
   int status = -1;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
   // Still waiting, for us.
-  auto taken = take_waiting_writer(path());
+  auto taken = take_waiting_writer(path(), self());
   ASSERT_TRUE(taken.has_value());
   EXPECT_TRUE(waiting.get().valid());
 }
