@@ -14,6 +14,8 @@
 #include <climits>
 #include <cstring>
 
+#include "base/pid_namespace.h"
+
 namespace cordon::audit {
 namespace {
 
@@ -31,12 +33,19 @@ bool connect_to(int fd, const sockaddr_un& a) {
   return ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
 }
 
+// Our uid, and our pid namespace: a box's processes run as the same uid, and only their
+// namespace tells them apart (should a runtime directory ever be visible in a box, a process
+// there could otherwise feed forged rows to the writer, or, posing as one, read a session's
+// secrets). A namespace that cannot be read fails.
 bool peer_is_us(int fd, pid_t* pid = nullptr) {
   ucred peer{};
   socklen_t size = sizeof peer;
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0) return false;
   if (pid) *pid = peer.pid;
-  return peer.uid == ::getuid();
+  if (peer.uid != ::getuid()) return false;
+  auto theirs = pid_namespace_of(peer.pid);
+  auto ours = pid_namespace_of(::getpid());
+  return theirs.ok() && ours.ok() && *theirs == *ours;
 }
 
 // The socket file we bound, so that we remove only our own: another writer may have replaced

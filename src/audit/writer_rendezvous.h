@@ -9,10 +9,12 @@
 // its own, as before.
 //
 //   writer: take the lock beside the socket (another writer waiting holds it: then do not
-//           wait), bind the socket, wait; on a connection from our own uid, stop listening,
-//           send one byte (kAccepted), remove the socket, and serve the stream as a new session;
-//   cordon: connect without blocking; a peer of another uid, or no byte within a second
-//           (another cordon took it first and the writer stopped listening), means no writer.
+//           wait), bind the socket, wait; on a connection from our own uid and pid namespace,
+//           stop listening, send one byte (kAccepted), remove the socket, and serve the stream
+//           as a new session;
+//   cordon: connect without blocking; a peer of another uid or pid namespace, or no byte
+//           within a second (another cordon took it first and the writer stopped listening),
+//           means no writer.
 #pragma once
 
 #include <sys/types.h>

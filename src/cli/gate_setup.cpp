@@ -23,9 +23,10 @@ Result<ReviewChannels> parse_review_channels(const std::vector<std::string>& nam
       channels.tty = true;
     } else if (name != "socket") {
       return Error(Errc::kInvalidInput, "--review " + name + ": unknown review channel")
-          .with_hint("--review web (a page on 127.0.0.1 with a private link), --review tty (this "
-                     "terminal; the program then does not get it), or --review socket (`cordon "
-                     "approvals`, always on)");
+          .with_hint(
+              "--review web (a page on 127.0.0.1 with a private link), --review tty (this "
+              "terminal; the program then does not get it), or --review socket (`cordon "
+              "approvals`, always on)");
     }
   }
   return channels;
@@ -64,7 +65,7 @@ Result<std::unique_ptr<SessionGate>> SessionGate::open(const policy::Policy& pol
   review::ControlServerOptions control;
   CORDON_ASSIGN_OR_RETURN(control.socket_path, review::control_socket_path(dir, session_id));
   control.session_uid = ::getuid();
-  CORDON_ASSIGN_OR_RETURN(control.reviewer_pid_namespace, review::pid_namespace_of(::getpid()));
+  CORDON_ASSIGN_OR_RETURN(control.reviewer_pid_namespace, pid_namespace_of(::getpid()));
   if (session->web_) {
     review::WebServer* web = session->web_.get();
     control.link = [web](const std::string& name) { return web->add_reviewer(name); };
@@ -93,8 +94,12 @@ SessionGate::~SessionGate() {
   queue_.reset();
 }
 
-std::string SessionGate::control_socket() const { return control_ ? control_->path() : ""; }
+std::string SessionGate::control_socket() const {
+  return control_ ? control_->path() : "";
+}
 
-uint16_t SessionGate::web_port() const { return web_ ? web_->port() : 0; }
+uint16_t SessionGate::web_port() const {
+  return web_ ? web_->port() : 0;
+}
 
 }  // namespace cordon::cli

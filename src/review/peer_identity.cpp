@@ -10,14 +10,6 @@
 
 namespace cordon::review {
 
-Result<std::string> pid_namespace_of(pid_t pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/ns/pid";
-  char target[128];
-  const ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
-  if (n < 0) return Error::system("readlink " + path);
-  return std::string(target, static_cast<size_t>(n));
-}
-
 std::string uid_identity(uid_t uid) {
   std::vector<char> buffer(16384);
   struct passwd pw {};
@@ -56,7 +48,8 @@ Result<std::string> authenticate_peer(int fd, uid_t session_uid,
     if (*ns != reviewer_pid_namespace) {
       return Error(Errc::kPolicy,
                    "refused: this request comes from inside the box or another container (pid "
-                   "namespace " + *ns + ", not cordon's " + reviewer_pid_namespace +
+                   "namespace " +
+                       *ns + ", not cordon's " + reviewer_pid_namespace +
                        "); programs in the box cannot approve their own commands");
     }
   }

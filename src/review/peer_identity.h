@@ -5,12 +5,10 @@
 
 #include <string>
 
+#include "base/pid_namespace.h"
 #include "base/result.h"
 
 namespace cordon::review {
-
-// The pid namespace of a process, as readlink(/proc/PID/ns/pid) spells it: "pid:[4026531836]".
-Result<std::string> pid_namespace_of(pid_t pid);
 
 // Checks the peer of a connected AF_UNIX socket (SO_PEERCRED) and names it "uid:<username>"
 // (getpwuid_r; "uid:<number>" when the user has no name). Refused (Errc::kPolicy): a uid other

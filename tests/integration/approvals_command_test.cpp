@@ -66,7 +66,7 @@ class ApprovalsTest : public ::testing::Test {
   // `reviewer_ns`: the pid namespace reviewers must be in (default: this process's own).
   void start(std::string reviewer_ns = "") {
     if (reviewer_ns.empty()) {
-      auto own = review::pid_namespace_of(::getpid());
+      auto own = pid_namespace_of(::getpid());
       ASSERT_TRUE(own.ok());
       reviewer_ns = *own;
     }
@@ -381,7 +381,7 @@ TEST_F(ApprovalsTest, APeerInTheBoxPidNamespaceIsRefused) {
     FAIL() << "the child did not report its namespace (status " << status << ")";
   }
   const std::string box_ns(buffer, static_cast<size_t>(n));
-  auto host_ns = review::pid_namespace_of(::getpid());
+  auto host_ns = pid_namespace_of(::getpid());
   ASSERT_TRUE(host_ns.ok());
   ASSERT_NE(box_ns, *host_ns);
   start(*host_ns);

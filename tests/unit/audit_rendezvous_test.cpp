@@ -1,6 +1,7 @@
 // The socket where a finished session writer waits for the next session: one cordon takes it,
 // only a process of the same uid can, and the socket goes when the wait ends.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,6 +127,27 @@ TEST_F(Rendezvous, AProcessOfAnotherUserCannotTakeTheWriter) {
   // Still waiting, for us.
   auto taken = take_waiting_writer(path(), self());
   ASSERT_TRUE(taken.has_value());
+  EXPECT_TRUE(waiting.get().valid());
+}
+
+// A box's processes run as the same uid; their pid namespace is what tells them apart.
+TEST_F(Rendezvous, AProcessInAnotherPidNamespaceCannotTakeTheWriter) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root to make a pid namespace without a user one";
+  auto waiting = wait(5s);
+  pid_t child = ::fork();
+  if (child == 0) {
+    if (::unshare(CLONE_NEWPID) != 0) ::_exit(2);
+    pid_t inner = ::fork();  // the first process of the new namespace
+    if (inner == 0) ::_exit(take_waiting_writer(path(), self()).has_value() ? 1 : 0);
+    int status = -1;
+    ::waitpid(inner, &status, 0);
+    ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 3);
+  }
+  int status = -1;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  auto taken = take_waiting_writer(path(), self());
+  ASSERT_TRUE(taken.has_value()) << "still waiting, for us";
   EXPECT_TRUE(waiting.get().valid());
 }
 
