@@ -64,10 +64,11 @@ class ProcessSigner : public CheckpointSigner {
   struct KeyIdentity {
     dev_t dev = 0;
     ino_t ino = 0;
-    int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
     bool operator==(const KeyIdentity&) const = default;
   };
   KeyIdentity key_identity() const;
+  void retire_server_of_another_key();
   bool start_server();
   Result<void> sign_and_wait();
   // `channel`: the server's end of its request socket (kServe only), its stdin.

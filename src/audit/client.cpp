@@ -65,11 +65,11 @@ Result<WriterStart::Spawned> find_or_spawn_writer(const std::string& writer_path
                                                   const std::string& rendezvous) {
   if (!rendezvous.empty()) {
     if (auto waiting = take_waiting_writer(rendezvous, writer_path)) {
-      return WriterStart::Spawned{std::move(waiting->socket), waiting->pid, false, rendezvous};
+      return WriterStart::Spawned{std::move(waiting->socket), -1, rendezvous};
     }
   }
   CORDON_ASSIGN_OR_RETURN(auto spawned, spawn_writer(writer_path));
-  return WriterStart::Spawned{std::move(spawned.first), spawned.second, true, rendezvous};
+  return WriterStart::Spawned{std::move(spawned.first), spawned.second, rendezvous};
 }
 
 }  // namespace
@@ -106,7 +106,7 @@ WriterStart::~WriterStart() {
   if (state_->spawned && state_->spawned->ok()) {
     Spawned& writer = **state_->spawned;
     writer.socket.reset();  // end of stream, before any options
-    if (writer.child) ::waitpid(writer.pid, nullptr, 0);
+    if (writer.child > 0) ::waitpid(writer.child, nullptr, 0);
   }
 }
 
@@ -114,7 +114,7 @@ Result<std::unique_ptr<AuditClient>> AuditClient::start(WriterStart writer,
                                                         const ClientOptions& options) {
   CORDON_ASSIGN_OR_RETURN(WriterStart::Spawned spawned, writer.take());
   std::unique_ptr<AuditClient> client(
-      new AuditClient(std::move(spawned.socket), spawned.child ? spawned.pid : -1, options));
+      new AuditClient(std::move(spawned.socket), spawned.child, options));
   const json config = {{"store", options.store_path},
                        {"key", options.key_path},
                        {"signer", options.signer_path},

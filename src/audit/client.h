@@ -55,8 +55,7 @@ class WriterStart {
   // The writer found or started.
   struct Spawned {
     UniqueFd socket;
-    pid_t pid = -1;      // the writer
-    bool child = false;  // started by us (and reaped by us), not found waiting
+    pid_t child = -1;  // the writer when we started it (and reap it); -1 when found waiting
     std::string rendezvous;
   };
 

@@ -51,15 +51,20 @@ Result<void> ProcessSigner::wait(pid_t pid) {
   return Ok{};
 }
 
+// ctime, not mtime: mtime can be set back, while any write or rename moves ctime.
 ProcessSigner::KeyIdentity ProcessSigner::key_identity() const {
   struct stat st {};
   if (::stat(key_path_.c_str(), &st) != 0) return {};
-  return {st.st_dev, st.st_ino, st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec};
+  return {st.st_dev, st.st_ino, st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec};
+}
+
+// A server that loaded another key file than the one there now signs no more.
+void ProcessSigner::retire_server_of_another_key() {
+  if (server_ > 0 && key_identity() != server_key_) (void)finish_server();
 }
 
 Result<void> ProcessSigner::prepare() {
-  // A server that loaded another key file than the one there now signs no more.
-  if (server_ > 0 && key_identity() != server_key_) (void)finish_server();
+  retire_server_of_another_key();
   if (check_key_file(key_path_).ok()) return Ok{};
   // Missing (first session) or unusable: the signer creates it, or says why not.
   CORDON_ASSIGN_OR_RETURN(pid_t pid, spawn(Mode::kCreateKey));
@@ -83,7 +88,7 @@ Result<void> ProcessSigner::sign_tail(Store&, TailSignature which) {
 // A session's end on a writer that goes on: the server (started now if need be, and kept)
 // signs and answers. A server that cannot is replaced by a signer process of its own.
 Result<void> ProcessSigner::sign_and_wait() {
-  if (server_ > 0 && key_identity() != server_key_) (void)finish_server();
+  retire_server_of_another_key();
   if (server_ > 0 || start_server()) {
     char answer = 0;
     if (::send(requests_.get(), &kSignAndAnswer, 1, MSG_NOSIGNAL) == 1 &&

@@ -6,28 +6,19 @@
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
-#include <cstring>
 
 #include "base/pid_namespace.h"
+#include "base/socket_file.h"
 
 namespace cordon::audit {
 namespace {
 
 constexpr int kAcknowledgeMs = 1000;
-
-std::optional<sockaddr_un> address_of(const std::string& path) {
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof a.sun_path) return std::nullopt;
-  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
-  return a;
-}
 
 bool connect_to(int fd, const sockaddr_un& a) {
   return ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
@@ -48,32 +39,6 @@ bool peer_is_us(int fd, pid_t* pid = nullptr) {
   return theirs.ok() && ours.ok() && *theirs == *ours;
 }
 
-// The socket file we bound, so that we remove only our own: another writer may have replaced
-// a socket it found dead.
-class BoundPath {
- public:
-  explicit BoundPath(std::string path) : path_(std::move(path)) {
-    struct stat st {};
-    if (::lstat(path_.c_str(), &st) == 0) {
-      dev_ = st.st_dev;
-      ino_ = st.st_ino;
-    }
-  }
-  ~BoundPath() {
-    struct stat st {};
-    if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) {
-      ::unlink(path_.c_str());
-    }
-  }
-  BoundPath(const BoundPath&) = delete;
-  BoundPath& operator=(const BoundPath&) = delete;
-
- private:
-  std::string path_;
-  dev_t dev_ = 0;
-  ino_t ino_ = 0;
-};
-
 // One writer waits at a time: the one that holds the lock beside the socket. (Connecting to
 // see whether somebody listens would itself be taken for a session.) A socket found by the
 // lock's holder was left by a writer that was killed, and is replaced.
@@ -81,11 +46,6 @@ UniqueFd lock_rendezvous(const std::string& path) {
   UniqueFd lock(::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!lock || ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) return {};
   return lock;
-}
-
-bool bind_rendezvous(int fd, const std::string& path, const sockaddr_un& a) {
-  ::unlink(path.c_str());
-  return ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
 }
 
 std::string program_of(pid_t pid) {
@@ -98,14 +58,14 @@ std::string program_of(pid_t pid) {
 }  // namespace
 
 UniqueFd wait_for_next_session(const std::string& path, std::chrono::milliseconds linger) {
-  const auto a = address_of(path);
-  if (!a || linger.count() <= 0) return {};
+  if (linger.count() <= 0) return {};
   UniqueFd lock = lock_rendezvous(path);
   if (!lock) return {};
   UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!listener || !bind_rendezvous(listener.get(), path, *a)) return {};
-  BoundPath bound(path);  // removed on return, before the lock is released
-  if (::listen(listener.get(), 8) != 0) return {};
+  if (!listener) return {};
+  ::unlink(path.c_str());  // the lock's holder: a socket there is a killed writer's
+  auto bound = BoundSocketFile::bind(listener.get(), path);  // removed before the lock goes
+  if (!bound.ok() || ::listen(listener.get(), 8) != 0) return {};
   const auto deadline = std::chrono::steady_clock::now() + linger;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -133,7 +93,7 @@ bool own_program_replaced() {
 
 std::optional<WaitingWriter> take_waiting_writer(const std::string& path,
                                                  const std::string& program) {
-  const auto a = address_of(path);
+  const auto a = unix_address(path);
   if (!a) return std::nullopt;
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   WaitingWriter writer;

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "base/socket_file.h"
+
 namespace cordon::review {
 
 Result<std::vector<SessionSocket>> find_session_sockets(const std::string& dir) {
@@ -37,13 +39,9 @@ Result<std::vector<SessionSocket>> find_session_sockets(const std::string& dir) 
 Result<ControlClient> ControlClient::connect(const std::string& path) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return Error::system("socket(AF_UNIX)");
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) {
-    return Error(Errc::kInvalidInput, "socket path " + path + " is too long");
-  }
-  path.copy(addr.sun_path, sizeof addr.sun_path - 1);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  const auto addr = unix_address(path);
+  if (!addr) return Error(Errc::kInvalidInput, "socket path " + path + " is too long");
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0) {
     return Error::system("connect " + path);
   }
   return ControlClient(std::move(fd));

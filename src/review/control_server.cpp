@@ -12,6 +12,7 @@
 #include <list>
 
 #include "base/log.h"
+#include "base/socket_file.h"
 #include "base/unique_fd.h"
 #include "review/channel_thread.h"
 #include "review/control_protocol.h"
@@ -58,19 +59,12 @@ bool valid_reviewer_name(const std::string& name) {
   return true;
 }
 
-sockaddr_un unix_address(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  path.copy(addr.sun_path, sizeof addr.sun_path - 1);
-  return addr;
-}
-
 // True when something listens on `path`.
 bool socket_is_live(const std::string& path) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return false;
-  sockaddr_un addr = unix_address(path);
-  return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  const auto addr = unix_address(path);
+  if (!fd || !addr) return false;
+  return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) == 0;
 }
 
 }  // namespace
@@ -93,8 +87,7 @@ struct ControlServer::Impl {
   ReviewQueue& queue;
   ControlServerOptions options;
   UniqueFd listener;
-  dev_t socket_dev = 0;
-  ino_t socket_ino = 0;
+  std::optional<BoundSocketFile> socket_file;
   std::unique_ptr<ChannelThread> channel;
   std::list<Connection> connections;
 
@@ -115,31 +108,10 @@ struct ControlServer::Impl {
     }
     listener.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!listener) return Error::system("socket(AF_UNIX)");
-    sockaddr_un addr = unix_address(path);
-    // The umask is process-wide, but bind is the only way to set a socket file's mode before
-    // anyone can connect; 0177 leaves 0600.
-    const mode_t old_mask = ::umask(0177);
-    const int bound = ::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    const int bind_errno = errno;
-    ::umask(old_mask);
-    if (bound != 0) return Error::system("bind " + path, bind_errno);
-    if (::lstat(path.c_str(), &st) != 0) return Error::system("stat " + path);
-    if ((st.st_mode & 0777) != 0600) {
-      ::unlink(path.c_str());
-      return Error(Errc::kInternal, path + " was created with a mode other than 0600");
-    }
-    socket_dev = st.st_dev;
-    socket_ino = st.st_ino;
+    CORDON_ASSIGN_OR_RETURN(BoundSocketFile bound, BoundSocketFile::bind(listener.get(), path));
+    socket_file.emplace(std::move(bound));
     if (::listen(listener.get(), 16) != 0) return Error::system("listen " + path);
     return Ok{};
-  }
-
-  void remove_socket() {
-    struct stat st {};
-    if (::lstat(options.socket_path.c_str(), &st) == 0 && st.st_dev == socket_dev &&
-        st.st_ino == socket_ino) {
-      ::unlink(options.socket_path.c_str());
-    }
   }
 
   std::string reply(Connection& c, const ControlRequest& r) {
@@ -333,7 +305,7 @@ void ControlServer::stop() {
   impl_->channel->stop();
   impl_->channel.reset();
   impl_->listener.reset();
-  impl_->remove_socket();
+  impl_->socket_file.reset();
 }
 
 const std::string& ControlServer::path() const {

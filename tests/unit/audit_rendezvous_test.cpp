@@ -45,6 +45,9 @@ TEST_F(Rendezvous, NobodyWaitingMeansNoWriter) {
 TEST_F(Rendezvous, TheNextCordonTakesTheWaitingWriterAndTheSocketGoes) {
   auto waiting = wait(5s);
   ASSERT_TRUE(socket_exists());
+  struct stat st {};
+  ASSERT_EQ(::lstat(path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "only its owner reaches the writer";
   auto taken = take_waiting_writer(path(), self());
   ASSERT_TRUE(taken.has_value());
   EXPECT_EQ(taken->pid, ::getpid());  // the "writer" is this process's thread
