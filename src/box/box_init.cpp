@@ -34,9 +34,10 @@ bool supervisor_alive(const ChildPlan& plan) {
   return (p.revents & (POLLHUP | POLLERR)) == 0;
 }
 
-// Joins the box's cgroup by writing "0" (ourselves) into each cgroup.procs the supervisor opened.
+// Joins the box's cgroup by writing "0" (ourselves, a single thread) into each file the
+// supervisor opened: v1 tasks, v2 cgroup.procs (CgroupSession::open_join_files).
 int join_cgroup(const ChildPlan& plan) {
-  for (int fd : plan.cgroup_procs) {
+  for (int fd : plan.cgroup_join) {
     if (fd < 0) continue;
     if (::write(fd, "0", 1) != 1) return -errno;
     ::close(fd);

@@ -60,9 +60,11 @@ class CgroupSession {
 
   // Moves `pid` (the box init, before it starts anything) into the cgroup.
   Result<void> add_process(pid_t pid);
-  // The cgroup.procs files, opened for writing by the supervisor, for the box init to join by
-  // writing "0" itself (the kernel checks the opener's credentials): no round trip at start.
-  Result<std::vector<UniqueFd>> open_procs_files() const;
+  // The files the box init joins through by writing "0" (itself), opened for writing by the
+  // supervisor (the kernel checks the opener's credentials): no round trip at start. v1: each
+  // hierarchy's tasks file (the init is a single thread then, and a thread moving itself costs
+  // no RCU grace period; cgroup.cpp has the figures); v2: cgroup.procs.
+  Result<std::vector<UniqueFd>> open_join_files() const;
   // Samples usage; call periodically and at the end (v1 has no pids peak of its own).
   void sample();
   events::ResourcePeaks peaks() const;

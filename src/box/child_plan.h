@@ -25,7 +25,7 @@ struct ChildPlan {
   int control_fd = -1;  // init's end of the control socket
   uid_t uid = 0;        // the user's ids, mapped to themselves by the init
   gid_t gid = 0;
-  int cgroup_procs[4] = {-1, -1, -1, -1};  // cgroup.procs files opened by the supervisor
+  int cgroup_join[4] = {-1, -1, -1, -1};  // v1 tasks / v2 cgroup.procs, opened by the supervisor
   int error_fd = -1;    // write end of the CLOEXEC StepFailure pipe
   ChildMounts mounts;
   const char* hostname = "cordon";

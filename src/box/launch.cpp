@@ -238,11 +238,11 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
       RlimitInputs{&policy.resources, cgroup->enforces_memory(), cgroup->enforces_pids()});
   // The init joins the cgroup itself, through files we open (steps write-id-maps and
   // join-cgroup run in the init: no round trip between the sides at start).
-  CORDON_ASSIGN_OR_RETURN(std::vector<UniqueFd> cgroup_procs, cgroup->open_procs_files());
-  if (cgroup_procs.size() > std::size(plan.cgroup_procs)) {
+  CORDON_ASSIGN_OR_RETURN(std::vector<UniqueFd> join_files, cgroup->open_join_files());
+  if (join_files.size() > std::size(plan.cgroup_join)) {
     return Error(Errc::kInternal, "too many cgroup hierarchies");
   }
-  for (size_t i = 0; i < cgroup_procs.size(); ++i) plan.cgroup_procs[i] = cgroup_procs[i].get();
+  for (size_t i = 0; i < join_files.size(); ++i) plan.cgroup_join[i] = join_files[i].get();
   plan.uid = ::getuid();
   plan.gid = ::getgid();
 

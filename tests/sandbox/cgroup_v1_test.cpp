@@ -9,10 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "box/cgroup.h"
 
@@ -197,6 +199,56 @@ TEST(CgroupSandboxV1, DestructorKillsAndRemovesTheDirs) {
   int status = wait_status(child);
   ASSERT_TRUE(WIFSIGNALED(status)) << "status " << status;
   EXPECT_EQ(WTERMSIG(status), SIGKILL);
+}
+
+// The box init joins by writing "0" into the files the supervisor opened (open_join_files):
+// on v1 the tasks files, which move the writing thread, the whole of a single-threaded
+// process. The process must then be in every hierarchy's cgroup, and its children with it.
+TEST(CgroupSandboxV1, ASingleThreadedProcessJoinsThroughTheTasksFiles) {
+  SKIP_UNLESS_V1_ROOT();
+  auto s = CgroupSession::create(pids_and_memory(), session_id("join"), v1_only());
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  auto files = (*s)->open_join_files();
+  ASSERT_TRUE(files.ok()) << files.error().describe();
+  ASSERT_EQ(files->size(), (*s)->dirs().size());
+  for (size_t i = 0; i < files->size(); ++i) {
+    char target[4096] = {};
+    const std::string link = "/proc/self/fd/" + std::to_string((*files)[i].get());
+    ASSERT_GT(::readlink(link.c_str(), target, sizeof target - 1), 0);
+    EXPECT_EQ(std::string(target), (*s)->dirs()[i] + "/tasks");
+  }
+  int result[2];
+  ASSERT_EQ(::pipe(result), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    for (const UniqueFd& f : *files) {
+      if (::write(f.get(), "0", 1) != 1) ::_exit(1);
+    }
+    const pid_t grandchild = ::fork();  // inherits the cgroups; reports its pid, then waits
+    if (grandchild == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    (void)!::write(result[1], &grandchild, sizeof grandchild);
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(result[1]);
+  pid_t grandchild = 0;
+  ASSERT_EQ(::read(result[0], &grandchild, sizeof grandchild),
+            static_cast<ssize_t>(sizeof grandchild));
+  ::close(result[0]);
+  for (const std::string& dir : (*s)->dirs()) {
+    FILE* f = std::fopen((dir + "/cgroup.procs").c_str(), "r");
+    ASSERT_NE(f, nullptr) << dir;
+    std::vector<pid_t> members;
+    for (int pid = 0; std::fscanf(f, "%d", &pid) == 1;) members.push_back(pid);
+    std::fclose(f);
+    EXPECT_NE(std::find(members.begin(), members.end(), child), members.end()) << dir;
+    EXPECT_NE(std::find(members.begin(), members.end(), grandchild), members.end()) << dir;
+  }
+  (*s)->kill_all();
+  EXPECT_EQ(WTERMSIG(wait_status(child)), SIGKILL);
 }
 
 TEST(CgroupSandboxV1, CpuQuotaIsWritten) {
