@@ -21,6 +21,9 @@ extern char** environ;
 namespace cordon::audit {
 namespace {
 
+// Ends the stream: the writer commits what it has and answers "done".
+constexpr std::string_view kEndFrame = R"({"type":"end"})";
+
 using nlohmann::json;
 
 Error error_from(const json& reply, const std::string& fallback) {
@@ -137,7 +140,7 @@ void AuditClient::emit(const events::Event& event) {
 }
 
 void AuditClient::emit_all(std::span<const events::Event> events) {
-  if (closed_ || send_error_) {
+  if (closed_ || ended_ || send_error_) {
     unsent_ += static_cast<int64_t>(events.size());
     return;
   }
@@ -153,6 +156,14 @@ void AuditClient::emit_all(std::span<const events::Event> events) {
       break;
     }
     framed += 1;
+  }
+  // The session's end is its last event: the end of the stream goes in the same write, so the
+  // writer stores and commits the session while the supervisor takes the box down, and close()
+  // only waits for its answer.
+  const bool ends =
+      !unframed && !events.empty() && std::holds_alternative<events::SessionEnded>(events.back());
+  if (ends) {
+    if (auto appended = append_frame(frames, kEndFrame); appended.ok()) ended_ = true;
   }
   if (auto sent = write_frames(socket_.get(), frames); !sent.ok()) {
     send_error_ = std::move(sent).error();
@@ -191,8 +202,10 @@ Result<void> AuditClient::close() {
   if (!ready_read_) (void)wait_ready();
   Result<void> status = Ok{};
   if (!ready_error_) {
-    if (auto sent = write_frame(socket_.get(), R"({"type":"end"})"); !sent.ok() && !send_error_) {
-      send_error_ = std::move(sent).error();
+    if (!ended_) {
+      if (auto sent = write_frame(socket_.get(), kEndFrame); !sent.ok() && !send_error_) {
+        send_error_ = std::move(sent).error();
+      }
     }
     status = read_status("done");
   }
@@ -209,6 +222,11 @@ Result<void> AuditClient::close() {
   if (send_error_) {
     Error e = *send_error_;
     return e.context(std::to_string(unsent_) + " audit event(s) not sent to the writer");
+  }
+  if (unsent_ > 0) {
+    return Error(Errc::kInternal, std::to_string(unsent_) +
+                                      " audit event(s) not sent to the writer: they came after "
+                                      "the session's end");
   }
   return status;
 }

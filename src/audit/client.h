@@ -75,7 +75,8 @@ class AuditClient : public events::EventSink {
   ~AuditClient() override;
 
   void emit(const events::Event& event) override;
-  // All of them in one write.
+  // All of them in one write. A SessionEnded last ends the stream in that write: events after
+  // it are not sent, and close() reports them.
   void emit_all(std::span<const events::Event> events) override;
   // The writer's answer: the store and the key are open, or why not.
   Result<void> wait_ready() override;
@@ -101,6 +102,7 @@ class AuditClient : public events::EventSink {
   std::optional<Error> ready_error_;
   std::optional<Error> send_error_;
   int64_t unsent_ = 0;
+  bool ended_ = false;  // the end of the stream is sent
   bool closed_ = false;
 };
 

@@ -405,11 +405,9 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   egress_service.reset();  // its last decisions are recorded before the session ends
   clock.mark("box ran");
 
-  // Step 10: teardown. Anything left in the cgroup dies; placeholders go.
+  // Step 10: the end. Anything left in the cgroup dies, and the session's end is recorded.
   cgroup->sample();
   cgroup->kill_all();
-  mounts.placeholders->remove_all();
-  clock.mark("teardown");
 
   LaunchResult result;
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -434,6 +432,12 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   }
   events.emit(events::SessionEnded{req.session_id, result.exit_code, result.signal,
                                    result.timed_out, result.duration, result.peaks});
+  clock.mark("end recorded");
+
+  // Step 11: teardown, while the audit writer stores the end: placeholders go, then (on return)
+  // the cgroup.
+  mounts.placeholders->remove_all();
+  clock.mark("teardown");
   return result;
 }
 

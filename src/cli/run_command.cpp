@@ -38,6 +38,8 @@ int run_command(const RunOptions& options) {
   SessionSummary summary;
   SessionSinks sink(**audit, summary);
   auto result = box::run_box(*request, sink);
+  // The review channels close while the audit writer stores the session's end.
+  gate->reset();
   // Every event is stored before cordon says anything about the session.
   auto stored = (*audit)->close();
   if (!stored.ok()) report_error(stored.error());

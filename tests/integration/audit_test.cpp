@@ -6,9 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "audit/client.h"
 #include "audit/store.h"
 #include "integration/fixture.h"
 
@@ -352,6 +354,47 @@ TEST_F(AuditTrail, TailFollowsNewSessions) {
   EXPECT_NE(text.find("session.start"), std::string::npos) << text;
   EXPECT_NE(text.find("exit 7"), std::string::npos) << text;
   EXPECT_EQ(text.find("exit 0"), std::string::npos) << "-n 0 printed old rows: " << text;
+}
+
+// The session's end ends the audit stream in the same write, so that the writer commits while
+// the supervisor takes the box down. What comes after the end is not dropped in silence: close()
+// names it, and everything before it is stored.
+TEST_F(AuditTrail, AnEventAfterTheSessionsEndIsReportedNotDropped) {
+  const std::filesystem::path bin = std::filesystem::path(CORDON_BINARY).parent_path();
+  ::mkdir((dir() / "audit").c_str(), 0700);
+  audit::ClientOptions options;
+  options.signer_path = bin / "cordon-audit";
+  options.store_path = audit_store();
+  options.key_path = audit_key();
+  auto client = audit::AuditClient::start(
+      audit::WriterStart::begin(bin / "cordon-audit-writer", ""), options);
+  ASSERT_TRUE(client.ok()) << client.error().describe();
+  const std::string id = "0123456789abcdef";
+  events::SessionStarted start;
+  start.session_id = id;
+  start.command = {"true"};
+  (*client)->emit(start);
+  events::ProgramStarted program;
+  program.session_id = id;
+  program.argv = {"/bin/true"};
+  program.path = "/bin/true";
+  events::SessionEnded end;
+  end.session_id = id;
+  end.exit_code = 0;
+  (*client)->emit_all(std::vector<events::Event>{program, end});
+  (*client)->emit(program);  // after the end: not sent
+
+  auto closed = (*client)->close();
+  ASSERT_FALSE(closed.ok());
+  EXPECT_NE(closed.error().describe().find("1 audit event(s) not sent"), std::string::npos)
+      << closed.error().describe();
+  auto show = audit({"show", id.substr(0, 8), "--json"});
+  ASSERT_EQ(show.status, 0) << show.err;
+  const json rows = json::parse(show.out, nullptr, false);
+  std::vector<std::string> kinds;
+  for (const auto& row : rows) kinds.push_back(row.value("kind", ""));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"session.start", "program.start", "session.end"}))
+      << show.out;
 }
 
 }  // namespace
