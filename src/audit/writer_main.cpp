@@ -7,7 +7,8 @@
 //   writer -> cordon: {"ok": true} once the store and the key are open, or {"ok": false,
 //                     "error", "hint"}
 //   cordon -> writer: events (event_json.h), then {"type": "end"}
-//   writer -> cordon: {"ok": true} once everything is stored (then it signs), or the error
+//   writer -> cordon: {"ok": true} once everything is stored (it signs once cordon has exited),
+//                     or the error
 // At the end of the stream without an "end" (cordon was killed) it stores and signs what it
 // received, and exits. It ignores the signals meant for cordon's terminal and process group.
 // A session taken at the rendezvous is the same protocol on the accepted socket, moved to fd 0;
@@ -15,8 +16,10 @@
 #include "audit/writer_main.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,6 +153,25 @@ void run_as_background_work() {
   (void)::sched_setscheduler(0, SCHED_BATCH, &no_priority);
 }
 
+// cordon waits for its rows, not for their signature; and the signature waits for cordon. Signing
+// (loading the key, waking the signer) while cordon takes the box down and exits takes a CPU from
+// those last steps on a small machine: on the project's 2-vCPU VM, signing once cordon had gone
+// made `cordon run -- /bin/true` about 1 ms faster (13.36 -> 12.27 ms, alternating builds). So the
+// writer signs once the process it served has exited, or after kSignAfterAtMost if that process
+// goes on (`cordon verify` writes its report first). Where the kernel cannot name the process
+// (SO_PEERPIDFD, Linux 6.5), it signs at once.
+constexpr int kSignAfterAtMostMs = 2000;
+constexpr int kSoPeerPidfd = 77;  // SO_PEERPIDFD; glibc 2.36's headers lack it
+
+void wait_until_the_session_process_exits() {
+  int pidfd = -1;
+  socklen_t size = sizeof pidfd;
+  if (::getsockopt(kChannel, SOL_SOCKET, kSoPeerPidfd, &pidfd, &size) != 0) return;
+  UniqueFd exited(pidfd);
+  pollfd readable{exited.get(), POLLIN, 0};
+  (void)::poll(&readable, 1, kSignAfterAtMostMs);  // the signals that could interrupt are ignored
+}
+
 // How a session ended for the writer: its exit status if it stops now, and whether (and where)
 // it may wait for the next session instead.
 struct SessionOutcome {
@@ -223,7 +245,8 @@ SessionOutcome serve_session(std::optional<KeptWriter>& kept) {
     if (ended) reply(ready.ok() ? closed : ready);
     return {closed.ok() && ready.ok() ? 0 : 1};
   }
-  // cordon waits for the rows, not for the signature: commit, answer, then sign.
+  // cordon waits for the rows, not for the signature: commit, answer, then (once cordon has
+  // exited) sign.
   Result<void> flushed = writer->flush();
   if (flushed.ok() && unreadable) {
     flushed = unreadable->context(std::to_string(unread) + " audit event(s) unreadable");
@@ -237,6 +260,7 @@ SessionOutcome serve_session(std::optional<KeptWriter>& kept) {
     ::dup2(null, 2);
     ::close(null);
   }
+  wait_until_the_session_process_exits();
   if (flushed.ok() && (*config)->linger.count() > 0 && writer->end_session().ok()) {
     return {0, (*config)->linger, (*config)->rendezvous};
   }

@@ -3,6 +3,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +20,19 @@ namespace cordon::testing {
 namespace {
 
 using nlohmann::json;
+
+// SO_PEERPIDFD (Linux 6.5), which the writer waits on before signing.
+bool kernel_names_socket_peers() {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return false;
+  int pidfd = -1;
+  socklen_t size = sizeof pidfd;
+  const bool named = ::getsockopt(pair[0], SOL_SOCKET, 77, &pidfd, &size) == 0;
+  if (named) ::close(pidfd);
+  ::close(pair[0]);
+  ::close(pair[1]);
+  return named;
+}
 
 class AuditTrail : public BoxTest {
  protected:
@@ -395,6 +410,66 @@ TEST_F(AuditTrail, AnEventAfterTheSessionsEndIsReportedNotDropped) {
   for (const auto& row : rows) kinds.push_back(row.value("kind", ""));
   EXPECT_EQ(kinds, (std::vector<std::string>{"session.start", "program.start", "session.end"}))
       << show.out;
+}
+
+// The writer answers once the session's rows are stored, and signs them once the process it
+// served has exited (writer_main.cpp: the signature does not take a CPU from cordon's last
+// steps). A client that stays on after its answer leaves the signature pending until it exits.
+TEST_F(AuditTrail, TheSessionsEndIsSignedOnceTheClientHasExited) {
+  if (!kernel_names_socket_peers()) {
+    GTEST_SKIP() << "this kernel has no SO_PEERPIDFD (Linux 6.5): the writer signs at once here";
+  }
+  const std::filesystem::path bin = std::filesystem::path(CORDON_BINARY).parent_path();
+  ::mkdir((dir() / "audit").c_str(), 0700);
+  int closed_pipe[2], exit_pipe[2];
+  ASSERT_EQ(::pipe(closed_pipe), 0);
+  ASSERT_EQ(::pipe(exit_pipe), 0);
+  const pid_t client = ::fork();
+  if (client == 0) {
+    ::close(exit_pipe[1]);
+    audit::ClientOptions options;
+    options.signer_path = bin / "cordon-audit";
+    options.store_path = audit_store();
+    options.key_path = audit_key();
+    auto started = audit::AuditClient::start(
+        audit::WriterStart::begin(bin / "cordon-audit-writer", ""), options);
+    if (!started.ok()) ::_exit(2);
+    events::SessionStarted start;
+    start.session_id = "fedcba9876543210";
+    start.command = {"true"};
+    (*started)->emit(start);
+    events::SessionEnded end;
+    end.session_id = start.session_id;
+    end.exit_code = 0;
+    (*started)->emit(end);
+    const bool stored = (*started)->close().ok();
+    (void)!::write(closed_pipe[1], stored ? "y" : "n", 1);
+    char go;
+    (void)!::read(exit_pipe[0], &go, 1);
+    ::_exit(0);
+  }
+  ::close(closed_pipe[1]);
+  ::close(exit_pipe[0]);
+  char stored = 0;
+  ASSERT_EQ(::read(closed_pipe[0], &stored, 1), 1);
+  EXPECT_EQ(stored, 'y');
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int lock = ::open((audit_store() + "-signing").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(lock, 0);
+  EXPECT_NE(::flock(lock, LOCK_EX | LOCK_NB), 0) << "signed while the client still runs";
+
+  const auto released = std::chrono::steady_clock::now();
+  ::close(exit_pipe[1]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(client, &status, 0), client);
+  ASSERT_EQ(::flock(lock, LOCK_EX), 0);
+  ::close(lock);
+  // Well before the writer's own bound (2 s after its answer): the exit started the signature.
+  EXPECT_LT(std::chrono::steady_clock::now() - released, std::chrono::milliseconds(1500));
+  auto verify = audit({"verify"});
+  EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("signatures checked"), std::string::npos) << verify.out;
 }
 
 }  // namespace
