@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <optional>
 
@@ -119,6 +120,21 @@ class StepClock {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
+// The box's cgroup and the files its init joins through (v1 `tasks`, v2 `cgroup.procs`; the
+// kernel checks the opener's credentials, so the supervisor opens them).
+struct BoxCgroup {
+  std::unique_ptr<CgroupSession> session;
+  std::vector<UniqueFd> join_files;
+};
+
+Result<BoxCgroup> make_box_cgroup(const policy::ResourcePolicy* resources,
+                                  const std::string* session_id) {
+  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<CgroupSession> session,
+                          CgroupSession::create(*resources, *session_id));
+  CORDON_ASSIGN_OR_RETURN(std::vector<UniqueFd> join_files, session->open_join_files());
+  return BoxCgroup{std::move(session), std::move(join_files)};
+}
+
 }  // namespace
 
 int LaunchResult::status() const {
@@ -177,6 +193,12 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   ChildPlan plan;
   StepClock clock;
 
+  // Step 6 (resources) starts first, on another CPU: it needs nothing from steps 1-5, and the
+  // mkdir of a v1 memory cgroup alone takes a few hundred microseconds. On an early return the
+  // future waits for it, and the session's destructor removes the cgroup.
+  std::future<Result<BoxCgroup>> cgroup_made =
+      std::async(std::launch::async, make_box_cgroup, &policy.resources, &req.session_id);
+
   // Step 1 (preflight): Landlock as the policy requires it.
   const int abi = landlock_abi();
   CORDON_TRY(check_landlock(abi, policy.filesystem.landlock.value));
@@ -231,14 +253,14 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
 
   clock.mark("prepare-landlock");
 
-  // Step 6 (resources): cgroup first (it decides which rlimits are the fallback).
-  CORDON_ASSIGN_OR_RETURN(std::unique_ptr<CgroupSession> cgroup,
-                          CgroupSession::create(policy.resources, req.session_id));
+  // Step 6 (resources): the cgroup (made meanwhile) decides which rlimits are the fallback.
+  CORDON_ASSIGN_OR_RETURN(BoxCgroup box_cgroup, cgroup_made.get());
+  std::unique_ptr<CgroupSession> cgroup = std::move(box_cgroup.session);
   plan.rlimits = plan_rlimits(
       RlimitInputs{&policy.resources, cgroup->enforces_memory(), cgroup->enforces_pids()});
-  // The init joins the cgroup itself, through files we open (steps write-id-maps and
-  // join-cgroup run in the init: no round trip between the sides at start).
-  CORDON_ASSIGN_OR_RETURN(std::vector<UniqueFd> join_files, cgroup->open_join_files());
+  // The init joins the cgroup itself, through the files opened with it (steps write-id-maps
+  // and join-cgroup run in the init: no round trip between the sides at start).
+  const std::vector<UniqueFd>& join_files = box_cgroup.join_files;
   if (join_files.size() > std::size(plan.cgroup_join)) {
     return Error(Errc::kInternal, "too many cgroup hierarchies");
   }

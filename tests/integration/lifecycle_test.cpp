@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "integration/fixture.h"
@@ -130,6 +132,49 @@ TEST_F(LifecycleTest, SigtermIsForwardedToTheProgram) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 3);
   EXPECT_NE(read_text(out).find("got-term"), std::string::npos);
+}
+
+// The v1 cgroup directories a session `id` would have, for each hierarchy this process is in
+// (cordon nests its cgroups under the one it was started in).
+std::vector<std::string> v1_session_cgroups(const std::string& id) {
+  std::vector<std::string> dirs;
+  std::istringstream lines(read_text("/proc/self/cgroup"));
+  for (std::string line; std::getline(lines, line);) {
+    const auto first = line.find(':'), second = line.find(':', first + 1);
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    if (controllers != "pids" && controllers != "memory") continue;
+    std::string path = line.substr(second + 1);
+    if (path == "/") path.clear();
+    dirs.push_back("/sys/fs/cgroup/" + controllers + path + "/cordon/" + id);
+  }
+  return dirs;
+}
+
+// The cgroup is made on another CPU while the mounts are planned (launch.cpp): a session that
+// fails in planning still removes it.
+TEST_F(LifecycleTest, ASessionThatFailsBeforeItsBoxLeavesNoCgroupBehind) {
+  if (::geteuid() != 0 || v1_session_cgroups("x").empty()) {
+    GTEST_SKIP() << "cordon makes v1 cgroups only as root on a v1 machine";
+  }
+  auto r = sh("true", {"--config", policy_file("[filesystem]\nread = [\"/nonexistent/x\"]\n")});
+  ASSERT_EQ(r.status, 125) << r.err;
+  EXPECT_NE(r.err.find("/nonexistent/x"), std::string::npos) << r.err;
+  const auto at = r.err.find("(session ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string id = r.err.substr(at + 9, 16);
+  for (const std::string& dir : v1_session_cgroups(id)) EXPECT_FALSE(exists(dir)) << dir;
+  // The look-up is right: while a session runs, its cgroups are there.
+  const std::string out = dir() / "live.out";
+  const pid_t live = start_session(*this, "echo ready; sleep 1", out);
+  wait_for_text(out, "ready");
+  for (const std::string& dir : v1_session_cgroups("")) {
+    size_t sessions = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      sessions += entry.is_directory() ? 1 : 0;
+    }
+    EXPECT_GE(sessions, 1u) << dir;
+  }
+  ::waitpid(live, nullptr, 0);
 }
 
 }  // namespace
