@@ -3,11 +3,12 @@
 // Runs as: the user's uid in the box's user namespace, forked by the box init, starting with the
 // init's capabilities over the box's namespaces; leaves with none. The order is the security
 // argument: each step needs what the previous ones have not taken away yet, and seccomp, which
-// would refuse some of the earlier syscalls, is always last before exec.
+// would refuse some of the earlier syscalls, is always last before the supervisor's go and exec.
 // Between fork and exec: no allocation, no exceptions; failures are StepFailure records.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,8 +50,8 @@ int connect_terminal(const ChildPlan& plan, int slave) {
 }
 
 // Closes every fd but 0-2 and the ones still needed before exec (all CLOEXEC; -1 for none).
-int close_inherited_fds(int keep_a, int keep_b, int keep_c) {
-  int keep[3] = {keep_a, keep_b, keep_c};
+int close_inherited_fds(int keep_a, int keep_b, int keep_c, int keep_d) {
+  int keep[4] = {keep_a, keep_b, keep_c, keep_d};
   std::sort(std::begin(keep), std::end(keep));  // in place: no allocation
   unsigned first = 3;
   for (int fd : keep) {
@@ -102,8 +103,10 @@ void run_agent(const ChildPlan& plan, int slave) {
   if (::setsid() < 0) report_and_exit(efd, Step::kAgentSession, errno);
   // 2. The box's terminal (or the inherited non-terminal stdio).
   if (int rc = connect_terminal(plan, slave); rc != 0) report_and_exit(efd, Step::kAgentStdio, -rc);
-  // 3. Nothing inherited beyond 0-2 (the error pipe and Landlock ruleset close at exec/step 8).
-  if (int rc = close_inherited_fds(efd, plan.landlock_fd, plan.gate_fd); rc != 0) {
+  // 3. Nothing inherited beyond 0-2 (the error pipe and Landlock ruleset close at exec/step 8;
+  //    the gate's socket at step 9; the control socket, which brings the go, at step 11).
+  if (int rc = close_inherited_fds(efd, plan.landlock_fd, plan.gate_fd, plan.control_fd);
+      rc != 0) {
     report_and_exit(efd, Step::kCloseFds, -rc);
   }
   // 4. Resource limits.
@@ -133,7 +136,18 @@ void run_agent(const ChildPlan& plan, int slave) {
   }
   // 10. Seccomp, last.
   if (int rc = install_seccomp(plan.seccomp); rc != 0) report_and_exit(efd, Step::kSeccomp, -rc);
-  // 11. Exec.
+  // 11. The supervisor's go: no program runs before its sinks (the audit store) are ready and,
+  //     in a gated session, its tracer answers execs. The steps above ran meanwhile.
+  char go = 0;
+  ssize_t got;
+  do {
+    got = ::recv(plan.control_fd, &go, 1, 0);
+  } while (got < 0 && errno == EINTR);
+  if (got != 1 || go != kTagGo) {
+    report_and_exit(efd, Step::kAwaitSupervisor, got < 0 ? errno : EPIPE);
+  }
+  ::close(plan.control_fd);
+  // 12. Exec.
   int rc = exec_program(plan);
   report_and_exit(efd, Step::kExec, -rc);
 }

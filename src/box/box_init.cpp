@@ -199,15 +199,8 @@ void run_box_init(const ChildPlan& plan) {
     }
     ::close(master);
   }
-  // 9. The supervisor's go: no program runs before its sinks (the audit store) are ready.
-  char go = 0;
-  ssize_t got;
-  do {
-    got = ::recv(plan.control_fd, &go, 1, 0);
-  } while (got < 0 && errno == EINTR);
-  if (got != 1 || go != kTagGo)
-    report_and_exit(efd, Step::kAwaitSupervisor, got < 0 ? errno : EPIPE);
-  // 10. The agent.
+  // 9. The agent. It prepares itself while the supervisor finishes its side, and waits for the
+  //    supervisor's go only before it execs (agent.cpp).
   AgentStart start{&plan, slave};
   pid_t agent = ::clone(agent_entry, g_agent_stack + sizeof g_agent_stack,
                         CLONE_VM | CLONE_VFORK | SIGCHLD, &start);

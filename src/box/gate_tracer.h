@@ -50,9 +50,9 @@ struct GateTracerOptions {
 
 class GateTracer {
  public:
-  // Seizes the init (which must still be waiting for its go) and starts tracing. An error means
-  // the box cannot be gated (a ptrace policy such as Yama's scope 3): the caller must not start
-  // the program.
+  // Seizes the init (whose agent must not have exec'd: it waits for the go) and starts tracing.
+  // An error means the box cannot be gated (a ptrace policy such as Yama's scope 3): the caller
+  // must not start the program.
   static Result<std::unique_ptr<GateTracer>> start(GateTracerOptions options);
   // Kills the box if it still runs, reaps every tracee and stops the thread.
   ~GateTracer();

@@ -5,6 +5,7 @@
 #include "box/launch.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -119,6 +120,14 @@ class StepClock {
  private:
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
+
+// True when the box has written a StepFailure it has not been asked for yet: an agent step
+// before the go can fail, and end the box, while the supervisor still starts its side (the
+// record stays in the pipe for the supervision loop to read).
+bool box_reported_failure(int error_fd) {
+  pollfd p{error_fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
+}
 
 // The box's cgroup and the files its init joins through (v1 `tasks`, v2 `cgroup.procs`; the
 // kernel checks the opener's credentials, so the supervisor opens them).
@@ -380,8 +389,8 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
     clock.mark("egress proxy");
   }
 
-  // The approval gate seizes the init (still waiting for its go) and answers every execve the
-  // box will ever make: no program starts undecided.
+  // The approval gate seizes the init and answers every execve the box will ever make: no
+  // program starts undecided (the agent execs only after the go below).
   std::unique_ptr<GateTracer> gate_tracer;
   if (box_building && req.gate != nullptr) {
     GateTracerOptions gate_options;
@@ -393,15 +402,24 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
     };
     gate_options.reviews = req.reviews;
     gate_options.emit = [&events](const events::Event& e) { events.emit(e); };
-    CORDON_ASSIGN_OR_RETURN(gate_tracer, GateTracer::start(std::move(gate_options)));
+    auto started = GateTracer::start(std::move(gate_options));
+    if (started.ok()) {
+      gate_tracer = std::move(started).value();
+    } else if (box_reported_failure(error_read.get())) {
+      box_building = false;  // the box ended before the seize: the loop below reports its step
+    } else {
+      return std::move(started).error();
+    }
     clock.mark("gate");
   }
 
-  // The sinks finish opening (the audit store) while the init builds the box; only then may
-  // the program start.
+  // The sinks finish opening (the audit store) while the init builds the box and the agent
+  // prepares itself; only then may the program start. A box that failed meanwhile has closed
+  // its end of the socket: the loop below reports its step.
   if (box_building) {
     if (auto ready = events.wait_ready(); !ready.ok()) return std::move(ready).error();
-    if (::send(control_parent.get(), &kTagGo, 1, MSG_NOSIGNAL) != 1) {
+    if (::send(control_parent.get(), &kTagGo, 1, MSG_NOSIGNAL) != 1 && errno != EPIPE &&
+        errno != ECONNRESET) {
       return Error::system("send the box its go");
     }
     clock.mark("sinks ready");

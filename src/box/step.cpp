@@ -40,8 +40,6 @@ constexpr StepInfo kSteps[] = {
     {"open-listeners", "open the proxy's listening sockets inside the box"},
     {"open-terminal", "create the box's terminal"},
     {"landlock-box-mounts", "add the box's own mounts to the Landlock ruleset"},
-    {"await-supervisor",
-     "wait for the supervisor's go (its sinks, such as the audit store, ready)"},
     {"fork-agent", "start the agent process"},
     {"agent-session", "give the agent its own session"},
     {"agent-stdio", "connect the agent to its terminal"},
@@ -53,6 +51,8 @@ constexpr StepInfo kSteps[] = {
     {"landlock", "enforce the Landlock ruleset"},
     {"gate-listener", "send every exec to the approval gate (seccomp notification)"},
     {"seccomp", "install the seccomp filter"},
+    {"await-supervisor",
+     "wait for the supervisor's go (its sinks, such as the audit store, ready)"},
     {"exec", "start the program"},
 };
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == static_cast<int>(Step::kCount));

@@ -38,7 +38,6 @@ enum class Step : uint16_t {
   kOpenListeners,
   kOpenTerminal,
   kLandlockBoxMounts,
-  kAwaitSupervisor,
   kForkAgent,
   // agent (pid 2), before exec
   kAgentSession,
@@ -51,6 +50,7 @@ enum class Step : uint16_t {
   kLandlock,
   kGateListener,
   kSeccomp,
+  kAwaitSupervisor,
   kExec,
   kCount,
 };

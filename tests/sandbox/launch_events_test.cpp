@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "box/launch.h"
+#include "gate/gate.h"
 #include "policy/loader.h"
 
 namespace cordon::box {
@@ -76,6 +79,58 @@ TEST_F(LaunchEventsTest, AFailureInsideTheBoxNamesItsStep) {
   ASSERT_NE(failed, nullptr);
   EXPECT_EQ(failed->step, "exec");
   EXPECT_EQ(failed->sys_errno, ENOENT);
+}
+
+// The program never runs before the sinks are ready: the agent prepares itself meanwhile, but
+// waits for the supervisor's go right before its exec (agent.cpp). A sink that takes its time
+// and then fails stops the session with the program not run.
+TEST_F(LaunchEventsTest, TheProgramWaitsForTheSinksAndASinkThatFailsStopsIt) {
+  class SlowFailingSink : public events::RecordingSink {
+   public:
+    Result<void> wait_ready() override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      return Error(Errc::kSystem, "the sink cannot record the session");
+    }
+  } sink;
+  auto result = run_box(request({"/bin/sh", "-c", "touch ran"}), sink);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().describe().find("cannot record"), std::string::npos)
+      << result.error().describe();
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/ws/ran")) << "the program ran before its go";
+}
+
+// The agent's own steps run before the go now: one that fails there is still reported by name,
+// whether or not the go has been sent by then.
+TEST_F(LaunchEventsTest, AnAgentStepThatFailsBeforeTheGoNamesItsStep) {
+  LaunchRequest req = request({"/bin/true"});
+  req.cwd = "/no/such/directory";
+  events::RecordingSink sink;
+  auto result = run_box(req, sink);
+  ASSERT_FALSE(result.ok());
+  const auto* failed = std::get_if<events::SetupFailed>(&sink.events().back());
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->step, "chdir");
+  EXPECT_EQ(failed->sys_errno, ENOENT);
+}
+
+// The same in a gated session: the box may end before the gate's tracer seizes its init, and
+// then the failed step is what is reported, not the seize.
+TEST_F(LaunchEventsTest, AnAgentStepThatFailsBeforeTheGoOfAGatedBoxNamesItsStep) {
+  gate::GateConfig config;
+  config.context = gate::RiskContext{root_ + "/ws", root_ + "/home"};
+  auto gate = gate::Gate::compile(std::move(config));
+  ASSERT_TRUE(gate.ok()) << gate.error().describe();
+  for (int i = 0; i < 10; ++i) {
+    LaunchRequest req = request({"/bin/true"});
+    req.cwd = "/no/such/directory";
+    req.gate = &*gate;
+    events::RecordingSink sink;
+    auto result = run_box(req, sink);
+    ASSERT_FALSE(result.ok());
+    const auto* failed = std::get_if<events::SetupFailed>(&sink.events().back());
+    ASSERT_NE(failed, nullptr);
+    EXPECT_EQ(failed->step, "chdir") << failed->message;
+  }
 }
 
 }  // namespace
