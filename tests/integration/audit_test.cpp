@@ -80,6 +80,18 @@ class AuditTrail : public BoxTest {
     }
     return pid;
   }
+  // A session's audit client in this process, with a writer of its own (no rendezvous), as
+  // cordon starts one.
+  Result<std::unique_ptr<audit::AuditClient>> start_audit_client() {
+    const std::filesystem::path bin = std::filesystem::path(CORDON_BINARY).parent_path();
+    ::mkdir((dir() / "audit").c_str(), 0700);
+    audit::ClientOptions options;
+    options.signer_path = bin / "cordon-audit";
+    options.store_path = audit_store();
+    options.key_path = audit_key();
+    return audit::AuditClient::start(audit::WriterStart::begin(bin / "cordon-audit-writer", ""),
+                                     options);
+  }
   void wait_for_file(const std::string& path) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!exists(path) && std::chrono::steady_clock::now() < deadline) {
@@ -375,14 +387,7 @@ TEST_F(AuditTrail, TailFollowsNewSessions) {
 // the supervisor takes the box down. What comes after the end is not dropped in silence: close()
 // names it, and everything before it is stored.
 TEST_F(AuditTrail, AnEventAfterTheSessionsEndIsReportedNotDropped) {
-  const std::filesystem::path bin = std::filesystem::path(CORDON_BINARY).parent_path();
-  ::mkdir((dir() / "audit").c_str(), 0700);
-  audit::ClientOptions options;
-  options.signer_path = bin / "cordon-audit";
-  options.store_path = audit_store();
-  options.key_path = audit_key();
-  auto client = audit::AuditClient::start(
-      audit::WriterStart::begin(bin / "cordon-audit-writer", ""), options);
+  auto client = start_audit_client();
   ASSERT_TRUE(client.ok()) << client.error().describe();
   const std::string id = "0123456789abcdef";
   events::SessionStarted start;
@@ -419,20 +424,13 @@ TEST_F(AuditTrail, TheSessionsEndIsSignedOnceTheClientHasExited) {
   if (!kernel_names_socket_peers()) {
     GTEST_SKIP() << "this kernel has no SO_PEERPIDFD (Linux 6.5): the writer signs at once here";
   }
-  const std::filesystem::path bin = std::filesystem::path(CORDON_BINARY).parent_path();
-  ::mkdir((dir() / "audit").c_str(), 0700);
   int closed_pipe[2], exit_pipe[2];
   ASSERT_EQ(::pipe(closed_pipe), 0);
   ASSERT_EQ(::pipe(exit_pipe), 0);
   const pid_t client = ::fork();
   if (client == 0) {
     ::close(exit_pipe[1]);
-    audit::ClientOptions options;
-    options.signer_path = bin / "cordon-audit";
-    options.store_path = audit_store();
-    options.key_path = audit_key();
-    auto started = audit::AuditClient::start(
-        audit::WriterStart::begin(bin / "cordon-audit-writer", ""), options);
+    auto started = start_audit_client();
     if (!started.ok()) ::_exit(2);
     events::SessionStarted start;
     start.session_id = "fedcba9876543210";
