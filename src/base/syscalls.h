@@ -13,6 +13,10 @@
 
 namespace cordon::sys {
 
+// getsockopt(SOL_SOCKET) option for a pidfd of a unix socket's peer (Linux 6.5); glibc 2.36's
+// headers lack it.
+constexpr int kSoPeerPidfd = 77;
+
 inline int open_tree(int dirfd, const char* path, unsigned int flags) {
   return static_cast<int>(::syscall(SYS_open_tree, dirfd, path, flags));
 }

@@ -21,6 +21,7 @@
 #include <optional>
 
 #include "base/log.h"
+#include "base/signal_scope.h"
 #include "base/syscalls.h"
 #include "box/egress.h"
 #include "box/gate_tracer.h"
@@ -206,7 +207,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   // mkdir of a v1 memory cgroup alone takes a few hundred microseconds. On an early return the
   // future waits for it, and the session's destructor removes the cgroup.
   std::future<Result<BoxCgroup>> cgroup_made =
-      std::async(std::launch::async, make_box_cgroup, &policy.resources, &req.session_id);
+      quiet_async(make_box_cgroup, &policy.resources, &req.session_id);
 
   // Step 1 (preflight): Landlock as the policy requires it.
   const int abi = landlock_abi();

@@ -14,6 +14,7 @@
 
 #include "audit/client.h"
 #include "audit/store.h"
+#include "base/syscalls.h"
 #include "integration/fixture.h"
 
 namespace cordon::testing {
@@ -27,7 +28,7 @@ bool kernel_names_socket_peers() {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return false;
   int pidfd = -1;
   socklen_t size = sizeof pidfd;
-  const bool named = ::getsockopt(pair[0], SOL_SOCKET, 77, &pidfd, &size) == 0;
+  const bool named = ::getsockopt(pair[0], SOL_SOCKET, sys::kSoPeerPidfd, &pidfd, &size) == 0;
   if (named) ::close(pidfd);
   ::close(pair[0]);
   ::close(pair[1]);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "box/launch.h"
@@ -36,6 +37,15 @@ class LaunchEventsTest : public ::testing::Test {
     req.state_dir = root_ + "/state";
     req.allow_terminal = false;
     return req;
+  }
+  // The SetupFailed event a session that failed ended with; none when it did not fail so.
+  std::optional<events::SetupFailed> setup_failure(const LaunchRequest& req) {
+    events::RecordingSink sink;
+    auto result = run_box(req, sink);
+    if (result.ok() || sink.events().empty()) return std::nullopt;
+    const auto* failed = std::get_if<events::SetupFailed>(&sink.events().back());
+    if (failed == nullptr) return std::nullopt;
+    return *failed;
   }
   std::string root_;
   policy::Policy policy_;
@@ -72,11 +82,8 @@ TEST_F(LaunchEventsTest, AFailureBeforeTheBoxExistsIsASetupFailedEvent) {
 }
 
 TEST_F(LaunchEventsTest, AFailureInsideTheBoxNamesItsStep) {
-  events::RecordingSink sink;
-  auto result = run_box(request({"/no/such/program"}), sink);
-  ASSERT_FALSE(result.ok());
-  const auto* failed = std::get_if<events::SetupFailed>(&sink.events().back());
-  ASSERT_NE(failed, nullptr);
+  auto failed = setup_failure(request({"/no/such/program"}));
+  ASSERT_TRUE(failed.has_value());
   EXPECT_EQ(failed->step, "exec");
   EXPECT_EQ(failed->sys_errno, ENOENT);
 }
@@ -104,11 +111,8 @@ TEST_F(LaunchEventsTest, TheProgramWaitsForTheSinksAndASinkThatFailsStopsIt) {
 TEST_F(LaunchEventsTest, AnAgentStepThatFailsBeforeTheGoNamesItsStep) {
   LaunchRequest req = request({"/bin/true"});
   req.cwd = "/no/such/directory";
-  events::RecordingSink sink;
-  auto result = run_box(req, sink);
-  ASSERT_FALSE(result.ok());
-  const auto* failed = std::get_if<events::SetupFailed>(&sink.events().back());
-  ASSERT_NE(failed, nullptr);
+  auto failed = setup_failure(req);
+  ASSERT_TRUE(failed.has_value());
   EXPECT_EQ(failed->step, "chdir");
   EXPECT_EQ(failed->sys_errno, ENOENT);
 }
@@ -124,11 +128,8 @@ TEST_F(LaunchEventsTest, AnAgentStepThatFailsBeforeTheGoOfAGatedBoxNamesItsStep)
     LaunchRequest req = request({"/bin/true"});
     req.cwd = "/no/such/directory";
     req.gate = &*gate;
-    events::RecordingSink sink;
-    auto result = run_box(req, sink);
-    ASSERT_FALSE(result.ok());
-    const auto* failed = std::get_if<events::SetupFailed>(&sink.events().back());
-    ASSERT_NE(failed, nullptr);
+    auto failed = setup_failure(req);
+    ASSERT_TRUE(failed.has_value());
     EXPECT_EQ(failed->step, "chdir") << failed->message;
   }
 }
