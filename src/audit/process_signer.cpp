@@ -1,4 +1,5 @@
 // Signing checkpoints in `cordon-audit checkpoint` processes.
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -30,6 +31,13 @@ Result<pid_t> ProcessSigner::spawn(Mode mode, int channel) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (channel >= 0) posix_spawn_file_actions_adddup2(&actions, channel, 0);
+  // A server may outlive the session by the writer's linger, and a stderr it kept would be
+  // cordon's: whoever reads cordon's output (`cordon run ... 2>&1 | tee log`) would wait for
+  // it. Its errors are those of periodic signatures, which are not reported (the next
+  // signature takes their place; `cordon audit verify` shows a tail left unsigned).
+  if (mode == Mode::kServe) {
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  }
   pid_t pid = -1;
   const int rc = ::posix_spawn(&pid, program_.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);

@@ -278,6 +278,10 @@ int run_session_writer() {
     ::signal(sig, SIG_IGN);
   }
   run_as_background_work();
+  // The writer may outlive cordon by its linger: of the descriptors cordon inherited it keeps
+  // only its channel, /dev/null and cordon's stderr (given up once the session ends). A pipe it
+  // kept would hold up whoever reads that pipe to its end.
+  (void)cordon::sys::close_range(3, ~0U, 0);
   // The writer and its signers, which may outlive cordon by a while, hold no directory of the
   // user's (one may be unmounted meanwhile); every path they are given is absolute. Failing
   // that, they stay where they are.

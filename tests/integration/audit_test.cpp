@@ -1,5 +1,6 @@
 // The audit trail end to end: real sessions, the real store, `cordon audit` reading it back.
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -64,10 +65,12 @@ class AuditTrail : public BoxTest {
     }
     return bytes;
   }
-  // `cordon run` in the background; the caller signals and reaps it.
-  pid_t start(const std::string& script) {
+  // `cordon run` in the background; the caller signals and reaps it. Its stderr is `stderr_fd`
+  // if given, else this process's.
+  pid_t start(const std::string& script, int stderr_fd = -1) {
     pid_t pid = ::fork();
     if (pid == 0) {
+      if (stderr_fd >= 0) ::dup2(stderr_fd, 2);
       ::setenv("XDG_CONFIG_HOME", (dir() / "config").c_str(), 1);
       // A runtime directory of its own: no writer that waits after another test's session
       // serves this one (audit/writer_rendezvous.h).
@@ -92,6 +95,30 @@ class AuditTrail : public BoxTest {
     options.key_path = audit_key();
     return audit::AuditClient::start(audit::WriterStart::begin(bin / "cordon-audit-writer", ""),
                                      options);
+  }
+  // Whether the store holds at least `count` checkpoints within 10 s (read as any reader would,
+  // while the session's writer goes on).
+  bool wait_for_checkpoints(int count) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(audit_store().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+      sqlite3_close(db);
+      return false;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int seen = 0;
+    while (seen < count && std::chrono::steady_clock::now() < deadline) {
+      sqlite3_stmt* query = nullptr;
+      if (sqlite3_prepare_v2(db, "SELECT count(*) FROM checkpoints", -1, &query, nullptr) ==
+              SQLITE_OK &&
+          sqlite3_step(query) == SQLITE_ROW) {
+        seen = sqlite3_column_int(query, 0);
+      }
+      sqlite3_finalize(query);
+      if (seen < count) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    sqlite3_close(db);
+    return seen >= count;
   }
   void wait_for_file(const std::string& path) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -269,18 +296,66 @@ TEST_F(AuditTrail, SigkillOfCordonLeavesAVerifiableStore) {
 
 TEST_F(AuditTrail, PeriodicCheckpointsAreSignedDuringABusySession) {
   // A checkpoint every 4 rows: a signer process serves them (ProcessSigner), and the session's
-  // end closes it with the last signature.
+  // end closes it with the last signature. Requests that queue up while the signer works are
+  // covered by one signature, so how many a burst gets depends on the machine; the session
+  // therefore pauses after each burst of programs until this test has seen a new checkpoint
+  // in the store. Two checkpoints signed while the session runs, then its last.
   write_text(user_config(), "[audit]\nstore = \"" + audit_store() + "\"\ncheckpoint_every = 4\n");
-  ASSERT_EQ(sh("for i in $(seq 40); do /bin/true; done").status, 0);
+  pid_t pid = start(
+      "for burst in 1 2; do for i in 1 2 3 4 5 6 7 8; do /bin/true; done; touch burst$burst; "
+      "while [ ! -e go$burst ]; do sleep 0.01; done; done");
+  for (int burst = 1; burst <= 2; ++burst) {
+    wait_for_file(workspace() + "/burst" + std::to_string(burst));
+    EXPECT_TRUE(wait_for_checkpoints(burst)) << "no checkpoint signed during burst " << burst;
+    write_text(workspace() + "/go" + std::to_string(burst), "");
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   auto verify = audit({"verify", "--json"});
   ASSERT_EQ(verify.status, 0) << verify.out << verify.err;
   const json report = json::parse(verify.out, nullptr, false);
   ASSERT_TRUE(report.is_object()) << verify.out;
   EXPECT_TRUE(report["intact"].get<bool>());
-  EXPECT_GE(report["rows"].get<int>(), 42);
+  EXPECT_GE(report["rows"].get<int>(), 18);
   EXPECT_GE(report["checkpoints"].get<int>(), 3) << verify.out;
   EXPECT_EQ(report["unsigned_tail"].get<int>(), 0) << verify.out;
   EXPECT_TRUE(report["signatures_checked"].get<bool>());
+}
+
+TEST_F(AuditTrail, WhatReadsCordonsOutputSeesItsEndWhenCordonExits) {
+  // The writer outlives cordon by its linger, and so does the signer it started for the
+  // session's periodic checkpoints: neither may keep cordon's stderr, nor another pipe cordon
+  // inherited, or `cordon run ... 2>&1 | tee log` would wait for them.
+  write_text(user_config(), "[audit]\nstore = \"" + audit_store() + "\"\ncheckpoint_every = 2\n");
+  int err[2], inherited[2];
+  ASSERT_EQ(::pipe2(err, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe(inherited), 0);  // its write end is open in cordon, as a shell's would be
+  pid_t pid = start("for i in 1 2 3 4 5 6 7 8 9 10 11 12; do /bin/true; done", err[1]);
+  ::close(err[1]);
+  ::close(inherited[1]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  for (int read_end : {err[0], inherited[0]}) {
+    // cordon has exited; the writer gives up its stderr as it answers, before that. The
+    // writer's linger here is 10 s.
+    pollfd end{read_end, POLLIN, 0};
+    char sink[4096];
+    bool ended = false;
+    while (!ended && ::poll(&end, 1, 3000) == 1) {
+      ended = ::read(read_end, sink, sizeof sink) == 0;
+    }
+    EXPECT_TRUE(ended) << (read_end == err[0] ? "cordon's stderr" : "the inherited pipe")
+                       << " is still open in a process cordon started";
+    ::close(read_end);
+  }
+  // Twelve programs at a checkpoint every 2 rows: the server started at the first, while the
+  // session ran (how many signatures it made depends on its speed: requests that queue up share
+  // one), and it signed the tail as the session ended.
+  const json report = json::parse(audit({"verify", "--json"}).out, nullptr, false);
+  EXPECT_GE(report.value("rows", 0), 14) << report.dump();
+  EXPECT_EQ(report.value("unsigned_tail", -1), 0) << report.dump();
 }
 
 TEST_F(AuditTrail, ASessionsLaterSignersNeverMakeANewKey) {
