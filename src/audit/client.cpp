@@ -124,7 +124,8 @@ Result<std::unique_ptr<AuditClient>> AuditClient::start(WriterStart writer,
                        {"checkpoint_every", options.checkpoint_every},
                        {"secrets", options.secrets},
                        {"linger_ms", spawned.rendezvous.empty() ? 0 : options.linger_ms},
-                       {"rendezvous", spawned.rendezvous}};
+                       {"rendezvous", spawned.rendezvous},
+                       {"sign_after_at_most_ms", options.sign_after_at_most_ms}};
   if (auto sent = write_frame(client->socket_.get(), config.dump()); !sent.ok()) {
     return std::move(sent.error().context("audit writer"));
   }

@@ -35,6 +35,9 @@ struct ClientOptions {
   // How long the writer waits for the user's next session once this one has ended in order
   // (writer_rendezvous.h); 0: it exits.
   int64_t linger_ms = 0;
+  // How long the writer waits, after its answer at the session's end, for this process to exit
+  // before it signs the end anyway (writer_main.cpp).
+  int64_t sign_after_at_most_ms = 2000;
 };
 
 // The session's writer, found before the session's options are known: one waiting at

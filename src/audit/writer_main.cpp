@@ -3,7 +3,7 @@
 //
 // Started by cordon (client.h) with a stream socket as fd 0. Protocol, one frame each way:
 //   cordon -> writer: {"store", "key", "signer", "checkpoint_every", "secrets", "linger_ms",
-//                     "rendezvous"}
+//                     "rendezvous", "sign_after_at_most_ms"}
 //   writer -> cordon: {"ok": true} once the store and the key are open, or {"ok": false,
 //                     "error", "hint"}
 //   cordon -> writer: events (event_json.h), then {"type": "end"}
@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -66,6 +67,8 @@ struct SessionConfig {
   // How long to wait for the next session once this one has ended in order, and where.
   std::chrono::milliseconds linger{0};
   std::string rendezvous;
+  // How long the session's end may wait for cordon's exit before it is signed.
+  int sign_after_at_most_ms = 2000;
 
   bool same_trail(const SessionConfig& other) const {
     return store == other.store && key == other.key && signer == other.signer &&
@@ -97,6 +100,8 @@ Result<std::optional<SessionConfig>> read_config(audit::FrameReader& reader) {
   c.secrets = config.value("secrets", std::vector<std::string>{});
   c.linger = std::chrono::milliseconds(config.value("linger_ms", int64_t{0}));
   c.rendezvous = config.value("rendezvous", "");
+  c.sign_after_at_most_ms = static_cast<int>(
+      std::clamp<int64_t>(config.value("sign_after_at_most_ms", int64_t{2000}), 0, 3'600'000));
   return std::optional<SessionConfig>(std::move(c));
 }
 
@@ -158,18 +163,16 @@ void run_as_background_work() {
 // (loading the key, waking the signer) while cordon takes the box down and exits takes a CPU from
 // those last steps on a small machine: on the project's 2-vCPU VM, signing once cordon had gone
 // made `cordon run -- /bin/true` 0.7 ms faster (13.50 -> 12.81 ms, alternating builds). So the
-// writer signs once the process it served has exited, or after kSignAfterAtMostMs if that process
-// goes on (`cordon verify` writes its report first). Where the kernel cannot name the process
-// (SO_PEERPIDFD, Linux 6.5), it signs at once.
-constexpr int kSignAfterAtMostMs = 2000;
-
-void wait_until_the_session_process_exits() {
+// writer signs once the process it served has exited, or after `at_most_ms` (2 s from cordon) if
+// that process goes on (`cordon verify` writes its report first). Where the kernel cannot name
+// the process (SO_PEERPIDFD, Linux 6.5), it signs at once.
+void wait_until_the_session_process_exits(int at_most_ms) {
   int pidfd = -1;
   socklen_t size = sizeof pidfd;
   if (::getsockopt(kChannel, SOL_SOCKET, cordon::sys::kSoPeerPidfd, &pidfd, &size) != 0) return;
   UniqueFd exited(pidfd);
   pollfd readable{exited.get(), POLLIN, 0};
-  (void)::poll(&readable, 1, kSignAfterAtMostMs);  // the signals that could interrupt are ignored
+  (void)::poll(&readable, 1, at_most_ms);  // the signals that could interrupt are ignored
 }
 
 // How a session ended for the writer: its exit status if it stops now, and whether (and where)
@@ -260,7 +263,7 @@ SessionOutcome serve_session(std::optional<KeptWriter>& kept) {
     ::dup2(null, 2);
     ::close(null);
   }
-  wait_until_the_session_process_exits();
+  wait_until_the_session_process_exits((*config)->sign_after_at_most_ms);
   if (flushed.ok() && (*config)->linger.count() > 0 && writer->end_session().ok()) {
     return {0, (*config)->linger, (*config)->rendezvous};
   }

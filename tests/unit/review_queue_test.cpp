@@ -197,9 +197,11 @@ TEST(ReviewQueue, TimeoutDeniesWithTheTimeoutReviewer) {
 
 TEST(ReviewQueue, TimeoutsFireInDeadlineOrderAndAnsweredItemsDoNotTimeOut) {
   Outcomes out;
-  ReviewQueue queue("s", 150ms);
+  // a's deadline comes 300 ms before b's, and c is answered long before either: only a stall of
+  // more than a second in this thread could change the order.
+  ReviewQueue queue("s", 1500ms);
   const std::string a = queue.submit(item({"a"}), out.done());
-  std::this_thread::sleep_for(40ms);
+  std::this_thread::sleep_for(300ms);
   const std::string b = queue.submit(item({"b"}), out.done());
   const std::string c = queue.submit(item({"c"}), out.done());
   ASSERT_TRUE(queue.answer(approve(c, "uid:alice")).ok());
