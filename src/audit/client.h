@@ -37,7 +37,7 @@ struct ClientOptions {
   int64_t linger_ms = 0;
   // How long the writer waits, after its answer at the session's end, for this process to exit
   // before it signs the end anyway (writer_main.cpp).
-  int64_t sign_after_at_most_ms = 2000;
+  int64_t sign_after_at_most_ms = kSignAfterAtMostMs;
 };
 
 // The session's writer, found before the session's options are known: one waiting at

@@ -1,6 +1,7 @@
 // Length-prefixed frames on a stream socket: the channel between cordon and its audit writer.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,9 @@ namespace cordon::audit {
 inline constexpr size_t kMaxFrame = 64 << 20;
 // Each frame starts with its payload's size, 4 bytes little-endian.
 inline constexpr size_t kHeaderSize = 4;
+// How long the writer waits, after its answer at a session's end, for cordon to exit before it
+// signs that end anyway (writer_main.cpp); the session's options may say otherwise.
+inline constexpr int64_t kSignAfterAtMostMs = 2000;
 
 Result<void> write_frame(int fd, std::string_view payload);
 // Appends `payload` as one frame to `out`, for one write of several frames (write_frames).

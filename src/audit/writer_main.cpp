@@ -68,7 +68,7 @@ struct SessionConfig {
   std::chrono::milliseconds linger{0};
   std::string rendezvous;
   // How long the session's end may wait for cordon's exit before it is signed.
-  int sign_after_at_most_ms = 2000;
+  int sign_after_at_most_ms = static_cast<int>(audit::kSignAfterAtMostMs);
 
   bool same_trail(const SessionConfig& other) const {
     return store == other.store && key == other.key && signer == other.signer &&
@@ -100,8 +100,8 @@ Result<std::optional<SessionConfig>> read_config(audit::FrameReader& reader) {
   c.secrets = config.value("secrets", std::vector<std::string>{});
   c.linger = std::chrono::milliseconds(config.value("linger_ms", int64_t{0}));
   c.rendezvous = config.value("rendezvous", "");
-  c.sign_after_at_most_ms = static_cast<int>(
-      std::clamp<int64_t>(config.value("sign_after_at_most_ms", int64_t{2000}), 0, 3'600'000));
+  c.sign_after_at_most_ms = static_cast<int>(std::clamp<int64_t>(
+      config.value("sign_after_at_most_ms", audit::kSignAfterAtMostMs), 0, 3'600'000));
   return std::optional<SessionConfig>(std::move(c));
 }
 
@@ -163,7 +163,7 @@ void run_as_background_work() {
 // (loading the key, waking the signer) while cordon takes the box down and exits takes a CPU from
 // those last steps on a small machine: on the project's 2-vCPU VM, signing once cordon had gone
 // made `cordon run -- /bin/true` 0.7 ms faster (13.50 -> 12.81 ms, alternating builds). So the
-// writer signs once the process it served has exited, or after `at_most_ms` (2 s from cordon) if
+// writer signs once the process it served has exited, or after `at_most_ms` (2 s by default) if
 // that process goes on (`cordon verify` writes its report first). Where the kernel cannot name
 // the process (SO_PEERPIDFD, Linux 6.5), it signs at once.
 void wait_until_the_session_process_exits(int at_most_ms) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "audit/client.h"
+#include "audit/sqlite.h"
 #include "audit/store.h"
 #include "base/syscalls.h"
 #include "integration/fixture.h"
@@ -99,30 +100,18 @@ class AuditTrail : public BoxTest {
                                      options);
   }
   // Whether `count_query` (a SELECT count(*)) reaches `count` within 10 s, read as any reader
-  // of the store would while a session's writer goes on.
-  bool wait_for_count(const char* count_query, int count) {
-    sqlite3* db = nullptr;
+  // of the store would while a session's writer goes on (the store may not exist yet).
+  bool wait_for_count(const char* count_query, int64_t count) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!exists(audit_store()) && std::chrono::steady_clock::now() < deadline) {
+    for (;;) {
+      if (auto db = audit::sql::Connection::open(audit_store(), true, 5000); db.ok()) {
+        auto query = db->prepare(count_query);
+        auto row = query.ok() ? query->step() : Result<bool>(false);
+        if (row.ok() && *row && query->integer(0) >= count) return true;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    if (sqlite3_open_v2(audit_store().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-      sqlite3_close(db);
-      return false;
-    }
-    sqlite3_busy_timeout(db, 5000);
-    int seen = 0;
-    while (seen < count && std::chrono::steady_clock::now() < deadline) {
-      sqlite3_stmt* query = nullptr;
-      if (sqlite3_prepare_v2(db, count_query, -1, &query, nullptr) == SQLITE_OK &&
-          sqlite3_step(query) == SQLITE_ROW) {
-        seen = sqlite3_column_int(query, 0);
-      }
-      sqlite3_finalize(query);
-      if (seen < count) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    sqlite3_close(db);
-    return seen >= count;
   }
   bool wait_for_checkpoints(int count) {
     return wait_for_count("SELECT count(*) FROM checkpoints", count);
