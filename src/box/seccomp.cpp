@@ -114,6 +114,9 @@ Result<FilterContext> new_filter() {
       rc < 0) {
     return libseccomp_error("set the bad-architecture action", rc);
   }
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc < 0) {
+    return libseccomp_error("ask for a binary-tree filter", rc);
+  }
   return ctx;
 }
 
