@@ -191,7 +191,7 @@ class Planner {
         // `.git` file would make the host's git report an invalid gitfile for the parent repo.
         const bool is_dir =
             !last && rel.rfind(".git/", 0) == 0 && start == 0 && inside_enclosing_repository();
-        CORDON_TRY(create_placeholder(path, is_dir));
+        CORDON_TRY(plan_.placeholders->create(path, is_dir));
         if (::lstat(path.c_str(), &st) != 0) return Error::system("stat placeholder " + path);
         if (S_ISLNK(st.st_mode)) return symlink_error(path);
         add_protected_bind(path, st);
@@ -243,24 +243,6 @@ class Planner {
   void add_protected_bind(const std::string& path, const struct stat& st) {
     if (covered_read_only(path)) return;
     plan_.ops.push_back(bind(Step::kMountProtectedPaths, path, path, true, st));
-  }
-
-  // EEXIST is not an error: sessions starting together on one workspace plan under a shared
-  // lease, and another may have created the same placeholder an instant ago. The caller then
-  // protects whatever is there, as for any existing path (the registry removes only what is
-  // still an empty placeholder).
-  Result<void> create_placeholder(const std::string& path, bool is_dir) {
-    CORDON_TRY(plan_.placeholders->add(path, is_dir));  // recorded before it exists
-    if (is_dir) {
-      if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-        return Error::system("create placeholder " + path);
-      }
-    } else {
-      int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-      if (fd < 0 && errno != EEXIST) return Error::system("create placeholder " + path);
-      if (fd >= 0) ::close(fd);
-    }
-    return Ok{};
   }
 
   Result<void> add_extra_paths() {
@@ -411,9 +393,20 @@ Placeholders::~Placeholders() {
   remove_all();
 }
 
-Result<void> Placeholders::add(std::string path, bool is_dir) {
-  if (lease_) CORDON_TRY(lease_->record(path, is_dir));
-  created_.push_back({std::move(path), is_dir});
+Result<void> Placeholders::create(std::string path, bool is_dir) {
+  if (lease_) CORDON_TRY(lease_->record(path, is_dir));  // recorded before it exists
+  created_.push_back({path, is_dir});
+  int err = 0;
+  if (is_dir) {
+    err = ::mkdir(path.c_str(), 0755) == 0 ? 0 : errno;
+  } else if (lease_) {
+    err = lease_->create_file_placeholder(path);
+  } else {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    err = fd >= 0 ? 0 : errno;
+    if (fd >= 0) ::close(fd);
+  }
+  if (err != 0 && err != EEXIST) return Error::system("create placeholder " + path, err);
   return Ok{};
 }
 

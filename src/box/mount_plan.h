@@ -63,7 +63,13 @@ class Placeholders {
   Placeholders(const Placeholders&) = delete;
   Placeholders& operator=(const Placeholders&) = delete;
   ~Placeholders();
-  Result<void> add(std::string path, bool is_dir);
+  // Records `path` (with a lease, before it exists) and creates it: an empty directory, or an
+  // empty file (with a lease, a link to the workspace's template for it; workspace_lease.h).
+  // EEXIST is not an error: sessions starting together on one workspace plan under a shared
+  // lease, and another may have created the same placeholder an instant ago. The planner then
+  // protects whatever is there, as for any existing path (the registry removes only what is
+  // still an empty placeholder).
+  Result<void> create(std::string path, bool is_dir);
   const std::vector<std::pair<std::string, bool>>& created() const { return created_; }
   void remove_all();
 

@@ -23,6 +23,28 @@ bool is_empty_placeholder(const std::string& path, bool is_dir) {
   return S_ISREG(st.st_mode) && st.st_size == 0;
 }
 
+// A placeholder's path below the workspace as one file name: '%' and '/' percent-encoded.
+std::string template_name(const std::string& relative) {
+  std::string name;
+  for (char c : relative) {
+    if (c == '%') {
+      name += "%25";
+    } else if (c == '/') {
+      name += "%2F";
+    } else {
+      name += c;
+    }
+  }
+  return name;
+}
+
+int create_empty_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return errno;
+  ::close(fd);
+  return 0;
+}
+
 }  // namespace
 
 std::string workspace_key(const std::string& workspace) {
@@ -46,7 +68,7 @@ Result<WorkspaceLease> WorkspaceLease::acquire(const std::string& state_dir,
   const std::string base = dir + "/" + workspace_key(workspace);
   UniqueFd lock(::open((base + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!lock) return Error::system("open " + base + ".lock");
-  WorkspaceLease lease(std::move(lock), base + ".placeholders");
+  WorkspaceLease lease(std::move(lock), base + ".placeholders", workspace, base + ".empty");
   if (::flock(lease.lock_.get(), LOCK_EX | LOCK_NB) == 0) {
     lease.remove_listed_placeholders();  // alone: whatever is listed was left by a dead session
     if (::flock(lease.lock_.get(), LOCK_SH) != 0) return Error::system("flock " + base + ".lock");
@@ -71,6 +93,46 @@ Result<void> WorkspaceLease::record(const std::string& path, bool is_dir) {
     return Error::system("write " + registry_);
   }
   return Ok{};
+}
+
+int WorkspaceLease::create_file_placeholder(const std::string& path) {
+  if (links_work_) {
+    const int err = link_from_template(path);
+    if (err == 0 || err == EEXIST) return err;
+    links_work_ = false;  // EXDEV (the state directory is on another filesystem), or the like
+  }
+  return create_empty_file(path);
+}
+
+int WorkspaceLease::link_from_template(const std::string& path) {
+  if (path.size() <= workspace_.size() + 1 || path.compare(0, workspace_.size(), workspace_) != 0 ||
+      path[workspace_.size()] != '/') {
+    return EINVAL;
+  }
+  const std::string name = template_name(path.substr(workspace_.size() + 1));
+  // A template's EEXIST (a race with another session) is not the placeholder's.
+  if (const int err = fresh_template(name); err != 0) return err == EEXIST ? EAGAIN : err;
+  if (::link((templates_ + "/" + name).c_str(), path.c_str()) != 0) return errno;
+  return 0;
+}
+
+// Makes sure templates_/name is an empty file of ours with no other link, anew if it was not.
+int WorkspaceLease::fresh_template(const std::string& name) {
+  const std::string path = templates_ + "/" + name;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (S_ISREG(st.st_mode) && st.st_size == 0 && st.st_nlink == 1 && st.st_uid == ::geteuid()) {
+      return 0;
+    }
+    // Written into or linked from elsewhere (a placeholder the user kept or moved): that file is
+    // the user's now, and the next placeholder gets a template of its own.
+    if (::unlink(path.c_str()) != 0) return errno;
+  } else if (errno != ENOENT) {
+    return errno;
+  }
+  if (::mkdir(templates_.c_str(), 0700) != 0 && errno != EEXIST) return errno;
+  // EEXIST: a session starting at the same moment made it; the caller then makes a new file.
+  return create_empty_file(path);
 }
 
 void WorkspaceLease::release() {

@@ -9,6 +9,16 @@
 //
 // Every session holds a shared flock on <state>/workspaces/<key>.lock; only a session that can
 // turn it into an exclusive lock (no one else is there) removes placeholders.
+//
+// A file placeholder is a hard link to an empty template kept for that path under
+// <state>/workspaces/<key>.empty/: a link costs the host a directory entry where a new file
+// costs an inode, and a start in a workspace missing its eleven protected paths made and removed
+// eleven inodes (0.29 + 0.10 ms on the project's VM, against 0.05 + 0.04 ms for links). The box
+// cannot reach a template (the state directory is not in its view; a link from the read-only
+// placeholder's mount to another fails with EXDEV). A template that is not an empty file of the
+// user's with no other link (someone wrote into a placeholder, or moved it) is replaced before
+// it is linked again. Where the state directory is on another filesystem the placeholder is a
+// new file, as before.
 #pragma once
 
 #include <string>
@@ -31,16 +41,27 @@ class WorkspaceLease {
 
   // Records a placeholder before it is created (so a crash in between cannot lose track of it).
   Result<void> record(const std::string& path, bool is_dir);
+  // Creates the recorded empty file placeholder `path` in the workspace: a link to its template,
+  // or a new file. 0 or an errno (EEXIST: the path exists, say made by a session starting too).
+  int create_file_placeholder(const std::string& path);
   // Ends the lease; the last session removes every listed placeholder that is still empty.
   void release();
 
  private:
-  WorkspaceLease(UniqueFd lock, std::string registry)
-      : lock_(std::move(lock)), registry_(std::move(registry)) {}
+  WorkspaceLease(UniqueFd lock, std::string registry, std::string workspace, std::string templates)
+      : lock_(std::move(lock)),
+        registry_(std::move(registry)),
+        workspace_(std::move(workspace)),
+        templates_(std::move(templates)) {}
   void remove_listed_placeholders();
+  int link_from_template(const std::string& path);
+  int fresh_template(const std::string& name);
 
   UniqueFd lock_;
   std::string registry_;
+  std::string workspace_;
+  std::string templates_;   // the directory of this workspace's placeholder templates
+  bool links_work_ = true;  // false once a link failed (another filesystem): new files from then
   UniqueFd registry_fd_;  // opened at the first record, appended to by every record
 };
 
