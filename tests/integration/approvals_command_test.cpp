@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -13,7 +14,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "integration/harness.h"
 #include "review/control_client.h"
@@ -245,26 +245,22 @@ TEST_F(ApprovalsTest, LinkWithoutAWebPageSaysSo) {
 TEST_F(ApprovalsTest, WatchPrintsItemsAsTheyArriveAndEnd) {
   start();
   const std::string before = submit(item({"make", "deploy"}));
-  std::string after;
-  std::thread later([&] {
-    std::this_thread::sleep_for(1500ms);
-    after = submit(item({"kubectl", "delete", "ns", "prod"}));
-    std::this_thread::sleep_for(500ms);
-    queue->cancel(before);
-  });
-  RunOptions o = env;
-  o.timeout_seconds = 4;
-  RunOutput watch = run_cordon({"approvals", "watch"}, o);
-  later.join();
-  EXPECT_TRUE(watch.timed_out);
-  const size_t first = watch.out.find(before);
-  const size_t second = watch.out.find("kubectl delete ns prod");
-  const size_t ended = watch.out.find(before + "  ended");
-  ASSERT_NE(first, std::string::npos) << watch.out;
-  ASSERT_NE(second, std::string::npos) << watch.out;
-  ASSERT_NE(ended, std::string::npos) << watch.out;
-  EXPECT_LT(first, second);
-  EXPECT_LT(second, ended);
+  // Each step waits for the line the previous one prints, so that watch is connected when
+  // the queue changes; the deadlines only turn a broken build into a failure, not a hang.
+  const auto in_time = [] { return std::chrono::steady_clock::now() + 30s; };
+  RunningCordon watch({"approvals", "watch"}, env);
+  ASSERT_TRUE(watch.wait_for_line_containing(before, in_time())) << watch.out();
+  const std::string after = submit(item({"kubectl", "delete", "ns", "prod"}));
+  ASSERT_TRUE(watch.wait_for_line_containing("kubectl delete ns prod", in_time())) << watch.out();
+  queue->cancel(before);
+  ASSERT_TRUE(watch.wait_for_line_containing(before + "  ended", in_time())) << watch.out();
+  EXPECT_EQ(watch.stop(), 128 + SIGTERM) << "watch ended before it was stopped";
+  const size_t first = watch.out().find(before);
+  const size_t second = watch.out().find("kubectl delete ns prod");
+  const size_t ended = watch.out().find(before + "  ended");
+  EXPECT_LT(first, second) << watch.out();
+  EXPECT_LT(second, ended) << watch.out();
+  EXPECT_EQ(watch.out().find(after + "  ended"), std::string::npos) << watch.out();
 }
 
 TEST_F(ApprovalsTest, TheReviewerComesFromCredentialsNeverFromTheRequest) {

@@ -5,11 +5,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +20,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <thread>
+
+extern char** environ;
 
 namespace cordon::testing {
 
@@ -99,6 +106,122 @@ RunOutput run_cordon(const std::vector<std::string>& args, const RunOptions& opt
   std::vector<std::string> argv = {CORDON_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_program(argv, options);
+}
+
+namespace {
+
+// This process's environment with `options`' changes, as execve wants it ("NAME=value").
+std::vector<std::string> environment_with(const RunOptions& options) {
+  std::vector<std::string> env;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string_view text = *entry;
+    const std::string name(text.substr(0, text.find('=')));
+    const auto& unset = options.unset_env;
+    if (options.set_env.count(name) || std::find(unset.begin(), unset.end(), name) != unset.end()) {
+      continue;
+    }
+    env.emplace_back(text);
+  }
+  for (const auto& [k, v] : options.set_env) env.push_back(k + "=" + v);
+  return env;
+}
+
+// A null-terminated array of pointers into `strings`, which must outlive it.
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (const auto& s : strings) pointers.push_back(const_cast<char*>(s.c_str()));
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+}  // namespace
+
+RunningCordon::RunningCordon(const std::vector<std::string>& args, const RunOptions& options) {
+  if (!options.stdin_data.empty()) std::abort();  // a test's bug: stdin is /dev/null here
+  std::vector<std::string> argv = {CORDON_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  // Built before the spawn: the test process has threads, so its child may not allocate.
+  const std::vector<std::string> env = environment_with(options);
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) std::abort();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  if (options.cwd) posix_spawn_file_actions_addchdir_np(&actions, options.cwd->c_str());
+  // Its own process group, as run_program's, so that stop() reaches whatever it started.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  const int error = ::posix_spawn(&pid_, argv[0].c_str(), &actions, &attributes,
+                                  c_strings(argv).data(), c_strings(env).data());
+  if (error != 0) {
+    std::fprintf(stderr, "cannot start %s: %s\n", argv[0].c_str(), std::strerror(error));
+    pid_ = -1;
+  }
+  posix_spawnattr_destroy(&attributes);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  if (pid_ > 0) {
+    out_fd_ = out[0];
+  } else {
+    ::close(out[0]);
+  }
+}
+
+RunningCordon::~RunningCordon() {
+  stop();
+}
+
+bool RunningCordon::wait_for_line_containing(const std::string& text,
+                                             std::chrono::steady_clock::time_point deadline) {
+  using std::chrono::milliseconds;
+  for (;;) {
+    // Complete lines only: a line's start may arrive before its end.
+    const size_t newline = out_.rfind('\n');
+    const std::string_view lines(out_.data(), newline == std::string::npos ? 0 : newline + 1);
+    if (lines.find(text) != std::string_view::npos) return true;
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (out_fd_ < 0 || left.count() <= 0) return false;
+    pollfd p{out_fd_, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 1000)));
+    if (ready < 0 && errno != EINTR) return false;
+    if (ready <= 0) continue;
+    char buffer[4096];
+    const ssize_t n = ::read(out_fd_, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {  // stdout ended: nothing more will come
+      ::close(out_fd_);
+      out_fd_ = -1;
+      continue;
+    }
+    out_.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+int RunningCordon::stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(-pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int status = 0;
+  pid_t reaped = 0;
+  while ((reaped = ::waitpid(pid_, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (reaped == 0) {
+    ::kill(-pid_, SIGKILL);
+    reaped = ::waitpid(pid_, &status, 0);
+  }
+  pid_ = -1;
+  if (out_fd_ >= 0) {
+    ::close(out_fd_);
+    out_fd_ = -1;
+  }
+  if (reaped < 0) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 void write_text(const std::string& path, const std::string& text) {

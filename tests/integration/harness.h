@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +46,37 @@ RunOutput run_cordon(const std::vector<std::string>& args, const RunOptions& opt
 
 // Runs any program (path, args).
 RunOutput run_program(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+// CORDON_BINARY with `args`, left running with its stdout on a pipe, for commands that print
+// as things happen (`approvals watch`): a test waits for a line, acts, and waits for the next,
+// with no sleep that a slow machine could outlast. stdin is /dev/null and stderr is the test's;
+// `options.stdin_data` must be empty and `options.timeout_seconds` is not used (each wait has
+// its deadline). A command that cannot start says why on stderr, and its waits return false.
+// The destructor stops the command if stop() was not called.
+class RunningCordon {
+ public:
+  explicit RunningCordon(const std::vector<std::string>& args, const RunOptions& options = {});
+  ~RunningCordon();
+  RunningCordon(const RunningCordon&) = delete;
+  RunningCordon& operator=(const RunningCordon&) = delete;
+
+  // Reads stdout until a complete line of it contains `text` (true), or until `deadline` passes
+  // or stdout ends (false).
+  bool wait_for_line_containing(const std::string& text,
+                                std::chrono::steady_clock::time_point deadline);
+
+  // Everything read from stdout so far.
+  const std::string& out() const { return out_; }
+
+  // SIGTERM to the command's process group, SIGKILL if it has not exited 5 s later; reaps it
+  // and returns its status as RunOutput::status has it (-1 if it never started, or once stopped).
+  int stop();
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string out_;
+};
 
 void write_text(const std::string& path, const std::string& text);
 std::string read_text(const std::string& path);
