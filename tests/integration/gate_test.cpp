@@ -247,6 +247,28 @@ TEST_F(GateTest, TheTracerSleepsBetweenEventsAndAfterTheLastProgramEnds) {
   }
 }
 
+// The agent looks for its program along the box's PATH without an execve per directory: in a
+// gated session each execve, a failing one too, is a round trip to the tracer.
+TEST_F(GateTest, ThePathSearchForTheProgramCostsTheTracerNothing) {
+  std::string path;
+  for (int i = 0; i < 40; ++i) path += "/nonexistent/bin" + std::to_string(i) + ":";
+  RunOptions options;
+  options.set_env["PATH"] = path + "/usr/bin:/bin";
+  RunOutput r = cordon({"-vv", "run", "-q", "--workspace", workspace(), "--network", "none",
+                        "--", "true"},
+                       options);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const size_t counts = r.err.find(" program starts, ");
+  ASSERT_NE(counts, std::string::npos) << r.err;
+  long starts = -1, wakeups = -1;
+  ASSERT_EQ(std::sscanf(r.err.c_str() + r.err.rfind("gate: ", counts),
+                        "gate: %ld program starts, %ld wake-ups", &starts, &wakeups),
+            2)
+      << r.err;
+  EXPECT_EQ(starts, 1);
+  EXPECT_LE(wakeups, 30) << "an execve per PATH directory\n" << r.err;
+}
+
 TEST_F(GateTest, EveryDecisionAndAnswerIsInTheAuditTrail) {
   auto run = start("/bin/echo boom; touch danger1");
   json items = pending();
