@@ -399,12 +399,8 @@ Result<void> Placeholders::create(std::string path, bool is_dir) {
   int err = 0;
   if (is_dir) {
     err = ::mkdir(path.c_str(), 0755) == 0 ? 0 : errno;
-  } else if (lease_) {
-    err = lease_->create_file_placeholder(path);
   } else {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    err = fd >= 0 ? 0 : errno;
-    if (fd >= 0) ::close(fd);
+    err = lease_ ? lease_->create_file_placeholder(path) : create_empty_file(path);
   }
   if (err != 0 && err != EEXIST) return Error::system("create placeholder " + path, err);
   return Ok{};

@@ -38,14 +38,14 @@ std::string template_name(const std::string& relative) {
   return name;
 }
 
+}  // namespace
+
 int create_empty_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return errno;
   ::close(fd);
   return 0;
 }
-
-}  // namespace
 
 std::string workspace_key(const std::string& workspace) {
   uint64_t h = 1469598103934665603ULL;
@@ -110,29 +110,28 @@ int WorkspaceLease::link_from_template(const std::string& path) {
     return EINVAL;
   }
   const std::string name = template_name(path.substr(workspace_.size() + 1));
-  // A template's EEXIST (a race with another session) is not the placeholder's.
-  if (const int err = fresh_template(name); err != 0) return err == EEXIST ? EAGAIN : err;
+  if (!fresh_template(name)) return EAGAIN;  // no template to link: the caller makes a file
   if (::link((templates_ + "/" + name).c_str(), path.c_str()) != 0) return errno;
   return 0;
 }
 
-// Makes sure templates_/name is an empty file of ours with no other link, anew if it was not.
-int WorkspaceLease::fresh_template(const std::string& name) {
+// Whether templates_/name is an empty file of ours with no other link, made anew if it was not.
+bool WorkspaceLease::fresh_template(const std::string& name) {
   const std::string path = templates_ + "/" + name;
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (S_ISREG(st.st_mode) && st.st_size == 0 && st.st_nlink == 1 && st.st_uid == ::geteuid()) {
-      return 0;
+      return true;
     }
     // Written into or linked from elsewhere (a placeholder the user kept or moved): that file is
     // the user's now, and the next placeholder gets a template of its own.
-    if (::unlink(path.c_str()) != 0) return errno;
+    if (::unlink(path.c_str()) != 0) return false;
   } else if (errno != ENOENT) {
-    return errno;
+    return false;
   }
-  if (::mkdir(templates_.c_str(), 0700) != 0 && errno != EEXIST) return errno;
-  // EEXIST: a session starting at the same moment made it; the caller then makes a new file.
-  return create_empty_file(path);
+  if (::mkdir(templates_.c_str(), 0700) != 0 && errno != EEXIST) return false;
+  // EEXIST here: a session starting at the same moment made it; this one makes a new file.
+  return create_empty_file(path) == 0;
 }
 
 void WorkspaceLease::release() {

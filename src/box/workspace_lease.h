@@ -55,7 +55,7 @@ class WorkspaceLease {
         templates_(std::move(templates)) {}
   void remove_listed_placeholders();
   int link_from_template(const std::string& path);
-  int fresh_template(const std::string& name);
+  bool fresh_template(const std::string& name);
 
   UniqueFd lock_;
   std::string registry_;
@@ -67,5 +67,8 @@ class WorkspaceLease {
 
 // A stable short name for a workspace path (FNV-1a, hex), for per-workspace state.
 std::string workspace_key(const std::string& workspace);
+
+// Creates `path` as a new empty file (O_EXCL, a symlink there is not followed): 0 or an errno.
+int create_empty_file(const std::string& path);
 
 }  // namespace cordon::box
