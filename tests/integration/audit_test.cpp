@@ -88,7 +88,7 @@ class AuditTrail : public BoxTest {
   // A session's audit client in this process, with a writer of its own (no rendezvous), as
   // cordon starts one.
   Result<std::unique_ptr<audit::AuditClient>> start_audit_client(
-      int64_t sign_after_at_most_ms = 2000) {
+      int64_t sign_after_at_most_ms = audit::kSignAfterAtMostMs) {
     const std::filesystem::path bin = std::filesystem::path(CORDON_BINARY).parent_path();
     ::mkdir((dir() / "audit").c_str(), 0700);
     audit::ClientOptions options;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "integration/fixture.h"
@@ -59,6 +60,21 @@ class GateTest : public BoxTest {
     std::vector<std::string> all = {"approvals"};
     all.insert(all.end(), args.begin(), args.end());
     return cordon(all, with_runtime());
+  }
+  // The gate tracer's counts from `cordon -vv` output ("gate: N program starts, M wake-ups").
+  struct TracerCounts {
+    long starts = -1;
+    long wakeups = -1;
+  };
+  static std::optional<TracerCounts> tracer_counts(const std::string& err) {
+    const size_t counts = err.find(" program starts, ");
+    if (counts == std::string::npos) return std::nullopt;
+    TracerCounts c;
+    if (std::sscanf(err.c_str() + err.rfind("gate: ", counts),
+                    "gate: %ld program starts, %ld wake-ups", &c.starts, &c.wakeups) != 2) {
+      return std::nullopt;
+    }
+    return c;
   }
   // Waits until `count` items are pending and returns them.
   json pending(size_t count = 1) {
@@ -233,17 +249,12 @@ TEST_F(GateTest, TheTracerSleepsBetweenEventsAndAfterTheLastProgramEnds) {
     RunOutput r = cordon({"-vv", "run", "-q", "--workspace", workspace(), "--network", "none",
                           "--", "/bin/sh", "-c", command});
     ASSERT_EQ(r.status, 0) << r.err;
-    const size_t counts = r.err.find(" program starts, ");
-    ASSERT_NE(counts, std::string::npos) << r.err;
-    long starts = -1, wakeups = -1;
-    ASSERT_EQ(std::sscanf(r.err.c_str() + r.err.rfind("gate: ", counts),
-                          "gate: %ld program starts, %ld wake-ups", &starts, &wakeups),
-              2)
-        << r.err;
-    EXPECT_GE(starts, 2) << command;
+    const auto counts = tracer_counts(r.err);
+    ASSERT_TRUE(counts) << r.err;
+    EXPECT_GE(counts->starts, 2) << command;
     // Two per start (its notification and its exec event), the listener's arrival and hang-up,
     // the init's exit, and a few stray signals: well under 30.
-    EXPECT_LE(wakeups, 30) << command << "\n" << r.err;
+    EXPECT_LE(counts->wakeups, 30) << command << "\n" << r.err;
   }
 }
 
@@ -258,15 +269,10 @@ TEST_F(GateTest, ThePathSearchForTheProgramCostsTheTracerNothing) {
                         "--", "true"},
                        options);
   ASSERT_EQ(r.status, 0) << r.err;
-  const size_t counts = r.err.find(" program starts, ");
-  ASSERT_NE(counts, std::string::npos) << r.err;
-  long starts = -1, wakeups = -1;
-  ASSERT_EQ(std::sscanf(r.err.c_str() + r.err.rfind("gate: ", counts),
-                        "gate: %ld program starts, %ld wake-ups", &starts, &wakeups),
-            2)
-      << r.err;
-  EXPECT_EQ(starts, 1);
-  EXPECT_LE(wakeups, 30) << "an execve per PATH directory\n" << r.err;
+  const auto counts = tracer_counts(r.err);
+  ASSERT_TRUE(counts) << r.err;
+  EXPECT_EQ(counts->starts, 1);
+  EXPECT_LE(counts->wakeups, 30) << "an execve per PATH directory\n" << r.err;
 }
 
 TEST_F(GateTest, EveryDecisionAndAnswerIsInTheAuditTrail) {
