@@ -165,16 +165,9 @@ void run_box_init(const ChildPlan& plan) {
   if (::sethostname(plan.hostname, std::strlen(plan.hostname)) != 0) {
     report_and_exit(efd, Step::kSetHostname, errno);
   }
-  // 5. The filesystem view, then pivot into it.
-  StepFailure failure{};
-  if (build_box_root(plan.mounts, &failure) != 0) {
-    report_and_exit(efd, failure.step, failure.sys_errno, failure.detail);
-  }
-  // 6. No nested user namespaces.
-  if (int rc = forbid_nested_user_namespaces(); rc != 0) {
-    report_and_exit(efd, Step::kLimitNestedUserns, -rc);
-  }
-  // 7. Loopback is the only interface, and it is up.
+  // 5. Loopback is the only interface, and it is up. The network comes before the filesystem
+  //    view: the supervisor starts serving the listeners and seizes the init for the gate while
+  //    the init builds the mounts, so neither side waits for the other (about 0.4 ms a start).
   if (int rc = bring_loopback_up(); rc != 0) report_and_exit(efd, Step::kLoopbackUp, -rc);
   //    In proxy mode, every address routes to loopback and outbound connections are redirected
   //    to cordon's listeners, opened here and served by the supervisor from the host.
@@ -186,6 +179,15 @@ void run_box_init(const ChildPlan& plan) {
     if (int rc = open_box_listeners(plan.network, plan.control_fd, &index); rc != 0) {
       report_and_exit(efd, Step::kOpenListeners, -rc, index);
     }
+  }
+  // 6. The filesystem view, then pivot into it.
+  StepFailure failure{};
+  if (build_box_root(plan.mounts, &failure) != 0) {
+    report_and_exit(efd, failure.step, failure.sys_errno, failure.detail);
+  }
+  // 7. No nested user namespaces.
+  if (int rc = forbid_nested_user_namespaces(); rc != 0) {
+    report_and_exit(efd, Step::kLimitNestedUserns, -rc);
   }
   // 8. The box's own terminal; its master goes to the supervisor, which relays it.
   int master = -1;

@@ -150,6 +150,29 @@ std::vector<std::string> v1_session_cgroups(const std::string& id) {
   return dirs;
 }
 
+// The init opens its network before it mounts (launch-sequence.md): a mount that fails in the
+// init, after the supervisor has started its proxy and seized the init for the gate, still ends
+// the session with the step named, and the program never runs.
+TEST_F(LifecycleTest, AMountThatFailsInTheInitAfterTheProxyStartedEndsTheSession) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to an unmapped owner";
+  // The supervisor (root on the host) can plan a path the init (root only in the box's user
+  // namespace, where uid 4242 is not mapped) cannot open.
+  const std::string locked = dir() / "locked";
+  ASSERT_EQ(::mkdir(locked.c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir((locked + "/inner").c_str(), 0755), 0);
+  ASSERT_EQ(::chown(locked.c_str(), 4242, 4242), 0);
+  const std::string config = policy_file("[filesystem]\nread = [\"" + locked + "/inner\"]\n");
+  const auto started = std::chrono::steady_clock::now();
+  auto r = sh("touch ran", {"--config", config});
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  ASSERT_EQ(r.status, 125) << r.err;
+  EXPECT_NE(r.err.find("open-mount-sources"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(workspace() + "/ran"));
+  // The same policy without the locked path runs (the failure was the mount's, not the proxy's).
+  EXPECT_EQ(sh("touch ran").status, 0);
+  EXPECT_TRUE(exists(workspace() + "/ran"));
+}
+
 // The cgroup is made on another CPU while the mounts are planned (launch.cpp): a session that
 // fails in planning still removes it.
 TEST_F(LifecycleTest, ASessionThatFailsBeforeItsBoxLeavesNoCgroupBehind) {
