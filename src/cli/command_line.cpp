@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string_view>
 
 #include "cli/programs.h"
 
@@ -172,8 +173,7 @@ constexpr Subcommand kSubcommands[] = {
     {"proxy", add_proxy}, {"approvals", add_approvals}, {"audit", add_audit},
 };
 
-}  // namespace
-
+// The subcommand argv names: its first operand (cordon's own options take no value), or empty.
 std::string_view named_subcommand(int argc, const char* const* argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -182,6 +182,8 @@ std::string_view named_subcommand(int argc, const char* const* argv) {
   }
   return {};
 }
+
+}  // namespace
 
 void add_command_line(CLI::App& app, CommandLine& cl, int argc, const char* const* argv) {
   app.require_subcommand(1);

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <string_view>
 #include <vector>
 
 #include "cli/commands.h"
@@ -41,7 +40,9 @@ struct CommandLine {
 // that is not one (a typo), every subcommand is, for the help and the error to list them.
 void add_command_line(CLI::App& app, CommandLine& cl, int argc, const char* const* argv);
 
-// The subcommand argv names: its first operand (cordon's own options take no value), or empty.
-std::string_view named_subcommand(int argc, const char* const* argv);
+// Whether `cmd` was built and chosen by the parse.
+inline bool chosen(const CLI::App* cmd) {
+  return cmd != nullptr && cmd->parsed();
+}
 
 }  // namespace cordon::cli

@@ -22,7 +22,6 @@ void restore_terminal_and_die(int sig) {
 
 int dispatch(cordon::cli::CommandLine& cl) {
   using namespace cordon::cli;
-  const auto chosen = [](const CLI::App* cmd) { return cmd != nullptr && cmd->parsed(); };
   if (chosen(cl.run_cmd)) return run_command(cl.run);
   if (chosen(cl.verify_cmd)) return verify_command(cl.verify);
   if (chosen(cl.policy_show)) return policy_show_command(cl.policy);
@@ -57,9 +56,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
-    if (rc != 0 && cl.policy_explain != nullptr && cl.policy_explain->parsed()) {
-      return 2;  // explain documents 2 for bad input
-    }
+    if (rc != 0 && cordon::cli::chosen(cl.policy_explain)) return 2;  // explain documents 2
     return rc == 0 ? 0 : 125;
   }
   cordon::log::set_verbosity(cl.verbosity);

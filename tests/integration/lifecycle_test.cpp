@@ -150,10 +150,11 @@ std::vector<std::string> v1_session_cgroups(const std::string& id) {
   return dirs;
 }
 
-// The init opens its network before it mounts (launch-sequence.md): a mount that fails in the
-// init, after the supervisor has started its proxy and seized the init for the gate, still ends
-// the session with the step named, and the program never runs.
-TEST_F(LifecycleTest, AMountThatFailsInTheInitAfterTheProxyStartedEndsTheSession) {
+// The init opens its network before it mounts (launch-sequence.md): a mount that fails after
+// the init has passed its listeners, whether the supervisor is still receiving them or already
+// serves them and traces the init for the gate, ends the session with the step named, and the
+// program never runs.
+TEST_F(LifecycleTest, AMountThatFailsAfterTheInitsNetworkStepsEndsTheSession) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to an unmapped owner";
   // The supervisor (root on the host) can plan a path the init (root only in the box's user
   // namespace, where uid 4242 is not mapped) cannot open.
