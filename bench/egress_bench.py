@@ -300,7 +300,7 @@ store = "{root}/audit/audit.db"
         root = self.cordon_files()
         proc = self.spawn([self.bin("engine"), "--listen", f"127.0.0.1:{port}", "--config",
                            os.path.join(root, "egress.toml"), "--tokens",
-                           os.path.join(root, "tokens")],
+                           os.path.join(root, "tokens"), "--relay", relay],
                           stdout=subprocess.DEVNULL,
                           stderr=open(os.path.join(root, f"{name}.stderr"), "w"))
         wait_for_port(port, proc, name)

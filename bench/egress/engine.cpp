@@ -1,11 +1,11 @@
 // A diagnostic for the egress benchmark: cordon's proxy engine (net::Proxy) alone, configured
 // as `cordon proxy` would be from the same policy and tokens, but with no audit trail behind
-// it, and with a choice of buffer size. It tells how much of `cordon proxy`'s
+// it, and with a choice of buffer size and tunnel relay. It tells how much of `cordon proxy`'s
 // cost is the engine and how much the audit trail, and what a relay setting would change. It is
 // never what the benchmark reports as cordon.
 //
 // Usage: cordon-bench-engine --listen 127.0.0.1:PORT --config POLICY --tokens FILE
-//            [--buffer BYTES]
+//            [--buffer BYTES] [--relay splice|copy]
 // Decisions are counted, not stored. SIGTERM ends it.
 #include <signal.h>
 
@@ -60,7 +60,7 @@ std::map<std::string, std::string> read_tokens(const std::string& path) {
 int main(int argc, char** argv) {
   const char* usage =
       "usage: cordon-bench-engine --listen A:P --config POLICY --tokens FILE "
-      "[--buffer BYTES]";
+      "[--buffer BYTES] [--relay splice|copy]";
   std::string listen, config, tokens;
   cordon::net::ProxyLimits limits;
   for (int i = 1; i < argc; i += 2) {
@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
       tokens = value;
     } else if (arg == "--buffer") {
       limits.buffer_bytes = std::strtoull(value.c_str(), nullptr, 10);
+    } else if (arg == "--relay") {
+      if (value != "splice" && value != "copy") die(usage);
+      limits.tunnel_splice = value == "splice";
     } else {
       die(usage);
     }

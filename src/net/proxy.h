@@ -35,9 +35,13 @@ struct ProxyLimits {
   size_t max_connections = 1024;      // concurrent client connections; more are refused
   size_t max_head_bytes = 32 * 1024;  // request/response head (431/400 beyond)
   size_t buffer_bytes = 64 * 1024;    // per direction, allocated only while data waits
-  // One tunnel read (the loop's one scratch buffer, relay_scratch.h): tunnels keep no bytes of
-  // their own, so this is memory per proxy, not per connection. The size of Linux's largest
-  // TCP send buffer by default (net.ipv4.tcp_wmem); larger measured no faster (tunnel.h).
+  // Tunnels move bytes by splice() through a pipe per direction (tunnel.h). false: they copy
+  // through the scratch buffer below, as they do when no pipe can be made (for tests, and the
+  // benchmark's diagnostic engine).
+  bool tunnel_splice = true;
+  // One tunnel read when copying (the loop's one scratch buffer, relay_scratch.h): tunnels keep
+  // no bytes of their own, so this is memory per proxy, not per connection. The size of Linux's
+  // largest TCP send buffer by default (net.ipv4.tcp_wmem); larger measured no faster.
   size_t tunnel_read_bytes = 4 * 1024 * 1024;
   std::chrono::milliseconds header_timeout{10'000};   // whole request head (slowloris)
   std::chrono::milliseconds idle_timeout{300'000};    // no byte either way

@@ -1,12 +1,8 @@
 // The one buffer every relay read goes through on the proxy's loop thread, so that an idle
 // connection holds no buffer of its own. HTTP sessions read at most buffer_bytes into it and
-// keep what the receiver cannot take yet (at most buffer_bytes per direction); tunnels peek up
-// to the whole buffer, send it on, and drop from the source only what was sent (tunnel.h).
-//
-// Why a copy and not splice(): splice() from a pipe into a socket whose peer has gone raises
-// SIGPIPE (there is no MSG_NOSIGNAL for it), and the proxy must not depend on the process's
-// signal disposition. It was also not faster: on loopback it moved fewer bytes per second for
-// more CPU than this copy (tunnel.h has the figures).
+// keep what the receiver cannot take yet (at most buffer_bytes per direction). Tunnels splice
+// through pipes of their own and use it only when no pipe can be made: they then peek up to the
+// whole buffer, send it on, and drop from the source only what was sent (tunnel.h).
 #pragma once
 
 #include <cstddef>

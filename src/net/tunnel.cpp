@@ -43,6 +43,10 @@ struct Tunnel::Direction {
   bool src_eof = false;
   bool shut = false;  // shutdown(dst, SHUT_WR) sent
   uint64_t bytes = 0;
+  // The relay's own bytes go src -> pipe -> dst inside the kernel (splice_pipe.h); a direction
+  // whose pipe could not be made copies through the loop's scratch buffer instead.
+  SplicePipe pipe;
+  bool copy_only = false;
 
   bool has_pending() const { return pending_end > pending_begin; }
   bool waits_for_dst() const { return has_pending() || dst_full; }
@@ -172,10 +176,14 @@ bool Tunnel::read_once(Direction& d) {
     return false;
   }
 
+  if (!d.copy_only) {
+    if (ctx_.limits().tunnel_splice && d.pipe.ready()) return splice_once(d);
+    d.copy_only = true;  // no pipe (out of descriptors): this direction copies from now on
+  }
+
   // Peek, send, then drop from the source exactly what the destination took: what it cannot
   // take yet stays in the source's socket, where TCP's flow control slows the sender, and the
-  // proxy holds no copy. One read moves up to the whole scratch buffer (4 MiB; tunnel.h has
-  // the figures).
+  // proxy holds no copy. One read moves up to the whole scratch buffer (4 MiB).
   ssize_t n = ::recv(d.src->get(), scratch.data(), max, MSG_PEEK);
   if (n > 0) {
     ssize_t sent =
@@ -204,13 +212,47 @@ bool Tunnel::read_once(Direction& d) {
     }
     return static_cast<size_t>(n) == max;
   }
+  on_empty_read(d, n);
+  return false;
+}
+
+void Tunnel::on_empty_read(Direction& d, ssize_t n) {
   if (n == 0) {
     d.src_eof = true;
     finish_direction_if_drained(d);
   } else if (errno != EAGAIN && errno != EINTR) {
     end(End::kReset, errno_text(d.src_name, errno));
   }
+}
+
+bool Tunnel::splice_once(Direction& d) {
+  // What the pipe still holds goes first: bytes leave in the order they came.
+  if (d.pipe.held() > 0 && !drain_pipe(d)) return false;
+  ssize_t n = d.pipe.fill_from(d.src->get());
+  if (n > 0) {
+    last_activity_ = ctx_.loop.now();
+    if (!drain_pipe(d)) return false;
+    return static_cast<size_t>(n) == d.pipe.capacity();
+  }
+  on_empty_read(d, n);
   return false;
+}
+
+bool Tunnel::drain_pipe(Direction& d) {
+  ssize_t sent = d.pipe.drain_to(d.dst->get());
+  if (sent < 0) {
+    end(End::kReset, errno_text(d.dst_name, errno));
+    return false;
+  }
+  if (sent > 0) {
+    d.bytes += static_cast<uint64_t>(sent);
+    last_activity_ = ctx_.loop.now();
+  }
+  if (d.pipe.held() > 0) {
+    d.dst_full = true;  // the rest waits in the pipe until dst is writable
+    return false;
+  }
+  return true;
 }
 
 void Tunnel::write_to(Direction& d) {
@@ -331,6 +373,7 @@ void Tunnel::end(End end, std::string reason) {
   for (Direction* d : {up_.get(), down_.get()}) {
     d->pending.reset();
     d->pending_begin = d->pending_end = 0;
+    d->pipe = SplicePipe();
   }
   std::string().swap(held_);
   timer_.arm(ctx_.loop.now(), [this, outcome = std::move(outcome)] {

@@ -1,26 +1,23 @@
-// A bidirectional byte relay between a client and an origin that holds no relayed bytes of its
-// own: each read peeks into the loop's one scratch buffer (relay_scratch.h, 4 MiB), sends on,
-// and drops from the source only what the destination took. What the destination cannot take
-// yet stays in the source's socket, so a reader that stalls stops its writer through TCP's own
-// flow control. The proxy's own bytes (its CONNECT or SOCKS5 reply, bytes read before the
-// tunnel, what the gate held back) wait in a buffer of the tunnel's until sent. An idle tunnel
-// holds no buffer (about 2 KiB of RSS per idle tunnel in all, measured with 1000 of them). A
-// half-close (FIN) is passed on with shutdown(SHUT_WR); a reset on one side resets the other.
+// A bidirectional byte relay between a client and an origin that holds no relayed bytes in the
+// proxy's memory. Each direction splices: src -> a pipe of its own -> dst, inside the kernel
+// (splice_pipe.h). What dst cannot take yet waits in the pipe (64 KiB at most), and the rest in
+// src's socket, so a reader that stalls stops its writer through TCP's own flow control. A
+// direction whose pipe cannot be made (no descriptor left) copies instead: it peeks into the
+// loop's scratch buffer (relay_scratch.h), sends on, and drops from src only what dst took. The
+// proxy's own bytes (its CONNECT or SOCKS5 reply, bytes read before the tunnel, what the gate
+// held back) wait in a buffer of the tunnel's until sent. An idle tunnel that never carried a
+// byte holds no buffer and no pipe (about 2 KiB of RSS per idle tunnel in all, measured with
+// 1000 of them). A half-close (FIN) is passed on with shutdown(SHUT_WR); a reset on one side
+// resets the other.
 //
-// Read size, measured on this project's 2-vCPU VM (bench/egress_bench.py and alternating
-// rounds of its tunnel test): with 64 KiB reads a tunnel ran at 0.38 (up) and 0.53 (down) of a
-// direct loopback transfer; with 1 MiB reads at about 0.6 and 0.85; with 4 MiB at about 0.75
-// and 0.87 (8 MiB: the same). Keeping the unsent rest of each read in the tunnel would have cost
-// up to a whole read per direction per stalled connection; peeking costs one more syscall per
-// read and measured the same speed.
-//
-// Copy or splice(), measured on this project's 2-vCPU VM (release build, 1 GiB through a CONNECT
-// tunnel on loopback, 8 rounds each, interleaved): a direct loopback transfer 2.0-3.7 GiB/s at
-// 0.38 CPU-s per GiB; through the copy relay 1.0-1.5 GiB/s (0.3-0.75x) at about 1.1 CPU-s per
-// GiB in all; through splice() and a pipe 0.75-1.1 GiB/s (0.25-0.4x) at 1.15-1.5. The transfer
-// is CPU-bound (three busy threads on two CPUs; 91% of the samples are in the kernel's TCP path
-// and under 2% in this code), so copy, the cheaper one, won; and splice() into a socket raises
-// SIGPIPE besides (relay_scratch.h).
+// Splice or copy, measured on this project's 2-vCPU VM (kernel 6.18, release build,
+// bench/egress_bench.py's tunnel test, 6 alternating rounds of each against a direct loopback
+// transfer): origin -> client 1.84 GB/s (0.66x direct) by copy, 2.24 GB/s (0.80x) by splice;
+// client -> origin 2.24 and 2.28 GB/s (0.49x: the direct transfer that way runs at 4.6 GB/s).
+// The proxy's CPU per GB is about the same either way (0.27-0.31 s). An earlier splice relay
+// (2026-11-22) measured 0.25-0.4x direct, slower than the copy then; the copy has since moved to
+// 4 MiB reads (64 KiB reads ran at about half its speed). That relay is gone and the difference
+// was not found; this one measured faster in every round.
 //
 // An optional gate holds the client's first bytes back until it has seen enough of them (the
 // TLS ClientHello, for the SNI check) while the origin's bytes already flow to the client.
@@ -36,6 +33,7 @@
 #include "net/event_loop.h"
 #include "net/proxy_context.h"
 #include "net/relay_scratch.h"
+#include "net/splice_pipe.h"
 
 namespace cordon::net {
 
@@ -87,6 +85,11 @@ class Tunnel {
   void read_from(Direction& d);
   // One read (and the write it feeds); true when a whole buffer went through, so more may wait.
   bool read_once(Direction& d);
+  bool splice_once(Direction& d);
+  // A read from d's source that moved nothing (n <= 0, errno set): its end, a wait, or a reset.
+  void on_empty_read(Direction& d, ssize_t n);
+  // Sends what d's pipe holds; false when some must wait for dst (or the tunnel ended).
+  bool drain_pipe(Direction& d);
   void write_to(Direction& d);
   bool flush_pending(Direction& d);
   void finish_direction_if_drained(Direction& d);

@@ -324,10 +324,16 @@ struct Firehose {
   RawServer server;
 };
 
-TEST(NetProxyRobustness, StalledTunnelStaysBounded) {
+// Tunnels relay by splice() through a pipe per direction, or by copy when no pipe can be made
+// (ProxyLimits::tunnel_splice = false takes that path here).
+class StalledTunnel : public ::testing::TestWithParam<bool> {};
+
+TEST_P(StalledTunnel, StaysBoundedAndDeliversEveryByte) {
   constexpr size_t kTotal = 100 * 1024 * 1024;
   Firehose origin(kTotal);
-  ProxyRunner proxy(robust_config(origin.server.port()));
+  ProxyOptions options;
+  options.limits.tunnel_splice = GetParam();
+  ProxyRunner proxy(robust_config(origin.server.port()), options);
   ASSERT_TRUE(proxy.ok()) << proxy.error();
   UniqueFd client = connect_to(proxy.ports().http, 20s);
   int small = 64 * 1024;
@@ -364,6 +370,11 @@ TEST(NetProxyRobustness, StalledTunnelStaysBounded) {
   EXPECT_EQ(received, kTotal);
   EXPECT_EQ(first_wrong, SIZE_MAX) << "the byte at this offset is not the one the origin sent";
 }
+
+INSTANTIATE_TEST_SUITE_P(NetProxyRobustness, StalledTunnel, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Splice" : "Copy";
+                         });
 
 TEST(NetProxyRobustness, StalledHttpResponseStaysBounded) {
   HttpOrigin origin;

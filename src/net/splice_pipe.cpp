@@ -1,0 +1,78 @@
+#include "net/splice_pipe.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace cordon::net {
+namespace {
+
+// Once per thread: SIGPIPE blocked here, so a splice into a closed socket returns EPIPE.
+void block_sigpipe_on_this_thread() {
+  thread_local bool blocked = false;
+  if (blocked) return;
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+  blocked = true;
+}
+
+// The SIGPIPE a failed splice left pending on this thread (blocked, so never delivered).
+void discard_pending_sigpipe() {
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  const timespec now{0, 0};
+  const int saved = errno;
+  while (::sigtimedwait(&pipe_signal, nullptr, &now) == SIGPIPE) {
+  }
+  errno = saved;
+}
+
+}  // namespace
+
+bool SplicePipe::ready() {
+  if (made()) return true;
+  int fds[2];
+  if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return false;
+  read_end_ = UniqueFd(fds[0]);
+  write_end_ = UniqueFd(fds[1]);
+  const int size = ::fcntl(fds[1], F_GETPIPE_SZ);
+  capacity_ = size > 0 ? static_cast<size_t>(size) : 4096;
+  block_sigpipe_on_this_thread();
+  return true;
+}
+
+ssize_t SplicePipe::fill_from(int socket) {
+  const size_t room = capacity_ - held_;
+  if (room == 0) {
+    errno = EAGAIN;
+    return -1;
+  }
+  const ssize_t n = ::splice(socket, nullptr, write_end_.get(), nullptr, room, SPLICE_F_NONBLOCK);
+  if (n > 0) held_ += static_cast<size_t>(n);
+  return n;
+}
+
+ssize_t SplicePipe::drain_to(int socket) {
+  size_t moved = 0;
+  while (held_ > 0) {
+    const ssize_t n = ::splice(read_end_.get(), nullptr, socket, nullptr, held_, SPLICE_F_NONBLOCK);
+    if (n > 0) {
+      held_ -= static_cast<size_t>(n);
+      moved += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    if (n < 0 && errno == EPIPE) discard_pending_sigpipe();
+    if (n == 0) errno = EPIPE;  // a socket that takes nothing and reports no error
+    return -1;
+  }
+  return static_cast<ssize_t>(moved);
+}
+
+}  // namespace cordon::net
