@@ -9,6 +9,11 @@
 namespace cordon::net {
 namespace {
 
+// Measured with the egress bench's tunnel test, 5 alternating rounds (2-vCPU VM): client ->
+// origin 2.28 GB/s with the default 64 KiB, 2.76 with 256 KiB, 2.60 with 1 MiB; origin ->
+// client 2.31, 2.39 and 2.37; the proxy's CPU per GB 0.25-0.31 s, 0.16-0.17 and 0.12-0.14.
+constexpr size_t kPipeBytes = 256 * 1024;
+
 // Once per thread: SIGPIPE blocked here, so a splice into a closed socket returns EPIPE.
 void block_sigpipe_on_this_thread() {
   thread_local bool blocked = false;
@@ -40,6 +45,9 @@ bool SplicePipe::ready() {
   if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return false;
   read_end_ = UniqueFd(fds[0]);
   write_end_ = UniqueFd(fds[1]);
+  // Larger than the default when the kernel allows it (a user past fs.pipe-user-pages-soft
+  // keeps the default): fewer splices per byte.
+  (void)::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(kPipeBytes));
   const int size = ::fcntl(fds[1], F_GETPIPE_SZ);
   capacity_ = size > 0 ? static_cast<size_t>(size) : 4096;
   block_sigpipe_on_this_thread();

@@ -2,9 +2,10 @@
 // bytes go from one socket to the other inside the kernel, never through the proxy's memory.
 //
 // The pipe is made on the direction's first bytes (an idle tunnel that never carried any holds
-// none) and holds at most its capacity (64 KiB by default): what the destination cannot take
-// yet waits there, and the source's socket keeps the rest, where TCP's flow control slows the
-// sender. If no pipe can be made (the process is out of descriptors), the caller relays by copy.
+// none) and holds at most its capacity (256 KiB, or the kernel's default 64 KiB for a user past
+// fs.pipe-user-pages-soft): what the destination cannot take yet waits there, and the source's
+// socket keeps the rest, where TCP's flow control slows the sender. If no pipe can be made (the
+// process is out of descriptors), the caller relays by copy.
 //
 // splice() into a socket whose peer has gone raises SIGPIPE (it has no MSG_NOSIGNAL). The
 // thread that drains a pipe blocks SIGPIPE on itself before its first splice, and a SIGPIPE that

@@ -1,6 +1,6 @@
 // A bidirectional byte relay between a client and an origin that holds no relayed bytes in the
 // proxy's memory. Each direction splices: src -> a pipe of its own -> dst, inside the kernel
-// (splice_pipe.h). What dst cannot take yet waits in the pipe (64 KiB at most), and the rest in
+// (splice_pipe.h). What dst cannot take yet waits in the pipe (256 KiB at most), and the rest in
 // src's socket, so a reader that stalls stops its writer through TCP's own flow control. A
 // direction whose pipe cannot be made (no descriptor left) copies instead: it peeks into the
 // loop's scratch buffer (relay_scratch.h), sends on, and drops from src only what dst took. The
