@@ -19,6 +19,7 @@ enum class Step : uint16_t {
   kJoinCgroup,
   kUnshareCgroup,
   kSetHostname,
+  kNetworkHelper,
   kLoopbackUp,
   kNetworkCapture,
   kOpenListeners,
