@@ -6,9 +6,11 @@
 // Between clone and exec: no allocation, no exceptions, raw syscalls; a failure is a StepFailure
 // record on the error pipe.
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -19,7 +21,6 @@
 
 #include "base/fd_passing.h"
 #include "box/child_plan.h"
-#include "box/network_steps.h"
 #include "box/terminal.h"
 #include "box/userns.h"
 
@@ -42,6 +43,21 @@ int join_cgroup(const ChildPlan& plan) {
     ::close(fd);
   }
   return 0;
+}
+
+int bring_loopback_up() {
+  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return -errno;
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  int rc = ::ioctl(s, SIOCGIFFLAGS, &ifr);
+  if (rc == 0) {
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+    rc = ::ioctl(s, SIOCSIFFLAGS, &ifr);
+  }
+  int err = rc == 0 ? 0 : -errno;
+  ::close(s);
+  return err;
 }
 
 // Nested user namespaces are refused by seccomp too; this is the second lock: the box's own
@@ -149,18 +165,26 @@ void run_box_init(const ChildPlan& plan) {
   if (::sethostname(plan.hostname, std::strlen(plan.hostname)) != 0) {
     report_and_exit(efd, Step::kSetHostname, errno);
   }
-  // 5. Loopback is the only interface, and it is up; in proxy mode the capture and the
-  //    listeners too, in a helper, while the init goes on. The supervisor starts serving the
-  //    listeners and seizes the init for the gate while the init builds the mounts.
-  const pid_t network = start_box_network(plan.network, plan.control_fd, efd);
+  // 5. Loopback is the only interface, and it is up. The network comes before the filesystem
+  //    view: the supervisor starts serving the listeners and seizes the init for the gate while
+  //    the init builds the mounts, so neither side waits for the other (about 0.4 ms a start).
+  if (int rc = bring_loopback_up(); rc != 0) report_and_exit(efd, Step::kLoopbackUp, -rc);
+  //    In proxy mode, every address routes to loopback and outbound connections are redirected
+  //    to cordon's listeners, opened here and served by the supervisor from the host.
+  if (plan.network.capture) {
+    if (int rc = install_network_capture(plan.network); rc != 0) {
+      report_and_exit(efd, Step::kNetworkCapture, -rc);
+    }
+    int index = -1;
+    if (int rc = open_box_listeners(plan.network, plan.control_fd, &index); rc != 0) {
+      report_and_exit(efd, Step::kOpenListeners, -rc, index);
+    }
+  }
   // 6. The filesystem view, then pivot into it.
   StepFailure failure{};
   if (build_box_root(plan.mounts, &failure) != 0) {
     report_and_exit(efd, failure.step, failure.sys_errno, failure.detail);
   }
-  //    The network is ready before anything else goes to the supervisor (the listeners come
-  //    first on the control socket) and before the agent exists.
-  await_box_network(network, efd);
   // 7. No nested user namespaces.
   if (int rc = forbid_nested_user_namespaces(); rc != 0) {
     report_and_exit(efd, Step::kLimitNestedUserns, -rc);

@@ -20,7 +20,6 @@ constexpr StepInfo kSteps[] = {
     {"join-cgroup", "place the box in its resource cgroup"},
     {"unshare-cgroup", "enter a private cgroup namespace"},
     {"set-hostname", "set the box's hostname"},
-    {"network-helper", "start the process that sets up the box's network while the init mounts"},
     {"loopback-up", "bring up the loopback interface"},
     {"network-capture",
      "route every address to loopback and redirect outbound connections to cordon's proxy"},

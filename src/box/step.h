@@ -19,7 +19,6 @@ enum class Step : uint16_t {
   kJoinCgroup,
   kUnshareCgroup,
   kSetHostname,
-  kNetworkHelper,
   kLoopbackUp,
   kNetworkCapture,
   kOpenListeners,
