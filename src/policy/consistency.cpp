@@ -3,6 +3,7 @@
 // that made it impossible.
 #include <algorithm>
 
+#include "net/box_ports.h"
 #include "net/rules.h"
 #include "policy/egress_config.h"
 #include "policy/layer.h"
@@ -109,6 +110,32 @@ Result<void> check_forwards_not_loopback_ports(const LayerState& st) {
   return Ok{};
 }
 
+// cordon's own listeners inside the box hold these ports; a forward there could never listen.
+Result<void> check_forwards_not_cordon_ports(const LayerState& st) {
+  struct Own {
+    uint16_t port;
+    const char* what;
+  };
+  constexpr Own kOwn[] = {{net::kBoxHttpProxyPort, "its HTTP proxy"},
+                          {net::kBoxSocksPort, "its SOCKS5 proxy"},
+                          {net::kBoxTransparentPort, "its transparent listener"}};
+  for (const std::string& entry : st.out.network.forward.value) {
+    auto forward = net::Forward::parse(entry);
+    if (!forward.ok()) continue;  // unreachable: entries were checked when applied
+    for (const Own& own : kOwn) {
+      if (forward->listen_port != own.port) continue;
+      return error_at(st.ctx, line_of(st, "network.forward"),
+                      "network.forward \"" + entry + "\" listens on port " +
+                          std::to_string(own.port) + ", where cordon serves " + own.what +
+                          " inside the box",
+                      "pick another listen port: " + std::to_string(net::kBoxHttpProxyPort) + ", " +
+                          std::to_string(net::kBoxSocksPort) + " and " +
+                          std::to_string(net::kBoxTransparentPort) + " are cordon's");
+    }
+  }
+  return Ok{};
+}
+
 // The whole [network] as the wall compiles it: catches what no single entry shows, such as a
 // forward whose target the rules refuse (it could never carry a byte).
 Result<void> check_egress_compiles(const LayerState& st) {
@@ -132,6 +159,7 @@ Result<void> check_consistency(const LayerState& st) {
   CORDON_TRY(check_hidden_not_shown(st));
   CORDON_TRY(check_egress_needs_network(st));
   CORDON_TRY(check_forwards_not_loopback_ports(st));
+  CORDON_TRY(check_forwards_not_cordon_ports(st));
   CORDON_TRY(check_egress_compiles(st));
   return Ok{};
 }

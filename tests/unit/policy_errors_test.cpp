@@ -35,8 +35,7 @@ const BadCase kCases[] = {
     // How long a writer waits for the next session: a duration up to an hour, or "none".
     {"WriterLingerTooLong", "[audit]\nwriter_linger = \"2h\"\n", 2,
      "audit.writer_linger must be at most 1h", "writer_linger = \"10s\""},
-    {"WriterLingerNotADuration", "[audit]\nwriter_linger = \"soon\"\n", 2, "writer_linger",
-     "2h"},
+    {"WriterLingerNotADuration", "[audit]\nwriter_linger = \"soon\"\n", 2, "writer_linger", "2h"},
     // Unknown keys and tables, with the closest known key.
     {"UnknownTopLevelKey", "\n\nprofil = \"production\"\n", 3,
      "unknown key \"profil\" at the top level", "did you mean \"profile\"?"},
@@ -217,6 +216,13 @@ const BadCase kCases[] = {
      "[network]\nallow = [\"db.example.com:5432\"]\nloopback_ports = [5432]\nforward = "
      "[\"5432=db.example.com:5432\"]\n",
      4, "which network.loopback_ports also gives to the box's own programs", "another listen port"},
+    {"ForwardOnCordonsHttpProxyPort",
+     "[network]\nallow = [\"db.example.com:5432\"]\nforward = [\"3128=db.example.com:5432\"]\n", 3,
+     "listens on port 3128, where cordon serves its HTTP proxy inside the box",
+     "3128, 1080 and 3129 are cordon's"},
+    {"ForwardOnCordonsTransparentPort",
+     "[network]\nallow = [\"db.example.com:5432\"]\nforward = [\"3129=db.example.com:5432\"]\n", 3,
+     "where cordon serves its transparent listener", "another listen port"},
     {"ResolveNotATable", "[network]\nresolve = [\"db.example.com\"]\n", 2,
      "network.resolve must be a table of name = address, not an array", "db.example.com"},
     {"ResolveBadAddress", "[network]\nresolve = { \"db.example.com\" = \"10.0.0.0x1\" }\n", 2,
