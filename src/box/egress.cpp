@@ -9,9 +9,10 @@
 #include <chrono>
 #include <set>
 
-#include "base/signal_scope.h"
 #include "base/fd_passing.h"
 #include "base/log.h"
+#include "base/signal_scope.h"
+#include "net/box_ports.h"
 #include "net/capture_netlink.h"
 
 namespace cordon::box {
@@ -35,14 +36,14 @@ void EgressPlan::add(net::EntryPoint entry, int family, int type, uint16_t port,
 
 Result<EgressPlan> EgressPlan::create(const net::EgressRules& rules) {
   EgressPlan plan;
-  plan.add(net::EntryPoint::kHttp, AF_INET, SOCK_STREAM, kHttpProxyPort);
-  plan.add(net::EntryPoint::kSocks5, AF_INET, SOCK_STREAM, kSocksPort);
+  plan.add(net::EntryPoint::kHttp, AF_INET, SOCK_STREAM, net::kBoxHttpProxyPort);
+  plan.add(net::EntryPoint::kSocks5, AF_INET, SOCK_STREAM, net::kBoxSocksPort);
   // The capture redirects IPv4 connections to 127.0.0.1 and IPv6 ones to ::1.
-  plan.add(net::EntryPoint::kTransparent, AF_INET, SOCK_STREAM, kTransparentPort);
-  plan.add(net::EntryPoint::kTransparent, AF_INET6, SOCK_STREAM, kTransparentPort);
-  plan.add(net::EntryPoint::kDns, AF_INET, SOCK_DGRAM, kDnsPort);
-  plan.add(net::EntryPoint::kDns, AF_INET6, SOCK_DGRAM, kDnsPort);
-  std::set<uint16_t> used{kHttpProxyPort, kSocksPort, kTransparentPort};
+  plan.add(net::EntryPoint::kTransparent, AF_INET, SOCK_STREAM, net::kBoxTransparentPort);
+  plan.add(net::EntryPoint::kTransparent, AF_INET6, SOCK_STREAM, net::kBoxTransparentPort);
+  plan.add(net::EntryPoint::kDns, AF_INET, SOCK_DGRAM, net::kBoxDnsPort);
+  plan.add(net::EntryPoint::kDns, AF_INET6, SOCK_DGRAM, net::kBoxDnsPort);
+  std::set<uint16_t> used{net::kBoxHttpProxyPort, net::kBoxSocksPort, net::kBoxTransparentPort};
   for (const net::Forward& f : rules.forwards()) {
     if (!used.insert(f.listen_port).second) {
       return Error(Errc::kPolicy, "network.forward: port " + std::to_string(f.listen_port) +
@@ -54,7 +55,8 @@ Result<EgressPlan> EgressPlan::create(const net::EgressRules& rules) {
 
   plan.route_v4_ = net::build_local_default_route(AF_INET, 1);
   plan.route_v6_ = net::build_local_default_route(AF_INET6, 1);
-  plan.ruleset_ = net::build_capture_ruleset(net::CapturePorts{kTransparentPort, kDnsPort});
+  plan.ruleset_ =
+      net::build_capture_ruleset(net::CapturePorts{net::kBoxTransparentPort, net::kBoxDnsPort});
 
   std::set<uint16_t> ports;
   for (const net::PortRange& r : rules.allowed_ports()) {
@@ -161,8 +163,8 @@ EgressService::~EgressService() {
 }
 
 std::vector<std::string> proxy_environment() {
-  const std::string http = "http://127.0.0.1:" + std::to_string(kHttpProxyPort);
-  const std::string socks = "socks5h://127.0.0.1:" + std::to_string(kSocksPort);
+  const std::string http = "http://127.0.0.1:" + std::to_string(net::kBoxHttpProxyPort);
+  const std::string socks = "socks5h://127.0.0.1:" + std::to_string(net::kBoxSocksPort);
   const std::string no_proxy = "localhost,127.0.0.1,::1";
   std::vector<std::string> env;
   for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}) {

@@ -16,17 +16,10 @@
 #include "box/box_network.h"
 #include "box/decision_events.h"
 #include "events/session_events.h"
-#include "net/box_ports.h"
 #include "net/proxy.h"
 #include "net/rules.h"
 
 namespace cordon::box {
-
-// The ports of cordon's listeners inside the box (on 127.0.0.1, and ::1 where IPv6 exists).
-constexpr uint16_t kHttpProxyPort = net::kBoxHttpProxyPort;
-constexpr uint16_t kSocksPort = net::kBoxSocksPort;
-constexpr uint16_t kTransparentPort = net::kBoxTransparentPort;
-constexpr uint16_t kDnsPort = 53;
 
 class EgressPlan {
  public:

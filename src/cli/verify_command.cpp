@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/gate_setup.h"
+#include "net/box_ports.h"
 #include "policy/loader.h"
 #include "verify/plan.h"
 #include "verify/report.h"
@@ -131,10 +132,10 @@ int verify_command(const VerifyCommandOptions& options) {
   }
   vo.hidden_paths = expanded(policy.filesystem.hidden_paths.value, user.home);
   vo.network_proxy = proxy_mode;
-  vo.http_proxy_port = box::kHttpProxyPort;
-  vo.socks_port = box::kSocksPort;
-  vo.transparent_port = box::kTransparentPort;
-  vo.dns_port = box::kDnsPort;
+  vo.http_proxy_port = net::kBoxHttpProxyPort;
+  vo.socks_port = net::kBoxSocksPort;
+  vo.transparent_port = net::kBoxTransparentPort;
+  vo.dns_port = net::kBoxDnsPort;
   // The audit trail is a secret of the host too: the probe must not reach the store or the key.
   for (auto& path : audit_private_paths(audit_paths(policy.audit, user))) {
     vo.hidden_paths.push_back(std::move(path));

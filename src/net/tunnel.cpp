@@ -149,8 +149,6 @@ void Tunnel::read_from(Direction& d) {
 
 bool Tunnel::read_once(Direction& d) {
   if (d.src_eof || d.waits_for_dst()) return false;
-  std::span<char> scratch = ctx_.scratch.get();
-  size_t max = scratch.size();
 
   if (&d == up_.get() && !gate_open_) {
     size_t room = kGateHoldLimit - std::min(kGateHoldLimit, held_.size());
@@ -158,7 +156,8 @@ bool Tunnel::read_once(Direction& d) {
       check_gate(false);
       return false;
     }
-    ssize_t n = ::recv(client_.get(), scratch.data(), std::min(room, max), 0);
+    std::span<char> scratch = ctx_.scratch.get();
+    ssize_t n = ::recv(client_.get(), scratch.data(), std::min(room, scratch.size()), 0);
     if (n > 0) {
       if (held_.empty()) {
         gate_deadline_ = ctx_.loop.now() + ctx_.limits().header_timeout;
@@ -184,6 +183,8 @@ bool Tunnel::read_once(Direction& d) {
   // Peek, send, then drop from the source exactly what the destination took: what it cannot
   // take yet stays in the source's socket, where TCP's flow control slows the sender, and the
   // proxy holds no copy. One read moves up to the whole scratch buffer (4 MiB).
+  std::span<char> scratch = ctx_.scratch.get();
+  const size_t max = scratch.size();
   ssize_t n = ::recv(d.src->get(), scratch.data(), max, MSG_PEEK);
   if (n > 0) {
     ssize_t sent =

@@ -12,12 +12,12 @@
 //
 // Splice or copy, measured on this project's 2-vCPU VM (kernel 6.18, release build,
 // bench/egress_bench.py's tunnel test, 6 alternating rounds of each against a direct loopback
-// transfer): origin -> client 1.84 GB/s (0.66x direct) by copy, 2.24 GB/s (0.80x) by splice;
-// client -> origin 2.24 and 2.28 GB/s (0.49x: the direct transfer that way runs at 4.6 GB/s).
-// The proxy's CPU per GB is about the same either way (0.27-0.31 s). An earlier splice relay
-// (2026-11-22) measured 0.25-0.4x direct, slower than the copy then; the copy has since moved to
-// 4 MiB reads (64 KiB reads ran at about half its speed). That relay is gone and the difference
-// was not found; this one measured faster in every round.
+// transfer): origin -> client 1.86 GB/s (0.69x direct) by copy, 2.35 GB/s (0.87x) by splice;
+// client -> origin 2.22 and 2.62 GB/s (0.48 and 0.57x: the direct transfer that way runs at
+// 4.6 GB/s); the proxy's CPU per GB 0.28-0.31 s by copy, 0.17 s by splice (the pipe's size:
+// splice_pipe.cpp). An earlier splice relay (2026-11-22) measured 0.25-0.4x direct, slower than
+// the copy then; it moved 64 KiB per wake-up. That relay is gone and the difference was not
+// found; this one measured faster in every round.
 //
 // An optional gate holds the client's first bytes back until it has seen enough of them (the
 // TLS ClientHello, for the SNI check) while the origin's bytes already flow to the client.

@@ -90,47 +90,42 @@ Result<void> check_egress_needs_network(const LayerState& st) {
   return Ok{};
 }
 
-// cordon listens on a forward's port inside the box, so no box program can serve it too.
-Result<void> check_forwards_not_loopback_ports(const LayerState& st) {
+// What holds a port inside the box other than a forward: one of cordon's own listeners, or
+// nothing ("").
+const char* cordon_listener_on(uint16_t port) {
+  if (port == net::kBoxHttpProxyPort) return "its HTTP proxy";
+  if (port == net::kBoxSocksPort) return "its SOCKS5 proxy";
+  if (port == net::kBoxTransparentPort) return "its transparent listener";
+  return "";
+}
+
+// cordon listens on a forward's port inside the box, so neither one of its own listeners nor a
+// box program (network.loopback_ports) may hold that port too.
+Result<void> check_forward_listen_ports(const LayerState& st) {
   const auto& net = st.out.network;
-  std::vector<uint16_t> ports = loopback_ports(net);
+  const std::vector<uint16_t> loopback = loopback_ports(net);
   for (const std::string& entry : net.forward.value) {
     auto forward = net::Forward::parse(entry);
     if (!forward.ok()) continue;  // unreachable: entries were checked when applied
-    if (std::find(ports.begin(), ports.end(), forward->listen_port) == ports.end()) continue;
-    int line = line_of(st, "network.forward");
-    if (line == 0) line = line_of(st, "network.loopback_ports");
-    return error_at(st.ctx, line,
-                    "network.forward \"" + entry + "\" listens on port " +
-                        std::to_string(forward->listen_port) +
-                        ", which network.loopback_ports also gives to the box's own programs",
-                    "cordon serves a forward's port inside the box; pick another listen port or "
-                    "remove it from loopback_ports");
-  }
-  return Ok{};
-}
-
-// cordon's own listeners inside the box hold these ports; a forward there could never listen.
-Result<void> check_forwards_not_cordon_ports(const LayerState& st) {
-  struct Own {
-    uint16_t port;
-    const char* what;
-  };
-  constexpr Own kOwn[] = {{net::kBoxHttpProxyPort, "its HTTP proxy"},
-                          {net::kBoxSocksPort, "its SOCKS5 proxy"},
-                          {net::kBoxTransparentPort, "its transparent listener"}};
-  for (const std::string& entry : st.out.network.forward.value) {
-    auto forward = net::Forward::parse(entry);
-    if (!forward.ok()) continue;  // unreachable: entries were checked when applied
-    for (const Own& own : kOwn) {
-      if (forward->listen_port != own.port) continue;
+    const uint16_t port = forward->listen_port;
+    const std::string listens =
+        "network.forward \"" + entry + "\" listens on port " + std::to_string(port);
+    if (const std::string own = cordon_listener_on(port); !own.empty()) {
       return error_at(st.ctx, line_of(st, "network.forward"),
-                      "network.forward \"" + entry + "\" listens on port " +
-                          std::to_string(own.port) + ", where cordon serves " + own.what +
-                          " inside the box",
+                      listens + ", where cordon serves " + own + " inside the box",
                       "pick another listen port: " + std::to_string(net::kBoxHttpProxyPort) + ", " +
                           std::to_string(net::kBoxSocksPort) + " and " +
                           std::to_string(net::kBoxTransparentPort) + " are cordon's");
+    }
+    if (std::find(loopback.begin(), loopback.end(), port) != loopback.end()) {
+      int line = line_of(st, "network.forward");
+      if (line == 0) line = line_of(st, "network.loopback_ports");
+      return error_at(st.ctx, line,
+                      listens +
+                          ", which network.loopback_ports also gives to the box's own "
+                          "programs",
+                      "cordon serves a forward's port inside the box; pick another listen port "
+                      "or remove it from loopback_ports");
     }
   }
   return Ok{};
@@ -158,8 +153,7 @@ Result<void> check_consistency(const LayerState& st) {
   CORDON_TRY(check_shown_not_hidden(st, st.new_write, "filesystem.write"));
   CORDON_TRY(check_hidden_not_shown(st));
   CORDON_TRY(check_egress_needs_network(st));
-  CORDON_TRY(check_forwards_not_loopback_ports(st));
-  CORDON_TRY(check_forwards_not_cordon_ports(st));
+  CORDON_TRY(check_forward_listen_ports(st));
   CORDON_TRY(check_egress_compiles(st));
   return Ok{};
 }
