@@ -1,6 +1,7 @@
 // The ports of cordon's own listeners inside a box (on 127.0.0.1, and ::1 where IPv6 exists):
 // the box's side of the egress wall opens them (box/egress.cpp), `cordon verify` attacks through
-// them, and the policy refuses a forward that would listen on a TCP one (policy/consistency.cpp).
+// them, and the policy refuses a forward or a `loopback_ports` entry on a TCP one
+// (policy/consistency.cpp).
 #pragma once
 
 #include <cstdint>

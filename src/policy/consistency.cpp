@@ -9,6 +9,7 @@
 #include "policy/layer.h"
 #include "policy/loader.h"
 #include "policy/paths.h"
+#include "policy/values.h"
 
 namespace cordon::policy {
 namespace {
@@ -131,6 +132,28 @@ Result<void> check_forward_listen_ports(const LayerState& st) {
   return Ok{};
 }
 
+// In proxy mode cordon listens on its own ports inside the box; a box program listing one of
+// them in network.loopback_ports could never listen there (the port is taken before it runs),
+// and connecting to it is allowed anyway. A range that spans one stays accepted: it names the
+// ports around it, and only the one port is cordon's.
+Result<void> check_loopback_ports(const LayerState& st) {
+  const auto& net = st.out.network;
+  if (net.mode.value != NetworkMode::kProxy) return Ok{};
+  for (const std::string& entry : net.loopback_ports.value) {
+    auto range = parse_port_range(entry);
+    if (!range.ok() || range->lo != range->hi) continue;
+    if (const std::string own = cordon_listener_on(range->lo); !own.empty()) {
+      return error_at(st.ctx, line_of(st, "network.loopback_ports"),
+                      "network.loopback_ports lists port " + entry + ", where cordon serves " +
+                          own + " inside the box",
+                      "box programs cannot listen on it, and may already connect to it; remove "
+                      "it (a server of yours in the box needs another port), or use "
+                      "mode = \"none\", where cordon listens on nothing");
+    }
+  }
+  return Ok{};
+}
+
 // The whole [network] as the wall compiles it: catches what no single entry shows, such as a
 // forward whose target the rules refuse (it could never carry a byte).
 Result<void> check_egress_compiles(const LayerState& st) {
@@ -154,6 +177,7 @@ Result<void> check_consistency(const LayerState& st) {
   CORDON_TRY(check_hidden_not_shown(st));
   CORDON_TRY(check_egress_needs_network(st));
   CORDON_TRY(check_forward_listen_ports(st));
+  CORDON_TRY(check_loopback_ports(st));
   CORDON_TRY(check_egress_compiles(st));
   return Ok{};
 }

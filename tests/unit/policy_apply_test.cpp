@@ -201,6 +201,15 @@ TEST(PolicyApply, HidingAParentOfNothingShownIsFine) {
   EXPECT_EQ(p.filesystem.read_paths.value, std::vector<std::string>{"~/.config"});
 }
 
+TEST(PolicyApply, LoopbackPortsMayLeaveCordonsListenersToARangeOrToModeNone) {
+  // A range that spans cordon's HTTP proxy port names the ports around it: accepted.
+  Policy ranged = apply_ok("[network]\nloopback_ports = [\"3128-3200\"]\n");
+  EXPECT_EQ(ranged.network.loopback_ports.value, std::vector<std::string>{"3128-3200"});
+  // Without the proxy cordon listens on nothing in the box: the port is the programs'.
+  Policy none = apply_ok("[network]\nmode = \"none\"\nloopback_ports = [3128, 1080]\n");
+  EXPECT_EQ(none.network.loopback_ports.value, (std::vector<std::string>{"3128", "1080"}));
+}
+
 TEST(PolicyApply, TightenedNetworkWithNoAllowRulesIsFine) {
   Policy p = apply_ok("[network]\nmode = \"none\"\nallow = []\n");
   EXPECT_EQ(p.network.mode.value, NetworkMode::kNone);

@@ -220,6 +220,12 @@ const BadCase kCases[] = {
      "[network]\nallow = [\"db.example.com:5432\"]\nforward = [\"3128=db.example.com:5432\"]\n", 3,
      "listens on port 3128, where cordon serves its HTTP proxy inside the box",
      "3128, 1080 and 3129 are cordon's"},
+    // ... nor may the box's own programs be given one (in proxy mode, where cordon listens).
+    {"LoopbackPortIsCordonsHttpProxy", "[network]\nloopback_ports = [\"3000\", 3128]\n", 2,
+     "network.loopback_ports lists port 3128, where cordon serves its HTTP proxy inside the box",
+     "box programs cannot listen on it"},
+    {"LoopbackPortIsCordonsSocks", "[network]\nmode = \"proxy\"\n\nloopback_ports = [\"1080\"]\n",
+     4, "lists port 1080, where cordon serves its SOCKS5 proxy", "mode = \"none\""},
     {"ForwardOnCordonsTransparentPort",
      "[network]\nallow = [\"db.example.com:5432\"]\nforward = [\"3129=db.example.com:5432\"]\n", 3,
      "where cordon serves its transparent listener", "another listen port"},
