@@ -177,7 +177,9 @@ bool Tunnel::read_once(Direction& d) {
 
   if (!d.copy_only) {
     if (ctx_.limits().tunnel_splice && d.pipe.ready()) return splice_once(d);
-    d.copy_only = true;  // no pipe (out of descriptors): this direction copies from now on
+    // Asked to copy, or no pipe could be made (out of descriptors): this direction copies from
+    // now on, without a pipe2() per read.
+    d.copy_only = true;
   }
 
   // Peek, send, then drop from the source exactly what the destination took: what it cannot

@@ -143,7 +143,10 @@ Result<void> check_loopback_ports(const LayerState& st) {
     auto range = parse_port_range(entry);
     if (!range.ok() || range->lo != range->hi) continue;
     if (const std::string own = cordon_listener_on(range->lo); !own.empty()) {
-      return error_at(st.ctx, line_of(st, "network.loopback_ports"),
+      // The entry may come from an earlier file, and this one turned the proxy on.
+      int line = line_of(st, "network.loopback_ports");
+      if (line == 0) line = line_of(st, "network.mode");
+      return error_at(st.ctx, line,
                       "network.loopback_ports lists port " + entry + ", where cordon serves " +
                           own + " inside the box",
                       "box programs cannot listen on it, and may already connect to it; remove "

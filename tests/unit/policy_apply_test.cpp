@@ -210,6 +210,15 @@ TEST(PolicyApply, LoopbackPortsMayLeaveCordonsListenersToARangeOrToModeNone) {
   EXPECT_EQ(none.network.loopback_ports.value, (std::vector<std::string>{"3128", "1080"}));
 }
 
+TEST(PolicyApply, TurningTheProxyOnOverALoopbackPortOfCordonsNamesTheModeLine) {
+  Policy user = apply_ok(builtin_profile(Profile::kWorkspaceWrite),
+                         "[network]\nmode = \"none\"\nloopback_ports = [3128]\n", "user.toml");
+  auto r = apply_toml(user, "# the workspace's\n[network]\nmode = \"proxy\"\n", "ws.toml", true);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message().rfind("ws.toml:3: network.loopback_ports lists port 3128", 0), 0u)
+      << r.error().message();
+}
+
 TEST(PolicyApply, TightenedNetworkWithNoAllowRulesIsFine) {
   Policy p = apply_ok("[network]\nmode = \"none\"\nallow = []\n");
   EXPECT_EQ(p.network.mode.value, NetworkMode::kNone);
