@@ -599,8 +599,10 @@ CgroupSession::~CgroupSession() {
   };
   for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) remove_or_warn(*it);
   // Shared with concurrent sessions: removed only when empty (ENOTEMPTY/EBUSY otherwise), so no
-  // empty dir is left to block the removal of the cgroup we were started in.
+  // empty dir is left to block the removal of the cgroup we were started in. Leftovers are
+  // looked for only when something is left: the usual last session's parent is empty.
   for (const std::string& parent : v1_parents_) {
+    if (remove(parent, false) == 0) continue;
     remove_stale_sessions(parent, roots_);
     remove(parent, false);
   }

@@ -158,8 +158,12 @@ Result<std::unique_ptr<EgressService>> EgressService::start(net::EgressRules rul
 }
 
 EgressService::~EgressService() {
-  if (proxy_) proxy_->stop();
+  request_stop();
   if (thread_.joinable()) thread_.join();
+}
+
+void EgressService::request_stop() {
+  if (proxy_) proxy_->stop();
 }
 
 std::vector<std::string> proxy_environment() {

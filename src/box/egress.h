@@ -65,6 +65,8 @@ class EgressService {
                                                       std::string session_id,
                                                       events::EventSink& sink);
   ~EgressService();
+  // Tells the proxy to stop and returns at once: the destructor then only joins its thread.
+  void request_stop();
 
  private:
   EgressService() = default;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,8 +14,8 @@
 #include "base/result.h"
 #include "events/session_events.h"
 #include "gate/gate.h"
-#include "review/review_queue.h"
 #include "policy/policy.h"
+#include "review/review_queue.h"
 
 namespace cordon::box {
 
@@ -57,6 +58,9 @@ struct LaunchRequest {
   // decided by it, with `ask`s held in `reviews` (null: asks are refused). Both outlive run_box.
   const gate::Gate* gate = nullptr;
   review::ReviewQueue* reviews = nullptr;
+  // Called once on the supervisor's thread when the program's exit is known, while the box's
+  // init is still ending: what the caller can start winding down meanwhile (review channels).
+  std::function<void()> on_program_exit;
 };
 
 struct LaunchResult {

@@ -112,6 +112,7 @@ Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd) {
         if (!started.ok()) return std::move(started).error().context("terminal");
         relay.emplace(std::move(started).value());
       }
+      if (msg.init && !outcome.agent_exit && in.on_program_exit) in.on_program_exit();
       if (msg.init) outcome.agent_exit = msg.init;
       if (msg.closed) control_open = false;
     }

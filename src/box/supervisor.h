@@ -33,6 +33,10 @@ struct LoopInputs {
   // Reaps the init and returns its wait status; null means waitid on init_pidfd. When the gate
   // traces the box, only its tracer may wait on the init (a wait here could take a ptrace stop).
   std::function<int()> reap_init;
+  // Called once when the init reports the program's exit, before the init has ended (ending a
+  // pid namespace and its mounts takes a few hundred microseconds): the caller's teardown can
+  // start meanwhile. May be null.
+  std::function<void()> on_program_exit;
 };
 
 // Runs until the box init has exited: relays the terminal, forwards signals to the init, kills

@@ -94,6 +94,12 @@ SessionGate::~SessionGate() {
   queue_.reset();
 }
 
+void SessionGate::begin_close() {
+  if (tty_) tty_->request_stop();
+  if (control_) control_->request_stop();
+  if (web_) web_->request_stop();
+}
+
 std::string SessionGate::control_socket() const {
   return control_ ? control_->path() : "";
 }

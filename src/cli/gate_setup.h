@@ -50,6 +50,9 @@ class SessionGate {
   // Lines for the user before the program starts: where to review.
   const std::vector<std::string>& notices() const { return notices_; }
   std::string control_socket() const;
+  // The program has exited: the review channels start winding down while the box ends (their
+  // threads are joined by the destructor). Nothing in the box is approved after this.
+  void begin_close();
   uint16_t web_port() const;
 
  private:

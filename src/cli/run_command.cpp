@@ -33,6 +33,7 @@ int run_command(const RunOptions& options) {
   request->gate = (*gate)->gate();
   request->reviews = (*gate)->reviews();
   request->relay_input = !channels->tty;
+  request->on_program_exit = [&gate] { (*gate)->begin_close(); };
   for (const auto& notice : (*gate)->notices()) std::cerr << notice << "\n";
 
   SessionSummary summary;

@@ -21,9 +21,13 @@ void ChannelThread::start(ReviewQueue& queue, std::function<void()> body) {
 void ChannelThread::stop() {
   if (!thread_.joinable()) return;
   subscription_.reset();
+  request_stop();
+  thread_.join();
+}
+
+void ChannelThread::request_stop() {
   stopping_ = true;
   wakeup_.poke();
-  thread_.join();
 }
 
 }  // namespace cordon::review

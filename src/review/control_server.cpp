@@ -308,6 +308,10 @@ void ControlServer::stop() {
   impl_->socket_file.reset();
 }
 
+void ControlServer::request_stop() {
+  if (impl_ && impl_->channel) impl_->channel->request_stop();
+}
+
 const std::string& ControlServer::path() const {
   return impl_->options.socket_path;
 }

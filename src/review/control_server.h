@@ -43,6 +43,8 @@ class ControlServer {
 
   // Stops the thread, closes every connection and removes the socket (if it is still ours).
   void stop();
+  // Tells the thread to stop and returns at once (ChannelThread::request_stop); stop() finishes.
+  void request_stop();
   const std::string& path() const;
 
   struct Impl;

@@ -150,4 +150,8 @@ void TtyReviewer::stop() {
   impl_->channel.reset();
 }
 
+void TtyReviewer::request_stop() {
+  if (impl_ && impl_->channel) impl_->channel->request_stop();
+}
+
 }  // namespace cordon::review

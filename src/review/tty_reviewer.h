@@ -22,6 +22,8 @@ class TtyReviewer {
   TtyReviewer& operator=(const TtyReviewer&) = delete;
 
   void stop();
+  // Tells the thread to stop and returns at once (ChannelThread::request_stop); stop() finishes.
+  void request_stop();
 
   struct Impl;
 

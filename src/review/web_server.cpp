@@ -486,6 +486,10 @@ void WebServer::stop() {
   impl_->listener.reset();
 }
 
+void WebServer::request_stop() {
+  if (impl_ && impl_->channel) impl_->channel->request_stop();
+}
+
 uint16_t WebServer::port() const {
   return impl_->port;
 }

@@ -36,6 +36,8 @@ class WebServer {
 
   uint16_t port() const;
   void stop();
+  // Tells the thread to stop and returns at once (ChannelThread::request_stop); stop() finishes.
+  void request_stop();
 
   struct Impl;
 

@@ -70,6 +70,23 @@ TEST_F(LaunchEventsTest, ASessionIsStartedThenEnded) {
   EXPECT_FALSE(ended->signal.has_value());
 }
 
+TEST_F(LaunchEventsTest, TheCallerHearsOfTheProgramsExitOnceBeforeTheEndIsRecorded) {
+  events::RecordingSink sink;
+  LaunchRequest req = request({"/bin/sh", "-c", "exit 3"});
+  int calls = 0;
+  size_t events_then = 0;
+  req.on_program_exit = [&] {
+    calls += 1;
+    events_then = sink.events().size();
+  };
+  auto result = run_box(req, sink);
+  ASSERT_TRUE(result.ok()) << result.error().describe();
+  EXPECT_EQ(result->status(), 3);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(events_then, 1u);  // SessionStarted only: the end comes after the teardown starts
+  EXPECT_EQ(sink.events().size(), 2u);
+}
+
 TEST_F(LaunchEventsTest, AFailureBeforeTheBoxExistsIsASetupFailedEvent) {
   policy_.filesystem.read_paths.value = {root_ + "/missing"};
   events::RecordingSink sink;

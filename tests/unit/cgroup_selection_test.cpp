@@ -251,6 +251,24 @@ TEST(CgroupSelection, V1TeardownRemovesStaleSessionsOnly) {
   EXPECT_FALSE(fs::exists(parent + "/s7"));
 }
 
+TEST(CgroupSelection, V1TeardownRemovesAParentThatOnlyStaleSessionsKept) {
+  FakeCgroups fake;
+  fake.hybrid();
+  CgroupRoots roots = fake.roots(0);
+  const std::string parent = fake.fs_root() + "/pids/cordon";
+  const std::string stale = parent + "/stale";
+  fs::create_directories(stale);
+  roots.after_mkdir(stale);
+  put(stale + "/cgroup.procs", "");
+  fs::last_write_time(stale, fs::file_time_type::clock::now() - std::chrono::minutes(5));
+
+  auto s = CgroupSession::create(ResourcePolicy{}, "s8", roots);
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  s.value().reset();
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_FALSE(fs::exists(parent));  // empty once the leftover went: removed too
+}
+
 TEST(CgroupSelection, V1WithoutMemswStillLimitsMemory) {
   FakeCgroups fake;
   fake.swap_files = false;
