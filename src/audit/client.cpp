@@ -115,21 +115,35 @@ WriterStart::~WriterStart() {
 
 Result<std::unique_ptr<AuditClient>> AuditClient::start(WriterStart writer,
                                                         const ClientOptions& options) {
-  CORDON_ASSIGN_OR_RETURN(WriterStart::Spawned spawned, writer.take());
-  std::unique_ptr<AuditClient> client(
-      new AuditClient(std::move(spawned.socket), spawned.child, options));
-  const json config = {{"store", options.store_path},
-                       {"key", options.key_path},
-                       {"signer", options.signer_path},
-                       {"checkpoint_every", options.checkpoint_every},
-                       {"secrets", options.secrets},
-                       {"linger_ms", spawned.rendezvous.empty() ? 0 : options.linger_ms},
-                       {"rendezvous", spawned.rendezvous},
-                       {"sign_after_at_most_ms", options.sign_after_at_most_ms}};
-  if (auto sent = write_frame(client->socket_.get(), config.dump()); !sent.ok()) {
-    return std::move(sent.error().context("audit writer"));
+  return std::unique_ptr<AuditClient>(new AuditClient(std::move(writer), options));
+}
+
+bool AuditClient::connect() {
+  if (connected_) return static_cast<bool>(socket_);
+  connected_ = true;
+  auto fail = [this](Error e) {
+    ready_read_ = true;  // nothing to read: this is the answer
+    ready_error_ = std::move(e);
+    return false;
+  };
+  Result<WriterStart::Spawned> spawned = writer_start_->take();
+  writer_start_.reset();
+  if (!spawned.ok()) return fail(std::move(spawned).error());
+  socket_ = std::move(spawned->socket);
+  replies_.emplace(socket_.get());
+  child_ = spawned->child;
+  const json config = {{"store", options_.store_path},
+                       {"key", options_.key_path},
+                       {"signer", options_.signer_path},
+                       {"checkpoint_every", options_.checkpoint_every},
+                       {"secrets", options_.secrets},
+                       {"linger_ms", spawned->rendezvous.empty() ? 0 : options_.linger_ms},
+                       {"rendezvous", spawned->rendezvous},
+                       {"sign_after_at_most_ms", options_.sign_after_at_most_ms}};
+  if (auto sent = write_frame(socket_.get(), config.dump()); !sent.ok()) {
+    return fail(std::move(sent.error().context("audit writer")));
   }
-  return client;
+  return true;
 }
 
 AuditClient::~AuditClient() {
@@ -141,7 +155,7 @@ void AuditClient::emit(const events::Event& event) {
 }
 
 void AuditClient::emit_all(std::span<const events::Event> events) {
-  if (closed_ || ended_ || send_error_) {
+  if (closed_ || ended_ || send_error_ || !connect()) {
     unsent_ += static_cast<int64_t>(events.size());
     return;
   }
@@ -176,7 +190,7 @@ void AuditClient::emit_all(std::span<const events::Event> events) {
 }
 
 Result<void> AuditClient::read_status(const char* what) {
-  auto frame = replies_.next();
+  auto frame = replies_->next();
   if (!frame.ok()) return std::move(frame.error().context(std::string("audit writer ") + what));
   if (!frame->has_value()) {
     return Error(Errc::kSystem, std::string("the audit writer exited before it was ") + what)
@@ -189,6 +203,7 @@ Result<void> AuditClient::read_status(const char* what) {
 }
 
 Result<void> AuditClient::wait_ready() {
+  connect();
   if (!ready_read_) {
     ready_read_ = true;
     if (auto ready = read_status("ready"); !ready.ok()) ready_error_ = std::move(ready).error();
@@ -200,6 +215,12 @@ Result<void> AuditClient::wait_ready() {
 Result<void> AuditClient::close() {
   if (closed_) return Ok{};
   closed_ = true;
+  // Never taken (the session stopped before its first event): WriterStart's destructor lets
+  // the writer go with nothing to store.
+  if (!connected_) {
+    writer_start_.reset();
+    return Ok{};
+  }
   if (!ready_read_) (void)wait_ready();
   Result<void> status = Ok{};
   if (!ready_error_) {

@@ -44,7 +44,8 @@ struct ClientOptions {
 // `rendezvous` after an earlier session of this user (writer_rendezvous.h), else a new process.
 // posix_spawn() returns only once the writer has exec'd, a millisecond or more on a small VM;
 // begun on a thread of its own as cordon starts, that runs on another CPU while cordon reads its
-// policy. An empty `rendezvous`: always a new process, which never waits for another session.
+// policy and plans the box (AuditClient takes it at the session's first event). An empty
+// `rendezvous`: always a new process, which never waits for another session.
 class WriterStart {
  public:
   static WriterStart begin(std::string writer_path, std::string rendezvous);
@@ -72,7 +73,11 @@ class WriterStart {
 
 class AuditClient : public events::EventSink {
  public:
-  // Gives the writer its options; it opens the store and the key while the caller goes on.
+  // The session's client. The writer is taken, and given its options, at the first event or
+  // wait_ready(): until then WriterStart's thread finds or starts it while the caller plans the
+  // box (on a small VM the answer of a waiting writer alone takes a few hundred microseconds),
+  // and the writer opens the store and the key while the box is built. A writer that cannot
+  // be had is wait_ready()'s error: no program runs unaudited.
   static Result<std::unique_ptr<AuditClient>> start(WriterStart writer,
                                                     const ClientOptions& options);
   ~AuditClient() override;
@@ -90,16 +95,18 @@ class AuditClient : public events::EventSink {
   events::WallStatus describe() const;
 
  private:
-  AuditClient(UniqueFd socket, pid_t child, ClientOptions options)
-      : socket_(std::move(socket)),
-        replies_(socket_.get()),
-        child_(child),
-        options_(std::move(options)) {}
+  AuditClient(WriterStart writer, ClientOptions options)
+      : writer_start_(std::move(writer)), options_(std::move(options)) {}
+  // Takes the writer and sends it the options, the first time; false if that failed
+  // (ready_error_ says why; every event is then counted unsent) or the socket is closed.
+  bool connect();
   Result<void> read_status(const char* what);
 
+  std::optional<WriterStart> writer_start_;  // until connect()
+  bool connected_ = false;
   UniqueFd socket_;
-  FrameReader replies_;  // the writer's answers on socket_
-  pid_t child_;          // the writer, when we started it; -1 when it was waiting for us
+  std::optional<FrameReader> replies_;  // the writer's answers on socket_
+  pid_t child_ = -1;  // the writer, when we started it; -1 when it was waiting for us
   ClientOptions options_;
   bool ready_read_ = false;
   std::optional<Error> ready_error_;

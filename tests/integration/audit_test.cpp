@@ -499,6 +499,39 @@ TEST_F(AuditTrail, AnEventAfterTheSessionsEndIsReportedNotDropped) {
       << show.out;
 }
 
+// The client takes its writer at the first event (client.h); a writer that cannot be started
+// is then the answer to wait_ready(), which comes before any program runs, and no event is lost
+// silently.
+TEST_F(AuditTrail, AWriterThatCannotStartIsTheReadyErrorAndItsEventsAreCountedUnsent) {
+  audit::ClientOptions options;
+  options.store_path = audit_store();
+  options.key_path = audit_key();
+  auto client =
+      audit::AuditClient::start(audit::WriterStart::begin(dir() / "no-such-writer", ""), options);
+  ASSERT_TRUE(client.ok()) << client.error().describe();
+  events::SessionStarted start;
+  start.session_id = "0123456789abcdef";
+  (*client)->emit(start);
+
+  auto ready = (*client)->wait_ready();
+  ASSERT_FALSE(ready.ok());
+  EXPECT_NE(ready.error().describe().find("no-such-writer"), std::string::npos)
+      << ready.error().describe();
+  EXPECT_NE(ready.error().hint().find("cordon-audit-writer"), std::string::npos);
+  auto closed = (*client)->close();
+  ASSERT_FALSE(closed.ok());
+  EXPECT_FALSE(exists(audit_store()));
+}
+
+// A client that never had an event never takes its writer: the writer stores nothing.
+TEST_F(AuditTrail, AClientWithoutEventsLeavesNoStore) {
+  auto client = start_audit_client();
+  ASSERT_TRUE(client.ok()) << client.error().describe();
+  EXPECT_TRUE((*client)->close().ok());
+  client->reset();
+  EXPECT_FALSE(exists(audit_store()));
+}
+
 // The writer answers once the session's rows are stored, and signs them once the process it
 // served has exited (writer_main.cpp: the signature does not take a CPU from cordon's last
 // steps). A client that stays on after its answer leaves the signature pending until it exits.
