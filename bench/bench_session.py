@@ -25,8 +25,14 @@ class ScratchSession:
         os.makedirs(os.path.join(self.dir, "config", "cordon"))
         with open(os.path.join(self.dir, "config", "cordon", "config.toml"), "w") as config:
             config.write(f'[audit]\nstore = "{self.store}"\n')
+        # Its own runtime directory too: an audit writer lingering after another build's or
+        # another store's session holds the default rendezvous, and every session here would
+        # then start a writer of its own.
+        runtime = os.path.join(self.dir, "runtime")
+        os.mkdir(runtime, 0o700)
         self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(self.dir, "config"),
-                        XDG_STATE_HOME=os.path.join(self.dir, "state"))
+                        XDG_STATE_HOME=os.path.join(self.dir, "state"),
+                        CORDON_RUNTIME_DIR=runtime)
 
     def wait_for_signature(self):
         """cordon exits once its session's audit rows are committed; its writer then signs the
