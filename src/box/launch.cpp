@@ -435,7 +435,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
                   policy.resources.timeout_seconds.value, cgroup.get(), req.relay_input,
                   nullptr};
   // The program has exited: the proxy and the caller's channels wind down while the init ends.
-  // The box's last processes die with it; a connection they open meanwhile is refused.
+  // The box's last processes die with it; a connection they open meanwhile is not served.
   loop.on_program_exit = [&egress_service, &req] {
     if (egress_service) egress_service->request_stop();
     if (req.on_program_exit) req.on_program_exit();

@@ -51,7 +51,7 @@ class SessionGate {
   const std::vector<std::string>& notices() const { return notices_; }
   std::string control_socket() const;
   // The program has exited: the review channels start winding down while the box ends (their
-  // threads are joined by the destructor). Nothing in the box is approved after this.
+  // threads are joined by the destructor). No reviewer's answer is taken after this.
   void begin_close();
   uint16_t web_port() const;
 
