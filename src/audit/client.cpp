@@ -119,9 +119,9 @@ Result<std::unique_ptr<AuditClient>> AuditClient::start(WriterStart writer,
 }
 
 bool AuditClient::connect() {
-  if (connected_) return static_cast<bool>(socket_);
-  connected_ = true;
+  if (!writer_start_) return static_cast<bool>(socket_);
   auto fail = [this](Error e) {
+    socket_.reset();
     ready_read_ = true;  // nothing to read: this is the answer
     ready_error_ = std::move(e);
     return false;
@@ -216,9 +216,11 @@ Result<void> AuditClient::close() {
   if (closed_) return Ok{};
   closed_ = true;
   // Never taken (the session stopped before its first event): WriterStart's destructor lets
-  // the writer go with nothing to store.
-  if (!connected_) {
+  // the writer go with nothing to store, and the client is ready for nothing from here on.
+  if (writer_start_) {
     writer_start_.reset();
+    ready_read_ = true;
+    ready_error_ = Error(Errc::kInternal, "the audit client was closed before its first event");
     return Ok{};
   }
   if (!ready_read_) (void)wait_ready();

@@ -102,8 +102,7 @@ class AuditClient : public events::EventSink {
   bool connect();
   Result<void> read_status(const char* what);
 
-  std::optional<WriterStart> writer_start_;  // until connect()
-  bool connected_ = false;
+  std::optional<WriterStart> writer_start_;  // until connect() takes it (or close() drops it)
   UniqueFd socket_;
   std::optional<FrameReader> replies_;  // the writer's answers on socket_
   pid_t child_ = -1;  // the writer, when we started it; -1 when it was waiting for us

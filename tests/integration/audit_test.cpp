@@ -528,6 +528,11 @@ TEST_F(AuditTrail, AClientWithoutEventsLeavesNoStore) {
   auto client = start_audit_client();
   ASSERT_TRUE(client.ok()) << client.error().describe();
   EXPECT_TRUE((*client)->close().ok());
+  // Closed before it had a writer: nothing can be ready any more.
+  auto ready = (*client)->wait_ready();
+  ASSERT_FALSE(ready.ok());
+  EXPECT_NE(ready.error().describe().find("closed before its first event"), std::string::npos)
+      << ready.error().describe();
   client->reset();
   EXPECT_FALSE(exists(audit_store()));
 }
