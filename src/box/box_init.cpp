@@ -180,14 +180,15 @@ void run_box_init(const ChildPlan& plan) {
       report_and_exit(efd, Step::kOpenListeners, -rc, index);
     }
   }
-  // 6. The filesystem view, then pivot into it.
+  // 6. No nested user namespaces. The limit belongs to the box's user namespace, whichever proc
+  //    it is written through; it comes before the view, whose /proc/sys is read-only.
+  if (int rc = forbid_nested_user_namespaces(); rc != 0) {
+    report_and_exit(efd, Step::kLimitNestedUserns, -rc);
+  }
+  // 7. The filesystem view, then pivot into it.
   StepFailure failure{};
   if (build_box_root(plan.mounts, &failure) != 0) {
     report_and_exit(efd, failure.step, failure.sys_errno, failure.detail);
-  }
-  // 7. No nested user namespaces.
-  if (int rc = forbid_nested_user_namespaces(); rc != 0) {
-    report_and_exit(efd, Step::kLimitNestedUserns, -rc);
   }
   // 8. The box's own terminal; its master goes to the supervisor, which relays it.
   int master = -1;

@@ -26,6 +26,10 @@ constexpr std::array<std::string_view, 6> kDevices = {"null",   "zero",    "full
 constexpr std::array<std::string_view, 7> kForbiddenWorkspaceRoots = {
     "/proc", "/sys", "/dev", "/run", "/boot", "/usr", "/etc"};
 
+bool is_system_dir(const std::string& path) {
+  return std::find(kSystemDirs.begin(), kSystemDirs.end(), path) != kSystemDirs.end();
+}
+
 std::optional<std::string> canonical(const std::string& path) {
   char buf[PATH_MAX];
   if (::realpath(path.c_str(), buf) == nullptr) return std::nullopt;
@@ -122,6 +126,7 @@ class Planner {
       if (!S_ISDIR(st.st_mode)) continue;
       plan_.ops.push_back(bind(Step::kMountSystemDirs, dir, dir, true, st));
       plan_.landlock_host_paths.push_back({dir, HostPathAccess::Kind::kReadExecute});
+      binds_.push_back({dir, dir});  // a hidden path beneath it is masked
     }
     return Ok{};
   }
@@ -318,7 +323,6 @@ class Planner {
   // Hidden paths stay invisible even beneath a broader bind (a system dir, the workspace, an
   // extra path): each one found beneath a bind source is masked at the matching box path.
   Result<void> add_hidden_masks() {
-    binds_.push_back({"/etc", "/etc"});
     std::vector<std::string> all = fs_.hidden_paths.value;
     all.insert(all.end(), in_.private_paths.begin(), in_.private_paths.end());
     for (const auto& raw : all) {
@@ -330,9 +334,15 @@ class Planner {
       for (const auto& hidden : forms) {
         for (const auto& [source, target] : binds_) {
           if (hidden == source || is_same_or_beneath(source, hidden)) {
-            return Error(Errc::kPolicy,
-                         "the box would show " + source + ", which is a hidden path (" + raw + ")")
-                .with_hint("choose a workspace or extra path that does not contain secrets");
+            Error shown(Errc::kPolicy,
+                        "the box would show " + source + ", which is a hidden path (" + raw + ")");
+            if (is_system_dir(source)) {
+              return shown.with_hint(
+                  "a system directory cannot be hidden as a whole; hide the "
+                  "files or directories beneath it that hold secrets");
+            }
+            return shown.with_hint(
+                "choose a workspace or extra path that does not contain secrets");
           }
           if (!is_same_or_beneath(hidden, source)) continue;
           struct stat st {};

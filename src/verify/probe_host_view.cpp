@@ -1,5 +1,5 @@
 // filesystem: what of the host the box can see: host /tmp, host sockets (docker, dbus,
-// ssh-agent, an abstract socket), /proc, /sys and /dev.
+// ssh-agent, an abstract socket), /proc (and the kernel settings in it), /sys and /dev.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -152,6 +152,26 @@ void proc(const Context& ctx, Reporter& r) {
         !same);
 }
 
+// The kernel's own settings: a box running as root passes the file permissions of /proc/sys
+// (core_pattern names a program the host's root runs), so they must be read-only mounts.
+void kernel_settings(Reporter& r) {
+  std::vector<std::string> files = {"/proc/sys/kernel/core_pattern", "/proc/sys/kernel/modprobe",
+                                    "/proc/sys/vm/drop_caches", "/proc/sysrq-trigger"};
+  for (const auto& irq : list_dir("/proc/irq")) {
+    if (irq.find_first_not_of("0123456789") != std::string::npos) continue;
+    files.push_back("/proc/irq/" + irq + "/smp_affinity");
+    break;
+  }
+  for (const auto& file : files) {
+    struct stat st;
+    if (::lstat(file.c_str(), &st) != 0) continue;  // not in this kernel
+    // Opened and closed without a write: nothing changes even if the wall fell.
+    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+    r.add(kWall, "open " + file + " for writing", "EROFS or EACCES",
+          fd ? "opened" : errno_name(errno), !fd.valid());
+  }
+}
+
 void sys_and_dev(Reporter& r) {
   bool ok = false;
   auto sys = list_dir("/sys", &ok);
@@ -186,6 +206,7 @@ void probe_host_view(const Context& ctx, Reporter& r) {
   host_tmp(ctx, r);
   sockets(ctx, r);
   proc(ctx, r);
+  kernel_settings(r);
   sys_and_dev(r);
 }
 

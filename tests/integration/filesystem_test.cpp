@@ -55,6 +55,26 @@ TEST_F(FilesystemTest, HiddenPathsStayHiddenBeneathAnExtraBind) {
   EXPECT_EQ(r.out, "public hidden\n") << r.err;
 }
 
+TEST_F(FilesystemTest, HiddenPathsStayHiddenBeneathTheSystemDirs) {
+  // Only a file that is surely there and that the command does not need: env.
+  std::string policy = policy_file("[filesystem]\nhide = [\"/usr/bin/env\"]\n");
+  auto r = sh("test -s /usr/bin/env && echo shown || echo hidden", {"--config", policy});
+  EXPECT_EQ(r.out, "hidden\n") << r.err;
+}
+
+TEST_F(FilesystemTest, TheKernelsSettingsInProcAreReadOnly) {
+  // Run as root, the box's root is the host's: file permissions alone would let it name the
+  // program the kernel runs on a crash (core_pattern) or change interrupt routing.
+  auto r =
+      sh("for f in /proc/sys/kernel/core_pattern /proc/sys/kernel/modprobe; do "
+         "  (: >> $f) 2>/dev/null && echo \"$f writable\"; done; "
+         "irq=$(ls -d /proc/irq/[0-9]* | head -1); "
+         "(: >> $irq/smp_affinity) 2>/dev/null && echo irq writable; "
+         "cat /proc/sys/kernel/ostype; echo 500 > /proc/self/oom_score_adj && echo own-ok; "
+         "cat /proc/sys/user/max_user_namespaces");
+  EXPECT_EQ(r.out, "Linux\nown-ok\n0\n") << r.err;
+}
+
 TEST_F(FilesystemTest, SecretsInTheRealHomeAreNotVisible) {
   const std::string home = dir() / "home";
   ::mkdir(home.c_str(), 0755);

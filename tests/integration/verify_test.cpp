@@ -34,9 +34,10 @@ TEST_P(VerifyTest, CoversEveryWallOfTheBox) {
   const auto& rows = findings.is_array() ? findings : findings["findings"];
   std::string all;
   for (const auto& row : rows) all += row.value("wall", "") + ": " + row.value("attack", "") + "\n";
-  for (const char* needle : {"filesystem", "isolation", "resources", "network", "lifecycle",
-                             "canary", "symlink", "hardlink", "TIOCSTI", "x32", "fork bomb",
-                             "memory balloon", "/tmp", "setuid", "daemon", "/proc", "leaked"}) {
+  for (const char* needle :
+       {"filesystem", "isolation", "resources", "network", "lifecycle", "canary", "symlink",
+        "hardlink", "TIOCSTI", "x32", "fork bomb", "memory balloon", "/tmp", "setuid", "daemon",
+        "/proc", "leaked", "core_pattern"}) {
     EXPECT_NE(all.find(needle), std::string::npos) << "no attack mentions " << needle;
   }
 }

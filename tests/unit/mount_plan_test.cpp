@@ -168,6 +168,27 @@ TEST_F(MountPlanTest, HiddenPathsBeneathAnExtraBindAreMasked) {
   EXPECT_EQ(token->kind, MountKind::kMaskFile);
 }
 
+TEST_F(MountPlanTest, HiddenPathsBeneathTheSystemDirsAreMasked) {
+  // /usr is bound read-only whole; a secret the user hides beneath it must not show through.
+  policy_.filesystem.hidden_paths.value.push_back("/usr/bin");
+  policy_.filesystem.hidden_paths.value.push_back("/usr/bin/env");
+  auto p = plan();
+  ASSERT_TRUE(p.ok()) << p.error().describe();
+  const MountOp* dir = find(*p, "/usr/bin");
+  ASSERT_NE(dir, nullptr);
+  EXPECT_EQ(dir->kind, MountKind::kMaskDir);
+  const MountOp* file = find(*p, "/usr/bin/env");
+  ASSERT_NE(file, nullptr);
+  EXPECT_EQ(file->kind, MountKind::kMaskFile);
+}
+
+TEST_F(MountPlanTest, HidingAWholeSystemDirIsRefusedWithAHint) {
+  policy_.filesystem.hidden_paths.value.push_back("/usr");
+  auto p = plan();
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().hint().find("system directory"), std::string::npos) << p.error().describe();
+}
+
 TEST_F(MountPlanTest, ShowingAHiddenPathItselfIsRefused) {
   std::filesystem::create_directories(home_ + "/.ssh");
   policy_.filesystem.read_paths.value = {"~/.ssh"};
