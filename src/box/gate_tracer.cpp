@@ -24,6 +24,7 @@
 #include "base/unique_fd.h"
 #include "base/wakeup.h"
 #include "box/exec_listener.h"
+#include "box/loader_start.h"
 #include "box/program_twins.h"
 #include "box/tracee_exit.h"
 #include "box/tracee_start.h"
@@ -53,8 +54,11 @@ std::string shown_command(const std::vector<std::string>& argv) {
 
 // The file that runs, for the audit trail: a copy is named with what it is a copy of.
 std::string what_runs(const gate::ProgramStart& start) {
-  return start.copy_path.empty() ? start.executable
-                                 : start.copy_path + " (a copy of " + start.executable + ")";
+  std::string out = start.copy_path.empty()
+                        ? start.executable
+                        : start.copy_path + " (a copy of " + start.executable + ")";
+  if (!start.loader.empty()) out += " (through the dynamic loader " + start.loader + ")";
+  return out;
 }
 
 // Writes the refusal to the tracee's own stderr (a dup taken with pidfd_getfd), without ever
@@ -306,10 +310,21 @@ void GateTracer::Impl::on_exec(pid_t pid) {
     ::kill(pid, SIGKILL);
     return;
   }
-  // A renamed copy of a system program is judged as that program.
-  if (auto twin = twins.twin_of(pid, start->executable)) {
+  // A renamed copy of a system program is judged as that program; a file that cannot be
+  // compared is not run.
+  auto twin = twins.twin_of(pid, start->executable);
+  if (!twin.ok()) {
+    refuse(pid, *start, "undecidable", twin.error().describe());
+    return;
+  }
+  if (*twin) {
     start->copy_path = std::move(start->executable);
-    start->executable = std::move(*twin);
+    start->executable = std::move(**twin);
+  }
+  // Started through the dynamic loader: judged as the program the loader is told to run.
+  if (auto loaded = judge_loaded_program(pid, *start, twins); !loaded.ok()) {
+    refuse(pid, *start, "undecidable", loaded.error().describe());
+    return;
   }
   if (options.reviews != nullptr && options.reviews->granted(*start)) {
     allow(pid, *start, "session grant", "a reviewer allowed this exact command for the session");
@@ -424,6 +439,7 @@ GateTracer::GateTracer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Result<std::unique_ptr<GateTracer>> GateTracer::start(GateTracerOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
+  impl->twins = ProgramTwins(default_path_dirs(), impl->options.writable_paths);
   impl->init_pidfd = UniqueFd(sys::pidfd_open(impl->options.init_pid, 0));
   if (!impl->init_pidfd) return Error::system("pidfd_open the box init");
   CORDON_ASSIGN_OR_RETURN(impl->wake, Wakeup::create());
@@ -463,7 +479,6 @@ int GateTracer::wait_init() {
   impl_->changed.wait(lock, [this] { return impl_->init_status.has_value(); });
   return *impl_->init_status;
 }
-
 
 std::optional<std::string> ptrace_unavailable_reason(bool is_root) {
   std::ifstream in("/proc/sys/kernel/yama/ptrace_scope");

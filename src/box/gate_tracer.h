@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -46,6 +47,9 @@ struct GateTracerOptions {
   // Where `ask` decisions wait for a reviewer; null means nobody can answer, so asks are refused.
   review::ReviewQueue* reviews = nullptr;
   std::function<void(const events::Event&)> emit;
+  // The box's writable binds (workspace, `write` paths): a program there is never taken for a
+  // system program, even beneath a system directory (a workspace under /opt).
+  std::vector<std::string> writable_paths;
 };
 
 class GateTracer {

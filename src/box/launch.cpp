@@ -403,6 +403,11 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
     };
     gate_options.reviews = req.reviews;
     gate_options.emit = [&events](const events::Event& e) { events.emit(e); };
+    for (const MountOp& op : mounts.ops) {
+      if (op.kind == MountKind::kBind && !op.read_only) {
+        gate_options.writable_paths.push_back(op.target);
+      }
+    }
     auto started = GateTracer::start(std::move(gate_options));
     if (started.ok()) {
       gate_tracer = std::move(started).value();

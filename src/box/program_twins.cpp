@@ -9,8 +9,10 @@
 #include <cstring>
 #include <tuple>
 
+#include "base/files.h"
 #include "base/unique_fd.h"
 #include "box/mount_plan.h"
+#include "gate/loader_command.h"
 
 namespace cordon::box {
 namespace {
@@ -36,9 +38,14 @@ bool ProgramTwins::FileKey::operator<(const FileKey& o) const {
          std::tie(o.dev, o.ino, o.size, o.mtime_ns, o.ctime_ns);
 }
 
-ProgramTwins::ProgramTwins(std::vector<std::string> system_dirs) : dirs_(std::move(system_dirs)) {}
+ProgramTwins::ProgramTwins(std::vector<std::string> system_dirs,
+                           std::vector<std::string> writable_paths)
+    : dirs_(std::move(system_dirs)), writable_(std::move(writable_paths)) {}
 
-bool ProgramTwins::in_read_only_system(const std::string& path) {
+bool ProgramTwins::in_read_only_system(const std::string& path) const {
+  for (const auto& writable : writable_) {
+    if (path == writable || is_same_or_beneath(path, writable)) return false;
+  }
   for (std::string_view dir : kSystemDirs) {
     if (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/') return true;
   }
@@ -47,11 +54,26 @@ bool ProgramTwins::in_read_only_system(const std::string& path) {
 
 void ProgramTwins::index() {
   indexed_ = true;
-  for (const auto& dir : dirs_) {
+  std::vector<std::string> dirs = dirs_;
+  // The dynamic loaders too: a renamed copy of one starts any program it is given.
+  for (const char* dir : {"/lib64", "/lib", "/usr/lib64", "/usr/lib"}) {
+    dirs.push_back(dir);
+    DIR* d = ::opendir(dir);
+    if (d == nullptr) continue;
+    while (dirent* e = ::readdir(d)) {
+      if (std::strstr(e->d_name, "-linux-") != nullptr)
+        dirs.push_back(std::string(dir) + "/" + e->d_name);
+    }
+    ::closedir(d);
+  }
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    const std::string& dir = dirs[i];
+    const bool only_loaders = i >= dirs_.size();
     DIR* d = ::opendir(dir.c_str());
     if (d == nullptr) continue;
     while (dirent* e = ::readdir(d)) {
       if (e->d_name[0] == '.') continue;
+      if (only_loaders && !gate::is_dynamic_loader(e->d_name)) continue;
       const std::string path = dir + "/" + e->d_name;
       struct stat st;
       if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) {
@@ -63,13 +85,23 @@ void ProgramTwins::index() {
   }
 }
 
-std::optional<std::string> ProgramTwins::twin_of(pid_t pid, const std::string& executable) {
-  if (in_read_only_system(executable)) return std::nullopt;
+Result<std::optional<std::string>> ProgramTwins::twin_of(pid_t pid, const std::string& executable) {
+  if (in_read_only_system(executable)) return std::optional<std::string>();
   const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
   UniqueFd file(::open(exe.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!file) return std::nullopt;
+  if (!file) {
+    return Error::system("read " + executable + " to tell whether it is a copy of a system program")
+        .with_hint(
+            "a program outside the system directories must be readable to run in a gated "
+            "box (an execute-only file cannot be compared)");
+  }
+  return twin_of_file(file.get(), executable);
+}
+
+std::optional<std::string> ProgramTwins::twin_of_file(int fd, const std::string& path) {
+  if (in_read_only_system(path)) return std::nullopt;
   struct stat st;
-  if (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   const FileKey key{st.st_dev, st.st_ino, st.st_size,
                     static_cast<long>(st.st_mtim.tv_sec) * 1000000000L + st.st_mtim.tv_nsec,
                     static_cast<long>(st.st_ctim.tv_sec) * 1000000000L + st.st_ctim.tv_nsec};
@@ -79,7 +111,7 @@ std::optional<std::string> ProgramTwins::twin_of(pid_t pid, const std::string& e
   auto [first, last] = by_size_.equal_range(st.st_size);
   for (auto it = first; it != last && !twin; ++it) {
     UniqueFd candidate(::open(it->second.c_str(), O_RDONLY | O_CLOEXEC));
-    if (candidate && same_content(file.get(), candidate.get(), st.st_size)) twin = it->second;
+    if (candidate && same_content(fd, candidate.get(), st.st_size)) twin = it->second;
   }
   seen_.emplace(key, twin);
   return twin;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "box/environment.h"
 
 namespace cordon::box {
@@ -16,15 +17,23 @@ namespace cordon::box {
 class ProgramTwins {
  public:
   // `system_dirs`: where the box's programs come from (its default PATH; read-only in every box).
-  explicit ProgramTwins(std::vector<std::string> system_dirs = default_path_dirs());
+  // `writable_paths`: the box's writable binds (its workspace, `write` paths); one beneath a
+  // system directory (a workspace under /opt) is not system for this check.
+  explicit ProgramTwins(std::vector<std::string> system_dirs = default_path_dirs(),
+                        std::vector<std::string> writable_paths = {});
 
   // The system program whose content equals the file tracee `pid` is executing, if that file
   // lives outside the read-only system tree; nothing otherwise. Opens the file through
-  // /proc/PID/exe, so it reads exactly what runs. Not thread-safe: the tracer's own.
-  std::optional<std::string> twin_of(pid_t pid, const std::string& executable);
+  // /proc/PID/exe, so it reads exactly what runs. A file outside the system tree that cannot
+  // be read (an execute-only copy, for a supervisor that is not root) is an error: whether it
+  // is a copy cannot be told, and the caller refuses the start. Not thread-safe: the tracer's.
+  Result<std::optional<std::string>> twin_of(pid_t pid, const std::string& executable);
+  // The same for a file already open for reading (a program the dynamic loader is asked to run).
+  std::optional<std::string> twin_of_file(int fd, const std::string& path);
 
-  // Below the read-only system directories (mount_plan.h kSystemDirs): not a planted copy.
-  static bool in_read_only_system(const std::string& path);
+  // Below the read-only system directories (mount_plan.h kSystemDirs) and not beneath one of
+  // the box's writable paths: not a planted copy.
+  bool in_read_only_system(const std::string& path) const;
 
  private:
   void index();
@@ -37,6 +46,7 @@ class ProgramTwins {
     bool operator<(const FileKey& o) const;
   };
   std::vector<std::string> dirs_;
+  std::vector<std::string> writable_;
   bool indexed_ = false;
   std::multimap<off_t, std::string> by_size_;
   std::map<FileKey, std::optional<std::string>> seen_;

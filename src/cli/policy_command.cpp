@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "gate/gate.h"
+#include "gate/loader_command.h"
 #include "box/environment.h"
 #include "gate/program_aliases.h"
 #include "policy/gate_config.h"
@@ -181,7 +182,25 @@ int policy_explain_command(const ExplainOptions& options) {
   gate::add_resolved_program_names(config, box::default_path_dirs());
   auto gate = gate::Gate::compile(config);
   if (!gate.ok()) return explain_error(gate.error());
-  const gate::ProgramStart start{*executable, options.command, *workspace};
+  gate::ProgramStart start{*executable, options.command, *workspace};
+  // Through the dynamic loader: the program it would run, as the tracer judges it.
+  if (gate::is_dynamic_loader(start.executable)) {
+    if (auto loaded = gate::parse_loader_command(start.argv)) {
+      if (loaded->program.find('/') == std::string::npos) {
+        return explain_error(
+            Error(Errc::kPolicy, "the dynamic loader would be asked to run `" + loaded->program +
+                                     "` by a bare name; a box refuses that start")
+                .with_hint("name the program by its path"));
+      }
+      const std::string path = loaded->program.front() == '/'
+                                   ? loaded->program
+                                   : *workspace + "/" + loaded->program;
+      char real[PATH_MAX];
+      start.loader = start.executable;
+      start.executable = ::realpath(path.c_str(), real) != nullptr ? std::string(real) : path;
+      start.argv = std::move(loaded->argv);
+    }
+  }
   const gate::GateDecision decision = gate->decide(start);
   if (options.json) {
     std::cout << to_json(config, start, decision).dump(2) << "\n";

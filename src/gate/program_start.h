@@ -16,6 +16,9 @@ struct ProgramStart {
   // When the file that runs is a byte-for-byte copy of a system program (`cp /usr/bin/git
   // /tmp/g`), `executable` names the system program and this the copy that runs.
   std::string copy_path;
+  // When the program was started through the dynamic loader (`ld-linux-x86-64.so.2 /bin/rm`),
+  // the loader; `executable` and `argv` are then the program it maps and that program's argv.
+  std::string loader;
 };
 
 // The name a rule or the risk scorer knows a program by: the executable's file name

@@ -77,6 +77,10 @@ printf '[gate]\ntimeout = "20s"\n[[gate.rule]]\nname = "no-boom"\nprogram = "ech
 chmod 644 "$gate_policy"
 check "gate: a denied start exits 126 with the rule on stderr" "^126 .*rule: no-boom" \
   "$setup; '$cordon' run -q --network none -c '$gate_policy' -- /bin/sh -c '/bin/echo boom 2>/tmp/e; echo \$? \$(cat /tmp/e)'"
+# An execute-only copy cannot be compared with the system's programs by an unprivileged
+# supervisor: it does not run (root would read it and judge it as the program it copies).
+check "gate: an execute-only copy outside the system is refused" "^126 .*cannot be compared" \
+  "$setup; '$cordon' run -q --network none -c '$gate_policy' -- /bin/sh -c 'cp /bin/echo /tmp/x; chmod 111 /tmp/x; /tmp/x hi 2>/tmp/e; echo \$? \$(cat /tmp/e)'"
 check "gate: a held start runs once the user approves it" "^approved-ran$" \
   "$setup; ('$cordon' run -q --network none -c '$gate_policy' -- /bin/sh -c 'touch held1 && echo approved-ran') & for i in \$(seq 100); do id=\$('$cordon' approvals list --json 2>/dev/null | sed -n 's/.*\"id\": *\"\\([0-9a-f]*\\)\".*/\\1/p' | head -1); [ -n \"\$id\" ] && break; sleep 0.1; done; '$cordon' approvals approve \"\$id\" >/dev/null; wait"
 rm -rf "$origin_dir"

@@ -298,3 +298,40 @@ TEST(GateTracer, AProcessTracedByAnotherCannotExec) {
 
 }  // namespace
 }  // namespace cordon::box
+
+namespace cordon::box {
+namespace {
+
+// The system's dynamic loader, or empty.
+std::string system_loader() {
+  for (const char* path : {"/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"}) {
+    if (::access(path, X_OK) == 0) return path;
+  }
+  return "";
+}
+
+// The loader maps the program itself (no execve the gate would see): the start is judged as
+// that program, however the loader is reached or told the program's name.
+TEST(GateTracer, AProgramStartedThroughTheDynamicLoaderIsJudgedAsThatProgram) {
+  const std::string loader = system_loader();
+  if (loader.empty()) GTEST_SKIP() << "no known dynamic loader path on this architecture";
+  char dir_template[] = "/tmp/cordon-gate-loader-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  std::filesystem::copy_file(loader, dir + "/myld");
+  std::filesystem::permissions(dir + "/myld", std::filesystem::perms::owner_all);
+  std::filesystem::create_symlink("/bin/echo", dir + "/innocent");
+  const std::string script = loader + " /bin/echo forbidden; echo a=$?; " + dir +
+                             "/myld --argv0 x /bin/echo forbidden; " + "echo b=$?; cd " + dir +
+                             " && " + loader + " ./innocent forbidden; echo c=$?; " + loader +
+                             " echo forbidden; echo d=$?; " + loader + " /bin/echo fine";
+  TracedRun run = run_traced(script, refuse_echo_with("forbidden"));
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(run.out, "a=126\nb=126\nc=126\nd=126\nfine\n") << run.err;
+  EXPECT_NE(run.err.find("by a bare name"), std::string::npos) << run.err;
+  ASSERT_FALSE(run.starts.empty());
+  EXPECT_NE(run.starts.back().path.find("(through the dynamic loader"), std::string::npos)
+      << run.starts.back().path;
+}
+
+}  // namespace
+}  // namespace cordon::box
