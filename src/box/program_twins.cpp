@@ -90,10 +90,10 @@ Result<std::optional<std::string>> ProgramTwins::twin_of(pid_t pid, const std::s
   const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
   UniqueFd file(::open(exe.c_str(), O_RDONLY | O_CLOEXEC));
   if (!file) {
-    return Error::system("read " + executable + " to tell whether it is a copy of a system program")
-        .with_hint(
-            "a program outside the system directories must be readable to run in a gated "
-            "box (an execute-only file cannot be compared)");
+    // Whether it is a renamed copy of a system program cannot be told: it does not run.
+    return Error::system(executable +
+                         " cannot be compared with the system's programs (a gated box runs a "
+                         "program outside the system directories only if it can read it)");
   }
   return twin_of_file(file.get(), executable);
 }
