@@ -220,6 +220,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   mount_input.home = req.home;
   mount_input.persist_home_dir = req.persist_home_dir;
   mount_input.state_dir = req.state_dir;
+  mount_input.cordon_dirs = req.cordon_dirs;
   mount_input.private_paths = req.private_paths;
   mount_input.landlock_abi = abi;
   for (const auto& f : req.extra_files)

@@ -41,6 +41,9 @@ struct LaunchRequest {
   std::string persist_home_dir;
   // cordon's state directory (placeholder registry, kept homes).
   std::string state_dir;
+  // cordon's own directories (the user's config and state): no writable path may hold them, or
+  // lie within them, or the box could rewrite its own future policy.
+  std::vector<std::string> cordon_dirs;
   // cordon's own files no box may see, masked like hidden paths (the audit store and key).
   std::vector<std::string> private_paths;
   // Loopback TCP ports box programs may connect to (Landlock ABI 4+), from the policy.

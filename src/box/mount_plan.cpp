@@ -36,6 +36,21 @@ std::optional<std::string> canonical(const std::string& path) {
   return std::string(buf);
 }
 
+// realpath of the longest existing prefix, the rest appended: where a directory that may not
+// exist yet (cordon's config before its first use) would be.
+std::string canonical_as_far_as_it_exists(const std::string& path) {
+  std::string head = path;
+  std::string tail;
+  while (head.size() > 1) {
+    if (auto real = canonical(head)) return (*real == "/" ? "" : *real) + tail;
+    const size_t slash = head.rfind('/');
+    if (slash == std::string::npos) break;
+    tail = head.substr(slash) + tail;
+    head = slash == 0 ? "/" : head.substr(0, slash);
+  }
+  return path;
+}
+
 Result<struct stat> lstat_path(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return Error::system("stat " + path);
@@ -88,6 +103,7 @@ class Planner {
     add_proc_and_run();
     CORDON_TRY(add_extra_files());
     CORDON_TRY(add_hidden_masks());
+    CORDON_TRY(check_cordon_dirs());
     // Parents before children; equal depth keeps planning order.
     std::stable_sort(plan_.ops.begin(), plan_.ops.end(), [](const MountOp& a, const MountOp& b) {
       return depth(a.target) < depth(b.target);
@@ -360,6 +376,24 @@ class Planner {
             op.allow_devices = true;
           }
           plan_.ops.push_back(op);
+        }
+      }
+    }
+    return Ok{};
+  }
+
+  Result<void> check_cordon_dirs() const {
+    for (const MountOp& op : plan_.ops) {
+      // The kept home (home = "persist") lives in cordon's state by design: it is the box's own.
+      if (op.kind != MountKind::kBind || op.read_only || op.step == Step::kMountHome) continue;
+      for (const auto& raw : in_.cordon_dirs) {
+        const std::string dir = canonical_as_far_as_it_exists(raw);
+        if (is_same_or_beneath(dir, op.source) || is_same_or_beneath(op.source, dir)) {
+          return Error(Errc::kPolicy, "the box would be able to write " + op.source +
+                                          ", which holds or lies within cordon's own " + dir)
+              .with_hint("cordon's configuration and state decide every later session; choose "
+                         "a workspace (or write path) that neither contains nor lies within " +
+                         dir);
         }
       }
     }

@@ -80,6 +80,7 @@ Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
   req.user = user.name;
   CORDON_ASSIGN_OR_RETURN(req.session_id, new_session_id());
   req.state_dir = user.state_dir;
+  req.cordon_dirs = {user.config_dir, user.state_dir};
   req.cordon_version = CORDON_VERSION;
   req.policy_text = policy::render_policy(policy);
   req.command = command.empty() ? std::vector<std::string>{user.shell} : std::move(command);

@@ -189,6 +189,27 @@ TEST_F(MountPlanTest, HidingAWholeSystemDirIsRefusedWithAHint) {
   EXPECT_NE(p.error().hint().find("system directory"), std::string::npos) << p.error().describe();
 }
 
+TEST_F(MountPlanTest, AWritablePathHoldingOrInsideCordonsOwnDirectoriesIsRefused) {
+  MountPlanInput in;
+  in.filesystem = &policy_.filesystem;
+  in.workspace = ws_;
+  in.home = home_;
+  // A workspace holding cordon's config (a dotfiles repo at ~/.config), even before it exists.
+  in.cordon_dirs = {ws_ + "/cordon"};
+  auto p = plan_mounts(in);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message().find("cordon's own"), std::string::npos) << p.error().describe();
+  // A write path within cordon's state.
+  std::filesystem::create_directories(root_ + "/state/homes");
+  policy_.filesystem.write_paths.value = {root_ + "/state/homes"};
+  in.cordon_dirs = {root_ + "/state"};
+  EXPECT_FALSE(plan_mounts(in).ok());
+  // Elsewhere: fine.
+  policy_.filesystem.write_paths.value.clear();
+  in.cordon_dirs = {root_ + "/state", home_ + "/.config/cordon"};
+  EXPECT_TRUE(plan_mounts(in).ok());
+}
+
 TEST_F(MountPlanTest, ShowingAHiddenPathItselfIsRefused) {
   std::filesystem::create_directories(home_ + "/.ssh");
   policy_.filesystem.read_paths.value = {"~/.ssh"};
