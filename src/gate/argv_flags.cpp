@@ -181,4 +181,10 @@ ParsedArgs parse_args(std::span<const std::string> args, const FlagSpec& spec) {
   return out;
 }
 
+bool abbreviates_long(std::string_view arg, std::string_view long_name) {
+  if (!arg.starts_with("--")) return false;
+  const std::string_view name = arg.substr(2, arg.find('=') - 2);
+  return !name.empty() && long_name.starts_with(name);
+}
+
 }  // namespace cordon::gate

@@ -101,4 +101,10 @@ struct ParsedArgs {
 // for the last option is simply absent.
 ParsedArgs parse_args(std::span<const std::string> args, const FlagSpec& spec);
 
+// Whether `arg` may be the long option `--long_name` to getopt_long: the full name or any
+// non-empty prefix of it (`--outp`, `--o=file` for `--output`), alone or with `=value`. A prefix
+// that another option shares is ambiguous and getopt_long refuses the command, so counting every
+// prefix is the fail-safe reading when the program's other long options are not all known.
+bool abbreviates_long(std::string_view arg, std::string_view long_name);
+
 }  // namespace cordon::gate

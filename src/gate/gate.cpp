@@ -2,6 +2,7 @@
 // production default; split_command_line for rule examples and `cordon policy explain`.
 #include "gate/gate.h"
 
+#include "gate/git_dashed.h"
 #include "gate/read_only_programs.h"
 #include "gate/rules.h"
 
@@ -47,7 +48,11 @@ Result<Gate> Gate::compile(GateConfig config) {
   return Gate(std::move(config), std::move(shared));
 }
 
-GateDecision Gate::decide(const ProgramStart& start) const {
+GateDecision Gate::decide(const ProgramStart& spelled) const {
+  // Rules, the scorer and the read-only list judge what the program will do: `git-push ARGS`
+  // is `git push ARGS`; judged as spelled, the dashed name slipped past every git rule.
+  const std::optional<ProgramStart> dispatched = git_dashed_start(spelled);
+  const ProgramStart& start = dispatched ? *dispatched : spelled;
   GateDecision d;
   d.risk = assess_risk(start, config_.context);
   const std::vector<size_t> matched = rules_->match(start);

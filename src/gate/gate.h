@@ -60,6 +60,8 @@ class Gate {
   // or a duplicate name is an error naming the rule and its origin.
   static Result<Gate> compile(GateConfig config);
 
+  // Judges the start as the program will read it: git under a dashed argv[0] (`git-push -f`)
+  // as `git push -f` (gate/git_dashed.h), for the rules, the scorer and the read-only list alike.
   GateDecision decide(const ProgramStart& start) const;
 
   const GateConfig& config() const { return config_; }

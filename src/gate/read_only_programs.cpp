@@ -10,6 +10,8 @@
 //   false which basename dirname realpath readlink printenv jq: no option writes a file.
 // - find: read-only without -exec/-execdir/-ok/-okdir (they run programs for every file,
 //   reviewed as one start here), -delete, and -fprint/-fprint0/-fprintf/-fls (write files).
+// - Writing long options count in every spelling getopt_long accepts: any prefix of the name
+//   (`sort --outp=f`, `--o f`), each read as that option (abbreviates_long in argv_flags.h).
 // - sort: -o/--output writes a file. A short-option cluster containing 'o' counts as -o.
 // - uniq: a second operand is an output file.
 // - tree: -o writes its listing to a file.
@@ -31,6 +33,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "gate/argv_flags.h"
 
 namespace cordon::gate {
 namespace {
@@ -88,7 +92,7 @@ bool find_ok(const Args& args) {
 
 bool sort_ok(const Args& args) {
   return no_option(args, [](std::string_view a) {
-    return long_option(a, "--output") || short_cluster_has(a, 'o');
+    return abbreviates_long(a, "output") || short_cluster_has(a, 'o');
   });
 }
 
@@ -100,7 +104,7 @@ bool tree_ok(const Args& args) {
 
 bool file_ok(const Args& args) {
   return no_option(args, [](std::string_view a) {
-    return long_option(a, "--compile") || short_cluster_has(a, 'C');
+    return abbreviates_long(a, "compile") || short_cluster_has(a, 'C');
   });
 }
 
@@ -112,7 +116,7 @@ bool date_ok(const Args& args) {
       continue;
     }
     if (!over && a.size() > 1 && a[0] == '-') {
-      if (long_option(a, "--set") || short_cluster_has(a, 's')) return false;
+      if (abbreviates_long(a, "set") || short_cluster_has(a, 's')) return false;
       continue;
     }
     if (a.empty() || a[0] != '+') return false;  // MMDDhhmm[[CC]YY][.ss] sets the clock
@@ -159,7 +163,7 @@ bool git_ok(const Args& args) {
   if (!read) return false;
   for (size_t k = i + 1; k < args.size(); ++k) {
     if (args[k] == "--") break;
-    if (long_option(args[k], "--output")) return false;
+    if (abbreviates_long(args[k], "output")) return false;
   }
   return true;
 }

@@ -33,7 +33,51 @@ std::string_view refspec_destination(std::string_view spec) {
   return colon == std::string_view::npos ? spec : spec.substr(colon + 1);
 }
 
-// ---- push -----------------------------------------------------------------------------------
+// ---- push and its plumbing (send-pack, http-push) -------------------------------------------
+
+// What a command line that updates a remote's refs asks for, whichever program sends it: `verb`
+// ("git push") names it in the reasons. Dry runs are the caller's to leave out.
+void score_remote_update(std::string_view verb, const ParsedArgs& args, Findings& out) {
+  const std::string v(verb);
+  std::span<const std::string_view> refspecs(args.operands);
+  if (!refspecs.empty()) refspecs = refspecs.subspan(1);  // the remote
+  bool plus = false;
+  bool colon_delete = false;
+  bool protected_target = false;
+  std::string_view deleted;
+  for (auto spec : refspecs) {
+    plus = plus || spec.starts_with("+");
+    if (spec.starts_with(":") && spec.size() > 1) {
+      colon_delete = true;
+      deleted = spec.substr(1);
+    }
+    protected_target = protected_target || is_protected_branch(refspec_destination(spec));
+  }
+  if (args.has('f', "force")) {
+    add_finding(out, protected_target ? 80 : 70, C::kIrreversible, false,
+                v + " --force rewrites the remote's history" +
+                    (protected_target ? " of a main/release branch" : "") +
+                    "; commits others pushed are lost");
+  } else if (plus) {
+    add_finding(out, protected_target ? 80 : 70, C::kIrreversible, false,
+                v + " +refspec force-updates the remote branch and rewrites its history");
+  }
+  if (args.has_long("mirror")) {
+    add_finding(out, 70, C::kIrreversible, C::kBulk, false,
+                v + " --mirror force-updates every remote ref and deletes those not here");
+  }
+  if (args.has('d', "delete")) {
+    add_finding(out, 60, C::kIrreversible, false,
+                v + " --delete removes branches or tags from the remote");
+  } else if (colon_delete) {
+    add_finding(out, 60, C::kIrreversible, false,
+                v + " :" + std::string(deleted) + " deletes that branch on the remote");
+  }
+  if (args.has_long("prune")) {
+    add_finding(out, 45, C::kIrreversible, C::kBulk, false,
+                v + " --prune deletes remote branches that have no local counterpart");
+  }
+}
 
 constexpr std::array<FlagAlias, 7> kPushAliases = {{{'f', "force"},
                                                     {'d', "delete"},
@@ -56,44 +100,47 @@ constexpr FlagSpec kPushSpec = FlagSpec()
 void score_push(std::span<const std::string> rest, Findings& out) {
   const ParsedArgs args = parse_args(rest, kPushSpec);
   if (args.has('n', "dry-run")) return;
-  std::span<const std::string_view> refspecs(args.operands);
-  if (!refspecs.empty()) refspecs = refspecs.subspan(1);  // the remote
-  bool plus = false;
-  bool colon_delete = false;
-  bool protected_target = false;
-  std::string_view deleted;
-  for (auto spec : refspecs) {
-    plus = plus || spec.starts_with("+");
-    if (spec.starts_with(":") && spec.size() > 1) {
-      colon_delete = true;
-      deleted = spec.substr(1);
-    }
-    protected_target = protected_target || is_protected_branch(refspec_destination(spec));
-  }
-  if (args.has('f', "force")) {
-    add_finding(out, protected_target ? 80 : 70, C::kIrreversible, false,
-                std::string("git push --force rewrites the remote's history") +
-                    (protected_target ? " of a main/release branch" : "") +
-                    "; commits others pushed are lost");
-  } else if (plus) {
-    add_finding(out, protected_target ? 80 : 70, C::kIrreversible, false,
-                "git push +refspec force-updates the remote branch and rewrites its history");
-  }
-  if (args.has_long("mirror")) {
-    add_finding(out, 70, C::kIrreversible, C::kBulk, false,
-                "git push --mirror overwrites every remote ref and deletes those not here");
-  }
-  if (args.has('d', "delete")) {
-    add_finding(out, 60, C::kIrreversible, false,
-                "git push --delete removes branches or tags from the remote");
-  } else if (colon_delete) {
-    add_finding(out, 60, C::kIrreversible, false,
-                "git push :" + std::string(deleted) + " deletes that branch on the remote");
-  }
-  if (args.has_long("prune")) {
-    add_finding(out, 45, C::kIrreversible, C::kBulk, false,
-                "git push --prune deletes remote branches that have no local counterpart");
-  }
+  score_remote_update("git push", args, out);
+}
+
+// `git send-pack [options] <remote> [<ref>...]`: push's plumbing, the same refspecs and --force,
+// --mirror (builtin/send-pack.c, parse-options). Refs it reads with --stdin are not seen: a push
+// over HTTP starts it that way, the remote helper's child, after the push itself was judged.
+constexpr std::array<FlagAlias, 4> kSendPackAliases = {
+    {{'f', "force"}, {'n', "dry-run"}, {'q', "quiet"}, {'v', "verbose"}}};
+constexpr std::array<std::string_view, 4> kSendPackValues = {"receive-pack", "exec", "remote",
+                                                             "push-option"};
+constexpr std::array<std::string_view, 11> kSendPackLongs = {"all",
+                                                             "mirror",
+                                                             "signed",
+                                                             "progress",
+                                                             "thin",
+                                                             "atomic",
+                                                             "stdin",
+                                                             "stateless-rpc",
+                                                             "helper-status",
+                                                             "force-with-lease",
+                                                             "force-if-includes"};
+constexpr FlagSpec kSendPackSpec = FlagSpec()
+                                       .with_long_with_value(kSendPackValues)
+                                       .with_aliases(kSendPackAliases)
+                                       .with_long_flags(kSendPackLongs);
+
+void score_send_pack(std::span<const std::string> rest, Findings& out) {
+  const ParsedArgs args = parse_args(rest, kSendPackSpec);
+  if (args.has('n', "dry-run")) return;
+  score_remote_update("git send-pack", args, out);
+}
+
+// `git http-push [--all] [--dry-run] [--force] [-d | -D] <url> <ref>...`: a program of its own
+// (git-http-push, started by `git http-push` and by pushes over WebDAV) that compares its
+// options exactly, even after the URL. Its --dry-run is not honoured here: once the refs begin,
+// a later "--dry-run" is a ref, not an option.
+constexpr std::array<FlagAlias, 2> kHttpPushAliases = {{{'d', "delete"}, {'D', "delete"}}};
+constexpr FlagSpec kHttpPushSpec = FlagSpec().with_aliases(kHttpPushAliases);
+
+void score_http_push(std::span<const std::string> rest, Findings& out) {
+  score_remote_update("git http-push", parse_args(rest, kHttpPushSpec), out);
 }
 
 // ---- reset, clean, checkout, restore, switch ------------------------------------------------
@@ -316,6 +363,8 @@ void score_rm(std::span<const std::string> rest, Findings& out) {
 
 void score_subcommand(std::string_view sub, std::span<const std::string> rest, Findings& out) {
   if (sub == "push") return score_push(rest, out);
+  if (sub == "send-pack") return score_send_pack(rest, out);
+  if (sub == "http-push") return score_http_push(rest, out);
   if (sub == "reset") return score_reset(rest, out);
   if (sub == "clean") return score_clean(rest, out);
   if (sub == "checkout") return score_checkout(rest, out);
@@ -339,6 +388,21 @@ void score_subcommand(std::string_view sub, std::span<const std::string> rest, F
   }
 }
 
+// The words of an alias body, split at blanks as git's split_cmdline does without quotes.
+std::vector<std::string> alias_words(std::string_view body) {
+  std::vector<std::string> words;
+  std::size_t pos = 0;
+  while (pos < body.size()) {
+    const auto start = body.find_first_not_of(" \t", pos);
+    if (start == std::string_view::npos) break;
+    auto end = body.find_first_of(" \t", start);
+    if (end == std::string_view::npos) end = body.size();
+    words.emplace_back(body.substr(start, end - start));
+    pos = end;
+  }
+  return words;
+}
+
 // An alias given on the command line (`git -c alias.p='push --force' p`) runs inside git, so
 // the gate never sees its expansion start: expand it here.
 std::vector<std::string> expand_alias(const ParsedArgs& globals, std::string_view sub) {
@@ -349,22 +413,98 @@ std::vector<std::string> expand_alias(const ParsedArgs& globals, std::string_vie
     if (eq == std::string_view::npos || value.substr(6, eq - 6) != sub) continue;
     const std::string_view body = value.substr(eq + 1);
     if (body.starts_with("!")) continue;  // a shell alias: the gate sees the shell start
-    words.clear();
-    std::size_t pos = 0;
-    while (pos < body.size()) {
-      const auto start = body.find_first_not_of(" \t", pos);
-      if (start == std::string_view::npos) break;
-      auto end = body.find_first_of(" \t", start);
-      if (end == std::string_view::npos) end = body.size();
-      words.emplace_back(body.substr(start, end - start));
-      pos = end;
-    }
+    words = alias_words(body);
   }
   return words;
 }
 
+// ---- remote settings that force a push ------------------------------------------------------
+
+std::string_view trim_blanks(std::string_view s) {
+  const auto start = s.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return {};
+  return s.substr(start, s.find_last_not_of(" \t") - start + 1);
+}
+
+enum class RemoteKey { kOther, kPush, kMirror };
+
+// `remote.<name>.push` and `remote.<name>.mirror`; section and variable names are
+// case-insensitive in git, the remote's name is not.
+RemoteKey remote_key(std::string_view key) {
+  key = trim_blanks(key);
+  if (key.size() < 7 || !iequals(key.substr(0, 7), "remote.")) return RemoteKey::kOther;
+  const auto dot = key.rfind('.');
+  if (dot < 7) return RemoteKey::kOther;  // "remote.<name>" alone
+  const std::string_view variable = key.substr(dot + 1);
+  if (iequals(variable, "push")) return RemoteKey::kPush;
+  if (iequals(variable, "mirror")) return RemoteKey::kMirror;
+  return RemoteKey::kOther;
+}
+
+bool is_false(std::string_view value) {
+  return value.empty() || iequals(value, "false") || iequals(value, "no") ||
+         iequals(value, "off") || value == "0";
+}
+
+// One setting given to git as `-c key=value` (`from_env`: `--config-env key=VAR`, the value is in
+// the environment).
+void score_remote_setting(std::string_view setting, bool from_env, Findings& out) {
+  const auto eq = setting.find('=');
+  const std::string_view key = trim_blanks(setting.substr(0, eq));
+  const RemoteKey kind = remote_key(key);
+  if (kind == RemoteKey::kOther) return;
+  const std::string k(key);
+  if (from_env) {
+    add_finding(out, 70, C::kIrreversible, false,
+                "git --config-env sets " + k +
+                    " from the environment, which the gate cannot read; a push to that remote "
+                    "may force-update it");
+    return;
+  }
+  const std::string_view value = eq == std::string_view::npos ? "" : setting.substr(eq + 1);
+  if (kind == RemoteKey::kPush) {
+    if (value.find('+') == std::string_view::npos) return;
+    const bool protected_target = is_protected_branch(refspec_destination(trim_blanks(value)));
+    add_finding(out, protected_target ? 80 : 70, C::kIrreversible, false,
+                "git -c " + k + "=" + std::string(value) +
+                    " makes a push to that remote force-update it (git push --force)" +
+                    (protected_target ? ", rewriting a main/release branch" : "") +
+                    "; commits others pushed are lost");
+  } else if (eq == std::string_view::npos || !is_false(value)) {  // `-c key` alone is true
+    add_finding(out, 70, C::kIrreversible, C::kBulk, false,
+                "git -c " + k +
+                    " makes a push to that remote a --mirror push: every remote ref "
+                    "force-updated, those not here deleted");
+  }
+}
+
+// `-c remote.<name>.push=+src:dst` and `-c remote.<name>.mirror=true` force every later push to
+// that remote. git passes them on to each git it starts (GIT_CONFIG_PARAMETERS), where the gate
+// cannot see them, so the start that carries them is judged, whatever its subcommand: an alias
+// the gate cannot expand, or one given here whose body holds `-c`, runs `git push` as a child.
+void score_remote_settings(const ParsedArgs& globals, Findings& out) {
+  for (const auto& [name, value] : globals.values) {
+    if (name == "config-env") {
+      score_remote_setting(value, true, out);
+    } else if (name == "c") {
+      score_remote_setting(value, false, out);
+      if (!value.starts_with("alias.")) continue;
+      const auto eq = value.find('=');
+      if (eq == std::string_view::npos) continue;
+      for (const std::string& word : alias_words(value.substr(eq + 1))) {
+        if (word.starts_with("--config-env=")) {
+          score_remote_setting(std::string_view(word).substr(13), true, out);
+        } else {
+          score_remote_setting(word, false, out);
+        }
+      }
+    }
+  }
+}
+
 void score_git(const ScoreInput& in, Findings& out) {
   const ParsedArgs globals = parse_args(in.args, kGlobalSpec);
+  score_remote_settings(globals, out);
   if (globals.operands.empty()) return;
   std::string_view sub = globals.operands.front();
   std::span<const std::string> rest = in.args.subspan(globals.first_operand_index + 1);
@@ -385,6 +525,9 @@ void score_git(const ScoreInput& in, Findings& out) {
 
 Scorer git_scorer(std::string_view name) {
   if (name == "git") return score_git;
+  if (name == "git-http-push") {
+    return [](const ScoreInput& in, Findings& out) { score_http_push(in.args, out); };
+  }
   if (name == "git-filter-repo") {
     return [](const ScoreInput&, Findings& out) { score_subcommand("filter-repo", {}, out); };
   }

@@ -167,6 +167,25 @@ TEST(GateArgvFlags, AmbiguousOrUnknownLongPrefixStaysAsWritten) {
   EXPECT_FALSE(q.has_long("force-with-lease"));
 }
 
+// getopt_long reads any prefix of a long option as that option when no other shares it, and
+// refuses the command when one does: every prefix counts.
+TEST(GateArgvFlags, AbbreviatesLongAsGetoptLongReadsIt) {
+  EXPECT_TRUE(abbreviates_long("--output", "output"));
+  EXPECT_TRUE(abbreviates_long("--output=f", "output"));
+  EXPECT_TRUE(abbreviates_long("--outp", "output"));
+  EXPECT_TRUE(abbreviates_long("--o=a", "output"));
+  EXPECT_TRUE(abbreviates_long("--o", "output"));
+  EXPECT_TRUE(abbreviates_long("--se=", "set"));
+  EXPECT_FALSE(abbreviates_long("--", "output"));
+  EXPECT_FALSE(abbreviates_long("--=x", "output"));
+  EXPECT_FALSE(abbreviates_long("--outputs", "output"));
+  EXPECT_FALSE(abbreviates_long("--output-indicator-new=+", "output"));
+  EXPECT_FALSE(abbreviates_long("--reverse", "output"));
+  EXPECT_FALSE(abbreviates_long("-o", "output"));
+  EXPECT_FALSE(abbreviates_long("-output", "output"));
+  EXPECT_FALSE(abbreviates_long("output", "output"));
+}
+
 TEST(GateArgvFlags, OptionalShortValueOnlyWhenAttached) {
   const FlagSpec mysql = FlagSpec().with_short_with_value("e").with_short_optional_value("p");
   const std::vector<std::string> a = {"-psecret", "-e", "drop table t"};

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "gate/gate.h"
+#include "gate/git_dashed.h"
 #include "gate/read_only_programs.h"
 
 namespace cordon::gate {
@@ -123,6 +124,72 @@ TEST(GateDecide, ProductionReadOnlyStillLosesToAskAndDenyRules) {
   EXPECT_EQ(g.decide(start("/usr/bin/cat", {"cat", "x"})).action, Action::kDeny);
 }
 
+// git runs builtin <cmd> when argv[0]'s file name is git-<cmd>: /usr/lib/git-core/git-push is a
+// link to git, and `exec -a git-push git` names it the same way.
+TEST(GateDecide, GitUnderADashedNameIsJudgedAsItsSubcommand) {
+  Gate g =
+      gate({rule("no-force-push", Action::kDeny, {"git"}, {"push", "*--force*"})}, AskAt::kHigh);
+  for (std::string argv0 : {"/usr/lib/git-core/git-push", "git-push"}) {
+    SCOPED_TRACE(argv0);
+    GateDecision d = g.decide(start("/usr/bin/git", {argv0, "--force", "origin", "main"}));
+    EXPECT_EQ(d.action, Action::kDeny);
+    EXPECT_EQ(d.rule, "no-force-push");
+    EXPECT_EQ(d.matched_rules, std::vector<std::string>{"no-force-push"});
+    EXPECT_EQ(d.risk.level, RiskLevel::kCritical);
+  }
+  // The scorer alone asks, as for `git push --force origin main`.
+  Gate scorer = gate({}, AskAt::kHigh);
+  GateDecision push = scorer.decide(
+      start("/usr/lib/git-core/git", {"/usr/lib/git-core/git-push", "--force", "origin", "main"}));
+  EXPECT_EQ(push.action, Action::kAsk);
+  EXPECT_EQ(push.rule, "risk");
+  EXPECT_EQ(push.risk.level, RiskLevel::kCritical);
+  EXPECT_EQ(scorer.decide(start("/usr/bin/git", {"git-reset", "--hard"})).risk.level,
+            RiskLevel::kHigh);
+  EXPECT_EQ(scorer.decide(start("/usr/bin/git", {"git-clean", "-fdx"})).action, Action::kAsk);
+  // A copy of git judged as git reads argv[0] the same way.
+  ProgramStart copy = start("/usr/bin/git", {"/tmp/git-push", "-f", "origin", "main"});
+  copy.copy_path = "/tmp/git-push";
+  EXPECT_EQ(scorer.decide(copy).action, Action::kAsk);
+
+  // Production's read-only list: `git-push status` pushes to a remote named "status".
+  Gate production = gate({}, AskAt::kEverything);
+  EXPECT_EQ(production.decide(start("/usr/bin/git", {"git-push", "status"})).action, Action::kAsk);
+  EXPECT_EQ(production.decide(start("/usr/bin/git", {"git-status"})).action, Action::kAllow);
+
+  // argv[0] changes no other program's start.
+  const GateDecision ls = g.decide(start("/usr/bin/ls", {"git-push", "--force", "origin", "main"}));
+  EXPECT_EQ(ls.action, Action::kAllow);
+  EXPECT_TRUE(ls.matched_rules.empty());
+  EXPECT_EQ(ls.risk.level, RiskLevel::kLow);
+  EXPECT_EQ(production.decide(start("/usr/bin/cat", {"git-push", "f"})).action, Action::kAllow);
+  // Not dashed: a dash in a directory, or git as itself.
+  EXPECT_EQ(production.decide(start("/usr/bin/git", {"/opt/git-2/bin/git", "status"})).action,
+            Action::kAllow);
+  EXPECT_EQ(production.decide(start("/usr/bin/git", {"git", "status"})).action, Action::kAllow);
+}
+
+TEST(GateGitDashed, ArgvZeroNamesTheBuiltin) {
+  ProgramStart s = start("/usr/lib/git-core/git", {"/usr/lib/git-core/git-push", "-f", "origin"});
+  s.copy_path = "/tmp/copy";
+  const std::optional<ProgramStart> d = git_dashed_start(s);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->executable, "/usr/lib/git-core/git");
+  EXPECT_EQ(d->argv, (std::vector<std::string>{"/usr/lib/git-core/git", "push", "-f", "origin"}));
+  EXPECT_EQ(d->cwd, "/work/proj");
+  EXPECT_EQ(d->copy_path, "/tmp/copy");
+  const std::optional<ProgramStart> bare = git_dashed_start(start("/usr/bin/git", {"git-gc"}));
+  ASSERT_TRUE(bare.has_value());
+  EXPECT_EQ(bare->argv, (std::vector<std::string>{"git", "gc"}));
+
+  EXPECT_FALSE(git_dashed_start(start("/usr/bin/git", {"git", "push"})));
+  EXPECT_FALSE(git_dashed_start(start("/usr/bin/git", {"git-", "push"})));
+  EXPECT_FALSE(git_dashed_start(start("/usr/bin/git", {"/opt/git-2/git", "push"})));
+  EXPECT_FALSE(git_dashed_start(start("/usr/bin/git", {})));
+  EXPECT_FALSE(git_dashed_start(start("/usr/bin/ls", {"git-push", "-f"})));
+  EXPECT_FALSE(git_dashed_start(start("/usr/lib/git-core/git-http-push", {"git-http-push", "u"})));
+}
+
 TEST(GateDecide, CompileErrors) {
   GateConfig config;
   config.rules = {rule("x", Action::kAsk, {"gi[t"})};
@@ -176,6 +243,35 @@ TEST(GateReadOnly, ProgramsAndTheArgumentsThatMakeThemWrite) {
   EXPECT_FALSE(is_read_only_start(ProgramStart{"/tmp/ls", {"ls"}, "/w"}));
   EXPECT_FALSE(is_read_only_start(ProgramStart{"", {"ls"}, "/w"}));
   EXPECT_TRUE(is_read_only_start(ProgramStart{"/bin/cat", {"cat"}, "/w"}));
+}
+
+// getopt_long takes any unambiguous prefix of a long option (`sort --o=a` is --output=a) and
+// refuses an ambiguous one: every prefix of a writing option counts as that option.
+TEST(GateReadOnly, AbbreviatedWritingOptionsCount) {
+  auto ro = [](std::string name, std::vector<std::string> argv) {
+    return is_read_only_start(ProgramStart{"/usr/bin/" + name, std::move(argv), "/w"});
+  };
+  EXPECT_FALSE(ro("sort", {"sort", "--o=a", "/dev/null"}));
+  EXPECT_FALSE(ro("sort", {"sort", "--outp", "a", "/dev/null"}));
+  EXPECT_FALSE(ro("sort", {"sort", "/dev/null", "--ou=a"}));
+  EXPECT_FALSE(ro("file", {"file", "--comp", "-m", "magic"}));
+  EXPECT_FALSE(ro("file", {"file", "--c"}));
+  EXPECT_FALSE(ro("date", {"date", "--se="}));
+  EXPECT_FALSE(ro("date", {"date", "--s", "now"}));
+  EXPECT_FALSE(ro("git", {"git", "diff", "--outp=/tmp/x"}));
+  EXPECT_FALSE(ro("git", {"git", "log", "--o", "/tmp/x"}));
+  // Controls: other long options, and words after "--".
+  EXPECT_TRUE(ro("sort", {"sort", "--reverse", "--numeric-sort", "f"}));
+  EXPECT_TRUE(ro("sort", {"sort", "--", "--o=a"}));
+  EXPECT_TRUE(ro("file", {"file", "--brief", "f"}));
+  EXPECT_TRUE(ro("date", {"date", "--utc", "+%s"}));
+  EXPECT_TRUE(ro("git", {"git", "log", "--oneline", "--output-indicator-new=>"}));
+
+  Gate production = gate({}, AskAt::kEverything);
+  EXPECT_EQ(production.decide(start("/usr/bin/sort", {"sort", "--outp=a", "/dev/null"})).action,
+            Action::kAsk);
+  EXPECT_EQ(production.decide(start("/usr/bin/sort", {"sort", "-r", "/dev/null"})).action,
+            Action::kAllow);
 }
 
 TEST(SplitCommandLine, QuotesAndEscapesAsAShell) {

@@ -359,6 +359,55 @@ TEST(GateRisk, GitGlobalOptionsDoNotHideTheSubcommand) {
   });
 }
 
+// A force push spelled without push's --force: a remote's push refspec or mirror setting given
+// with -c (git hands it on to the git an alias starts, unseen, so any subcommand counts), and
+// the plumbing that pushes (send-pack, a builtin; http-push, a program of its own).
+TEST(GateRisk, GitForcePushBySettingOrPlumbing) {
+  check({
+      {"git -c remote.origin.push=+refs/heads/main:refs/heads/main push origin", kCritical,
+       "force-update", Rev::kNo},
+      {"git -c remote.origin.push=+feature:feature push origin", kHigh, "force-update"},
+      {"git -c Remote.origin.PUSH=+main push", kCritical, "main/release"},
+      {"git -c remote.up.stream.push=+main:main push up.stream", kCritical, "force-update"},
+      {"git -c remote.origin.push=+main:main p origin", kCritical, "force-update"},
+      {"git -c 'alias.p=-c remote.origin.push=+main:main push' p origin", kCritical,
+       "force-update"},
+      {"git --config-env=remote.origin.push=SPEC push origin", kHigh, "--config-env"},
+      {"git --config-env remote.origin.mirror=M push origin", kHigh, "--config-env"},
+      {"git -c remote.origin.mirror=true push origin", kHigh, "--mirror push", Rev::kNo},
+      {"git -c remote.origin.mirror push origin", kHigh, "--mirror push"},
+      {"git -c remote.origin.mirror=yes push", kHigh, "--mirror push"},
+      {"git push --mirror", kHigh, "--mirror"},
+      {"git send-pack --force ../remote.git main", kCritical, "git send-pack --force", Rev::kNo},
+      {"git send-pack -f ../remote.git feature", kHigh, "git send-pack --force"},
+      {"git send-pack ../remote.git +feature", kHigh, "git send-pack +refspec"},
+      {"git send-pack ../remote.git +refs/heads/main:refs/heads/main", kCritical, "+refspec"},
+      {"git send-pack --mirror ../remote.git", kHigh, "git send-pack --mirror"},
+      {"git send-pack --mirr ../remote.git", kHigh, "--mirror"},
+      {"git -C /src send-pack ../remote.git :feature", kHigh, "deletes that branch"},
+      {"git http-push --force https://h/r.git main", kCritical, "git http-push --force"},
+      {"git http-push https://h/r.git --force feature", kHigh, "git http-push --force"},
+      {"git http-push https://h/r.git +main", kCritical, "+refspec"},
+      {"git http-push -D https://h/r.git feature", kHigh, "removes branches"},
+      {"git http-push --dry-run --force https://h/r.git main", kCritical, "--force"},
+      {"git-http-push --force https://h/r.git main", kCritical, "git http-push --force", Rev::kNo,
+       kWorkspace, "/usr/lib/git-core/git-http-push"},
+      // Controls: settings that do not force, dry runs, and plain pushes.
+      {"git -c remote.origin.push=refs/heads/main:refs/heads/main push origin", kLow, ""},
+      {"git -c remote.origin.mirror=false push origin", kLow, ""},
+      {"git -c remote.origin.mirror=0 push origin", kLow, ""},
+      {"git -c remote.origin.pushurl=+x push origin", kLow, ""},
+      {"git -c remote.origin.url=https://h/r.git fetch origin", kLow, ""},
+      {"git --config-env=user.name=NAME push origin", kLow, ""},
+      {"git send-pack ../remote.git main", kLow, ""},
+      {"git send-pack -n --force ../remote.git main", kLow, ""},
+      {"git send-pack --stateless-rpc --helper-status --thin https://h/r.git --stdin", kLow, ""},
+      {"git http-push https://h/r.git main", kLow, ""},
+      {"git-http-push https://h/r.git main", kLow, "", Rev::kAny, kWorkspace,
+       "/usr/lib/git-core/git-http-push"},
+  });
+}
+
 TEST(GateRisk, GitHistoryAndWorkDestruction) {
   check({
       {"git push --delete origin feature", kHigh, "removes branches", Rev::kNo},
