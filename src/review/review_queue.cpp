@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "base/signal_scope.h"
@@ -70,7 +71,8 @@ struct ReviewQueue::State {
   mutable std::mutex mu;
   std::condition_variable wake;  // the timer waits on it for the next deadline
   std::vector<Entry> entries;    // in submission order
-  std::set<std::pair<std::string, std::vector<std::string>>> grants;
+  // executable, argv, cwd: relative operands mean something else in another directory.
+  std::set<std::tuple<std::string, std::vector<std::string>, std::string>> grants;
   bool stopping = false;
 
   std::shared_ptr<Listeners> listeners = std::make_shared<Listeners>();
@@ -219,7 +221,7 @@ Result<AnswerEffect> ReviewQueue::answer(const ReviewerAnswer& answer) {
             std::all_of(it->scopes.begin(), it->scopes.end(),
                         [](GrantScope s) { return s == GrantScope::kSession; });
         outcome.scope = all_session ? GrantScope::kSession : GrantScope::kOnce;
-        if (all_session) state_->grants.emplace(item.start.executable, item.start.argv);
+        if (all_session) state_->grants.emplace(item.start.executable, item.start.argv, item.start.cwd);
       }
     }
     if (effect == AnswerEffect::kDecided) {
@@ -272,7 +274,7 @@ std::optional<ReviewItem> ReviewQueue::find(const std::string& id) const {
 
 bool ReviewQueue::granted(const gate::ProgramStart& start) const {
   std::lock_guard lock(state_->mu);
-  return state_->grants.count({start.executable, start.argv}) > 0;
+  return state_->grants.count({start.executable, start.argv, start.cwd}) > 0;
 }
 
 std::shared_ptr<void> ReviewQueue::subscribe(Listener listener) {

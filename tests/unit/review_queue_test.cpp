@@ -104,7 +104,7 @@ TEST(ReviewQueue, ApproveOnceEndsTheItemWithoutAGrant) {
   EXPECT_EQ(out.count(), 1u);
 }
 
-TEST(ReviewQueue, SessionGrantCoversExactlyTheSameExecutableAndArgv) {
+TEST(ReviewQueue, SessionGrantCoversExactlyTheSameExecutableArgvAndCwd) {
   Outcomes out;
   ReviewQueue queue("s", 60s);
   auto start = item({"git", "push", "--force"});
@@ -119,6 +119,9 @@ TEST(ReviewQueue, SessionGrantCoversExactlyTheSameExecutableAndArgv) {
   gate::ProgramStart other_exe = start.start;
   other_exe.executable = "/tmp/git";
   EXPECT_FALSE(queue.granted(other_exe));
+  gate::ProgramStart other_cwd = start.start;
+  other_cwd.cwd += "/elsewhere";
+  EXPECT_FALSE(queue.granted(other_cwd));
 }
 
 TEST(ReviewQueue, DenyEndsWithTheReviewerAndReason) {
