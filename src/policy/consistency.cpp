@@ -24,10 +24,15 @@ Result<void> check_shown_not_hidden(const LayerState& st, const std::vector<Path
                                     const char* key) {
   for (const PathEntry& entry : added) {
     for (const std::string& hidden : st.out.filesystem.hidden_paths.value) {
-      if (!is_same_or_beneath(entry.path, hidden, st.ctx.home)) continue;
+      // A symlink to a hidden path ("/tmp/s" -> "/etc/shadow") would show it just the same.
+      bool as_written = is_same_or_beneath(entry.path, hidden, st.ctx.home);
+      bool via_link = !as_written && !entry.resolved.empty() &&
+                      is_same_or_beneath(entry.resolved, hidden, st.ctx.home);
+      if (!as_written && !via_link) continue;
+      std::string via = via_link ? " (which resolves to \"" + entry.resolved + "\")" : "";
       return error_at(st.ctx, entry.line,
-                      std::string(key) + ": \"" + entry.path + "\" is hidden (by \"" + hidden +
-                          "\"): a path cannot be both shown and hidden",
+                      std::string(key) + ": \"" + entry.path + "\"" + via + " is hidden (by \"" +
+                          hidden + "\"): a path cannot be both shown and hidden",
                       is_builtin_hidden(hidden)
                           ? "\"" + hidden +
                                 "\" is a built-in secret path and is never shown in a "

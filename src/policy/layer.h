@@ -40,6 +40,7 @@ struct LayerContext {
 struct PathEntry {
   std::string path;
   int line = 0;
+  std::string resolved;  // the path with its symlinks resolved, when that differs ("" if not)
 };
 
 // The policy being built from one layer, plus what the later checks need to know about it.

@@ -2,6 +2,7 @@
 #include "policy/paths.h"
 
 #include <array>
+#include <cstdio>
 #include <string_view>
 #include <vector>
 
@@ -43,13 +44,28 @@ Error path_error(const std::string& path, const std::string& what, const std::st
   return Error(Errc::kPolicy, "path \"" + path + "\" " + what).with_hint(hint);
 }
 
-constexpr std::array<std::string_view, 9> kSystemDirs = {"/usr",  "/bin",  "/sbin", "/etc", "/opt",
-                                                         "/boot", "/proc", "/sys",  "/dev"};
+// Whole directories: "/libfoo" is not in "/lib".
+constexpr std::array<std::string_view, 13> kSystemDirs = {
+    "/usr", "/bin", "/sbin", "/lib",  "/lib32", "/lib64", "/libx32",
+    "/etc", "/opt", "/boot", "/proc", "/sys",   "/dev"};
 
 }  // namespace
 
+Result<void> refuse_control_bytes(const std::string& path, const char* hint) {
+  for (unsigned char c : path) {
+    if (c >= 0x20 && c != 0x7f) continue;
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "\\x%02x", c);
+    return path_error(
+        path, std::string("contains the control byte ") + byte,
+        std::string("a path cannot contain NUL, newlines or other control bytes; ") + hint);
+  }
+  return Ok{};
+}
+
 Result<std::string> normalize_host_path(const std::string& path) {
   const char* hint = "write an absolute path (\"/nix\") or one under your home (\"~/.cache/pip\")";
+  CORDON_TRY(refuse_control_bytes(path, hint));
   bool home_relative = path == "~" || path.rfind("~/", 0) == 0;
   if (!home_relative && path.rfind('/', 0) != 0) {
     return path_error(path, "is relative", hint);
@@ -64,6 +80,7 @@ Result<std::string> normalize_host_path(const std::string& path) {
 Result<std::string> normalize_workspace_path(const std::string& path) {
   const char* hint =
       "write a path relative to the workspace root, e.g. \"deploy/\" or \"Makefile\"";
+  CORDON_TRY(refuse_control_bytes(path, hint));
   if (path.rfind('/', 0) == 0 || path.rfind('~', 0) == 0) {
     return path_error(path, "is not relative to the workspace", hint);
   }
@@ -94,11 +111,6 @@ bool is_root_or_home(const std::string& normalized) {
 std::string system_dir_of(const std::string& normalized) {
   for (std::string_view dir : kSystemDirs) {
     if (is_same_or_beneath(normalized, std::string(dir), "")) return std::string(dir);
-  }
-  // "/lib", "/lib32", "/lib64", "/libx32": every top-level lib* directory.
-  if (normalized.rfind("/lib", 0) == 0) {
-    size_t end = normalized.find('/', 1);
-    return normalized.substr(0, end);
   }
   return "";
 }

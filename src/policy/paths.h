@@ -1,6 +1,6 @@
 // Lexical checks on the paths a policy file names (host paths and workspace-relative paths).
-// Pure string work: nothing here touches the filesystem, so symlinks are the box's concern
-// (it resolves bind sources by file descriptor).
+// Pure string work: nothing here touches the filesystem (section_filesystem.cpp checks the
+// resolved form of host paths too; the box resolves bind sources by file descriptor).
 #pragma once
 
 #include <string>
@@ -9,12 +9,19 @@
 
 namespace cordon::policy {
 
+// Refuses a path with a control byte (0x00-0x1f, 0x7f), naming the byte as \xNN; `hint` says
+// what to write instead. A NUL ends the path at the syscall ("/etc\0x" is "/etc" to the kernel
+// but not to a lexical check), and a newline or an escape sequence only serves to mislead.
+Result<void> refuse_control_bytes(const std::string& path, const char* hint);
+
 // Normalises a host path written as "/abs/path" or "~/rel": collapses "//" and "." components,
-// drops a trailing "/". Refuses relative paths and ".." components. "~" alone stays "~".
+// drops a trailing "/". Refuses relative paths, ".." components and control bytes. "~" alone
+// stays "~".
 Result<std::string> normalize_host_path(const std::string& path);
 
 // Normalises a path relative to the workspace root, keeping a trailing "/" (it marks a
-// directory). Refuses absolute and "~" paths, ".." components and the workspace root itself.
+// directory). Refuses absolute and "~" paths, ".." components, control bytes and the workspace
+// root itself.
 Result<std::string> normalize_workspace_path(const std::string& path);
 
 // True when `path` equals `root` or lies beneath it, comparing whole components

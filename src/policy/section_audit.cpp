@@ -2,6 +2,7 @@
 // long a session's writer waits for the next session.
 #include <array>
 
+#include "policy/paths.h"
 #include "policy/sections.h"
 
 namespace cordon::policy {
@@ -10,6 +11,10 @@ namespace {
 Result<std::string> as_file_path(LayerState& st, const Field& f, const char* example) {
   CORDON_ASSIGN_OR_RETURN(std::string path, as_string(st.ctx, f, example));
   if (path.empty()) return path;  // the default location (what `policy show` prints as "")
+  if (auto bytes = refuse_control_bytes(path, "write an absolute file path or one under ~/");
+      !bytes.ok()) {
+    return error_at(st.ctx, f.line(), f.name, std::move(bytes).error());
+  }
   const bool absolute = path.starts_with('/') || path.starts_with("~/");
   if (!absolute || path.ends_with('/')) {
     return error_at(st.ctx, f.line(), f.name + " must be an absolute file path or start with ~/",

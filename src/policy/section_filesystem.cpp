@@ -1,6 +1,9 @@
 // [filesystem]: the workspace, home, extra host paths, hidden and protected paths, /tmp, Landlock.
 #include <array>
+#include <filesystem>
+#include <system_error>
 
+#include "base/files.h"
 #include "policy/paths.h"
 #include "policy/sections.h"
 
@@ -11,15 +14,27 @@ constexpr uint64_t kMinTmpSize = 1ULL << 20;
 
 enum class HostPathUse { kRead, kWrite, kHide };
 
-// Checks one read/write/hide entry beyond its form: what it would expose or break.
+// The path with its symlinks resolved (as far as it exists: a missing tail stays as written), or
+// "" when it cannot name anything yet (a "~" path with no home known).
+std::string resolved_path(const std::string& normalized, const std::string& home) {
+  if (normalized.starts_with('~') && home.empty()) return "";
+  std::error_code ec;
+  auto resolved = std::filesystem::weakly_canonical(expand_home(normalized, home), ec);
+  return ec ? "" : resolved.string();
+}
+
+// Checks one read/write/hide entry beyond its form: what it would expose or break. `path` is the
+// entry as written (normalised), `shown` the host directory the box would show: the same, or
+// its target when a symlink is on the way ("/tmp/x" -> "/etc" must be refused like "/etc").
 Result<void> check_host_path(const LayerContext& ctx, const Field& f, const Item& item,
-                             const std::string& path, HostPathUse use) {
+                             const std::string& path, const std::string& shown, HostPathUse use) {
+  std::string via = shown == path ? "" : " (which resolves to \"" + shown + "\")";
   // With the home known, "/home/u" and "/home" show the whole home just as "~" does.
-  bool shows_home = !ctx.home.empty() && is_same_or_beneath(ctx.home, path, ctx.home);
-  if (use != HostPathUse::kHide && (is_root_or_home(path) || shows_home)) {
+  bool shows_home = !ctx.home.empty() && is_same_or_beneath(ctx.home, shown, ctx.home);
+  if (use != HostPathUse::kHide && (is_root_or_home(shown) || shows_home)) {
     return error_at(ctx, item.line,
-                    f.name + ": \"" + item.value + "\" would show the whole " +
-                        (path == "/" ? "host" : "home directory") + " in the box",
+                    f.name + ": \"" + item.value + "\"" + via + " would show the whole " +
+                        (shown == "/" ? "host" : "home directory") + " in the box",
                     "name the directories the agent needs, e.g. \"~/.cache/pip\" or \"/nix\"");
   }
   if (use == HostPathUse::kHide && path == "/") {
@@ -27,11 +42,11 @@ Result<void> check_host_path(const LayerContext& ctx, const Field& f, const Item
                     "name the secret files or directories to hide, e.g. \"~/.config/secret\"");
   }
   if (use == HostPathUse::kWrite) {
-    std::string system_dir = system_dir_of(path);
+    std::string system_dir = system_dir_of(shown);
     if (!system_dir.empty()) {
       return error_at(ctx, item.line,
-                      f.name + ": \"" + item.value + "\" is in the system directory " + system_dir +
-                          ", which every box shows read-only",
+                      f.name + ": \"" + item.value + "\"" + via + " is in the system directory " +
+                          system_dir + ", which every box shows read-only",
                       "a writable system directory would let the agent change what the host "
                       "runs; move to `read` if the agent only needs to see it");
     }
@@ -48,9 +63,12 @@ Result<void> apply_host_paths(LayerState& st, const Field& f, HostPathUse use,
   for (const Item& item : items) {
     auto path = normalize_host_path(item.value);
     if (!path.ok()) return error_at(st.ctx, item.line, f.name, std::move(path).error());
-    CORDON_TRY(check_host_path(st.ctx, f, item, *path, use));
+    CORDON_TRY(check_host_path(st.ctx, f, item, *path, *path, use));
+    std::string resolved = resolved_path(*path, st.ctx.home);
+    if (resolved == expand_home(*path, st.ctx.home)) resolved.clear();
+    if (!resolved.empty()) CORDON_TRY(check_host_path(st.ctx, f, item, *path, resolved, use));
     paths.push_back(*path);
-    added.push_back(PathEntry{*path, item.line});
+    added.push_back(PathEntry{*path, item.line, resolved});
   }
   append(st, f, setting, paths);
   return Ok{};

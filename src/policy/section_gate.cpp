@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gate/rules.h"
+#include "policy/paths.h"
 #include "policy/sections.h"
 #include "policy/suggest.h"
 
@@ -62,6 +63,16 @@ Result<std::vector<std::string>> rule_list(const LayerContext& ctx, const Field&
   return out;
 }
 
+// Program, cwd and paths name files: a control byte in one is a typo or an attempt to mislead.
+Result<void> refuse_control_bytes_in(const LayerContext& ctx, const Field& f,
+                                     const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    auto bytes = refuse_control_bytes(path, "rule paths are names or globs such as \"deploy/**\"");
+    if (!bytes.ok()) return error_at(ctx, f.line(), f.name, std::move(bytes).error());
+  }
+  return Ok{};
+}
+
 Result<void> rule_name(const LayerContext& ctx, const Field& f, gate::RuleSpec& r) {
   CORDON_ASSIGN_OR_RETURN(r.name, rule_string(ctx, f, "\"no-force-push\""));
   if (r.name.empty()) {
@@ -75,13 +86,13 @@ Result<void> rule_name(const LayerContext& ctx, const Field& f, gate::RuleSpec& 
 Result<void> rule_program(const LayerContext& ctx, const Field& f, gate::RuleSpec& r) {
   if (const auto* s = f.node.as_string()) {
     r.program = {s->get()};
-    return Ok{};
+    return refuse_control_bytes_in(ctx, f, r.program);
   }
   if (f.node.as_array() == nullptr) {
     return wrong_type(ctx, f, "a string or an array of strings", "[\"git\", \"/usr/bin/hg\"]");
   }
   CORDON_ASSIGN_OR_RETURN(r.program, rule_list(ctx, f, "[\"git\", \"/usr/bin/hg\"]"));
-  return Ok{};
+  return refuse_control_bytes_in(ctx, f, r.program);
 }
 
 Result<void> rule_args(const LayerContext& ctx, const Field& f, gate::RuleSpec& r) {
@@ -96,12 +107,12 @@ Result<void> rule_any_arg(const LayerContext& ctx, const Field& f, gate::RuleSpe
 
 Result<void> rule_cwd(const LayerContext& ctx, const Field& f, gate::RuleSpec& r) {
   CORDON_ASSIGN_OR_RETURN(r.cwd, rule_string(ctx, f, "\"deploy/**\""));
-  return Ok{};
+  return refuse_control_bytes_in(ctx, f, {r.cwd});
 }
 
 Result<void> rule_paths(const LayerContext& ctx, const Field& f, gate::RuleSpec& r) {
   CORDON_ASSIGN_OR_RETURN(r.paths, rule_list(ctx, f, "[\"migrations/**\", \"~/.config/*\"]"));
-  return Ok{};
+  return refuse_control_bytes_in(ctx, f, r.paths);
 }
 
 Result<void> rule_action(const LayerContext& ctx, const Field& f, gate::RuleSpec& r) {

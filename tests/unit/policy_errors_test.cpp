@@ -1,5 +1,8 @@
 // Every validation error of a policy file: kPolicy, "FILE:LINE: what is wrong", and a hint.
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
 
 #include "policy/loader.h"
 
@@ -262,6 +265,51 @@ const BadCase kCases[] = {
      "remove the [credentials] section"},
     {"TrustedWorkspacesOutsideUserFile", "trusted_workspaces = [\"~/src/p\"]\n", 1,
      "trusted_workspaces is only read from your user config file", "user config file"},
+    // Control bytes in a path: a NUL ends it at the syscall ("/etc\0" is "/etc").
+    {"WriteWithANul", "[filesystem]\nwrite = [\"/etc\\u0000\"]\n", 2,
+     "contains the control byte \\x00", "control bytes"},
+    {"ReadWithAnEscape", "[filesystem]\nread = [\"/srv/\\u001b[31mx\"]\n", 2,
+     "contains the control byte \\x1b", "control bytes"},
+    {"HideWithANewline", "[filesystem]\nhide = [\"/tmp/a\\nb\"]\n", 2,
+     "contains the control byte \\x0a", "control bytes"},
+    {"ProtectWithANul", "[filesystem]\nprotect = [\"a\\u0000b\"]\n", 2,
+     "contains the control byte \\x00", "relative to the workspace root"},
+    {"ProtectWithADelete", "[filesystem]\nprotect = [\"a\\u007fb\"]\n", 2,
+     "contains the control byte \\x7f", "control bytes"},
+    {"AuditStoreWithABell", "[audit]\nstore = \"/var/a\\u0007.db\"\n", 2,
+     "audit.store: path \"/var/a\a.db\" contains the control byte \\x07", "control bytes"},
+    {"AuditKeyWithATab", "[audit]\n\nkey = \"~/k\\t.pem\"\n", 3, "contains the control byte \\x09",
+     "control bytes"},
+    {"GateRuleCwdWithAControlByte",
+     "[[gate.rule]]\nname = \"x\"\ncwd = \"deploy\\u0001\"\naction = \"deny\"\n", 3,
+     "gate.rule.cwd: path \"deploy\x01\" contains the control byte \\x01", "control bytes"},
+    {"GateRuleProgramWithAControlByte",
+     "[[gate.rule]]\nname = \"x\"\nprogram = [\"git\", \"/bin/\\u001bx\"]\naction = \"deny\"\n", 3,
+     "contains the control byte \\x1b", "control bytes"},
+    {"GateRulePathsWithAControlByte",
+     "[[gate.rule]]\nname = \"x\"\npaths = [\"a\\u0000\"]\naction = \"deny\"\n", 3,
+     "contains the control byte \\x00", "control bytes"},
+    // Whole components: "/lib64/x" is in a system directory ("/libfoo" is not, below).
+    {"WriteInLib64", "[filesystem]\nwrite = [\"/lib64/x\"]\n", 2,
+     "is in the system directory /lib64", "read"},
+    // Limits the kernel would refuse, refused at load instead (a refused cgroup write used to
+    // drop the memory total to a per-process limit).
+    {"PidsAboveTheKernelsMaximum", "[resources]\npids = 4194305\n", 2,
+     "resources.pids = 4194305 is above the maximum of 4194304", "pids = 4096"},
+    {"PidsAtInt64Max", "[resources]\npids = 9223372036854775807\n", 2,
+     "is above the maximum of 4194304", "\"none\""},
+    {"OpenFilesAboveNrOpen", "[resources]\nopen_files = 4294967296\n", 2,
+     "resources.open_files = 4294967296 is above the maximum of", "open_files = 8192"},
+    {"CpusAboveAMillion", "[resources]\ncpus = 1e10\n", 2,
+     "resources.cpus is above the maximum of 1000000 cores", "cpus = 4"},
+    {"CpusHuge", "[resources]\ncpus = 1e300\n", 2, "above the maximum of 1000000 cores",
+     "\"none\""},
+    // Durations whose milliseconds would overflow later ("timed out after 0.4s").
+    {"TimeoutThatOverflowsInMilliseconds", "[resources]\ntimeout = \"18446744073709552s\"\n", 2,
+     "resources.timeout = \"18446744073709552s\" is above the maximum of \"366d\"",
+     "timeout = \"8h\""},
+    {"TimeoutAboveAYear", "[resources]\ntimeout = \"367d\"\n", 2,
+     "is above the maximum of \"366d\"", "\"none\""},
     // TOML syntax errors carry the column too.
     {"SyntaxError", "[gate]\nreviewers = \n", 2, "", "not valid TOML"},
     {"DuplicateKey", "[gate]\nreviewers = 1\nreviewers = 2\n", 3, "", "not valid TOML"},
@@ -303,6 +351,78 @@ TEST(PolicyErrorsCombination, HideOverALowerLayersReadPath) {
       0u)
       << r.error().message();
   EXPECT_NE(r.error().message().find("user.toml:2"), std::string::npos);
+}
+
+TEST(PolicyErrorsLimits, TheLargestAcceptedValuesLoad) {
+  auto r = apply_toml(builtin_profile(Profile::kWorkspaceWrite),
+                      "[resources]\npids = 4194304\ncpus = 1000000\nopen_files = 1024\n"
+                      "timeout = \"366d\"\n",
+                      "ok.toml", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->resources.pids.value, std::optional<uint64_t>(4194304));
+  EXPECT_EQ(r->resources.timeout_seconds.value, std::optional<uint64_t>(366 * 86400));
+}
+
+TEST(PolicyErrorsPaths, LibPrefixIsNotASystemDirectory) {
+  auto r = apply_toml(builtin_profile(Profile::kWorkspaceWrite),
+                      "[filesystem]\nwrite = [\"/libfoo\", \"/lib2/x\"]\n", "ok.toml", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+}
+
+// Symlinks on the way to a read/write path: the checks apply to what the box would show.
+class PolicyErrorsSymlinks : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = testing::TempDir() + "cordon-links-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string link(const std::string& name, const std::string& target) {
+    std::string path = dir_ + "/" + name;
+    std::filesystem::create_symlink(target, path);
+    return path;
+  }
+  static Result<Policy> apply(const std::string& key, const std::string& path) {
+    return apply_toml(builtin_profile(Profile::kWorkspaceWrite),
+                      "[filesystem]\n" + key + " = [\"" + path + "\"]\n", "links.toml", true);
+  }
+  static void expect_refused(const Result<Policy>& r, const std::string& part) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message().rfind("links.toml:2: ", 0), 0u) << r.error().message();
+    EXPECT_NE(r.error().message().find(part), std::string::npos) << r.error().message();
+    EXPECT_FALSE(r.error().hint().empty());
+  }
+
+  std::string dir_;
+};
+
+TEST_F(PolicyErrorsSymlinks, WriteThroughALinkToASystemDirectoryIsRefused) {
+  std::string etc = link("etclink", "/etc");
+  expect_refused(apply("write", etc),
+                 "(which resolves to \"/etc\") is in the system directory /etc");
+  // A missing path beneath the link resolves through it too.
+  expect_refused(apply("write", etc + "/new/dir"), "is in the system directory /etc");
+  std::string usr = link("usrlink", "/usr/local");
+  expect_refused(apply("write", usr), "is in the system directory /usr");
+}
+
+TEST_F(PolicyErrorsSymlinks, ReadThroughALinkToTheRootIsRefused) {
+  expect_refused(apply("read", link("rootlink", "/")), "would show the whole host");
+}
+
+TEST_F(PolicyErrorsSymlinks, ReadThroughALinkToAHiddenPathIsRefused) {
+  expect_refused(apply("read", link("shadowlink", "/etc/shadow")),
+                 "(which resolves to \"/etc/shadow\") is hidden (by \"/etc/shadow\")");
+}
+
+TEST_F(PolicyErrorsSymlinks, LinksToOrdinaryDirectoriesAreFine) {
+  std::filesystem::create_directory(dir_ + "/data");
+  std::string data = link("datalink", dir_ + "/data");
+  auto r = apply("write", data);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->filesystem.write_paths.value.back(), data);  // kept as written
 }
 
 }  // namespace
