@@ -2,6 +2,10 @@
 // profile, decides whether the workspace file is trusted, and layers the files over the profile.
 #include "policy/loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
@@ -10,6 +14,7 @@
 #include <vector>
 
 #include "base/files.h"
+#include "base/unique_fd.h"
 #include "net/rules.h"
 #include "policy/layer.h"
 
@@ -29,12 +34,85 @@ std::string canonical_or_lexical(const std::string& path) {
   return canonical.string();
 }
 
-// The file's text, or nullopt when it does not exist (other read errors are errors).
+// No policy file comes near this (the commented example is 10 KiB); a bigger one is a mistake
+// or a repository trying to exhaust cordon's memory.
+constexpr off_t kMaxPolicyFileBytes = 1 << 20;
+
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "a special file";
+}
+
+std::string is_not_regular(mode_t mode) {
+  return std::string("is ") + file_kind(mode) + ", not a regular file";
+}
+
+Error not_a_policy_file(const std::string& path, const std::string& what) {
+  return Error(Errc::kPolicy, path + " " + what)
+      .with_hint(
+          "a policy file must be a regular TOML file of at most 1 MiB; cordon reads "
+          "nothing else (a FIFO, a device or /dev/stdin would hang it or exhaust its "
+          "memory): replace or remove " +
+          path);
+}
+
+// The text of the policy file at `path`, or nullopt when nothing is there. Anything but a
+// regular file of at most 1 MiB is refused before a byte of it is read: the workspace file
+// comes with the repository, and a committed symlink to /dev/zero, a FIFO or /dev/stdin would
+// otherwise hang cordon or exhaust its memory. A symlink to nothing is refused too: silently
+// ignoring it would drop a policy the user expects.
 Result<std::optional<std::string>> read_if_present(const std::string& path) {
-  auto text = read_file(path);
-  if (text.ok()) return std::optional<std::string>(std::move(text).value());
-  if (text.error().sys_errno() == ENOENT) return std::optional<std::string>();
-  return std::move(text).error();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    struct stat link {};
+    if (err == ENOENT && ::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+      std::error_code ec;
+      std::string target = std::filesystem::read_symlink(path, ec).string();
+      return Error(Errc::kPolicy,
+                   path + " is a symbolic link to \"" + target + "\", which does not exist")
+          .with_hint(
+              "cordon does not skip a policy file it cannot read: restore the link's "
+              "target, or remove the link");
+    }
+    if (err == ENOENT) return std::optional<std::string>();
+    return Error(Errc::kPolicy, "stat " + path, err)
+        .with_hint(
+            "cordon must be able to read every policy file it finds; fix the path's "
+            "permissions, or remove the file");
+  }
+  // Checked before the open too: opening a device can have effects of its own.
+  if (!S_ISREG(st.st_mode)) return not_a_policy_file(path, is_not_regular(st.st_mode));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd) {
+    return Error(Errc::kPolicy, "open " + path, errno)
+        .with_hint(
+            "cordon must be able to read every policy file it finds; fix the file's "
+            "permissions, or remove it");
+  }
+  // Again on what was opened: the path may have changed since the stat.
+  if (::fstat(fd.get(), &st) != 0) return Error::system("fstat " + path);
+  if (!S_ISREG(st.st_mode)) return not_a_policy_file(path, is_not_regular(st.st_mode));
+  if (st.st_size > kMaxPolicyFileBytes) {
+    return not_a_policy_file(path,
+                             "is larger than 1 MiB (" + std::to_string(st.st_size) + " bytes)");
+  }
+  // Read at most one byte past the cap, in case the file grows while it is read.
+  std::string text;
+  text.reserve(static_cast<size_t>(st.st_size));
+  char buf[16384];
+  while (text.size() <= static_cast<size_t>(kMaxPolicyFileBytes)) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::system("read " + path);
+    if (n == 0) return std::optional<std::string>(std::move(text));
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return not_a_policy_file(path, "is larger than 1 MiB");
 }
 
 Result<std::optional<LayerFile>> load_layer(const std::string& path, LayerContext ctx) {

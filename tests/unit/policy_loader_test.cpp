@@ -1,6 +1,10 @@
 // load_policy: layering of the user, workspace and --config files over a profile, in temp dirs.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -288,6 +292,119 @@ TEST_F(PolicyLoader, UnreadableUserFileIsAnError) {
   LoadRequest r = request();
   r.user_config_path = user_config_ + ".d";  // a directory: exists, cannot be read as a file
   EXPECT_FALSE(load_policy(r).ok());
+}
+
+// ---- What counts as a policy file (a repository can commit any kind of file or symlink) ----
+
+// load_policy in a child process, so that a load that hangs fails the test instead of hanging
+// it. Returns the error's message and hint, "ok" on success, or "timed out".
+std::string load_error_in_child(const LoadRequest& r) {
+  int fds[2];
+  if (pipe(fds) != 0) return "pipe failed";
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    auto result = load_policy(r);
+    std::string text = result.ok() ? "ok" : result.error().message() + "\n" + result.error().hint();
+    (void)!write(fds[1], text.data(), text.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string text;
+  pollfd p{fds[0], POLLIN, 0};
+  char buf[4096];
+  for (;;) {
+    if (poll(&p, 1, 5000) <= 0) {
+      kill(pid, SIGKILL);
+      text = "timed out";
+      break;
+    }
+    ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  waitpid(pid, nullptr, 0);
+  return text;
+}
+
+TEST_F(PolicyLoader, AWorkspaceFileThatIsAFifoIsRefusedAtOnce) {
+  ASSERT_EQ(mkfifo(workspace_file().c_str(), 0600), 0);
+  std::string error = load_error_in_child(request());
+  EXPECT_NE(error.find(workspace_file() + " is a FIFO (named pipe), not a regular file"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("must be a regular TOML file of at most 1 MiB"), std::string::npos) << error;
+}
+
+TEST_F(PolicyLoader, AConfigFlagThatIsAFifoIsRefusedAtOnce) {
+  std::string fifo = root_ + "/policy.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  LoadRequest r = request();
+  r.config_flag = fifo;
+  std::string error = load_error_in_child(r);
+  EXPECT_NE(error.find("is a FIFO (named pipe), not a regular file"), std::string::npos) << error;
+}
+
+TEST_F(PolicyLoader, AWorkspaceFileLinkedToADeviceIsRefused) {
+  // /dev/null would read as an empty policy; /dev/zero and /dev/urandom never end.
+  for (const char* device : {"/dev/null", "/dev/zero", "/dev/urandom"}) {
+    fs::remove(workspace_file());
+    fs::create_symlink(device, workspace_file());
+    std::string error = load_error_in_child(request());
+    EXPECT_NE(error.find(workspace_file() + " is a "), std::string::npos)
+        << device << ": " << error;
+    EXPECT_NE(error.find(", not a regular file"), std::string::npos) << device << ": " << error;
+  }
+}
+
+TEST_F(PolicyLoader, AWorkspaceFileThatIsADirectoryIsRefusedWithAHint) {
+  fs::create_directory(workspace_file());
+  auto result = load_policy(request());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message(), workspace_file() + " is a directory, not a regular file");
+  EXPECT_NE(result.error().hint().find("replace or remove " + workspace_file()), std::string::npos)
+      << result.error().hint();
+}
+
+TEST_F(PolicyLoader, APolicyFileOverOneMebibyteIsRefused) {
+  write_workspace("# " + std::string(1 << 20, 'x') + "\n");
+  auto result = load_policy(request());
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message().find(workspace_file() + " is larger than 1 MiB"),
+            std::string::npos)
+      << result.error().message();
+  write_workspace("# " + std::string((1 << 20) - 3, 'x') + "\n");  // exactly 1 MiB
+  load_ok();
+}
+
+TEST_F(PolicyLoader, ADanglingWorkspaceFileSymlinkIsAnError) {
+  fs::create_symlink(root_ + "/gone.toml", workspace_file());
+  auto result = load_policy(request());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code(), Errc::kPolicy);
+  EXPECT_EQ(result.error().message(), workspace_file() + " is a symbolic link to \"" + root_ +
+                                          "/gone.toml\", which does not exist");
+  EXPECT_NE(result.error().hint().find("remove the link"), std::string::npos);
+}
+
+TEST_F(PolicyLoader, TrustedWorkspacesWithAControlByteAreRefused) {
+  write_user("\ntrusted_workspaces = [\"~/src/a\\u0000\"]\n");
+  auto result = load_policy(request());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message().rfind(user_config_ + ":2: trusted_workspaces: ", 0), 0u)
+      << result.error().message();
+  EXPECT_NE(result.error().message().find("contains the control byte \\x00"), std::string::npos)
+      << result.error().message();
+}
+
+TEST_F(PolicyLoader, WriteThroughAHomeSymlinkToASystemDirectoryIsRefused) {
+  fs::create_directory_symlink("/etc", home_ + "/etc-link");
+  write_user("[filesystem]\nwrite = [\"~/etc-link\"]\n");
+  auto result = load_policy(request());
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message().find("is in the system directory /etc"), std::string::npos)
+      << result.error().message();
 }
 
 }  // namespace
