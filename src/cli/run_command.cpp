@@ -44,7 +44,7 @@ int run_command(const RunOptions& options) {
   // Every event is stored before cordon says anything about the session.
   auto stored = (*audit)->close();
   if (!stored.ok()) report_error(stored.error());
-  if (!result.ok()) return report_error(result.error());
+  if (!result.ok()) return report_box_error(result.error());
   if (!options.quiet) std::cerr << summary.render();
   return result->status();
 }

@@ -2,6 +2,8 @@
 // every way of naming a subcommand still work as if all were built.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "integration/harness.h"
 
 namespace cordon::testing {
@@ -46,6 +48,36 @@ TEST(CommandLine, EachSubcommandParsesItsOwnOptionsAfterCordonsFlags) {
   auto version = run_cordon({"--version"});
   EXPECT_EQ(version.status, 0);
   EXPECT_EQ(version.out.rfind("cordon ", 0), 0u) << version.out;
+}
+
+// 127 means the program does not exist in the box; a missing --config file is a bad policy.
+TEST(CommandLine, AMissingConfigFileIs125) {
+  TempDir dir;
+  const std::string missing = dir / "nonexistent.toml";
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"run", "-q", "--config", missing, "--", "true"},
+                                             {"verify", "--config", missing},
+                                             {"policy", "check", "--config", missing}}) {
+    auto r = run_cordon(args, {.cwd = dir.path()});
+    EXPECT_EQ(r.status, 125) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
+  }
+}
+
+// A workspace file comes with the repository: its values must not reach the terminal raw.
+TEST(CommandLine, ErrorsEscapeControlBytesFromThePolicy) {
+  TempDir ws;
+  {
+    std::ofstream(ws / "cordon.toml")
+        << "profile = \"\\u001b]0;PWNED\\u0007\\u001b[2J\\u001b[31mred\"\n";
+  }
+  auto r = run_cordon({"policy", "check", "-w", ws.path()});
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x07'), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\\x1b]0;PWNED\\x07"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cordon.toml:1: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\n  hint: "), std::string::npos) << r.err;
 }
 
 }  // namespace
