@@ -25,6 +25,7 @@
 #include "base/wakeup.h"
 #include "box/exec_listener.h"
 #include "box/loader_start.h"
+#include "box/operand_paths.h"
 #include "box/program_twins.h"
 #include "box/tracee_exit.h"
 #include "box/tracee_start.h"
@@ -331,6 +332,17 @@ void GateTracer::Impl::on_exec(pid_t pid) {
     return;
   }
   gate::GateDecision decision = options.decide(*start);
+  // Paths are judged as text; where an operand goes through a symlink, the paths it reaches are
+  // judged too, and the stricter decision holds.
+  if (decision.action != gate::Action::kDeny) {
+    if (auto reached = start_through_symlinks(pid, *start)) {
+      gate::GateDecision through = options.decide(*reached);
+      if (through.action > decision.action) {
+        decision = std::move(through);
+        decision.reason += " (through symlinks: " + shown_command(reached->argv) + ")";
+      }
+    }
+  }
   switch (decision.action) {
     case gate::Action::kAllow:
       allow(pid, *start, decision.rule, decision.reason);

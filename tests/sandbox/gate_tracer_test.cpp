@@ -335,3 +335,37 @@ TEST(GateTracer, AProgramStartedThroughTheDynamicLoaderIsJudgedAsThatProgram) {
 
 }  // namespace
 }  // namespace cordon::box
+
+namespace cordon::box {
+namespace {
+
+// Paths are judged as text and as what they reach: an operand through a symlink to a refused
+// path is refused; the link itself (no trailing slash, not followed) is not what it points to.
+TEST(GateTracer, AnOperandThroughASymlinkIsJudgedAsThePathItReaches) {
+  char dir_template[] = "/tmp/cordon-gate-through-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  std::filesystem::create_directories(dir + "/precious/inner");
+  std::filesystem::create_directory_symlink(dir + "/precious", dir + "/innocent");
+  const std::string precious = dir + "/precious";
+  auto refuse_precious = [precious](const gate::ProgramStart& start) {
+    gate::GateDecision d;
+    for (size_t i = 1; i < start.argv.size(); ++i) {
+      if (start.argv[i] == precious || start.argv[i] == precious + "/inner") {
+        d.action = gate::Action::kDeny;
+        d.rule = "test-rule";
+        d.reason = "precious";
+      }
+    }
+    return d;
+  };
+  TracedRun run = run_traced("cd " + dir + "; /bin/echo innocent/ >/dev/null; echo a=$?; " +
+                                 "/bin/echo " + dir + "/innocent/inner >/dev/null; echo b=$?; " +
+                                 "/bin/echo innocent >/dev/null; echo c=$?",
+                             refuse_precious);
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(run.out, "a=126\nb=126\nc=0\n") << run.err;
+  EXPECT_NE(run.err.find("through symlinks"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace cordon::box
