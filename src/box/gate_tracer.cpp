@@ -62,9 +62,14 @@ std::string what_runs(const gate::ProgramStart& start) {
   return out;
 }
 
+// A refusal longer than this is cut: a write of at most a pipe page into a pipe that polls
+// writable cannot block (a longer one waits for a reader who may never read).
+constexpr size_t kMaxMessage = 1024;
+
 // Writes the refusal to the tracee's own stderr (a dup taken with pidfd_getfd), without ever
 // blocking the tracer: a full pipe or a stopped terminal loses the message, never the refusal.
-void tell_tracee(pid_t pid, const std::string& message) {
+void tell_tracee(pid_t pid, std::string message) {
+  if (message.size() > kMaxMessage) message = message.substr(0, kMaxMessage - 4) + "...\n";
   UniqueFd pidfd(sys::pidfd_open(pid, 0));
   if (!pidfd) return;
   UniqueFd err(sys::pidfd_getfd(pidfd.get(), STDERR_FILENO, 0));

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <chrono>
 #include <thread>
 
 #include "box/exec_listener.h"
@@ -365,6 +366,37 @@ TEST(GateTracer, AnOperandThroughASymlinkIsJudgedAsThePathItReaches) {
   std::filesystem::remove_all(dir);
   EXPECT_EQ(run.out, "a=126\nb=126\nc=0\n") << run.err;
   EXPECT_NE(run.err.find("through symlinks"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace cordon::box
+
+namespace cordon::box {
+namespace {
+
+// A refusal written to a pipe nobody reads must not hold the tracer (every exec in the box
+// would wait behind it): a long reason is cut to what one pipe page takes at once.
+TEST(GateTracer, ALongRefusalIntoAPipeNobodyReadsDoesNotHoldTheGate) {
+  char dir_template[] = "/tmp/cordon-gate-pipe-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  auto refuse_long = [](const gate::ProgramStart& start) {
+    gate::GateDecision d;
+    if (gate::program_name(start) == "echo") {
+      d.action = gate::Action::kDeny;
+      d.rule = "test-rule";
+      d.reason = std::string(200000, 'x');
+    }
+    return d;
+  };
+  const auto begin = std::chrono::steady_clock::now();
+  // `sleep` holds the fifo open for reading and never reads.
+  TracedRun run = run_traced("mkfifo " + dir + "/p; sleep 5 <>" + dir + "/p & " +
+                                 "/bin/echo hi 2>" + dir + "/p; echo st=$?; kill $!",
+                             refuse_long);
+  const auto took = std::chrono::steady_clock::now() - begin;
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(run.out, "st=126\n") << run.err;
+  EXPECT_LT(took, std::chrono::seconds(4)) << "the refusal waited for the pipe's reader";
 }
 
 }  // namespace
