@@ -13,7 +13,8 @@ constexpr uint64_t kHour = 3600;
 
 // Credentials and control sockets that must never be visible in a box, whatever else is bound.
 // Each one either authenticates as the user somewhere (keys, tokens, cloud configs) or is a
-// socket that hands out root on the host (docker, containerd) or talks to the session bus.
+// socket that hands out root on the host (docker, containerd) or talks to the session bus. The
+// /etc ones matter when cordon runs as root: the box's root passes their owner-only permissions.
 const std::vector<std::string>& hidden_paths() {
   static const std::vector<std::string> paths = {"~/.ssh",
                                                  "~/.aws",
@@ -43,7 +44,9 @@ const std::vector<std::string>& hidden_paths() {
                                                  "/etc/gshadow-",
                                                  "/etc/ssh/ssh_host_rsa_key",
                                                  "/etc/ssh/ssh_host_ecdsa_key",
-                                                 "/etc/ssh/ssh_host_ed25519_key"};
+                                                 "/etc/ssh/ssh_host_ed25519_key",
+                                                 "/etc/ssl/private",
+                                                 "/etc/security/opasswd"};
   return paths;
 }
 

@@ -100,11 +100,12 @@ TEST(PolicyProfiles, OriginsNameTheProfile) {
 
 TEST(PolicyProfiles, BuiltinHiddenPathsCoverSecretsAndSockets) {
   const auto& hidden = builtin_hidden_paths();
-  EXPECT_EQ(hidden.size(), 29u);
+  EXPECT_EQ(hidden.size(), 31u);
   for (const char* path :
        {"~/.ssh", "~/.aws", "~/.gnupg", "~/.kube", "~/.docker", "~/.netrc", "~/.config/gh",
         "~/.git-credentials", "~/.vault-token", "/var/run/docker.sock", "/run/docker.sock",
-        "/run/containerd", "/run/user", "/etc/shadow", "/etc/ssh/ssh_host_ed25519_key"}) {
+        "/run/containerd", "/run/user", "/etc/shadow", "/etc/ssh/ssh_host_ed25519_key", "/etc/ssl/private",
+        "/etc/security/opasswd"}) {
     EXPECT_TRUE(contains(hidden, path)) << path;
   }
 }
