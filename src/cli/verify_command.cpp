@@ -77,10 +77,13 @@ std::vector<std::string> allow_verify_origin(policy::Policy& p, const verify::Ne
   return notes;
 }
 
-// Asks for the probe started with the bait flag, whatever wraps or renames it.
+// Asks for the probe started with the bait flag, whatever wraps or renames it. Only the probe
+// itself: a wrapper carrying the flag in its own argv (env, find -exec, the loader) is let
+// through, so each attack shows that the gate judges the program the wrapper starts.
 gate::RuleSpec verify_bait_rule() {
   gate::RuleSpec rule;
   rule.name = verify::kGateRuleName;
+  rule.program = {verify::kProbeBoxPath};
   rule.any_arg = {verify::kGateBaitFlag};
   rule.action = gate::Action::kAsk;
   rule.reason = "cordon verify's bait: a command the gate asks for";

@@ -1,6 +1,7 @@
 // gate: a command the gate asks for, with no reviewer, never runs: started directly, through
-// wrappers and a symlink, and with its argv swapped by a racing thread or another process while
-// it starts. The box also tries to reach the reviewers' control socket and web page.
+// wrappers, the dynamic loader and a symlink, and with its argv swapped by a racing thread or
+// another process while it starts. The box also tries to reach the reviewers' control socket
+// and web page.
 //
 // The bait is this probe started with kGateBaitFlag: its only effect is to create a marker file
 // in spec.gate.marker_dir. Every attack is judged by the marker, never by what the gate says.
@@ -331,6 +332,14 @@ void probe_gate(const Context& ctx, Reporter& r) {
   std::filesystem::create_symlink(probe, link, ec);
   bait_through(gate, r, "through a symlink with an innocent name",
                {link, kGateBaitFlag, marker("symlink")}, marker("symlink"));
+
+  // The loader maps the program itself: no exec of the program for the gate to see.
+  for (const char* loader : {"/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"}) {
+    if (!exists(loader)) continue;
+    bait_through(gate, r, "through the dynamic loader",
+                 {loader, probe, kGateBaitFlag, marker("loader")}, marker("loader"));
+    break;
+  }
 
   untraced_child(gate, r, marker("untraced"));
   shared_working_directory(r);

@@ -37,7 +37,7 @@ TEST_P(VerifyTest, CoversEveryWallOfTheBox) {
   for (const char* needle :
        {"filesystem", "isolation", "resources", "network", "lifecycle", "canary", "symlink",
         "hardlink", "TIOCSTI", "x32", "fork bomb", "memory balloon", "/tmp", "setuid", "daemon",
-        "/proc", "leaked", "core_pattern"}) {
+        "/proc", "leaked", "core_pattern", "dynamic loader"}) {
     EXPECT_NE(all.find(needle), std::string::npos) << "no attack mentions " << needle;
   }
 }
