@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/gate_setup.h"
+#include "cli/git_redirect_guard.h"
 #include "cli/summary.h"
 
 namespace cordon::cli {
@@ -38,7 +39,12 @@ int run_command(const RunOptions& options) {
 
   SessionSummary summary;
   SessionSinks sink(**audit, summary);
+  const GitRedirectGuard git_guard(request->workspace);
   auto result = box::run_box(*request, sink);
+  // Before anything else on the host can run git in the workspace.
+  for (const auto& notice : git_guard.move_aside_new(request->session_id)) {
+    std::cerr << notice << "\n";
+  }
   // The review channels close while the audit writer stores the session's end.
   gate->reset();
   // Every event is stored before cordon says anything about the session.

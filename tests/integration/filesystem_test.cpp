@@ -75,6 +75,22 @@ TEST_F(FilesystemTest, TheKernelsSettingsInProcAreReadOnly) {
   EXPECT_EQ(r.out, "Linux\nown-ok\n0\n") << r.err;
 }
 
+TEST_F(FilesystemTest, AGitCommondirTheBoxCreatesIsMovedAsideAtTheEnd) {
+  // .git stays writable for commits; a commondir would send the host's git to the box's own
+  // config and hooks (core.fsmonitor runs on the next `git status`).
+  ::mkdir((workspace() + "/.git").c_str(), 0755);
+  auto r = sh("mkdir -p evil/hooks && echo ../evil > .git/commondir && echo written");
+  EXPECT_EQ(r.out, "written\n") << r.err;
+  EXPECT_FALSE(exists(workspace() + "/.git/commondir"));
+  EXPECT_NE(r.err.find("moved to " + workspace() + "/.git/commondir.cordon-"), std::string::npos)
+      << r.err;
+  // One the user had before the session is theirs: left alone.
+  write_text(workspace() + "/.git/commondir", "../main/.git\n");
+  auto again = sh("true");
+  EXPECT_TRUE(exists(workspace() + "/.git/commondir"));
+  EXPECT_EQ(again.err.find("commondir"), std::string::npos) << again.err;
+}
+
 TEST_F(FilesystemTest, SecretsInTheRealHomeAreNotVisible) {
   const std::string home = dir() / "home";
   ::mkdir(home.c_str(), 0755);
