@@ -1,9 +1,11 @@
-// Thin wrappers for syscalls glibc 2.36 does not wrap (new mount API, pidfd, close_range, landlock).
+// Thin wrappers for syscalls glibc 2.36 does not wrap (new mount API, openat2, pidfd, close_range,
+// landlock).
 // They return the raw syscall result (-1 and errno on failure) so they are safe between clone and
 // exec: no allocation, no locks.
 #pragma once
 
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,6 +39,9 @@ inline int fsconfig(int fd, unsigned int cmd, const char* key, const void* value
 }
 inline int fsmount(int fd, unsigned int flags, unsigned int attr_flags) {
   return static_cast<int>(::syscall(SYS_fsmount, fd, flags, attr_flags));
+}
+inline int openat2(int dirfd, const char* path, open_how* how) {
+  return static_cast<int>(::syscall(SYS_openat2, dirfd, path, how, sizeof *how));
 }
 inline int pivot_root(const char* new_root, const char* put_old) {
   return static_cast<int>(::syscall(SYS_pivot_root, new_root, put_old));

@@ -340,11 +340,16 @@ void GateTracer::Impl::on_exec(pid_t pid) {
   // Paths are judged as text; where an operand goes through a symlink, the paths it reaches are
   // judged too, and the stricter decision holds.
   if (decision.action != gate::Action::kDeny) {
-    if (auto reached = start_through_symlinks(pid, *start)) {
-      gate::GateDecision through = options.decide(*reached);
+    auto reached = start_through_symlinks(pid, *start);
+    if (!reached.ok()) {
+      refuse(pid, *start, "undecidable", reached.error().describe());
+      return;
+    }
+    if (*reached) {
+      gate::GateDecision through = options.decide(**reached);
       if (through.action > decision.action) {
         decision = std::move(through);
-        decision.reason += " (through symlinks: " + shown_command(reached->argv) + ")";
+        decision.reason += " (through symlinks: " + shown_command((*reached)->argv) + ")";
       }
     }
   }

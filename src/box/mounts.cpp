@@ -80,8 +80,7 @@ int open_sources(const ChildMounts& m, StepFailure* failure) {
     open_how how{};
     how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
     how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    int path_fd = static_cast<int>(
-        ::syscall(SYS_openat2, AT_FDCWD, op.source.c_str(), &how, sizeof how));
+    int path_fd = sys::openat2(AT_FDCWD, op.source.c_str(), &how);
     if (path_fd < 0) return fail(failure, Step::kOpenMountSources, errno, static_cast<int>(i));
     struct stat st {};
     if (::fstat(path_fd, &st) != 0 || st.st_dev != op.source_dev || st.st_ino != op.source_ino) {

@@ -3,13 +3,10 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <string>
 
-#include "base/unique_fd.h"
+#include "box/tracee_start.h"
 #include "gate/risk_paths.h"
 
 namespace cordon::box {
@@ -20,8 +17,10 @@ namespace {
 constexpr size_t kMaxOperands = 64;
 
 // The path `path` (absolute, in the box) reaches: its directories followed inside the box's
-// root, and its last component too when `follow_last`.
-std::optional<std::string> reached_path(int root, const std::string& path, bool follow_last) {
+// root, and its last component too when `follow_last`. Nothing when it is not there (yet):
+// the text is then all there is.
+Result<std::optional<std::string>> reached_path(int root, const std::string& path,
+                                                bool follow_last) {
   std::string dir = path;
   std::string base;
   if (!follow_last) {
@@ -33,24 +32,17 @@ std::optional<std::string> reached_path(int root, const std::string& path, bool 
       dir = slash == 0 ? "/" : path.substr(0, slash);
     }
   }
-  open_how how{};
-  how.flags = O_PATH | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, root, dir.c_str(), &how, sizeof how)));
-  if (!fd) return std::nullopt;  // nothing there (yet): the text is all there is
-  char name[PATH_MAX + 1];
-  const std::string link = "/proc/self/fd/" + std::to_string(fd.get());
-  const ssize_t n = ::readlink(link.c_str(), name, PATH_MAX);
-  if (n <= 0) return std::nullopt;
-  std::string reached(name, static_cast<size_t>(n));
-  if (base.empty()) return reached;
-  return (reached == "/" ? "" : reached) + "/" + base;
+  UniqueFd fd = open_in_root(root, dir, O_PATH);
+  if (!fd) return std::optional<std::string>();
+  CORDON_ASSIGN_OR_RETURN(std::string reached, path_in_box(fd.get()));
+  if (base.empty()) return std::optional<std::string>(std::move(reached));
+  return std::optional<std::string>((reached == "/" ? "" : reached) + "/" + base);
 }
 
 }  // namespace
 
-std::optional<gate::ProgramStart> start_through_symlinks(pid_t pid,
-                                                         const gate::ProgramStart& start) {
+Result<std::optional<gate::ProgramStart>> start_through_symlinks(pid_t pid,
+                                                                 const gate::ProgramStart& start) {
   UniqueFd root;  // opened at the first operand that may be a path
   std::optional<gate::ProgramStart> real;
   size_t looked = 0;
@@ -62,16 +54,15 @@ std::optional<gate::ProgramStart> start_through_symlinks(pid_t pid,
     }
     looked += 1;
     if (!root) {
-      const std::string proc_root = "/proc/" + std::to_string(pid) + "/root";
-      root = UniqueFd(::open(proc_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-      if (!root) return std::nullopt;
+      CORDON_ASSIGN_OR_RETURN(root, open_tracee_root(pid));
     }
     const bool follow_last = arg.back() == '/' || arg.ends_with("/.");
     const std::string absolute = arg.front() == '/' ? arg : start.cwd + "/" + arg;
-    auto reached = reached_path(root.get(), absolute, follow_last);
+    CORDON_ASSIGN_OR_RETURN(std::optional<std::string> reached,
+                            reached_path(root.get(), absolute, follow_last));
     if (!reached || *reached == gate::resolve_operand(arg, start.cwd, "")) continue;
     if (!real) real = start;
-    real->argv[i] = *reached;
+    real->argv[i] = std::move(*reached);
   }
   return real;
 }

@@ -1,4 +1,5 @@
-// read_tracee_start(): the program a stopped tracee is about to run, from /proc.
+// read_tracee_start(): the program a stopped tracee is about to run, from /proc; and paths
+// opened in the tracee's own view.
 #include "box/tracee_start.h"
 
 #include <fcntl.h>
@@ -7,6 +8,7 @@
 
 #include <string>
 
+#include "base/syscalls.h"
 #include "base/unique_fd.h"
 
 namespace cordon::box {
@@ -51,6 +53,24 @@ Result<gate::ProgramStart> read_tracee_start(pid_t pid) {
   CORDON_ASSIGN_OR_RETURN(start.argv, read_cmdline(proc + "/cmdline"));
   CORDON_ASSIGN_OR_RETURN(start.cwd, read_link(proc + "/cwd"));
   return start;
+}
+
+Result<UniqueFd> open_tracee_root(pid_t pid) {
+  const std::string root = "/proc/" + std::to_string(pid) + "/root";
+  UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return Error::system("open " + root);
+  return fd;
+}
+
+UniqueFd open_in_root(int root, const std::string& path, uint64_t flags) {
+  open_how how{};
+  how.flags = flags | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  return UniqueFd(sys::openat2(root, path.c_str(), &how));
+}
+
+Result<std::string> path_in_box(int fd) {
+  return read_link("/proc/self/fd/" + std::to_string(fd));
 }
 
 }  // namespace cordon::box
