@@ -26,6 +26,18 @@
 namespace cordon::box {
 namespace {
 
+// A directory of the test's own under /tmp, removed with everything in it at the end.
+struct ScratchDir {
+  explicit ScratchDir(const std::string& prefix) {
+    std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~ScratchDir() { std::filesystem::remove_all(path); }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  std::string path;
+};
+
 struct TracedRun {
   int status = -1;  // the root's wait status
   std::vector<events::ProgramStarted> starts;
@@ -45,8 +57,8 @@ std::string slurp(const std::string& path) {
 TracedRun run_traced_root(const std::function<void()>& root_body,
                           std::function<gate::GateDecision(const gate::ProgramStart&)> decide) {
   TracedRun run;
-  char dir_template[] = "/tmp/cordon-gate-tracer-XXXXXX";
-  const std::string dir = ::mkdtemp(dir_template);
+  const ScratchDir scratch("cordon-gate-tracer");
+  const std::string& dir = scratch.path;
   const std::string out = dir + "/out", err = dir + "/err";
   int go[2];
   EXPECT_EQ(::pipe2(go, O_CLOEXEC), 0);
@@ -100,7 +112,6 @@ TracedRun run_traced_root(const std::function<void()>& root_body,
   ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   run.out = slurp(out);
   run.err = slurp(err);
-  std::filesystem::remove_all(dir);
   return run;
 }
 
@@ -173,15 +184,14 @@ TEST(GateTracer, ARefusedStartExitsWith126AndSaysWhyOnItsStderr) {
 }
 
 TEST(GateTracer, WrappersAndSymlinksChangeNothing) {
-  char dir_template[] = "/tmp/cordon-gate-link-XXXXXX";
-  const std::string dir = ::mkdtemp(dir_template);
+  const ScratchDir scratch("cordon-gate-link");
+  const std::string& dir = scratch.path;
   std::filesystem::create_symlink("/bin/echo", dir + "/innocent");
   const std::string script = "env /bin/echo forbidden; echo a=$?; " + dir +
                              "/innocent forbidden; echo b=$?; echo x | xargs echo forbidden; "
                              "echo c=$?; timeout 5 echo forbidden; echo d=$?; "
                              "find /bin/echo -exec {} forbidden \\; ; echo e=$?";
   TracedRun run = run_traced(script, refuse_echo_with("forbidden"));
-  std::filesystem::remove_all(dir);
   // xargs reports a child that exits 126 as 123 ("some invocation failed"); find -exec as 0.
   EXPECT_EQ(run.out, "a=126\nb=126\nc=123\nd=126\ne=0\n") << run.err;
   EXPECT_EQ(run.out.find("forbidden"), std::string::npos);
@@ -218,13 +228,12 @@ namespace cordon::box {
 namespace {
 
 TEST(GateTracer, ARenamedCopyOfASystemProgramIsJudgedAsThatProgram) {
-  char dir_template[] = "/tmp/cordon-gate-copy-XXXXXX";
-  const std::string dir = ::mkdtemp(dir_template);
+  const ScratchDir scratch("cordon-gate-copy");
+  const std::string& dir = scratch.path;
   std::filesystem::copy_file("/bin/echo", dir + "/innocent");
   std::filesystem::permissions(dir + "/innocent", std::filesystem::perms::owner_all);
   TracedRun run = run_traced(dir + "/innocent forbidden; echo st=$?; " + dir + "/innocent fine",
                              refuse_echo_with("forbidden"));
-  std::filesystem::remove_all(dir);
   EXPECT_EQ(run.out, "st=126\nfine\n") << run.err;
   ASSERT_GE(run.starts.size(), 2u);
   EXPECT_NE(run.starts[1].path.find("(a copy of " +
@@ -316,8 +325,8 @@ std::string system_loader() {
 TEST(GateTracer, AProgramStartedThroughTheDynamicLoaderIsJudgedAsThatProgram) {
   const std::string loader = system_loader();
   if (loader.empty()) GTEST_SKIP() << "no known dynamic loader path on this architecture";
-  char dir_template[] = "/tmp/cordon-gate-loader-XXXXXX";
-  const std::string dir = ::mkdtemp(dir_template);
+  const ScratchDir scratch("cordon-gate-loader");
+  const std::string& dir = scratch.path;
   std::filesystem::copy_file(loader, dir + "/myld");
   std::filesystem::permissions(dir + "/myld", std::filesystem::perms::owner_all);
   std::filesystem::create_symlink("/bin/echo", dir + "/innocent");
@@ -326,7 +335,6 @@ TEST(GateTracer, AProgramStartedThroughTheDynamicLoaderIsJudgedAsThatProgram) {
                              " && " + loader + " ./innocent forbidden; echo c=$?; " + loader +
                              " echo forbidden; echo d=$?; " + loader + " /bin/echo fine";
   TracedRun run = run_traced(script, refuse_echo_with("forbidden"));
-  std::filesystem::remove_all(dir);
   EXPECT_EQ(run.out, "a=126\nb=126\nc=126\nd=126\nfine\n") << run.err;
   EXPECT_NE(run.err.find("by a bare name"), std::string::npos) << run.err;
   ASSERT_FALSE(run.starts.empty());
@@ -343,8 +351,8 @@ namespace {
 // Paths are judged as text and as what they reach: an operand through a symlink to a refused
 // path is refused; the link itself (no trailing slash, not followed) is not what it points to.
 TEST(GateTracer, AnOperandThroughASymlinkIsJudgedAsThePathItReaches) {
-  char dir_template[] = "/tmp/cordon-gate-through-XXXXXX";
-  const std::string dir = ::mkdtemp(dir_template);
+  const ScratchDir scratch("cordon-gate-through");
+  const std::string& dir = scratch.path;
   std::filesystem::create_directories(dir + "/precious/inner");
   std::filesystem::create_directory_symlink(dir + "/precious", dir + "/innocent");
   const std::string precious = dir + "/precious";
@@ -363,7 +371,6 @@ TEST(GateTracer, AnOperandThroughASymlinkIsJudgedAsThePathItReaches) {
                                  "/bin/echo " + dir + "/innocent/inner >/dev/null; echo b=$?; " +
                                  "/bin/echo innocent >/dev/null; echo c=$?",
                              refuse_precious);
-  std::filesystem::remove_all(dir);
   EXPECT_EQ(run.out, "a=126\nb=126\nc=0\n") << run.err;
   EXPECT_NE(run.err.find("through symlinks"), std::string::npos) << run.err;
 }
@@ -377,8 +384,8 @@ namespace {
 // A refusal written to a pipe nobody reads must not hold the tracer (every exec in the box
 // would wait behind it): a long reason is cut to what one pipe page takes at once.
 TEST(GateTracer, ALongRefusalIntoAPipeNobodyReadsDoesNotHoldTheGate) {
-  char dir_template[] = "/tmp/cordon-gate-pipe-XXXXXX";
-  const std::string dir = ::mkdtemp(dir_template);
+  const ScratchDir scratch("cordon-gate-pipe");
+  const std::string& dir = scratch.path;
   auto refuse_long = [](const gate::ProgramStart& start) {
     gate::GateDecision d;
     if (gate::program_name(start) == "echo") {
@@ -394,7 +401,6 @@ TEST(GateTracer, ALongRefusalIntoAPipeNobodyReadsDoesNotHoldTheGate) {
                                  "/bin/echo hi 2>" + dir + "/p; echo st=$?; kill $!",
                              refuse_long);
   const auto took = std::chrono::steady_clock::now() - begin;
-  std::filesystem::remove_all(dir);
   EXPECT_EQ(run.out, "st=126\n") << run.err;
   EXPECT_LT(took, std::chrono::seconds(4)) << "the refusal waited for the pipe's reader";
 }
