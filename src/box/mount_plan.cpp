@@ -276,6 +276,12 @@ class Planner {
               .with_hint("remove it from [filesystem] " + std::string(writable ? "write" : "read") +
                          " or create it");
         }
+        // Checked again as it resolves now: the policy's own check ran when it was loaded, and
+        // a link swapped since then must not make /etc writable.
+        if (writable) {
+          CORDON_TRY(check_writable_location(*real, in_.home,
+                                             "write path " + raw + " (resolving to " + *real + ")"));
+        }
         CORDON_ASSIGN_OR_RETURN(struct stat st, lstat_path(*real));
         plan_.ops.push_back(bind(Step::kMountExtraPaths, *real, *real, !writable, st));
         plan_.landlock_host_paths.push_back({*real, writable ? HostPathAccess::Kind::kReadWrite
@@ -471,6 +477,24 @@ void Placeholders::remove_all() {
   created_.clear();
 }
 
+Result<void> check_writable_location(const std::string& path, const std::string& home,
+                                     const std::string& what) {
+  if (path == "/" || (!home.empty() && is_same_or_beneath(home, path))) {
+    return Error(Errc::kInvalidInput, what + " is your home directory or one of its parents")
+        .with_hint(
+            "a writable workspace this large would expose your secrets and dotfiles; run "
+            "cordon from a project directory, or pass --workspace ~/src/project");
+  }
+  for (auto root : kForbiddenWorkspaceRoots) {
+    if (is_same_or_beneath(path, std::string(root))) {
+      return Error(Errc::kInvalidInput, what + " is inside " + std::string(root))
+          .with_hint("the box shows " + std::string(root) +
+                     " its own way; use a project directory under your home or /srv");
+    }
+  }
+  return Ok{};
+}
+
 Result<void> check_workspace(const std::string& workspace, const std::string& home) {
   struct stat st {};
   if (::stat(workspace.c_str(), &st) != 0) {
@@ -481,21 +505,7 @@ Result<void> check_workspace(const std::string& workspace, const std::string& ho
     return Error(Errc::kInvalidInput, "workspace " + workspace + " is not a directory")
         .with_hint("pass a project directory with --workspace DIR");
   }
-  if (workspace == "/" || (!home.empty() && is_same_or_beneath(home, workspace))) {
-    return Error(Errc::kInvalidInput,
-                 "workspace " + workspace + " is your home directory or one of its parents")
-        .with_hint(
-            "a writable workspace this large would expose your secrets and dotfiles; run "
-            "cordon from a project directory, or pass --workspace ~/src/project");
-  }
-  for (auto root : kForbiddenWorkspaceRoots) {
-    if (is_same_or_beneath(workspace, std::string(root))) {
-      return Error(Errc::kInvalidInput,
-                   "workspace " + workspace + " is inside " + std::string(root))
-          .with_hint("the box shows " + std::string(root) +
-                     " its own way; use a project directory under your home or /srv");
-    }
-  }
+  return check_writable_location(workspace, home, "workspace " + workspace);
   return Ok{};
 }
 

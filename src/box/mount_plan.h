@@ -118,5 +118,10 @@ Result<MountPlan> plan_mounts(const MountPlanInput& input);
 
 // Checks that `workspace` (canonical) is a directory cordon can use as the writable workspace.
 Result<void> check_workspace(const std::string& workspace, const std::string& home);
+// Checks that `path` (canonical) may be writable in a box: not the whole host, not the home or
+// one of its parents, not a directory the box shows its own way (/usr, /etc, /proc, ...).
+// `what` names it in the error ("workspace /x", "write path ...").
+Result<void> check_writable_location(const std::string& path, const std::string& home,
+                                     const std::string& what);
 
 }  // namespace cordon::box

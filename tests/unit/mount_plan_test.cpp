@@ -210,6 +210,20 @@ TEST_F(MountPlanTest, AWritablePathHoldingOrInsideCordonsOwnDirectoriesIsRefused
   EXPECT_TRUE(plan_mounts(in).ok());
 }
 
+TEST_F(MountPlanTest, AWritePathIsCheckedAsItResolvesWhenTheBoxIsBuilt) {
+  // The policy refused this at load; a link swapped since then meets the same rule here.
+  std::filesystem::create_directory_symlink("/etc", root_ + "/swapped");
+  policy_.filesystem.write_paths.value = {root_ + "/swapped"};
+  auto p = plan();
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message().find("resolving to /etc"), std::string::npos)
+      << p.error().describe();
+  // Read-only, the same link is only a view of /etc.
+  policy_.filesystem.write_paths.value.clear();
+  policy_.filesystem.read_paths.value = {root_ + "/swapped"};
+  EXPECT_TRUE(plan().ok());
+}
+
 TEST_F(MountPlanTest, ShowingAHiddenPathItselfIsRefused) {
   std::filesystem::create_directories(home_ + "/.ssh");
   policy_.filesystem.read_paths.value = {"~/.ssh"};
