@@ -1,10 +1,15 @@
-// The one file in the workspace's .git that sends git elsewhere for its config and hooks:
-// `.git/commondir` ("../evil" makes git read ../evil/config and run ../evil/hooks). `.git` stays
-// writable in the box so that git can commit there, and git refuses an empty commondir, so no
-// placeholder can hold its place; one the box created is moved aside when the session ends,
-// before the user's next git command on the host reads it.
+// What the box can leave in the workspace that sends the host's git to config and hooks of the
+// box's choosing, though `.git/config` and `.git/hooks` are read-only in the box:
+// - `.git/commondir` ("../evil" makes git read ../evil/config and run ../evil/hooks). `.git`
+//   stays writable in the box so that git can commit there, and git refuses an empty commondir,
+//   so no placeholder can hold its place;
+// - a repository embedded in the workspace's (box/embedded_repos.h): `git status` recurses into
+//   it and runs git there with its own config.
+// The ones the session created are moved aside when it ends, before the user's next git command
+// on the host reads them; the ones the user had before are left alone.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,16 +17,22 @@ namespace cordon::cli {
 
 class GitRedirectGuard {
  public:
-  // Notes whether `workspace`/.git/commondir exists now (a linked layout the user made).
+  // Notes what the workspace holds now (a linked layout or embedded repositories the user made).
   explicit GitRedirectGuard(std::string workspace);
 
-  // If the session created it, renames it to commondir.cordon-SESSION and returns one line for
-  // the user; nothing otherwise.
+  // Renames what the session created to NAME.cordon-SESSION and returns one line per change (or
+  // per thing that could not be checked or moved) for the user; nothing otherwise.
   std::vector<std::string> move_aside_new(const std::string& session_id) const;
 
  private:
-  std::string path_;
-  bool existed_ = false;
+  std::vector<std::string> move_commondir_aside(const std::string& session_id) const;
+  std::vector<std::string> move_embedded_aside(const std::string& session_id) const;
+
+  std::string workspace_;
+  std::string commondir_;
+  bool commondir_existed_ = false;
+  std::set<std::string> embedded_before_;
+  std::string embedded_unreadable_;  // why the index could not be read at the start, if it could not
 };
 
 }  // namespace cordon::cli

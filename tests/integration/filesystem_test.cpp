@@ -91,6 +91,38 @@ TEST_F(FilesystemTest, AGitCommondirTheBoxCreatesIsMovedAsideAtTheEnd) {
   EXPECT_EQ(again.err.find("commondir"), std::string::npos) << again.err;
 }
 
+// A repository with one commit in `path`, made on the host.
+void make_repository(const std::string& path) {
+  const std::string git = "git -C '" + path + "' -c user.name=t -c user.email=t@example.com ";
+  ASSERT_EQ(std::system(("mkdir -p '" + path + "' && " + git + "init -q && echo a > '" + path +
+                         "/a' && " + git + "add a && " + git + "commit -qm a")
+                            .c_str()),
+            0);
+}
+
+TEST_F(FilesystemTest, ARepositoryTheBoxEmbedsIsMovedAsideAtTheEnd) {
+  // The box cannot write .git/config, but a repository of its own, added to the workspace's
+  // index as a gitlink, has a config it wrote: the host's `git status` would recurse into it and
+  // run its core.fsmonitor.
+  make_repository(workspace());
+  make_repository(workspace() + "/theirs");  // embedded by the user before the session
+  ASSERT_EQ(std::system(("git -C '" + workspace() + "' add theirs 2>/dev/null").c_str()), 0);
+  const std::string marker = dir() / "fsmonitor-ran";
+  auto r = sh("git init -q vendor && cd vendor && git config core.fsmonitor 'touch " + marker +
+              "; false' && echo x > x && git add x && "
+              "git -c user.name=a -c user.email=a@b commit -qm v && cd .. && "
+              "git add vendor 2>/dev/null && echo embedded");
+  EXPECT_EQ(r.out, "embedded\n") << r.err;
+  EXPECT_FALSE(exists(workspace() + "/vendor/.git"));
+  EXPECT_NE(r.err.find("its .git was moved to " + workspace() + "/vendor/.git.cordon-"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(exists(workspace() + "/theirs/.git"));
+  EXPECT_EQ(r.err.find("theirs"), std::string::npos) << r.err;
+  ASSERT_EQ(std::system(("git -C '" + workspace() + "' status >/dev/null 2>&1").c_str()), 0);
+  EXPECT_FALSE(exists(marker));
+}
+
 TEST_F(FilesystemTest, SecretsInTheRealHomeAreNotVisible) {
   const std::string home = dir() / "home";
   ::mkdir(home.c_str(), 0755);

@@ -1,0 +1,116 @@
+// embedded_repositories / move_embedded_git_aside: gitlinks read from the index, their .git
+// found and renamed beneath the workspace only.
+#include "box/embedded_repos.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <cctype>
+#include <cerrno>
+
+#include "base/files.h"
+#include "base/syscalls.h"
+#include "base/unique_fd.h"
+#include "box/git_index.h"
+
+namespace cordon::box {
+namespace {
+
+// Larger than any index git writes for a real tree (about 100 bytes an entry).
+constexpr off_t kMaxIndexBytes = off_t{1} << 30;
+
+// `path` beneath `root`, no symbolic link on the way, or an invalid fd.
+UniqueFd open_beneath(int root, const std::string& path, uint64_t flags) {
+  open_how how{};
+  how.flags = flags | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  return UniqueFd(sys::openat2(root, path.c_str(), &how));
+}
+
+// The index file `name` in the .git directory, read whole; "" when it does not exist. It is
+// opened without blocking (a FIFO would hang cordon) and must be a regular file of sane size.
+Result<std::string> read_index(int git_dir, const std::string& name) {
+  UniqueFd fd(::openat(git_dir, name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!fd && errno == ENOENT) return std::string();
+  if (!fd) return Error::system("open .git/" + name);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Error::system("stat .git/" + name);
+  if (!S_ISREG(st.st_mode) || st.st_size > kMaxIndexBytes) {
+    return Error(Errc::kInvalidInput, ".git/" + name + " is not a regular file of sane size");
+  }
+  auto bytes = read_all(fd.get());
+  if (!bytes.ok()) return std::move(bytes.error()).context("read .git/" + name);
+  return bytes;
+}
+
+Result<std::vector<std::string>> gitlinks(int git_dir, const std::string& name) {
+  auto bytes = read_index(git_dir, name);
+  if (!bytes.ok()) return bytes.error();
+  if (bytes->empty()) return std::vector<std::string>{};
+  std::string shared;
+  auto links = gitlinks_in_index(*bytes, &shared);
+  if (!links.ok()) return std::move(links.error()).context(".git/" + name);
+  if (shared.empty()) return links;
+  // A split index keeps most entries in .git/sharedindex.<name>; git reads both.
+  auto more = gitlinks(git_dir, "sharedindex." + shared);
+  if (!more.ok()) return more.error();
+  links->insert(links->end(), more->begin(), more->end());
+  return links;
+}
+
+// What git's own path check accepts in an index: relative, no empty, ".", ".." or ".git"
+// component. Anything else is not a path git would recurse into, whatever it resolves to.
+bool plausible_gitlink(const std::string& path) {
+  if (path.empty() || path.front() == '/') return false;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string component = path.substr(start, end - start);
+    for (auto& c : component) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (component.empty() || component == "." || component == ".." || component == ".git") {
+      return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> embedded_repositories(const std::string& workspace) {
+  UniqueFd root(::open(workspace.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return Error::system("open " + workspace);
+  UniqueFd git_dir = open_beneath(root.get(), ".git", O_PATH | O_DIRECTORY);
+  if (!git_dir) return std::vector<std::string>{};  // no repository here, or a linked one
+  auto links = gitlinks(git_dir.get(), "index");
+  if (!links.ok()) return std::move(links.error()).context(workspace);
+
+  std::vector<std::string> embedded;
+  for (const auto& path : *links) {
+    if (!plausible_gitlink(path)) continue;
+    UniqueFd dir = open_beneath(root.get(), path, O_PATH | O_DIRECTORY);
+    struct stat st {};
+    if (dir && ::fstatat(dir.get(), ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      embedded.push_back(path);
+    }
+  }
+  return embedded;
+}
+
+Result<std::string> move_embedded_git_aside(const std::string& workspace, const std::string& path,
+                                            const std::string& session_id) {
+  UniqueFd root(::open(workspace.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return Error::system("open " + workspace);
+  UniqueFd dir = open_beneath(root.get(), path, O_PATH | O_DIRECTORY);
+  if (!dir) return Error::system("open " + path + " beneath the workspace");
+  const std::string aside = ".git.cordon-" + session_id;
+  if (::renameat2(dir.get(), ".git", dir.get(), aside.c_str(), RENAME_NOREPLACE) != 0) {
+    return Error::system("rename " + path + "/.git");
+  }
+  return workspace + "/" + path + "/" + aside;
+}
+
+}  // namespace cordon::box

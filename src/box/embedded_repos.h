@@ -1,0 +1,28 @@
+// Repositories embedded in the workspace's repository: a gitlink in the workspace's .git/index
+// whose directory holds a `.git` of its own. The host's `git status` in the workspace recurses
+// into each one and runs git there with that repository's config (core.fsmonitor runs a command),
+// and a box can make one in three commands: `git init vendor`, a config line, `git add vendor`.
+// The workspace's index must stay writable for commits, so the check is made when the session
+// ends, against the ones there were when it began.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace cordon::box {
+
+// The paths (relative to `workspace`) of the gitlinks in `workspace`/.git/index, and in the
+// shared index a split index names, whose directory holds a `.git` (of any kind), reached
+// beneath the workspace without following a symbolic link (git does not follow one either).
+// An empty list when the workspace has no .git directory or no index; an error when the index
+// is there but cannot be read, or is not a regular file.
+Result<std::vector<std::string>> embedded_repositories(const std::string& workspace);
+
+// Renames `workspace`/`path`/.git to .git.cordon-`session_id` (never replacing anything),
+// beneath the workspace without following links; returns the new path.
+Result<std::string> move_embedded_git_aside(const std::string& workspace, const std::string& path,
+                                            const std::string& session_id);
+
+}  // namespace cordon::box
