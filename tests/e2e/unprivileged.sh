@@ -39,7 +39,15 @@ check() {  # check NAME EXPECTED-REGEX COMMAND
   if printf '%s' "$out" | grep -Eq "$expected"; then
     echo "ok: $name"
   else
-    echo "FAIL: $name"; printf '%s\n' "$out" | sed 's/^/    /'; fail=1
+    echo "FAIL: $name"; fail=1
+    # A verify table is hundreds of lines: its failing rows and its tail say what broke.
+    if [ "$(printf '%s\n' "$out" | wc -l)" -gt 40 ]; then
+      printf '%s\n' "$out" | grep -E 'FAIL|error|cordon:' | head -20 | sed 's/^/    /'
+      echo "    ... (last lines)"
+      printf '%s\n' "$out" | tail -5 | sed 's/^/    /'
+    else
+      printf '%s\n' "$out" | sed 's/^/    /'
+    fi
   fi
 }
 
