@@ -16,7 +16,12 @@ if [ "$(id -u)" -eq 0 ]; then
   while [ "$dir" != "/" ]; do chmod o+x "$dir" 2>/dev/null || true; dir="$(dirname "$dir")"; done
   chmod o+rx "$cordon" "$probe" "$(dirname "$cordon")/cordon-audit" \
     "$(dirname "$cordon")/cordon-audit-writer"
-  as_user() { su -s /bin/bash "$user" -c "$1"; }
+  # A login-like environment of the user's own: nothing of root's (XDG_*, TMPDIR, ...) leaks in.
+  user_home="$(getent passwd "$user" | cut -d: -f6)"
+  as_user() {
+    runuser -u "$user" -- env -i HOME="$user_home" USER="$user" LOGNAME="$user" SHELL=/bin/bash \
+      PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 bash -c "$1"
+  }
 fi
 
 # Ubuntu 23.10+ restricts unprivileged user namespaces with AppArmor. The fix cordon's error
