@@ -145,7 +145,31 @@ Result<BoxCgroup> make_box_cgroup(const policy::ResourcePolicy* resources,
   return BoxCgroup{std::move(session), std::move(join_files)};
 }
 
+// Step 2's input: the filesystem view the request asks for.
+MountPlanInput mount_plan_input(const LaunchRequest& req, int landlock_abi) {
+  MountPlanInput input;
+  input.filesystem = &req.policy->filesystem;
+  input.workspace = req.workspace;
+  input.home = req.home;
+  input.persist_home_dir = req.persist_home_dir;
+  input.state_dir = req.state_dir;
+  input.cordon_dirs = req.cordon_dirs;
+  input.private_paths = req.private_paths;
+  input.landlock_abi = landlock_abi;
+  for (const auto& f : req.extra_files) input.extra_files.emplace_back(f.host_path, f.box_path);
+  return input;
+}
+
 }  // namespace
+
+Result<void> check_buildable(const LaunchRequest& req) {
+  const int abi = landlock_abi();
+  CORDON_TRY(check_landlock(abi, req.policy->filesystem.landlock.value));
+  MountPlanInput input = mount_plan_input(req, abi);
+  input.check_only = true;
+  CORDON_TRY(plan_mounts(input));
+  return Ok{};
+}
 
 int LaunchResult::status() const {
   if (timed_out) return 124;
@@ -214,18 +238,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   CORDON_TRY(check_landlock(abi, policy.filesystem.landlock.value));
 
   // Step 2 (prepare-mounts): the filesystem view.
-  MountPlanInput mount_input;
-  mount_input.filesystem = &policy.filesystem;
-  mount_input.workspace = req.workspace;
-  mount_input.home = req.home;
-  mount_input.persist_home_dir = req.persist_home_dir;
-  mount_input.state_dir = req.state_dir;
-  mount_input.cordon_dirs = req.cordon_dirs;
-  mount_input.private_paths = req.private_paths;
-  mount_input.landlock_abi = abi;
-  for (const auto& f : req.extra_files)
-    mount_input.extra_files.emplace_back(f.host_path, f.box_path);
-  CORDON_ASSIGN_OR_RETURN(MountPlan mounts, plan_mounts(mount_input));
+  CORDON_ASSIGN_OR_RETURN(MountPlan mounts, plan_mounts(mount_plan_input(req, abi)));
   clock.mark("prepare-mounts");
   std::vector<int> source_fds(mounts.ops.size(), -1);
   plan.mounts = ChildMounts{mounts.ops.data(), mounts.ops.size(), source_fds.data(), -1,

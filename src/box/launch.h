@@ -77,6 +77,11 @@ struct LaunchResult {
   int status() const;
 };
 
+// Checks that run_box could build the box `request` describes, changing nothing on the host:
+// Landlock as the policy requires it, and the filesystem view (paths that exist and may be
+// shown, hidden paths beneath the binds, cordon's own directories out of reach).
+Result<void> check_buildable(const LaunchRequest& request);
+
 // Runs the session. Returns an error (and emits SetupFailed) if any wall the policy asks for
 // cannot be built; never runs the program with a weaker box.
 Result<LaunchResult> run_box(const LaunchRequest& request, events::EventSink& events);

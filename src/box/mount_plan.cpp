@@ -88,7 +88,7 @@ class Planner {
   explicit Planner(const MountPlanInput& in) : in_(in), fs_(*in.filesystem) {}
 
   Result<MountPlan> run() {
-    if (!in_.state_dir.empty()) {
+    if (!in_.state_dir.empty() && !in_.check_only) {
       CORDON_ASSIGN_OR_RETURN(WorkspaceLease lease,
                               WorkspaceLease::acquire(in_.state_dir, in_.workspace));
       plan_.placeholders = std::make_unique<Placeholders>(std::move(lease));
@@ -151,6 +151,7 @@ class Planner {
     if (fs_.home.value == policy::HomeMode::kPersist) {
       // The kept home must be there: an empty tmpfs instead would silently lose the user's data.
       auto real = canonical(in_.persist_home_dir);
+      if (in_.check_only && !real && !in_.persist_home_dir.empty()) return Ok{};  // made at run
       if (in_.persist_home_dir.empty() || !real) {
         return Error(Errc::kSystem,
                      "the kept home (home = \"persist\") " + in_.persist_home_dir + " is missing",
@@ -210,6 +211,7 @@ class Planner {
         // the host far less to create and remove than a directory on every start. The one
         // directory: a missing `.git` in a workspace inside another repository, where an empty
         // `.git` file would make the host's git report an invalid gitfile for the parent repo.
+        if (in_.check_only) return Ok{};  // a run would create a placeholder here
         const bool is_dir =
             !last && rel.rfind(".git/", 0) == 0 && start == 0 && inside_enclosing_repository();
         CORDON_TRY(plan_.placeholders->create(path, is_dir));

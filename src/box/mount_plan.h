@@ -104,6 +104,9 @@ struct MountPlanInput {
   // lies within one, is refused: the box could rewrite the policy of every later session.
   std::vector<std::string> cordon_dirs;
   int landlock_abi = 0;
+  // Plans without changing anything on the host (`cordon policy check`): no placeholder is
+  // created and no workspace lease taken, and a kept home that does not exist yet counts as made.
+  bool check_only = false;
 };
 
 // System directories shown read-only (executable) when present. On merged-/usr systems /bin,

@@ -69,7 +69,10 @@ void add_policy(CLI::App& app, CommandLine& cl) {
       "show", "Print the effective policy and where each value came from");
   add_common(cl.policy_show, cl.policy);
   cl.policy_check =
-      policy_cmd->add_subcommand("check", "Validate the policy files; exit 0 if valid");
+      policy_cmd->add_subcommand("check",
+      "Validate the policy files and check that `run` could build the box they describe\n"
+      "for the workspace (its location, the paths shown and hidden), creating nothing.\n"
+      "Exit status 0 if so, 125 with the reason otherwise");
   add_common(cl.policy_check, cl.policy);
   CLI::App* explain = policy_cmd->add_subcommand(
       "explain",

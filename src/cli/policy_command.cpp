@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include "box/launch.h"
+#include "cli/audit_setup.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "gate/gate.h"
@@ -152,9 +154,20 @@ int policy_show_command(const CommonOptions& options) {
   return 0;
 }
 
+// `check` says ok only where `run` could build the box: the same workspace and view checks,
+// with nothing created.
 int policy_check_command(const CommonOptions& options) {
-  auto policy = load(options);
+  const UserFacts user = current_user();
+  auto workspace = resolve_workspace(options.workspace);
+  if (!workspace.ok()) return report_error(workspace.error());
+  auto policy = load_effective_policy(options, *workspace, user);
   if (!policy.ok()) return report_error(policy.error());
+  auto request = make_launch_request(*policy, *workspace, user, {});
+  if (!request.ok()) return report_error(request.error());
+  request->private_paths = audit_private_paths(audit_paths(policy->audit, user));
+  if (auto buildable = box::check_buildable(*request); !buildable.ok()) {
+    return report_error(buildable.error());
+  }
   std::cout << "policy ok: profile " << policy::to_string(policy->profile.value);
   if (!policy->sources.empty()) {
     std::cout << " with";

@@ -25,6 +25,7 @@ int run_command(const RunOptions& options) {
   if (!masked.ok()) return report_error(masked.error());
   auto request = make_launch_request(*policy, *workspace, user, options.command);
   if (!request.ok()) return report_error(request.error());
+  if (auto made = create_kept_home(*request); !made.ok()) return report_error(made.error());
   request->private_paths = std::move(*masked);
   auto channels = parse_review_channels(options.review);
   if (!channels.ok()) return report_error(channels.error());

@@ -106,15 +106,21 @@ Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
   }
   if (policy.filesystem.home.value == policy::HomeMode::kPersist) {
     req.persist_home_dir = user.state_dir + "/homes/" + box::workspace_key(workspace);
-    std::filesystem::create_directories(req.persist_home_dir, ec);
-    if (ec) {
-      return Error(Errc::kSystem,
-                   "create the kept home " + req.persist_home_dir + ": " + ec.message());
-    }
-    ::chmod(req.persist_home_dir.c_str(), 0700);
   }
   req.loopback_ports = policy::loopback_ports(policy.network);
   return req;
+}
+
+Result<void> create_kept_home(const box::LaunchRequest& request) {
+  if (request.persist_home_dir.empty()) return Ok{};
+  std::error_code ec;
+  std::filesystem::create_directories(request.persist_home_dir, ec);
+  if (ec) {
+    return Error(Errc::kSystem,
+                 "create the kept home " + request.persist_home_dir + ": " + ec.message());
+  }
+  ::chmod(request.persist_home_dir.c_str(), 0700);
+  return Ok{};
 }
 
 }  // namespace cordon::cli

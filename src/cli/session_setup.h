@@ -40,10 +40,13 @@ Result<policy::Policy> load_effective_policy(const CommonOptions& options,
 // A random session id (16 hex digits).
 Result<std::string> new_session_id();
 
-// Builds the LaunchRequest for `command` (empty: the user's shell). The request points into
-// `policy`, which must outlive it.
+// Builds the LaunchRequest for `command` (empty: the user's shell), changing nothing on the host.
+// The request points into `policy`, which must outlive it.
 Result<box::LaunchRequest> make_launch_request(const policy::Policy& policy,
                                                const std::string& workspace, const UserFacts& user,
                                                std::vector<std::string> command);
+
+// Creates the request's kept home (home = "persist"), private to the user, if it is not there.
+Result<void> create_kept_home(const box::LaunchRequest& request);
 
 }  // namespace cordon::cli

@@ -162,6 +162,9 @@ int verify_command(const VerifyCommandOptions& options) {
     return report_error(audit.error());
   }
   auto request = make_launch_request(policy, plan->workspace, user, plan->probe_argv);
+  if (request.ok()) {
+    if (auto made = create_kept_home(*request); !made.ok()) request = made.error();
+  }
   if (!request.ok()) {
     verify::cleanup(*plan);
     return report_error(request.error());

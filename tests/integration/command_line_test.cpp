@@ -1,5 +1,7 @@
 // The command line builds only the subcommand argv names (cli/command_line.h); help, errors and
 // every way of naming a subcommand still work as if all were built.
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -62,6 +64,37 @@ TEST(CommandLine, AMissingConfigFileIs125) {
     EXPECT_EQ(r.status, 125) << args[0] << ": " << r.err;
     EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
   }
+}
+
+// "policy ok" means `run` can build the box: the workspace and the view are checked the same way,
+// and nothing is created on the host doing so.
+TEST(CommandLine, PolicyCheckRefusesWhatRunRefusesAndCreatesNothing) {
+  TempDir ws;
+  {
+    std::ofstream(ws / "hide-tmp.toml") << "[filesystem]\nhide = [\"" << ws.path() << "\"]\n";
+  }
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"policy", "check", "-w", "/"},
+           {"policy", "check", "-w", "/etc"},
+           {"policy", "check", "-w", ws.path(), "--config", ws / "hide-tmp.toml"}}) {
+    auto check = run_cordon(args);
+    auto run = args;
+    run[0] = "run";
+    run.erase(run.begin() + 1);
+    run.insert(run.end(), {"-q", "--", "true"});
+    auto refused = run_cordon(run);
+    EXPECT_EQ(refused.status, 125) << args[3] << ": " << refused.err;
+    EXPECT_EQ(check.status, 125) << args[3] << ": " << check.out;
+    EXPECT_NE(check.err.find("cordon: "), std::string::npos) << check.err;
+  }
+  // A run creates placeholders (an empty .envrc, ...) and removes them: the directory changes.
+  struct stat before {}, after {};
+  ASSERT_EQ(::stat(ws.path().c_str(), &before), 0);
+  auto ok = run_cordon({"policy", "check", "-w", ws.path()});
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  ASSERT_EQ(::stat(ws.path().c_str(), &after), 0);
+  EXPECT_EQ(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
+  EXPECT_EQ(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
 }
 
 // A workspace file comes with the repository: its values must not reach the terminal raw.
