@@ -235,8 +235,10 @@ Result<void> apply_network_flags(const LoadRequest& req, Policy& policy) {
           .with_hint("write HOST or HOST:PORT or HOST:LO-HI, e.g. --allow api.example.com:443");
     }
     auto& allow = policy.network.allow.value;
-    if (std::find(allow.begin(), allow.end(), rule) == allow.end()) allow.push_back(rule);
-    policy.network.allow.origin = Origin{"--allow", 0};
+    if (std::find(allow.begin(), allow.end(), rule) == allow.end()) {
+      allow.push_back(rule);
+      policy.network.allow.origin = Origin{"--allow", 0};
+    }
   }
   if (!req.allow_flags.empty() && policy.network.mode.value == NetworkMode::kNone) {
     return Error(Errc::kPolicy,

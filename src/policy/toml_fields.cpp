@@ -125,12 +125,15 @@ Result<const toml::table*> as_table(const LayerContext& ctx, const Field& f) {
 
 void append(LayerState& st, const Field& f, Setting<std::vector<std::string>>& setting,
             const std::vector<std::string>& entries) {
+  bool added = false;
   for (const auto& entry : entries) {
     if (std::find(setting.value.begin(), setting.value.end(), entry) == setting.value.end()) {
       setting.value.push_back(entry);
+      added = true;
     }
   }
-  setting.origin = Origin{st.ctx.source, f.line()};
+  // The origin names the last layer that added an entry, never one that only repeated them.
+  if (added) setting.origin = Origin{st.ctx.source, f.line()};
   st.key_lines[f.name] = f.line();
 }
 

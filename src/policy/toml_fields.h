@@ -67,7 +67,8 @@ void assign(LayerState& st, const Field& f, Setting<T>& setting, T value) {
   st.key_lines[f.name] = f.line();
 }
 
-// Appends the entries not already present (lists behave as ordered sets) and records the origin.
+// Appends the entries not already present (lists behave as ordered sets); when one was added,
+// records the origin.
 void append(LayerState& st, const Field& f, Setting<std::vector<std::string>>& setting,
             const std::vector<std::string>& entries);
 

@@ -90,6 +90,21 @@ TEST_F(PolicyLoader, LaterLayersOverrideScalarsAndAppendLists) {
   EXPECT_EQ(p.sources, (std::vector<std::string>{user_config_, workspace_file(), *r.config_flag}));
 }
 
+// The workspace file comes with the repository: repeating what the user allowed must not make it
+// look like the origin of the allow.
+TEST_F(PolicyLoader, AListsOriginIsTheLastLayerThatAddedToIt) {
+  write_user("[network]\nallow = [\"a.example.com\"]\n");
+  write_workspace("[network]\n\nallow = [\"a.example.com\"]\n");
+  LoadRequest r = request();
+  Policy p = load_ok(r);
+  EXPECT_EQ(p.network.allow.value, (std::vector<std::string>{"a.example.com"}));
+  EXPECT_EQ(p.network.allow.origin.describe(), user_config_ + ":2");
+  r.allow_flags = {"a.example.com"};
+  EXPECT_EQ(load_ok(r).network.allow.origin.describe(), user_config_ + ":2");
+  r.allow_flags = {"a.example.com", "b.example.com"};
+  EXPECT_EQ(load_ok(r).network.allow.origin.describe(), "--allow");
+}
+
 TEST_F(PolicyLoader, ProfileKeyOfTheHighestLayerWins) {
   write_user("profile = \"customer-data\"\n");
   LoadRequest r = request();
