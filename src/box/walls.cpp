@@ -1,6 +1,9 @@
 // Describing the walls as built.
 #include "box/walls.h"
 
+#include <sys/resource.h>
+
+#include <cstdio>
 #include <string>
 
 namespace cordon::box {
@@ -26,6 +29,28 @@ size_t count_masks(const MountPlan& mounts) {
   return n;
 }
 
+// "1.5", "2", "100000": a core count without trailing zeros.
+std::string cores(double n) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.2f", n);
+  std::string out = text;
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  return out;
+}
+
+// The open-file limit the box gets: the policy's, or the lower hard limit cordon itself runs
+// under (which the box inherits and cannot raise; rlimits.cpp).
+std::string open_files_text(uint64_t wanted) {
+  rlimit current{};
+  if (::getrlimit(RLIMIT_NOFILE, &current) == 0 && current.rlim_max != RLIM_INFINITY &&
+      current.rlim_max < wanted) {
+    return "open files " + std::to_string(current.rlim_max) +
+           " (the host's hard limit; the policy asks " + std::to_string(wanted) + ")";
+  }
+  return "open files " + std::to_string(wanted);
+}
+
 // The limits; the cgroup's note says which of them fell back to rlimits.
 std::string limits_text(const policy::ResourcePolicy& r) {
   std::string out;
@@ -36,8 +61,8 @@ std::string limits_text(const policy::ResourcePolicy& r) {
   if (r.pids.value) {
     add("pids " + std::to_string(*r.pids.value));
   }
-  if (r.cpus.value) add("cpus " + std::to_string(*r.cpus.value).substr(0, 4));
-  if (r.open_files.value) add("open files " + std::to_string(*r.open_files.value));
+  if (r.cpus.value) add("cpus " + cores(*r.cpus.value));
+  if (r.open_files.value) add(open_files_text(*r.open_files.value));
   if (r.timeout_seconds.value) add("timeout " + std::to_string(*r.timeout_seconds.value) + "s");
   return out;
 }

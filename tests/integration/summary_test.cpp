@@ -27,6 +27,21 @@ TEST_F(SummaryTest, NamesTheOutcomeAndEveryWall) {
   }
 }
 
+// The limits as the box gets them: an open-file limit above the hard limit cordon runs under is
+// lowered to it (the box cannot raise it), and the summary says so rather than the policy's value.
+TEST_F(SummaryTest, ReportsTheLimitsTheBoxGets) {
+  const std::string policy = policy_file("[resources]\nopen_files = 100000\ncpus = 2.5\n");
+  const RunOutput r = run_program({"/usr/bin/prlimit", "--nofile=4096:4096", CORDON_BINARY, "run",
+                                   "--workspace", workspace(), "--network", "none", "--config",
+                                   policy, "--", "/bin/sh", "-c", "ulimit -n"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "4096\n");
+  EXPECT_NE(r.err.find("open files 4096 (the host's hard limit; the policy asks 100000)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("cpus 2.5,"), std::string::npos) << r.err;
+}
+
 // A long session's program starts go to the audit trail, not into the supervisor's memory: 200
 // starts with a 100 KB argument each (20 MB of argv) leave cordon and the processes it reaped
 // (the box, the audit writer) far below that.
