@@ -32,7 +32,9 @@ void add_run(CLI::App& app, CommandLine& cl) {
                          "Run a program (default: your shell) in the box.\n"
                          "Example: cordon run -- claude --dangerously-skip-permissions");
   add_common(cmd, cl.run.common);
-  cmd->add_flag("-q,--quiet", cl.run.quiet, "No session summary at exit");
+  cmd->add_flag("-q,--quiet", cl.run.quiet,
+                "No session summary at exit and no reminder of where held commands are answered\n"
+                "(a review page's address is still printed)");
   cmd->add_option("--review", cl.run.review,
                   "Where reviewers answer held commands, besides `cordon approvals` (always "
                   "on): web (a page on 127.0.0.1; cordon prints its private link), tty (this "

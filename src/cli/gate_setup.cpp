@@ -74,7 +74,7 @@ Result<std::unique_ptr<SessionGate>> SessionGate::open(const policy::Policy& pol
                           review::ControlServer::start(*session->queue_, std::move(control)));
   if (!channels.hold_asks) return session;
 
-  session->notices_.push_back("cordon: held commands: cordon approvals list (session " +
+  session->notices_.push_back(std::string(kHeldCommandsNotice) + "cordon approvals list (session " +
                               session_id + ")");
   if (session->web_) {
     CORDON_ASSIGN_OR_RETURN(std::string url, session->web_->add_reviewer("web"));

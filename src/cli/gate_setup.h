@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -29,6 +30,9 @@ struct ReviewChannels {
 
 // Parses `--review` values ("web", "tty", "socket"; repeatable). Unknown names are errors.
 Result<ReviewChannels> parse_review_channels(const std::vector<std::string>& names);
+
+// How the notice that says where held commands are answered begins (`run -q` leaves it out).
+inline constexpr std::string_view kHeldCommandsNotice = "cordon: held commands: ";
 
 class SessionGate {
  public:

@@ -36,7 +36,11 @@ int run_command(const RunOptions& options) {
   request->reviews = (*gate)->reviews();
   request->relay_input = !channels->tty;
   request->on_program_exit = [&gate] { (*gate)->begin_close(); };
-  for (const auto& notice : (*gate)->notices()) std::cerr << notice << "\n";
+  // -q drops the reminder of where held commands are answered, never a review page's address.
+  for (const auto& notice : (*gate)->notices()) {
+    if (options.quiet && notice.rfind(kHeldCommandsNotice, 0) == 0) continue;
+    std::cerr << notice << "\n";
+  }
 
   SessionSummary summary;
   SessionSinks sink(**audit, summary);

@@ -13,6 +13,14 @@ TEST_F(RunTest, ExitStatusIsTheProgramsStatus) {
   EXPECT_EQ(sh("exit 0").status, 0);
 }
 
+// -q: the program's own output and nothing of cordon's, on a session that went well.
+TEST_F(RunTest, QuietPrintsNothingOfItsOwn) {
+  auto r = sh("echo out; echo err >&2");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "out\n");
+  EXPECT_EQ(r.err, "err\n");
+}
+
 TEST_F(RunTest, DeathBySignalIs128PlusSignal) {
   EXPECT_EQ(sh("kill -TERM $$").status, 128 + 15);
 }
