@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "cli/programs.h"
+#include "policy/suggest.h"
 
 namespace cordon::cli {
 namespace {
@@ -189,6 +190,37 @@ std::string_view named_subcommand(int argc, const char* const* argv) {
 }
 
 }  // namespace
+
+std::optional<Error> unknown_subcommand(const CLI::App& app, int argc, const char* const* argv) {
+  const CLI::App* current = &app;
+  std::string path = "cordon";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.starts_with("-")) continue;
+    const auto subcommands = current->get_subcommands([](const CLI::App*) { return true; });
+    if (subcommands.empty()) break;  // operands of a command that has no subcommands
+    const CLI::App* next = nullptr;
+    std::vector<std::string> names;
+    for (const CLI::App* sub : subcommands) {
+      names.push_back(sub->get_name());
+      if (sub->check_name(arg)) next = sub;
+    }
+    if (next == nullptr) {
+      std::vector<std::string_view> candidates(names.begin(), names.end());
+      const std::string guess = policy::closest_match(arg, candidates);
+      std::string list;
+      for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+      return Error(Errc::kInvalidInput, "unknown command \"" + arg + "\"" +
+                                            (path == "cordon" ? "" : " for `" + path + "`"))
+          .with_hint((guess.empty() ? "" : "did you mean `" + path + " " + guess + "`? ") +
+                     "the commands are " + list + "; `" + path + " --help` says what each does");
+    }
+    current = next;
+    path += " " + arg;
+  }
+  return std::nullopt;
+}
 
 void add_command_line(CLI::App& app, CommandLine& cl, int argc, const char* const* argv) {
   app.require_subcommand(1);

@@ -2,7 +2,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
 #include <vector>
+
+#include "base/result.h"
 
 #include "cli/commands.h"
 
@@ -39,6 +43,11 @@ struct CommandLine {
 // subcommand, only that one is built. With none named (`cordon`, `cordon --help`) or a name
 // that is not one (a typo), every subcommand is, for the help and the error to list them.
 void add_command_line(CLI::App& app, CommandLine& cl, int argc, const char* const* argv);
+
+// After a failed parse: "unknown command "bogus"" (or "... for `cordon policy`") with a hint,
+// when argv names a subcommand that `app` or the subcommand before it does not have; nothing
+// otherwise (the parser's own message is the right one).
+std::optional<Error> unknown_subcommand(const CLI::App& app, int argc, const char* const* argv);
 
 // Whether `cmd` was built and chosen by the parse.
 inline bool chosen(const CLI::App* cmd) {

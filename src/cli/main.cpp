@@ -10,6 +10,7 @@
 #include "cli/audit_setup.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/errors.h"
 
 namespace {
 
@@ -55,6 +56,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (auto unknown = cordon::cli::unknown_subcommand(app, argc, argv)) {
+        return cordon::cli::report_error(*unknown);
+      }
+    }
     int rc = app.exit(e);
     if (rc != 0 && cordon::cli::chosen(cl.policy_explain)) return 2;  // explain documents 2
     return rc == 0 ? 0 : 125;

@@ -31,6 +31,17 @@ TEST(CommandLine, NoSubcommandOrAnUnknownOneIsAnErrorThatPointsToHelp) {
     EXPECT_EQ(r.status, 125) << r.err;
     EXPECT_NE(r.err.find("--help"), std::string::npos) << r.err;
   }
+  // A misspelt command is named, with the closest one, at the level it was misspelt.
+  auto typo = run_cordon({"rnu", "--", "sh"});
+  EXPECT_NE(typo.err.find("cordon: unknown command \"rnu\"\n  hint: did you mean `cordon run`?"),
+            std::string::npos)
+      << typo.err;
+  auto nested = run_cordon({"policy", "chek"});
+  EXPECT_EQ(nested.status, 125);
+  EXPECT_NE(nested.err.find("unknown command \"chek\" for `cordon policy`"), std::string::npos)
+      << nested.err;
+  EXPECT_NE(nested.err.find("did you mean `cordon policy check`?"), std::string::npos)
+      << nested.err;
 }
 
 TEST(CommandLine, EachSubcommandParsesItsOwnOptionsAfterCordonsFlags) {
