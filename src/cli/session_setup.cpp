@@ -49,6 +49,12 @@ Result<std::string> resolve_workspace(const std::optional<std::string>& flag) {
     return Error::system("workspace " + path)
         .with_hint("pass an existing project directory with --workspace DIR, or cd into it");
   }
+  struct stat st {};
+  if (::stat(real, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    return Error(Errc::kInvalidInput, "workspace " + path + " is not a directory")
+        .with_hint("the workspace is the project directory the box may write; pass it with "
+                   "--workspace DIR, or cd into it");
+  }
   return std::string(real);
 }
 

@@ -108,6 +108,18 @@ TEST(CommandLine, PolicyCheckRefusesWhatRunRefusesAndCreatesNothing) {
   EXPECT_EQ(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
 }
 
+TEST(CommandLine, AWorkspaceThatIsAFileIsNamedSo) {
+  TempDir dir;
+  { std::ofstream(dir / "file") << "x"; }
+  for (const char* command : {"run", "verify"}) {
+    auto r = run_cordon({command, "-w", dir / "file"});
+    EXPECT_EQ(r.status, 125) << r.err;
+    EXPECT_NE(r.err.find("workspace " + std::string(dir / "file") + " is not a directory\n  hint: "),
+              std::string::npos)
+        << r.err;
+  }
+}
+
 // A workspace file comes with the repository: its values must not reach the terminal raw.
 TEST(CommandLine, ErrorsEscapeControlBytesFromThePolicy) {
   TempDir ws;
