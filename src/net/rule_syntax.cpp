@@ -82,6 +82,18 @@ Result<std::pair<std::string_view, std::optional<std::string_view>>> split_rule(
 
 Result<HostRule> HostRule::parse(std::string_view text) {
   if (text.empty()) return bad_rule(text, "empty");
+  // What is pasted by mistake: a URL, or an address range.
+  if (const size_t scheme = text.find("://"); scheme != std::string_view::npos) {
+    std::string_view host = text.substr(scheme + 3);
+    host = host.substr(0, host.find('/'));
+    return bad_rule(text, "a URL, not a host: write the host alone (\"" + std::string(host) +
+                              "\"), with :PORT for a port other than 80 and 443");
+  }
+  const size_t slash = text.find('/');
+  if (slash != std::string_view::npos && IpAddress::parse(std::string(text.substr(0, slash)))) {
+    return bad_rule(text, "an address range: list it in network.allow_cidr (\"" +
+                              std::string(text) + ":443\")");
+  }
   CORDON_ASSIGN_OR_RETURN(auto parts, split_rule(text));
   auto [host_text, port_text] = parts;
   HostRule rule;

@@ -122,6 +122,19 @@ TEST(NetHostRule, RefusesMalformedRules) {
   }
 }
 
+// What a user pastes by mistake gets a message that says what to write instead.
+TEST(NetHostRule, AURLOrAnAddressRangeSaysWhatToWriteInstead) {
+  auto url = HostRule::parse("https://api.example.com/v1");
+  ASSERT_FALSE(url.ok());
+  EXPECT_NE(url.error().message().find("a URL, not a host: write the host alone (\"api.example.com\")"),
+            std::string::npos)
+      << url.error().message();
+  auto range = HostRule::parse("203.0.113.0/24");
+  ASSERT_FALSE(range.ok());
+  EXPECT_NE(range.error().message().find("list it in network.allow_cidr"), std::string::npos)
+      << range.error().message();
+}
+
 TEST(NetHostRule, WildcardsStopAtLabelBoundaries) {
   HostRule rule = HostRule::parse("*.example.com").value();
   EXPECT_TRUE(rule.matches(host("a.example.com"), 443));
