@@ -177,6 +177,32 @@ Result<void> check_egress_compiles(const LayerState& st) {
                   Error(Errc::kPolicy, rules.error().message()).with_hint(rules.error().hint()));
 }
 
+// The store (with SQLite's -wal, -shm and -journal files beside it) and the key (with its .pub)
+// must be different files: one written over the other loses the trail or the key.
+Result<void> check_audit_files_apart(const LayerState& st) {
+  const auto& audit = st.out.audit;
+  if (audit.store.value.empty() || audit.key.value.empty()) return Ok{};  // defaults differ
+  const auto same = [&](const std::string& a, const std::string& b) {
+    return is_same_or_beneath(a, b, st.ctx.home) && is_same_or_beneath(b, a, st.ctx.home);
+  };
+  const std::string& store = audit.store.value;
+  const std::string& key = audit.key.value;
+  for (const std::string& store_file :
+       {store, store + "-wal", store + "-shm", store + "-journal"}) {
+    for (const std::string& key_file : {key, key + ".pub"}) {
+      if (!same(store_file, key_file)) continue;
+      const char* which = line_of(st, "audit.key") != 0 ? "audit.key" : "audit.store";
+      return error_at(st.ctx, line_of(st, which),
+                      "audit.store \"" + store + "\" and audit.key \"" + key +
+                          "\" would share the file " + store_file,
+                      "keep the store and the key in files of their own, for example "
+                      "store = \"~/.local/state/cordon/audit.db\" and key = "
+                      "\"~/.config/cordon/audit-key.pem\"");
+    }
+  }
+  return Ok{};
+}
+
 }  // namespace
 
 Result<void> check_consistency(const LayerState& st) {
@@ -187,6 +213,7 @@ Result<void> check_consistency(const LayerState& st) {
   CORDON_TRY(check_forward_listen_ports(st));
   CORDON_TRY(check_loopback_ports(st));
   CORDON_TRY(check_egress_compiles(st));
+  CORDON_TRY(check_audit_files_apart(st));
   return Ok{};
 }
 

@@ -310,6 +310,11 @@ const BadCase kCases[] = {
      "timeout = \"8h\""},
     {"TimeoutAboveAYear", "[resources]\ntimeout = \"367d\"\n", 2,
      "is above the maximum of \"366d\"", "\"none\""},
+    // The audit store and its key in one file: one written over the other.
+    {"AuditStoreIsTheKey", "[audit]\nstore = \"/tmp/a.db\"\nkey = \"/tmp/a.db\"\n", 3,
+     "would share the file /tmp/a.db", "files of their own"},
+    {"AuditKeyIsTheStoresLog", "[audit]\nkey = \"~/s.db-wal\"\nstore = \"~/s.db\"\n", 2,
+     "would share the file ~/s.db-wal", "files of their own"},
     // TOML syntax errors carry the column too.
     {"SyntaxError", "[gate]\nreviewers = \n", 2, "", "not valid TOML"},
     {"DuplicateKey", "[gate]\nreviewers = 1\nreviewers = 2\n", 3, "", "not valid TOML"},
