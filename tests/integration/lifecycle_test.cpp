@@ -180,7 +180,9 @@ TEST_F(LifecycleTest, ASessionThatFailsBeforeItsBoxLeavesNoCgroupBehind) {
   if (::geteuid() != 0 || v1_session_cgroups("x").empty()) {
     GTEST_SKIP() << "cordon makes v1 cgroups only as root on a v1 machine";
   }
-  auto r = sh("true", {"--config", policy_file("[filesystem]\nread = [\"/nonexistent/x\"]\n")});
+  // Without -q: the notice of where held commands are answered names the session.
+  auto r = cordon({"run", "--workspace", workspace(), "--config",
+                   policy_file("[filesystem]\nread = [\"/nonexistent/x\"]\n"), "--", "true"});
   ASSERT_EQ(r.status, 125) << r.err;
   EXPECT_NE(r.err.find("/nonexistent/x"), std::string::npos) << r.err;
   const auto at = r.err.find("(session ");
