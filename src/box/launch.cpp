@@ -155,6 +155,7 @@ MountPlanInput mount_plan_input(const LaunchRequest& req, int landlock_abi) {
   input.state_dir = req.state_dir;
   input.cordon_dirs = req.cordon_dirs;
   input.private_paths = req.private_paths;
+  input.extra_protected_paths = req.extra_protected_paths;
   input.landlock_abi = landlock_abi;
   for (const auto& f : req.extra_files) input.extra_files.emplace_back(f.host_path, f.box_path);
   return input;

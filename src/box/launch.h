@@ -44,6 +44,9 @@ struct LaunchRequest {
   // cordon's own directories (the user's config and state): no writable path may hold them, or
   // lie within them, or the box could rewrite its own future policy.
   std::vector<std::string> cordon_dirs;
+  // Workspace-relative paths protected for this session besides the policy's (the config and
+  // hooks of repositories embedded in the workspace's).
+  std::vector<std::string> extra_protected_paths;
   // cordon's own files no box may see, masked like hidden paths (the audit store and key).
   std::vector<std::string> private_paths;
   // Loopback TCP ports box programs may connect to (Landlock ABI 4+), from the policy.

@@ -184,6 +184,7 @@ class Planner {
     binds_.push_back({in_.workspace, in_.workspace});
     if (!writable) return Ok{};
     for (const auto& entry : fs_.protected_paths.value) CORDON_TRY(add_protected(entry));
+    for (const auto& entry : in_.extra_protected_paths) CORDON_TRY(add_protected(entry));
     return Ok{};
   }
 

@@ -33,6 +33,16 @@ GitRedirectGuard::GitRedirectGuard(std::string workspace)
   }
 }
 
+std::vector<std::string> GitRedirectGuard::embedded_protected_paths() const {
+  std::vector<std::string> paths;
+  for (const auto& repo : embedded_before_) {
+    for (const char* entry : {"/.git/config", "/.git/hooks/", "/.git/info/"}) {
+      paths.push_back(repo + entry);
+    }
+  }
+  return paths;
+}
+
 std::vector<std::string> GitRedirectGuard::move_aside_new(const std::string& session_id) const {
   auto notices = move_commondir_aside(session_id);
   auto embedded = move_embedded_aside(session_id);

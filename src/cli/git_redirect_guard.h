@@ -20,6 +20,11 @@ class GitRedirectGuard {
   // Notes what the workspace holds now (a linked layout or embedded repositories the user made).
   explicit GitRedirectGuard(std::string workspace);
 
+  // The config, hooks and info of each repository embedded in the workspace's when the session
+  // began, relative to the workspace: the box's git cannot change what the host's git runs there
+  // (the workspace's own are in every profile's protected paths).
+  std::vector<std::string> embedded_protected_paths() const;
+
   // Renames what the session created to NAME.cordon-SESSION and returns one line per change (or
   // per thing that could not be checked or moved) for the user; nothing otherwise.
   std::vector<std::string> move_aside_new(const std::string& session_id) const;

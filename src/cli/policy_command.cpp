@@ -11,6 +11,7 @@
 #include "cli/audit_setup.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "cli/git_redirect_guard.h"
 #include "gate/gate.h"
 #include "gate/loader_command.h"
 #include "box/environment.h"
@@ -165,6 +166,7 @@ int policy_check_command(const CommonOptions& options) {
   auto request = make_launch_request(*policy, *workspace, user, {});
   if (!request.ok()) return report_error(request.error());
   request->private_paths = audit_private_paths(audit_paths(policy->audit, user));
+  request->extra_protected_paths = GitRedirectGuard(*workspace).embedded_protected_paths();
   if (auto buildable = box::check_buildable(*request); !buildable.ok()) {
     return report_error(buildable.error());
   }

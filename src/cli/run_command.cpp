@@ -23,8 +23,11 @@ int run_command(const RunOptions& options) {
   if (!audit.ok()) return report_error(audit.error());
   auto masked = audit_paths_to_mask(audit_paths(policy->audit, user), **audit);
   if (!masked.ok()) return report_error(masked.error());
+  // What the workspace holds before the box can change it (git_redirect_guard.h).
+  const GitRedirectGuard git_guard(*workspace);
   auto request = make_launch_request(*policy, *workspace, user, options.command);
   if (!request.ok()) return report_error(request.error());
+  request->extra_protected_paths = git_guard.embedded_protected_paths();
   if (auto made = create_kept_home(*request); !made.ok()) return report_error(made.error());
   request->private_paths = std::move(*masked);
   auto channels = parse_review_channels(options.review);
@@ -44,7 +47,6 @@ int run_command(const RunOptions& options) {
 
   SessionSummary summary;
   SessionSinks sink(**audit, summary);
-  const GitRedirectGuard git_guard(request->workspace);
   auto result = box::run_box(*request, sink);
   // Before anything else on the host can run git in the workspace.
   for (const auto& notice : git_guard.move_aside_new(request->session_id)) {

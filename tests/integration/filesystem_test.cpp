@@ -123,6 +123,21 @@ TEST_F(FilesystemTest, ARepositoryTheBoxEmbedsIsMovedAsideAtTheEnd) {
   EXPECT_FALSE(exists(marker));
 }
 
+// A repository the user had embedded in the workspace's: `git status` on the host runs git in
+// it too, so its config and hooks are protected like the workspace's own.
+TEST_F(FilesystemTest, TheConfigAndHooksOfTheUsersEmbeddedRepositoriesAreReadOnly) {
+  make_repository(workspace());
+  make_repository(workspace() + "/theirs");
+  ASSERT_EQ(std::system(("git -C '" + workspace() + "' add theirs 2>/dev/null").c_str()), 0);
+  const std::string config = read_text(workspace() + "/theirs/.git/config");
+  auto r = sh("echo '[core] fsmonitor = evil' >> theirs/.git/config 2>/dev/null && echo config; "
+              "echo evil > theirs/.git/hooks/post-checkout 2>/dev/null && echo hook; "
+              "echo x > theirs/b && echo work");
+  EXPECT_EQ(r.out, "work\n") << r.err;
+  EXPECT_EQ(read_text(workspace() + "/theirs/.git/config"), config);
+  EXPECT_FALSE(exists(workspace() + "/theirs/.git/hooks/post-checkout"));
+}
+
 TEST_F(FilesystemTest, SecretsInTheRealHomeAreNotVisible) {
   const std::string home = dir() / "home";
   ::mkdir(home.c_str(), 0755);
