@@ -1,11 +1,12 @@
 // Thin wrappers for syscalls glibc 2.36 does not wrap (new mount API, openat2, pidfd, close_range,
-// landlock).
+// clone3, landlock).
 // They return the raw syscall result (-1 and errno on failure) so they are safe between clone and
 // exec: no allocation, no locks.
 #pragma once
 
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -57,6 +58,18 @@ inline int pidfd_getfd(int pidfd, int targetfd, unsigned int flags) {
 }
 inline int close_range(unsigned int first, unsigned int last, unsigned int flags) {
   return static_cast<int>(::syscall(SYS_close_range, first, last, flags));
+}
+
+// clone(2) as fork (the child returns 0 on a copy of the caller's stack), with the child born in
+// the cgroup v2 directory `cgroup_fd` (CLONE_INTO_CGROUP, Linux 5.7). `flags` are clone(2)'s:
+// namespace flags, CLONE_PIDFD (the pidfd is stored in *pidfd) and the exit signal in CSIGNAL.
+inline long clone_into_cgroup(unsigned long flags, int cgroup_fd, int* pidfd) {
+  clone_args args{};
+  args.flags = (flags & ~static_cast<unsigned long>(CSIGNAL)) | CLONE_INTO_CGROUP;
+  args.pidfd = reinterpret_cast<uintptr_t>(pidfd);
+  args.exit_signal = flags & CSIGNAL;
+  args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  return ::syscall(SYS_clone3, &args, sizeof args);
 }
 
 }  // namespace cordon::sys

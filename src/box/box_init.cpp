@@ -35,7 +35,8 @@ bool supervisor_alive(const ChildPlan& plan) {
 }
 
 // Joins the box's cgroup by writing "0" (ourselves, a single thread) into each file the
-// supervisor opened: v1 tasks, v2 cgroup.procs (CgroupSession::open_join_files).
+// supervisor opened: v1 tasks; v2 cgroup.procs where the init could not be born in its cgroup
+// (CgroupEntry). None on v2 otherwise.
 int join_cgroup(const ChildPlan& plan) {
   for (int fd : plan.cgroup_join) {
     if (fd < 0) continue;

@@ -35,6 +35,17 @@ struct CgroupRoots {
   std::function<void(const std::string& dir)> before_rmdir;
 };
 
+// How the box init enters its cgroup without the cost of a migration, which takes the kernel's
+// global threadgroup lock and waits for an RCU grace period (cgroup.cpp has the figures).
+struct CgroupEntry {
+  // v2: the box's cgroup directory; the init is born there (clone3 CLONE_INTO_CGROUP, Linux 5.7).
+  UniqueFd directory;
+  // Files the init writes "0" (itself) into once it runs. v1: each hierarchy's tasks file (the
+  // init is a single thread then, and a thread moving itself takes no global lock). v2:
+  // cgroup.procs, used only where the kernel cannot clone into a cgroup.
+  std::vector<UniqueFd> join_files;
+};
+
 class CgroupSession {
  public:
   // Creates the box's cgroup and writes the policy's limits. Picks v2 when the caller's cgroup is
@@ -60,11 +71,9 @@ class CgroupSession {
 
   // Moves `pid` (the box init, before it starts anything) into the cgroup.
   Result<void> add_process(pid_t pid);
-  // The files the box init joins through by writing "0" (itself), opened for writing by the
-  // supervisor (the kernel checks the opener's credentials): no round trip at start. v1: each
-  // hierarchy's tasks file (the init is a single thread then, and a thread moving itself costs
-  // no RCU grace period; cgroup.cpp has the figures); v2: cgroup.procs.
-  Result<std::vector<UniqueFd>> open_join_files() const;
+  // How the box init enters the cgroup, opened by the supervisor (the kernel checks the opener's
+  // credentials): no round trip at start. See CgroupEntry.
+  Result<CgroupEntry> open_entry() const;
   // Samples usage; call periodically and at the end (v1 has no pids peak of its own).
   void sample();
   events::ResourcePeaks peaks() const;

@@ -130,19 +130,37 @@ bool box_reported_failure(int error_fd) {
   return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
 }
 
-// The box's cgroup and the files its init joins through (v1 `tasks`, v2 `cgroup.procs`; the
-// kernel checks the opener's credentials, so the supervisor opens them).
+// The box's cgroup and how its init enters it (the kernel checks the opener's credentials, so
+// the supervisor opens what the init uses).
 struct BoxCgroup {
   std::unique_ptr<CgroupSession> session;
-  std::vector<UniqueFd> join_files;
+  CgroupEntry entry;
 };
 
 Result<BoxCgroup> make_box_cgroup(const policy::ResourcePolicy* resources,
                                   const std::string* session_id) {
   CORDON_ASSIGN_OR_RETURN(std::unique_ptr<CgroupSession> session,
                           CgroupSession::create(*resources, *session_id));
-  CORDON_ASSIGN_OR_RETURN(std::vector<UniqueFd> join_files, session->open_join_files());
-  return BoxCgroup{std::move(session), std::move(join_files)};
+  CORDON_ASSIGN_OR_RETURN(CgroupEntry entry, session->open_entry());
+  return BoxCgroup{std::move(session), std::move(entry)};
+}
+
+// Step 8's clone, fork-like: returns 0 in the child, the child's pid (and its pidfd in *pidfd)
+// in the parent, -1 with errno on failure. On cgroup v2 the child is born in the box's cgroup;
+// where the kernel cannot do that (before 5.7: ENOSYS or E2BIG), or refuses to for a reason
+// of its own, the init joins through the cgroup's files instead (slower, the same cgroup).
+long clone_box_init(unsigned long flags, const CgroupEntry& entry, ChildPlan& plan, int* pidfd) {
+  if (entry.directory) {
+    long pid = sys::clone_into_cgroup(flags, entry.directory.get(), pidfd);
+    if (pid > 0) log::debug("clone: the init is born in the box's cgroup (v2, CLONE_INTO_CGROUP)");
+    if (pid >= 0) return pid;
+    log::info(std::string("clone3 into the box's cgroup: ") + std::strerror(errno) +
+              "; the init joins it through cgroup.procs instead");
+  }
+  for (size_t i = 0; i < entry.join_files.size(); ++i) {
+    plan.cgroup_join[i] = entry.join_files[i].get();
+  }
+  return ::syscall(SYS_clone, flags, nullptr, pidfd, nullptr, nullptr);
 }
 
 // Step 2's input: the filesystem view the request asks for.
@@ -283,13 +301,11 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   std::unique_ptr<CgroupSession> cgroup = std::move(box_cgroup.session);
   plan.rlimits = plan_rlimits(
       RlimitInputs{&policy.resources, cgroup->enforces_memory(), cgroup->enforces_pids()});
-  // The init joins the cgroup itself, through the files opened with it (steps write-id-maps
-  // and join-cgroup run in the init: no round trip between the sides at start).
-  const std::vector<UniqueFd>& join_files = box_cgroup.join_files;
-  if (join_files.size() > std::size(plan.cgroup_join)) {
+  // The init is born in the cgroup (v2) or joins it itself, through the files opened with it
+  // (steps write-id-maps and join-cgroup run in the init: no round trip between the sides).
+  if (box_cgroup.entry.join_files.size() > std::size(plan.cgroup_join)) {
     return Error(Errc::kInternal, "too many cgroup hierarchies");
   }
-  for (size_t i = 0; i < join_files.size(); ++i) plan.cgroup_join[i] = join_files[i].get();
   plan.uid = ::getuid();
   plan.gid = ::getgid();
 
@@ -358,7 +374,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   int pidfd = -1;
   const unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
                               CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
-  long pid = ::syscall(SYS_clone, flags, nullptr, &pidfd, nullptr, nullptr);
+  long pid = clone_box_init(flags, box_cgroup.entry, plan, &pidfd);
   if (pid == 0) run_box_init(plan);  // the child never returns
   const int clone_errno = errno;
   mask.block_supervised();

@@ -201,15 +201,17 @@ TEST(CgroupSandboxV1, DestructorKillsAndRemovesTheDirs) {
   EXPECT_EQ(WTERMSIG(status), SIGKILL);
 }
 
-// The box init joins by writing "0" into the files the supervisor opened (open_join_files):
+// The box init joins by writing "0" into the files the supervisor opened (open_entry):
 // on v1 the tasks files, which move the writing thread, the whole of a single-threaded
 // process. The process must then be in every hierarchy's cgroup, and its children with it.
 TEST(CgroupSandboxV1, ASingleThreadedProcessJoinsThroughTheTasksFiles) {
   SKIP_UNLESS_V1_ROOT();
   auto s = CgroupSession::create(pids_and_memory(), session_id("join"), v1_only());
   ASSERT_TRUE(s.ok()) << s.error().describe();
-  auto files = (*s)->open_join_files();
-  ASSERT_TRUE(files.ok()) << files.error().describe();
+  auto entry = (*s)->open_entry();
+  ASSERT_TRUE(entry.ok()) << entry.error().describe();
+  EXPECT_FALSE(entry->directory) << "v1 has no clone into a cgroup";
+  const std::vector<UniqueFd>* files = &entry->join_files;
   ASSERT_EQ(files->size(), (*s)->dirs().size());
   for (size_t i = 0; i < files->size(); ++i) {
     char target[4096] = {};

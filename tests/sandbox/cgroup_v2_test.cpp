@@ -1,8 +1,10 @@
 // Sandbox tests for CgroupSession on the real cgroup v2 hierarchy: a v2 mount without the needed
-// controllers is refused with a hint, and the v2 kill path (cgroup.kill) kills the box.
+// controllers is refused with a hint, the box init is born in the box's cgroup (clone3
+// CLONE_INTO_CGROUP), and the v2 kill path (cgroup.kill) kills the box.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/magic.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -10,10 +12,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 
+#include "base/syscalls.h"
 #include "box/cgroup.h"
 
 namespace cordon::box {
@@ -52,6 +57,26 @@ std::string session_id(const char* name) {
   return std::string("test-") + name + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
 }
 
+// A session on the real v2 hierarchy, made as root with v1 kept out of the choice (so the v2
+// path is what runs), or why there is none here (`session` empty, `skip` says why).
+struct RootV2Session {
+  std::unique_ptr<CgroupSession> session;
+  std::string skip;
+};
+RootV2Session root_v2_session(const std::string& id) {
+  if (::geteuid() != 0) return {nullptr, "needs root to create a cgroup in the v2 hierarchy"};
+  if (own_v2_cgroup().empty()) return {nullptr, "no cgroup v2 hierarchy"};
+  CgroupRoots roots;
+  roots.euid = 1000;
+  auto s = CgroupSession::create(policy::ResourcePolicy{}, id, roots);
+  EXPECT_TRUE(s.ok()) << s.error().describe();
+  if (!s.ok()) return {nullptr, "(failed above)"};
+  if ((*s)->version() != CgroupVersion::kV2) {
+    return {nullptr, "no usable v2 cgroup here: " + (*s)->mechanism() + " " + (*s)->note()};
+  }
+  return {std::move(s).value(), ""};
+}
+
 TEST(CgroupSandboxV2, NoMemoryControllerIsRefusedWithHint) {
   std::string cg = own_v2_cgroup();
   if (cg.empty()) GTEST_SKIP() << "no cgroup v2 hierarchy";
@@ -75,19 +100,58 @@ TEST(CgroupSandboxV2, NoMemoryControllerIsRefusedWithHint) {
   EXPECT_NE(s.error().hint().find("memory_fallback = \"per-process\""), std::string::npos);
 }
 
-TEST(CgroupSandboxV2, CgroupKillKillsTheBox) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a cgroup in the v2 hierarchy";
-  std::string cg = own_v2_cgroup();
-  if (cg.empty()) GTEST_SKIP() << "no cgroup v2 hierarchy";
-  CgroupRoots roots;
-  roots.euid = 1000;  // keep v1 out of the choice, so the v2 path is what runs
-  auto s = CgroupSession::create(policy::ResourcePolicy{}, session_id("kill"), roots);
-  ASSERT_TRUE(s.ok()) << s.error().describe();
-  if ((*s)->version() != CgroupVersion::kV2) {
-    GTEST_SKIP() << "no usable v2 cgroup here: " << (*s)->mechanism() << " " << (*s)->note();
+// The launch clones the init with the box's namespaces straight into the box's cgroup: the
+// child's first read of /proc/self/cgroup already names it (no migration, which would wait for
+// an RCU grace period). The same flags as the launch's clone.
+TEST(CgroupSandboxV2, TheInitIsBornInTheBoxsCgroup) {
+  const std::string id = session_id("born");
+  RootV2Session v2 = root_v2_session(id);
+  if (!v2.session) GTEST_SKIP() << v2.skip;
+  auto entry = v2.session->open_entry();
+  ASSERT_TRUE(entry.ok()) << entry.error().describe();
+  ASSERT_TRUE(entry->directory);
+  ASSERT_EQ(entry->join_files.size(), 1u);  // cgroup.procs, for kernels that cannot clone into
+
+  int out[2];
+  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+  int pidfd = -1;
+  const unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+                              CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
+  long pid = sys::clone_into_cgroup(flags, entry->directory.get(), &pidfd);
+  if (pid == 0) {
+    char buf[4096];
+    int fd = ::open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : ::read(fd, buf, sizeof buf);
+    if (n <= 0 || ::write(out[1], buf, static_cast<size_t>(n)) != n) ::_exit(1);
+    ::_exit(0);
   }
-  ASSERT_EQ((*s)->dirs().size(), 1u);
-  const std::string box = (*s)->dirs().front();
+  if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
+    GTEST_SKIP() << "the kernel cannot clone into a cgroup (before 5.7)";
+  }
+  ASSERT_GT(pid, 0) << std::strerror(errno);
+  EXPECT_GE(pidfd, 0);
+  ::close(out[1]);
+  std::string seen;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;)
+    seen.append(buf, static_cast<size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(static_cast<pid_t>(pid), &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  if (pidfd >= 0) ::close(pidfd);
+  EXPECT_NE(seen.find("0::/"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("/cordon-" + id + "\n"), std::string::npos)
+      << "the child's first look at its cgroups:\n"
+      << seen;
+}
+
+TEST(CgroupSandboxV2, CgroupKillKillsTheBox) {
+  RootV2Session v2 = root_v2_session(session_id("kill"));
+  if (!v2.session) GTEST_SKIP() << v2.skip;
+  std::unique_ptr<CgroupSession>& s = v2.session;  // reset at the end removes the cgroup
+  ASSERT_EQ(s->dirs().size(), 1u);
+  const std::string box = s->dirs().front();
   if (::access((box + "/cgroup.kill").c_str(), F_OK) != 0) {
     GTEST_SKIP() << "no cgroup.kill (kernel older than 5.14)";
   }
@@ -104,19 +168,19 @@ TEST(CgroupSandboxV2, CgroupKillKillsTheBox) {
   }
   ASSERT_GT(child, 0);
   ::close(fds[0]);
-  ASSERT_TRUE((*s)->add_process(child).ok());
+  ASSERT_TRUE(s->add_process(child).ok());
   EXPECT_NE(slurp(box + "/cgroup.procs").find(std::to_string(child)), std::string::npos);
   ASSERT_EQ(::write(fds[1], "g", 1), 1);
   ::close(fds[1]);
 
-  (*s)->kill_all();
+  s->kill_all();
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
   ASSERT_TRUE(WIFSIGNALED(status)) << "status " << status;
   EXPECT_EQ(WTERMSIG(status), SIGKILL);
 
-  s.value().reset();
+  s.reset();
   EXPECT_NE(::access(box.c_str(), F_OK), 0) << box << " left behind";
 }
 
