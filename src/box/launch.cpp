@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "base/signal_scope.h"
 #include "base/syscalls.h"
+#include "box/clone_init.h"
 #include "box/egress.h"
 #include "box/gate_tracer.h"
 #include "box/landlock.h"
@@ -143,24 +144,6 @@ Result<BoxCgroup> make_box_cgroup(const policy::ResourcePolicy* resources,
                           CgroupSession::create(*resources, *session_id));
   CORDON_ASSIGN_OR_RETURN(CgroupEntry entry, session->open_entry());
   return BoxCgroup{std::move(session), std::move(entry)};
-}
-
-// Step 8's clone, fork-like: returns 0 in the child, the child's pid (and its pidfd in *pidfd)
-// in the parent, -1 with errno on failure. On cgroup v2 the child is born in the box's cgroup;
-// where the kernel cannot do that (before 5.7: ENOSYS or E2BIG), or refuses to for a reason
-// of its own, the init joins through the cgroup's files instead (slower, the same cgroup).
-long clone_box_init(unsigned long flags, const CgroupEntry& entry, ChildPlan& plan, int* pidfd) {
-  if (entry.directory) {
-    long pid = sys::clone_into_cgroup(flags, entry.directory.get(), pidfd);
-    if (pid > 0) log::debug("clone: the init is born in the box's cgroup (v2, CLONE_INTO_CGROUP)");
-    if (pid >= 0) return pid;
-    log::info(std::string("clone3 into the box's cgroup: ") + std::strerror(errno) +
-              "; the init joins it through cgroup.procs instead");
-  }
-  for (size_t i = 0; i < entry.join_files.size(); ++i) {
-    plan.cgroup_join[i] = entry.join_files[i].get();
-  }
-  return ::syscall(SYS_clone, flags, nullptr, pidfd, nullptr, nullptr);
 }
 
 // Step 2's input: the filesystem view the request asks for.

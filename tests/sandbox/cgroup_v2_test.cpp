@@ -1,6 +1,7 @@
 // Sandbox tests for CgroupSession on the real cgroup v2 hierarchy: a v2 mount without the needed
 // controllers is refused with a hint, the box init is born in the box's cgroup (clone3
-// CLONE_INTO_CGROUP), and the v2 kill path (cgroup.kill) kills the box.
+// CLONE_INTO_CGROUP) or, where that is refused, joins it, and the v2 kill path (cgroup.kill)
+// kills the box.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/magic.h>
@@ -18,8 +19,9 @@
 #include <sstream>
 #include <string>
 
-#include "base/syscalls.h"
 #include "box/cgroup.h"
+#include "box/child_plan.h"
+#include "box/clone_init.h"
 
 namespace cordon::box {
 namespace {
@@ -100,9 +102,51 @@ TEST(CgroupSandboxV2, NoMemoryControllerIsRefusedWithHint) {
   EXPECT_NE(s.error().hint().find("memory_fallback = \"per-process\""), std::string::npos);
 }
 
-// The launch clones the init with the box's namespaces straight into the box's cgroup: the
-// child's first read of /proc/self/cgroup already names it (no migration, which would wait for
-// an RCU grace period). The same flags as the launch's clone.
+// What a box init cloned as the launch clones it (clone_box_init, the launch's namespace flags)
+// sees as its cgroups after its first step, the join (a "0" into each file the plan names).
+struct ClonedInit {
+  std::string cgroups;  // the child's /proc/self/cgroup
+  int joins_named = 0;  // join files the plan named: 0 when the init was born in its cgroup
+};
+ClonedInit clone_like_the_launch(const CgroupEntry& entry) {
+  ClonedInit result;
+  int out[2];
+  EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
+  ChildPlan plan;
+  int pidfd = -1;
+  const unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+                              CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
+  long pid = clone_box_init(flags, entry, plan, &pidfd);
+  if (pid == 0) {
+    for (int fd : plan.cgroup_join) {
+      if (fd >= 0 && ::write(fd, "0", 1) != 1) ::_exit(2);
+    }
+    char buf[4096];
+    int fd = ::open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : ::read(fd, buf, sizeof buf);
+    if (n <= 0 || ::write(out[1], buf, static_cast<size_t>(n)) != n) ::_exit(1);
+    ::_exit(0);
+  }
+  ::close(out[1]);
+  EXPECT_GT(pid, 0) << std::strerror(errno);
+  EXPECT_GE(pidfd, 0);
+  for (int fd : plan.cgroup_join) result.joins_named += fd >= 0 ? 1 : 0;
+  char buf[4096];
+  for (ssize_t n; pid > 0 && (n = ::read(out[0], buf, sizeof buf)) > 0;) {
+    result.cgroups.append(buf, static_cast<size_t>(n));
+  }
+  ::close(out[0]);
+  if (pid > 0) {
+    int status = 0;
+    EXPECT_EQ(::waitpid(static_cast<pid_t>(pid), &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  }
+  if (pidfd >= 0) ::close(pidfd);
+  return result;
+}
+
+// On v2 the init is born in the box's cgroup: no join file is named, and the child's first look
+// at /proc/self/cgroup already finds it there (no migration, which waits for an RCU grace period).
 TEST(CgroupSandboxV2, TheInitIsBornInTheBoxsCgroup) {
   const std::string id = session_id("born");
   RootV2Session v2 = root_v2_session(id);
@@ -112,38 +156,31 @@ TEST(CgroupSandboxV2, TheInitIsBornInTheBoxsCgroup) {
   ASSERT_TRUE(entry->directory);
   ASSERT_EQ(entry->join_files.size(), 1u);  // cgroup.procs, for kernels that cannot clone into
 
-  int out[2];
-  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
-  int pidfd = -1;
-  const unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-                              CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
-  long pid = sys::clone_into_cgroup(flags, entry->directory.get(), &pidfd);
-  if (pid == 0) {
-    char buf[4096];
-    int fd = ::open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : ::read(fd, buf, sizeof buf);
-    if (n <= 0 || ::write(out[1], buf, static_cast<size_t>(n)) != n) ::_exit(1);
-    ::_exit(0);
-  }
-  if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
-    GTEST_SKIP() << "the kernel cannot clone into a cgroup (before 5.7)";
-  }
-  ASSERT_GT(pid, 0) << std::strerror(errno);
-  EXPECT_GE(pidfd, 0);
-  ::close(out[1]);
-  std::string seen;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;)
-    seen.append(buf, static_cast<size_t>(n));
-  ::close(out[0]);
-  int status = 0;
-  ASSERT_EQ(::waitpid(static_cast<pid_t>(pid), &status, 0), pid);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
-  if (pidfd >= 0) ::close(pidfd);
-  EXPECT_NE(seen.find("0::/"), std::string::npos) << seen;
-  EXPECT_NE(seen.find("/cordon-" + id + "\n"), std::string::npos)
-      << "the child's first look at its cgroups:\n"
-      << seen;
+  ClonedInit init = clone_like_the_launch(*entry);
+  EXPECT_EQ(init.joins_named, 0) << "the kernel refused CLONE_INTO_CGROUP (Linux 5.7+)";
+  EXPECT_NE(init.cgroups.find("0::/"), std::string::npos) << init.cgroups;
+  EXPECT_NE(init.cgroups.find("/cordon-" + id + "\n"), std::string::npos)
+      << "the child's cgroups:\n"
+      << init.cgroups;
+}
+
+// Where the kernel refuses to clone into the cgroup (here: a directory fd that is no cgroup, as
+// a kernel before 5.7 or a container's seccomp profile would refuse clone3), the init is still
+// cloned, and joins the same cgroup through cgroup.procs.
+TEST(CgroupSandboxV2, WhereCloneIntoTheCgroupIsRefusedTheInitJoinsIt) {
+  const std::string id = session_id("join");
+  RootV2Session v2 = root_v2_session(id);
+  if (!v2.session) GTEST_SKIP() << v2.skip;
+  auto entry = v2.session->open_entry();
+  ASSERT_TRUE(entry.ok()) << entry.error().describe();
+  entry->directory = UniqueFd(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(entry->directory);
+
+  ClonedInit init = clone_like_the_launch(*entry);
+  EXPECT_EQ(init.joins_named, 1);
+  EXPECT_NE(init.cgroups.find("/cordon-" + id + "\n"), std::string::npos)
+      << "the child's cgroups:\n"
+      << init.cgroups;
 }
 
 TEST(CgroupSandboxV2, CgroupKillKillsTheBox) {
