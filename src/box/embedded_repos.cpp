@@ -78,19 +78,33 @@ bool plausible_gitlink(const std::string& path) {
   return true;
 }
 
+// `a`/`b`, where an empty `a` is the workspace itself.
+std::string join_path(const std::string& a, const std::string& b) {
+  return a.empty() ? b : a + "/" + b;
+}
+
+// The .git directory of `repo` (relative to the workspace; "" for the workspace's own).
+std::string git_dir_of(const std::string& repo) {
+  return join_path(repo, ".git");
+}
+
 }  // namespace
 
-Result<std::vector<std::string>> embedded_repositories(const std::string& workspace) {
+Result<std::vector<std::string>> embedded_repositories(const std::string& workspace,
+                                                       const std::string& repo) {
   UniqueFd root(::open(workspace.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) return Error::system("open " + workspace);
-  UniqueFd git_dir = open_beneath(root.get(), ".git", O_PATH | O_DIRECTORY);
+  UniqueFd git_dir = open_beneath(root.get(), git_dir_of(repo), O_PATH | O_DIRECTORY);
   if (!git_dir) return std::vector<std::string>{};  // no repository here, or a linked one
   auto links = gitlinks(git_dir.get(), "index");
-  if (!links.ok()) return std::move(links.error()).context(workspace);
+  if (!links.ok()) {
+    return std::move(links.error()).context(repo.empty() ? workspace : workspace + "/" + repo);
+  }
 
   std::vector<std::string> embedded;
-  for (const auto& path : *links) {
-    if (!plausible_gitlink(path)) continue;
+  for (const auto& link : *links) {
+    if (!plausible_gitlink(link)) continue;
+    const std::string path = join_path(repo, link);
     UniqueFd dir = open_beneath(root.get(), path, O_PATH | O_DIRECTORY);
     struct stat st {};
     if (dir && ::fstatat(dir.get(), ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -98,6 +112,29 @@ Result<std::vector<std::string>> embedded_repositories(const std::string& worksp
     }
   }
   return embedded;
+}
+
+bool has_commondir(const std::string& workspace, const std::string& repo) {
+  UniqueFd root(::open(workspace.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd git_dir =
+      root ? open_beneath(root.get(), git_dir_of(repo), O_PATH | O_DIRECTORY) : UniqueFd();
+  struct stat st {};
+  return git_dir && ::fstatat(git_dir.get(), "commondir", &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+Result<std::string> move_commondir_aside(const std::string& workspace, const std::string& repo,
+                                         const std::string& session_id) {
+  UniqueFd root(::open(workspace.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return Error::system("open " + workspace);
+  const std::string git = git_dir_of(repo);
+  UniqueFd git_dir = open_beneath(root.get(), git, O_PATH | O_DIRECTORY);
+  if (!git_dir) return Error::system("open " + git + " beneath the workspace");
+  const std::string aside = "commondir.cordon-" + session_id;
+  if (::renameat2(git_dir.get(), "commondir", git_dir.get(), aside.c_str(), RENAME_NOREPLACE) !=
+      0) {
+    return Error::system("rename " + git + "/commondir");
+  }
+  return workspace + "/" + git + "/" + aside;
 }
 
 Result<std::string> move_embedded_git_aside(const std::string& workspace, const std::string& path,

@@ -5,10 +5,13 @@
 //   so no placeholder can hold its place;
 // - a repository embedded in the workspace's (box/embedded_repos.h): `git status` recurses into
 //   it and runs git there with its own config.
-// The ones the session created are moved aside when it ends, before the user's next git command
-// on the host reads them; the ones the user had before are left alone.
+// Both hold for each repository the user had embedded too (git status recurses through them), so
+// the guard watches the workspace's repository and those, nested ones included (up to
+// kMaxWatchedRepositories). The things the session created are moved aside when it ends, before
+// the user's next git command on the host reads them; the ones the user had before are left alone.
 #pragma once
 
+#include <cstddef>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,6 +20,8 @@ namespace cordon::cli {
 
 class GitRedirectGuard {
  public:
+  static constexpr size_t kMaxWatchedRepositories = 64;
+
   // Notes what the workspace holds now (a linked layout or embedded repositories the user made).
   explicit GitRedirectGuard(std::string workspace);
 
@@ -30,14 +35,22 @@ class GitRedirectGuard {
   std::vector<std::string> move_aside_new(const std::string& session_id) const;
 
  private:
-  std::vector<std::string> move_commondir_aside(const std::string& session_id) const;
-  std::vector<std::string> move_embedded_aside(const std::string& session_id) const;
+  // A repository as the session found it: the workspace's own (path "") or an embedded one.
+  struct Repository {
+    std::string path;  // relative to the workspace
+    bool had_commondir = false;
+    std::set<std::string> embedded_before;
+    std::string embedded_unreadable;  // why its index could not be read at the start, if so
+  };
+
+  std::vector<std::string> move_commondir_aside(const Repository& repo,
+                                                const std::string& session_id) const;
+  std::vector<std::string> move_embedded_aside(const Repository& repo,
+                                               const std::string& session_id) const;
+  std::string where(const Repository& repo) const;
 
   std::string workspace_;
-  std::string commondir_;
-  bool commondir_existed_ = false;
-  std::set<std::string> embedded_before_;
-  std::string embedded_unreadable_;  // why the index could not be read at the start, if it could not
+  std::vector<Repository> repositories_;  // the workspace's first
 };
 
 }  // namespace cordon::cli

@@ -138,6 +138,28 @@ TEST_F(FilesystemTest, TheConfigAndHooksOfTheUsersEmbeddedRepositoriesAreReadOnl
   EXPECT_FALSE(exists(workspace() + "/theirs/.git/hooks/post-checkout"));
 }
 
+// git status recurses through the user's embedded repositories too, so a commondir or an
+// embedded repository the box adds inside one of them is moved aside like the workspace's own.
+TEST_F(FilesystemTest, WhatTheBoxAddsInTheUsersEmbeddedRepositoryIsMovedAside) {
+  make_repository(workspace());
+  make_repository(workspace() + "/theirs");
+  ASSERT_EQ(std::system(("git -C '" + workspace() + "' add theirs 2>/dev/null").c_str()), 0);
+  auto r =
+      sh("cd theirs && git init -q deeper && echo x > deeper/x && git -C deeper add x && "
+         "git -C deeper -c user.name=a -c user.email=a@b commit -qm v && "
+         "git add deeper 2>/dev/null && echo ../evil > .git/commondir && echo done");
+  EXPECT_EQ(r.out, "done\n") << r.err;
+  const std::string theirs = workspace() + "/theirs";
+  EXPECT_FALSE(exists(theirs + "/.git/commondir"));
+  EXPECT_NE(r.err.find("moved to " + theirs + "/.git/commondir.cordon-"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(exists(theirs + "/deeper/.git"));
+  EXPECT_NE(r.err.find("its .git was moved to " + theirs + "/deeper/.git.cordon-"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(exists(theirs + "/.git"));
+}
+
 TEST_F(FilesystemTest, SecretsInTheRealHomeAreNotVisible) {
   const std::string home = dir() / "home";
   ::mkdir(home.c_str(), 0755);
