@@ -21,7 +21,11 @@ long clone_box_init(unsigned long flags, const CgroupEntry& entry, ChildPlan& pl
     log::info(std::string("clone3 into the box's cgroup: ") + std::strerror(errno) +
               "; the init joins it through cgroup.procs instead");
   }
-  for (size_t i = 0; i < entry.join_files.size() && i < std::size(plan.cgroup_join); ++i) {
+  if (entry.join_files.size() > std::size(plan.cgroup_join)) {
+    errno = E2BIG;  // a hierarchy the init could not join: no box rather than one outside it
+    return -1;
+  }
+  for (size_t i = 0; i < entry.join_files.size(); ++i) {
     plan.cgroup_join[i] = entry.join_files[i].get();
   }
   return ::syscall(SYS_clone, flags, nullptr, pidfd, nullptr, nullptr);

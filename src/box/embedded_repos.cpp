@@ -90,36 +90,33 @@ std::string git_dir_of(const std::string& repo) {
 
 }  // namespace
 
-Result<std::vector<std::string>> embedded_repositories(const std::string& workspace,
-                                                       const std::string& repo) {
+RepositoryScan scan_repository(const std::string& workspace, const std::string& repo) {
+  RepositoryScan scan;
   UniqueFd root(::open(workspace.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root) return Error::system("open " + workspace);
+  if (!root) {
+    scan.unreadable = Error::system("open " + workspace).describe();
+    return scan;
+  }
   UniqueFd git_dir = open_beneath(root.get(), git_dir_of(repo), O_PATH | O_DIRECTORY);
-  if (!git_dir) return std::vector<std::string>{};  // no repository here, or a linked one
+  if (!git_dir) return scan;  // no repository here, or a linked one
+  struct stat st {};
+  scan.has_commondir = ::fstatat(git_dir.get(), "commondir", &st, AT_SYMLINK_NOFOLLOW) == 0;
   auto links = gitlinks(git_dir.get(), "index");
   if (!links.ok()) {
-    return std::move(links.error()).context(repo.empty() ? workspace : workspace + "/" + repo);
+    scan.unreadable = std::move(links.error())
+                          .context(repo.empty() ? workspace : workspace + "/" + repo)
+                          .describe();
+    return scan;
   }
-
-  std::vector<std::string> embedded;
   for (const auto& link : *links) {
     if (!plausible_gitlink(link)) continue;
     const std::string path = join_path(repo, link);
     UniqueFd dir = open_beneath(root.get(), path, O_PATH | O_DIRECTORY);
-    struct stat st {};
     if (dir && ::fstatat(dir.get(), ".git", &st, AT_SYMLINK_NOFOLLOW) == 0) {
-      embedded.push_back(path);
+      scan.embedded.push_back(path);
     }
   }
-  return embedded;
-}
-
-bool has_commondir(const std::string& workspace, const std::string& repo) {
-  UniqueFd root(::open(workspace.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  UniqueFd git_dir =
-      root ? open_beneath(root.get(), git_dir_of(repo), O_PATH | O_DIRECTORY) : UniqueFd();
-  struct stat st {};
-  return git_dir && ::fstatat(git_dir.get(), "commondir", &st, AT_SYMLINK_NOFOLLOW) == 0;
+  return scan;
 }
 
 Result<std::string> move_commondir_aside(const std::string& workspace, const std::string& repo,

@@ -13,19 +13,22 @@
 
 namespace cordon::box {
 
-// The paths (relative to `workspace`) of the gitlinks in `repo`/.git/index (`repo` relative to
-// the workspace, "" for the workspace's own), and in the shared index a split index names, whose
-// directory holds a `.git` (of any kind), reached beneath the workspace without following a
-// symbolic link (git does not follow one either). An empty list when the repository has no .git
-// directory or no index; an error when the index is there but cannot be read, or is not a
-// regular file.
-Result<std::vector<std::string>> embedded_repositories(const std::string& workspace,
-                                                       const std::string& repo = "");
+// What one repository in the workspace holds that sends the host's git elsewhere, looked up
+// beneath the workspace without following a symbolic link (git does not follow one either).
+struct RepositoryScan {
+  // `repo`/.git/commondir exists. A commondir makes git read config and hooks from the directory
+  // it names; git refuses an empty one, so no placeholder can hold its place while the box runs.
+  bool has_commondir = false;
+  // The paths (relative to the workspace) of the gitlinks in `repo`/.git/index, and in the shared
+  // index a split index names, whose directory holds a `.git` (of any kind). Empty when the
+  // repository has no .git directory or no index.
+  std::vector<std::string> embedded;
+  // Why the index is there but could not be read, or is not a regular file; "" otherwise.
+  std::string unreadable;
+};
 
-// Whether `repo`/.git/commondir exists (`repo` as above), looked up beneath the workspace
-// without following a link. A commondir makes git read config and hooks from the directory it
-// names; git refuses an empty one, so no placeholder can hold its place while the box runs.
-bool has_commondir(const std::string& workspace, const std::string& repo);
+// `repo` is relative to the workspace, "" for the workspace's own repository.
+RepositoryScan scan_repository(const std::string& workspace, const std::string& repo);
 
 // Renames `repo`/.git/commondir to commondir.cordon-`session_id` (never replacing anything),
 // beneath the workspace without following links; returns the new path.

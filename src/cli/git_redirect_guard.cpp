@@ -2,9 +2,8 @@
 // workspace's repository or one the user had embedded, is renamed before git on the host reads it.
 #include "cli/git_redirect_guard.h"
 
+#include <algorithm>
 #include <utility>
-
-#include "box/embedded_repos.h"
 
 namespace cordon::cli {
 
@@ -15,16 +14,13 @@ GitRedirectGuard::GitRedirectGuard(std::string workspace) : workspace_(std::move
   repositories_.push_back(Repository{""});
   for (size_t next = 0; next < repositories_.size(); ++next) {
     Repository& repo = repositories_[next];
-    repo.had_commondir = box::has_commondir(workspace_, repo.path);
-    auto embedded = box::embedded_repositories(workspace_, repo.path);
-    if (!embedded.ok()) {
-      repo.embedded_unreadable = embedded.error().describe();
-      continue;
-    }
-    repo.embedded_before.insert(embedded->begin(), embedded->end());
-    for (const std::string& path : *embedded) {
-      if (repositories_.size() == kMaxWatchedRepositories) break;
-      repositories_.push_back(Repository{path});
+    repo.before = box::scan_repository(workspace_, repo.path);
+    for (const std::string& path : repo.before.embedded) {
+      if (repositories_.size() < kMaxWatchedRepositories) {
+        repositories_.push_back(Repository{path});
+      } else {
+        unwatched_.push_back(path);
+      }
     }
   }
 }
@@ -40,14 +36,25 @@ std::vector<std::string> GitRedirectGuard::embedded_protected_paths() const {
 }
 
 std::vector<std::string> GitRedirectGuard::move_aside_new(const std::string& session_id) const {
-  std::vector<std::string> notices;
+  std::vector<std::string> notices = unwatched_notice();
   for (const Repository& repo : repositories_) {
-    auto commondir = move_commondir_aside(repo, session_id);
-    auto embedded = move_embedded_aside(repo, session_id);
+    const box::RepositoryScan now = box::scan_repository(workspace_, repo.path);
+    auto commondir = move_commondir_aside(repo, now, session_id);
+    auto embedded = move_embedded_aside(repo, now, session_id);
     notices.insert(notices.end(), commondir.begin(), commondir.end());
     notices.insert(notices.end(), embedded.begin(), embedded.end());
   }
   return notices;
+}
+
+std::vector<std::string> GitRedirectGuard::unwatched_notice() const {
+  if (unwatched_.empty()) return {};
+  return {"cordon: " + std::to_string(unwatched_.size()) + " of the repositories embedded in " +
+          workspace_ + " were not watched (at most " + std::to_string(kMaxWatchedRepositories) +
+          " per workspace, its own included; the first not watched: " + workspace_ + "/" +
+          unwatched_.front() +
+          "): their config and hooks were writable in the box and what the box added in them "
+          "was not checked; review them before running git there"};
 }
 
 std::string GitRedirectGuard::where(const Repository& repo) const {
@@ -55,8 +62,8 @@ std::string GitRedirectGuard::where(const Repository& repo) const {
 }
 
 std::vector<std::string> GitRedirectGuard::move_commondir_aside(
-    const Repository& repo, const std::string& session_id) const {
-  if (repo.had_commondir || !box::has_commondir(workspace_, repo.path)) return {};
+    const Repository& repo, const box::RepositoryScan& now, const std::string& session_id) const {
+  if (repo.before.has_commondir || !now.has_commondir) return {};
   const std::string commondir = where(repo) + "/.git/commondir";
   auto moved = box::move_commondir_aside(workspace_, repo.path, session_id);
   if (!moved.ok()) {
@@ -73,18 +80,17 @@ std::vector<std::string> GitRedirectGuard::move_commondir_aside(
 }
 
 std::vector<std::string> GitRedirectGuard::move_embedded_aside(
-    const Repository& repo, const std::string& session_id) const {
-  auto embedded = box::embedded_repositories(workspace_, repo.path);
-  const std::string& unreadable =
-      embedded.ok() ? repo.embedded_unreadable : embedded.error().describe();
+    const Repository& repo, const box::RepositoryScan& now, const std::string& session_id) const {
+  const std::string& unreadable = now.unreadable.empty() ? repo.before.unreadable : now.unreadable;
   if (!unreadable.empty()) {
     return {"cordon: repositories embedded in " + where(repo) + " were not checked (" + unreadable +
             "): `git status` there runs git inside each one with its own config; "
             "check them before running git here"};
   }
   std::vector<std::string> notices;
-  for (const auto& path : *embedded) {
-    if (repo.embedded_before.count(path) != 0) continue;
+  const std::vector<std::string>& before = repo.before.embedded;
+  for (const auto& path : now.embedded) {
+    if (std::find(before.begin(), before.end(), path) != before.end()) continue;
     const std::string at = workspace_ + "/" + path;
     auto moved = box::move_embedded_git_aside(workspace_, path, session_id);
     if (!moved.ok()) {

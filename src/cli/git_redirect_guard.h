@@ -7,14 +7,16 @@
 //   it and runs git there with its own config.
 // Both hold for each repository the user had embedded too (git status recurses through them), so
 // the guard watches the workspace's repository and those, nested ones included (up to
-// kMaxWatchedRepositories). The things the session created are moved aside when it ends, before
-// the user's next git command on the host reads them; the ones the user had before are left alone.
+// kMaxWatchedRepositories; those beyond it are named in a notice at the end, since nothing
+// protected them). The things the session created are moved aside when it ends, before the
+// user's next git command on the host reads them; the ones the user had before are left alone.
 #pragma once
 
 #include <cstddef>
-#include <set>
 #include <string>
 #include <vector>
+
+#include "box/embedded_repos.h"
 
 namespace cordon::cli {
 
@@ -38,19 +40,21 @@ class GitRedirectGuard {
   // A repository as the session found it: the workspace's own (path "") or an embedded one.
   struct Repository {
     std::string path;  // relative to the workspace
-    bool had_commondir = false;
-    std::set<std::string> embedded_before;
-    std::string embedded_unreadable;  // why its index could not be read at the start, if so
+    box::RepositoryScan before;
   };
 
   std::vector<std::string> move_commondir_aside(const Repository& repo,
+                                                const box::RepositoryScan& now,
                                                 const std::string& session_id) const;
   std::vector<std::string> move_embedded_aside(const Repository& repo,
+                                               const box::RepositoryScan& now,
                                                const std::string& session_id) const;
+  std::vector<std::string> unwatched_notice() const;
   std::string where(const Repository& repo) const;
 
   std::string workspace_;
   std::vector<Repository> repositories_;  // the workspace's first
+  std::vector<std::string> unwatched_;    // embedded repositories beyond the limit, unprotected
 };
 
 }  // namespace cordon::cli

@@ -1,6 +1,8 @@
 // The filesystem wall from the host's side: protected paths, placeholders, hidden paths.
 #include <sys/stat.h>
 
+#include <cstdio>
+
 #include "integration/fixture.h"
 
 namespace cordon::testing {
@@ -158,6 +160,34 @@ TEST_F(FilesystemTest, WhatTheBoxAddsInTheUsersEmbeddedRepositoryIsMovedAside) {
             std::string::npos)
       << r.err;
   EXPECT_TRUE(exists(theirs + "/.git"));
+}
+
+// Beyond the guard's limit an embedded repository is neither protected nor checked; the session
+// says so instead of passing over it in silence. 64 gitlinks to directories holding a `.git` (the
+// guard's test for an embedded repository) make 65 repositories with the workspace's own.
+TEST_F(FilesystemTest, EmbeddedRepositoriesBeyondTheGuardsLimitAreNamed) {
+  make_repository(workspace());
+  std::string index_info;
+  for (int i = 0; i < 64; ++i) {
+    char name[8];
+    std::snprintf(name, sizeof name, "r%02d", i);
+    ASSERT_EQ(::mkdir((workspace() + "/" + name).c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((workspace() + "/" + name + "/.git").c_str(), 0755), 0);
+    index_info += "160000 1111111111111111111111111111111111111111\t" + std::string(name) + "\n";
+  }
+  write_text(dir() / "index-info", index_info);
+  ASSERT_EQ(std::system(("git -C '" + workspace() + "' update-index --index-info < '" +
+                         (dir() / "index-info") + "'")
+                            .c_str()),
+            0);
+  auto r = sh("echo ran");
+  EXPECT_EQ(r.out, "ran\n") << r.err;
+  EXPECT_NE(r.err.find("1 of the repositories embedded in " + workspace() +
+                       " were not watched (at most 64 per workspace, its own included; the first "
+                       "not watched: " +
+                       workspace() + "/r63)"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST_F(FilesystemTest, SecretsInTheRealHomeAreNotVisible) {
