@@ -31,6 +31,7 @@
 #include <optional>
 #include <thread>
 
+#include "audit/burst_pacer.h"
 #include "audit/event_json.h"
 #include "audit/frames.h"
 #include "audit/writer.h"
@@ -120,33 +121,6 @@ struct KeptWriter {
   }
 };
 
-// A busy session (a proxy forwarding thousands of requests a second) sends a steady stream of
-// events; waking for each costs the writer more than storing it. While events come that fast,
-// the writer lets them gather for a moment before each read, and takes them in one.
-class BurstPacer {
- public:
-  void saw_frame() {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - window_start_ >= kWindow) {
-      busy_ = in_window_ >= kBusyFrames;
-      in_window_ = 0;
-      window_start_ = now;
-    }
-    in_window_ += 1;
-  }
-  void before_read() const {
-    if (busy_) std::this_thread::sleep_for(kGather);
-  }
-
- private:
-  static constexpr auto kWindow = std::chrono::milliseconds(10);
-  static constexpr int kBusyFrames = 20;  // 2,000 events a second
-  static constexpr auto kGather = std::chrono::milliseconds(1);
-  std::chrono::steady_clock::time_point window_start_{};
-  int in_window_ = 0;
-  bool busy_ = false;
-};
-
 // The writer is woken for each row it is sent, by a thread that still has work to do: the gate's
 // tracer sends a program start's row and then releases the program. As an ordinary task the
 // woken writer may take the sender's CPU at once (wake-up preemption) and hold up that release
@@ -207,7 +181,7 @@ std::pair<audit::AuditWriter*, Result<void>> writer_for(std::optional<KeptWriter
 
 SessionOutcome serve_session(std::optional<KeptWriter>& kept) {
   audit::FrameReader reader(kChannel);
-  BurstPacer pacer;
+  audit::BurstPacer pacer;
   auto config = read_config(reader);
   if (!config.ok()) {
     reply(config.error());
@@ -225,10 +199,11 @@ SessionOutcome serve_session(std::optional<KeptWriter>& kept) {
   std::optional<Error> unreadable;  // the first event that could not be read (a bug in cordon)
   int64_t unread = 0;
   while (!ended) {
-    if (!reader.has_frame()) pacer.before_read();
+    if (!reader.has_frame() && pacer.busy())
+      std::this_thread::sleep_for(audit::BurstPacer::kGather);
     auto frame = reader.next();
     if (!frame.ok() || !frame->has_value()) break;  // cordon is gone: store what came
-    pacer.saw_frame();
+    pacer.saw_frame(audit::BurstPacer::Clock::now());
     const json message = json::parse(**frame, nullptr, false);
     if (message.is_object() && message.value("type", "") == "end") {
       ended = true;

@@ -108,6 +108,7 @@ struct GateTracer::Impl {
   struct Tracee {
     State state = State::kRunning;
     std::string review_id;
+    std::optional<TraceeProcHandles> proc;  // opened while its execve runs
   };
   std::unordered_map<pid_t, Tracee> tracees;
   ProgramTwins twins;
@@ -253,6 +254,12 @@ void GateTracer::Impl::on_exec_notification() {
     tracees[exec->pid] = Tracee{};
   }
   listener->go_on(*exec);
+  // While the execve runs (on another CPU, as a rule), not at its exec event, where the program
+  // waits for them.
+  Tracee& tracee = tracees[exec->pid];
+  if (!tracee.proc) {
+    if (auto handles = open_tracee_proc(exec->pid); handles.ok()) tracee.proc = std::move(*handles);
+  }
 }
 
 void GateTracer::Impl::handle(pid_t pid, int status) {
@@ -270,7 +277,8 @@ void GateTracer::Impl::handle(pid_t pid, int status) {
         static_cast<pid_t>(former) != pid) {
       auto it = tracees.find(static_cast<pid_t>(former));
       if (it != tracees.end()) {
-        tracees[pid] = it->second;
+        tracees[pid] = std::move(it->second);
+        tracees[pid].proc.reset();  // they name the thread's own number, which is gone
         tracees.erase(it);
       }
     }
@@ -309,7 +317,9 @@ void GateTracer::Impl::handle(pid_t pid, int status) {
 
 void GateTracer::Impl::on_exec(pid_t pid) {
   exec_events += 1;
-  auto start = read_tracee_start(pid);
+  std::optional<TraceeProcHandles>& handles = tracees[pid].proc;
+  auto start = handles ? read_tracee_start(*handles) : read_tracee_start(pid);
+  if (!start.ok() && handles) start = read_tracee_start(pid);
   if (!start.ok()) {
     // Unreadable means undecidable: the start does not happen.
     log::warn("gate: " + start.error().describe());
@@ -381,8 +391,8 @@ void GateTracer::Impl::allow(pid_t pid, const gate::ProgramStart& start, const s
     resume(pid);
     return;
   }
-  tracees.erase(pid);
   release(pid);
+  tracees.erase(pid);  // after the release: closing its handles is not the program's wait
 }
 
 void GateTracer::Impl::refuse(pid_t pid, const gate::ProgramStart& start, const std::string& rule,

@@ -15,6 +15,21 @@ namespace cordon::box {
 // memory (execve ended them). The paths are as the box sees them.
 Result<gate::ProgramStart> read_tracee_start(pid_t pid);
 
+// The same three entries of one process, opened ahead: the kernel answers a read of each with
+// what the process has at the time of the read (its executable, its argv, its cwd), so handles
+// opened while its execve runs read the new image at its exec event. They name the process, not
+// its number: a handle of a process that has gone reads nothing. Opening the entries of a new
+// process is most of what reading them costs (the kernel makes their dentries); ahead of the
+// exec event, that is off the path the program waits on.
+struct TraceeProcHandles {
+  UniqueFd exe;      // the link itself (O_PATH | O_NOFOLLOW), read with readlinkat(fd, "")
+  UniqueFd cmdline;  // read with pread from 0
+  UniqueFd cwd;      // the link itself
+};
+Result<TraceeProcHandles> open_tracee_proc(pid_t pid);
+// read_tracee_start() through handles of the process stopped at its exec event.
+Result<gate::ProgramStart> read_tracee_start(const TraceeProcHandles& handles);
+
 // The tracee's root directory (/proc/PID/root), to open paths in its own view.
 Result<UniqueFd> open_tracee_root(pid_t pid);
 // `path` (absolute, as the tracee sees it) opened beneath `root` with `flags`: its symlinks,
