@@ -108,9 +108,14 @@ struct GateTracer::Impl {
   struct Tracee {
     State state = State::kRunning;
     std::string review_id;
-    std::optional<TraceeProcHandles> proc;  // opened while its execve runs
   };
   std::unordered_map<pid_t, Tracee> tracees;
+  // /proc handles of seized processes, opened while their execve runs and taken at the exec
+  // event. A process whose execve fails keeps its handles until its next exec or its end; the
+  // cap keeps a box of such processes from running the supervisor out of descriptors (past
+  // it, a start is read by number, as without handles).
+  static constexpr size_t kMaxProcHandles = 64;
+  std::unordered_map<pid_t, TraceeProcHandles> proc_handles;
   ProgramTwins twins;
   uint64_t wakeups = 0;      // for -vv: the loop must sleep between events, never spin
   uint64_t exec_events = 0;
@@ -256,9 +261,10 @@ void GateTracer::Impl::on_exec_notification() {
   listener->go_on(*exec);
   // While the execve runs (on another CPU, as a rule), not at its exec event, where the program
   // waits for them.
-  Tracee& tracee = tracees[exec->pid];
-  if (!tracee.proc) {
-    if (auto handles = open_tracee_proc(exec->pid); handles.ok()) tracee.proc = std::move(*handles);
+  if (proc_handles.size() < kMaxProcHandles && proc_handles.count(exec->pid) == 0) {
+    if (auto handles = open_tracee_proc(exec->pid); handles.ok()) {
+      proc_handles.emplace(exec->pid, std::move(*handles));
+    }
   }
 }
 
@@ -278,9 +284,11 @@ void GateTracer::Impl::handle(pid_t pid, int status) {
       auto it = tracees.find(static_cast<pid_t>(former));
       if (it != tracees.end()) {
         tracees[pid] = std::move(it->second);
-        tracees[pid].proc.reset();  // they name the thread's own number, which is gone
         tracees.erase(it);
       }
+      // Their numbers changed hands: this start is read by number.
+      proc_handles.erase(static_cast<pid_t>(former));
+      proc_handles.erase(pid);
     }
   }
   Tracee& tracee = tracees[pid];
@@ -317,8 +325,9 @@ void GateTracer::Impl::handle(pid_t pid, int status) {
 
 void GateTracer::Impl::on_exec(pid_t pid) {
   exec_events += 1;
-  std::optional<TraceeProcHandles>& handles = tracees[pid].proc;
-  auto start = handles ? read_tracee_start(*handles) : read_tracee_start(pid);
+  // Closed when this returns, after the program's release.
+  auto handles = proc_handles.extract(pid);
+  auto start = handles ? read_tracee_start(handles.mapped()) : read_tracee_start(pid);
   if (!start.ok() && handles) start = read_tracee_start(pid);
   if (!start.ok()) {
     // Unreadable means undecidable: the start does not happen.
@@ -391,8 +400,8 @@ void GateTracer::Impl::allow(pid_t pid, const gate::ProgramStart& start, const s
     resume(pid);
     return;
   }
+  tracees.erase(pid);
   release(pid);
-  tracees.erase(pid);  // after the release: closing its handles is not the program's wait
 }
 
 void GateTracer::Impl::refuse(pid_t pid, const gate::ProgramStart& start, const std::string& rule,
@@ -458,6 +467,7 @@ void GateTracer::Impl::on_answers() {
 }
 
 void GateTracer::Impl::forget(pid_t pid) {
+  proc_handles.erase(pid);
   auto it = tracees.find(pid);
   if (it == tracees.end()) return;
   if (it->second.state == State::kHeld && options.reviews != nullptr) {

@@ -285,6 +285,63 @@ TEST(GateTracer, AfterAFailedExecTheNextIsDecided) {
   EXPECT_EQ(run.out, "");
 }
 
+size_t open_descriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    n += 1;
+  }
+  return n;
+}
+
+// The tracer opens a seized process's /proc entries while its execve runs; one whose execve
+// fails keeps them until its next exec. A box of many such processes must not run the
+// supervisor out of descriptors: the handles held at once are capped, and past the cap each
+// start is read by number and decided as well.
+TEST(GateTracer, ProcessesWhoseExecFailedHoldAtMostTheCapOfHandles) {
+  constexpr int kChildren = 100;
+  int ready[2], release[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(release), 0);
+  const size_t before = open_descriptors();
+  size_t during = 0;
+  std::thread counter([&] {
+    char bytes[kChildren];
+    size_t got = 0;
+    while (got < sizeof bytes) {
+      const ssize_t n = ::read(ready[0], bytes + got, sizeof bytes - got);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    during = open_descriptors();
+    for (int i = 0; i < kChildren; ++i) (void)!::write(release[1], "r", 1);
+  });
+  TracedRun run = run_traced_root(
+      [&] {
+        for (int i = 0; i < kChildren; ++i) {
+          if (::fork() == 0) {
+            ::execl("/nonexistent/program", "program", nullptr);
+            char byte;
+            if (::write(ready[1], "f", 1) != 1 || ::read(release[0], &byte, 1) != 1) ::_exit(124);
+            const std::string word = "n" + std::to_string(i);
+            ::execl("/bin/echo", "echo", word.c_str(), nullptr);
+            ::_exit(125);
+          }
+        }
+        int status = 0, failed = 0;
+        while (::wait(&status) > 0) failed += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        ::_exit(failed == 0 ? 0 : 120);
+      },
+      allow_all);
+  counter.join();
+  for (int fd : {ready[0], ready[1], release[0], release[1]}) ::close(fd);
+  ASSERT_TRUE(WIFEXITED(run.status));
+  EXPECT_EQ(WEXITSTATUS(run.status), 0) << run.err;
+  EXPECT_EQ(run.starts.size(), static_cast<size_t>(kChildren));
+  EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), kChildren);
+  // Three handles for each of at most 64 processes, and the tracer's own few.
+  EXPECT_LE(during, before + 3 * 64 + 16) << "before " << before;
+}
+
 // A process another tracer holds (a debugger in the box) cannot be seized: its exec fails
 // rather than run undecided.
 TEST(GateTracer, AProcessTracedByAnotherCannotExec) {
