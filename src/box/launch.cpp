@@ -285,10 +285,8 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   plan.rlimits = plan_rlimits(
       RlimitInputs{&policy.resources, cgroup->enforces_memory(), cgroup->enforces_pids()});
   // The init is born in the cgroup (v2) or joins it itself, through the files opened with it
-  // (steps write-id-maps and join-cgroup run in the init: no round trip between the sides).
-  if (box_cgroup.entry.join_files.size() > std::size(plan.cgroup_join)) {
-    return Error(Errc::kInternal, "too many cgroup hierarchies");
-  }
+  // (steps write-id-maps and join-cgroup run in the init: no round trip between the sides;
+  // clone_box_init names them in the plan).
   plan.uid = ::getuid();
   plan.gid = ::getgid();
 
@@ -362,7 +360,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   const int clone_errno = errno;
   mask.block_supervised();
   if (pid < 0) {
-    Error e = explain_userns_failure(clone_errno);
+    Error e = explain_clone_failure(clone_errno);
     events.emit(
         events::SetupFailed{req.session_id, step_name(Step::kClone), clone_errno, e.describe()});
     return e;

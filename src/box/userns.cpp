@@ -70,6 +70,19 @@ int write_own_id_maps(uid_t uid, gid_t gid) {
   return write_proc_self("/proc/self/gid_map", map, format_map(gid, map));
 }
 
+Error explain_clone_failure(int err, const UsernsSysctls& s) {
+  if (err == EPERM || err == EINVAL || err == ENOSPC || err == EUSERS) {
+    return explain_userns_failure(err, s);
+  }
+  Error e(Errc::kSystem, "cannot create the box: clone of its init failed", err);
+  if (err == EAGAIN) {
+    return e.with_hint(
+        "the process limit is reached (ulimit -u, or the pids limit of the cgroup "
+        "cordon runs in); end some processes and try again");
+  }
+  return e;
+}
+
 Error explain_userns_failure(int err, const UsernsSysctls& s) {
   Error e(Errc::kUnsupported, "cannot create the box: this machine does not allow user namespaces",
           err);

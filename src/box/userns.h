@@ -25,6 +25,12 @@ struct UsernsSysctls {
 // forbids user namespaces on this machine and the exact command that changes it.
 Error explain_userns_failure(int err, const UsernsSysctls& sysctls = {});
 
+// Builds the error for a failed clone of the box init: explain_userns_failure() for the errors by
+// which a kernel, a sysctl or a security profile refuses namespaces (EPERM, EINVAL, ENOSPC,
+// EUSERS); any other (out of processes or memory, an internal limit) as what it is, never blamed
+// on user namespaces.
+Error explain_clone_failure(int err, const UsernsSysctls& sysctls = {});
+
 // On Ubuntu 23.10+ an AppArmor sysctl lets the namespace be created but strips its
 // capabilities, so the failure shows up later as EPERM from mount. Returns the hint when that
 // restriction is on, for errors of later steps.

@@ -49,6 +49,21 @@ TEST_F(UsernsDiagnosis, MaxUserNamespacesZero) {
   EXPECT_NE(hint(ENOSPC).find("user.max_user_namespaces"), std::string::npos);
 }
 
+TEST_F(UsernsDiagnosis, ACloneThatFailsForAnotherReasonIsNotBlamedOnUserNamespaces) {
+  set("kernel/unprivileged_userns_clone", "0");
+  for (int err : {EAGAIN, ENOMEM, E2BIG}) {
+    const Error e = explain_clone_failure(err, {root_});
+    EXPECT_EQ(e.describe().find("user namespaces"), std::string::npos) << e.describe();
+    EXPECT_EQ(e.hint().find("sysctl"), std::string::npos) << e.hint();
+  }
+  EXPECT_NE(explain_clone_failure(EAGAIN, {root_}).hint().find("process limit"), std::string::npos);
+  for (int err : {EPERM, EINVAL, ENOSPC, EUSERS}) {
+    EXPECT_NE(explain_clone_failure(err, {root_}).hint().find("unprivileged_userns_clone"),
+              std::string::npos)
+        << err;
+  }
+}
+
 TEST_F(UsernsDiagnosis, UbuntuAppArmorRestriction) {
   set("user/max_user_namespaces", "15000");
   set("kernel/apparmor_restrict_unprivileged_userns", "1");
