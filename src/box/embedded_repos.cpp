@@ -90,6 +90,10 @@ std::string git_dir_of(const std::string& repo) {
 
 }  // namespace
 
+std::string repository_path(const std::string& workspace, const std::string& repo) {
+  return repo.empty() ? workspace : workspace + "/" + repo;
+}
+
 RepositoryScan scan_repository(const std::string& workspace, const std::string& repo) {
   RepositoryScan scan;
   UniqueFd root(::open(workspace.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -103,9 +107,7 @@ RepositoryScan scan_repository(const std::string& workspace, const std::string& 
   scan.has_commondir = ::fstatat(git_dir.get(), "commondir", &st, AT_SYMLINK_NOFOLLOW) == 0;
   auto links = gitlinks(git_dir.get(), "index");
   if (!links.ok()) {
-    scan.unreadable = std::move(links.error())
-                          .context(repo.empty() ? workspace : workspace + "/" + repo)
-                          .describe();
+    scan.unreadable = std::move(links.error()).context(repository_path(workspace, repo)).describe();
     return scan;
   }
   for (const auto& link : *links) {

@@ -27,6 +27,10 @@ struct RepositoryScan {
   std::string unreadable;
 };
 
+// Where `repo` (relative to the workspace, "" for the workspace's own repository) is, for
+// messages.
+std::string repository_path(const std::string& workspace, const std::string& repo);
+
 // `repo` is relative to the workspace, "" for the workspace's own repository.
 RepositoryScan scan_repository(const std::string& workspace, const std::string& repo);
 

@@ -91,10 +91,7 @@ Result<gate::ProgramStart> read_tracee_start(const TraceeProcHandles& handles) {
 }
 
 Result<UniqueFd> open_tracee_root(pid_t pid) {
-  const std::string root = "/proc/" + std::to_string(pid) + "/root";
-  UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) return Error::system("open " + root);
-  return fd;
+  return open_entry("/proc/" + std::to_string(pid) + "/root", O_PATH | O_DIRECTORY);
 }
 
 UniqueFd open_in_root(int root, const std::string& path, uint64_t flags) {

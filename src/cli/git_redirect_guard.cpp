@@ -58,7 +58,7 @@ std::vector<std::string> GitRedirectGuard::unwatched_notice() const {
 }
 
 std::string GitRedirectGuard::where(const Repository& repo) const {
-  return repo.path.empty() ? workspace_ : workspace_ + "/" + repo.path;
+  return box::repository_path(workspace_, repo.path);
 }
 
 std::vector<std::string> GitRedirectGuard::move_commondir_aside(
