@@ -18,8 +18,8 @@ fi
 echo "== tests: unit, sandbox, integration, e2e"
 ctest --test-dir build --output-on-failure -j2 --timeout 600
 
-echo "== unit tests under ASan + UBSan"
+echo "== unit tests (fuzz corpus replays included) under ASan + UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCORDON_SANITIZE=ON \
   -DCORDON_BUILD_BENCH=OFF >/dev/null
-ninja -C build-asan cordon_unit_tests
+ninja -C build-asan cordon_unit_tests cordon_fuzz_targets
 ctest --test-dir build-asan -L unit --output-on-failure -j2

@@ -107,7 +107,6 @@ class Tunnel {
   Gate gate_;
   std::string held_;  // client bytes behind the gate
   bool gate_open_ = true;
-  bool client_eof_at_gate_ = false;
   Clock::time_point gate_deadline_{};
   Clock::time_point last_activity_{};
   TimerSlot timer_;

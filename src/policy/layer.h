@@ -6,8 +6,6 @@
 // (trust.cpp). load_policy parses each file once and calls apply_table per layer.
 #pragma once
 
-#include <toml++/toml.h>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -15,6 +13,7 @@
 
 #include "base/result.h"
 #include "policy/policy.h"
+#include "policy/toml.h"
 
 namespace cordon::policy {
 

@@ -2,8 +2,6 @@
 // expected, and dispatching the keys of a table to their handlers (unknown keys are errors).
 #pragma once
 
-#include <toml++/toml.h>
-
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -14,6 +12,7 @@
 
 #include "policy/enum_names.h"
 #include "policy/layer.h"
+#include "policy/toml.h"
 
 namespace cordon::policy {
 

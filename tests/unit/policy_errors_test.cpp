@@ -318,6 +318,11 @@ const BadCase kCases[] = {
     // TOML syntax errors carry the column too.
     {"SyntaxError", "[gate]\nreviewers = \n", 2, "", "not valid TOML"},
     {"DuplicateKey", "[gate]\nreviewers = 1\nreviewers = 2\n", 3, "", "not valid TOML"},
+    // Table headers that break a precondition of toml++'s key parser (policy/toml.h): refused
+    // with their line, never an abort (in the Debug and ASan builds that run this suite).
+    {"TripleBracketHeader", "# x\n[[[gate.rule]]\nname = \"a\"\n", 2, "expected bare key",
+     "not valid TOML"},
+    {"HeaderWithoutAName", "[gate]\nreviewers = 1\n[[=\n", 3, "", "not valid TOML"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Policy, PolicyErrors, testing::ValuesIn(kCases),

