@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <cstdlib>
+#include <iterator>
 #include <utility>
 
 namespace cordon::audit {
@@ -19,6 +21,17 @@ struct Match {
 };
 
 constexpr std::string_view kMarkerOpen = "[redacted:";
+// Every <what> a marker can name. Only these are markers: text the box shapes like one
+// ("[redacted:<a secret of lowercase letters and digits>]") is scanned like any other text, so
+// the secret inside it is found.
+constexpr std::string_view kMarkerKinds[] = {
+    "env", "github-token", "gitlab-token", "slack-token", "api-key",    "aws-access-key",
+    "jwt", "bearer",       "basic-auth",   "private-key", "assignment", "url-password"};
+
+bool is_marker_kind(std::string_view what) {
+  return std::find(std::begin(kMarkerKinds), std::end(kMarkerKinds), what) !=
+         std::end(kMarkerKinds);
+}
 // Long enough for "AWS_SECRET_ACCESS_KEY"-style names; bounds the look-back before '=' and ':'.
 constexpr size_t kMaxKeyLength = 128;
 
@@ -169,8 +182,9 @@ std::string Scanner::run() {
       ++pos;
       continue;
     }
-    // An existing marker is copied as it is, so redacting twice changes nothing.
-    if (const size_t n = marker_at(pos); n > 0 && !at_ahead) {
+    // An existing marker is copied as it is, so redacting twice changes nothing (unless a
+    // secret starts there: a secret is hidden whatever it looks like).
+    if (const size_t n = marker_at(pos); n > 0 && !at_ahead && literal_at(pos) == 0) {
       pos += n;
       last_end_ = pos;
       continue;
@@ -234,9 +248,8 @@ size_t Scanner::literal_at(size_t pos) const {
 size_t Scanner::marker_at(size_t pos) const {
   if (!has_prefix(text_, pos, kMarkerOpen)) return 0;
   const size_t name = pos + kMarkerOpen.size();
-  const size_t end =
-      run_end(text_, name, [](char c) { return Ascii::lower(c) || Ascii::digit(c) || c == '-'; });
-  if (end == name || end - name > 32 || end >= text_.size() || text_[end] != ']') return 0;
+  const size_t end = text_.find(']', name);
+  if (end == std::string_view::npos || !is_marker_kind(text_.substr(name, end - name))) return 0;
   return end + 1 - pos;
 }
 
@@ -329,8 +342,9 @@ Match Scanner::authorization_at(size_t pos) const {
   const size_t scheme = auth_scheme_at(pos);
   if (scheme == 0) return {};
   const size_t begin = pos + scheme;
-  // Credentials start with a letter or digit; "Bearer $TOKEN" or "Bearer --flag" is not one.
-  if (!Ascii::alnum(text_[begin])) return {};
+  // Credentials start with a letter or digit; "Bearer $TOKEN" or "Bearer --flag" is not one,
+  // and "Bearer " ends some texts (curl -H "Authorization: Bearer $TOKEN", TOKEN unset).
+  if (begin >= text_.size() || !Ascii::alnum(text_[begin])) return {};
   if (has_prefix_ci(text_, pos, "bearer")) {
     const size_t end =
         run_end(text_, begin, [](char c) { return !Ascii::space(c) && !Ascii::quote(c); });
@@ -466,6 +480,7 @@ size_t Scanner::cover_literals(size_t begin, size_t end) const {
 }
 
 void Scanner::append_marker(std::string_view what) {
+  if (!is_marker_kind(what)) std::abort();  // a new kind belongs in kMarkerKinds
   out_.append(kMarkerOpen);
   out_.append(what);
   out_.push_back(']');

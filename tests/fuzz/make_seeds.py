@@ -198,12 +198,26 @@ def gate_argv():
     ]
 
 
+def audit_redact():
+    def case(cut, secret, around):
+        return bytes([cut]) + secret.encode() + b"\x00" + around.encode()
+    return [
+        case(8, "s3cr3t-value", "curl -H 'x-api-key: ' https://api.example.com"),
+        case(0, "hunter2hunter2", "password=hunter2hunter2&user=a"),
+        case(3, "abcdef", "Bearer abcdefabcdef"),
+        case(20, "tok_1234567890", "git clone https://user:tok_1234567890@git.example.com/r"),
+        case(5, "redacted", "[redacted:env] and more"),
+        case(1, "AKIAABCDEFGHIJKLMNOP", "aws --key AKIAABCDEFGHIJKLMNOP ghp_" + "a" * 36),
+    ]
+
+
 def main():
     for target, seeds in [("http_request", http_request()), ("http_response", http_response()),
                           ("socks5", socks5()), ("dns_query", dns_query()),
                           ("tls_sni", tls_sni()), ("host", host()),
                           ("policy_toml", policy_toml()), ("control_request", control_request()),
-                          ("gate_decision", gate_decision()), ("gate_argv", gate_argv())]:
+                          ("gate_decision", gate_decision()), ("gate_argv", gate_argv()),
+                          ("audit_redact", audit_redact())]:
         directory = os.path.join(HERE, "corpus", target)
         os.makedirs(directory, exist_ok=True)
         for name in os.listdir(directory):

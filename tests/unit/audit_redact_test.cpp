@@ -143,6 +143,27 @@ TEST(AuditRedact, AuthorizationHeader) {
   EXPECT_EQ(redact("unBearer abcdefghijkl"), "unBearer abcdefghijkl");
 }
 
+// curl -H "Authorization: Bearer $TOKEN" with TOKEN unset: the scheme ends the text. Reading
+// the credential's first byte past the end aborted the audit writer (found by
+// tests/fuzz/audit_redact_fuzz.cpp).
+TEST(AuditRedact, SchemeAtTheEndOfTheText) {
+  EXPECT_EQ(redact("Authorization: Bearer "), "Authorization: Bearer ");
+  EXPECT_EQ(redact("Bearer  "), "Bearer  ");
+  EXPECT_EQ(redact("x Basic "), "x Basic ");
+}
+
+// Text shaped like a marker is not one unless it names a kind the redactor writes: a box that
+// wraps a session secret in "[redacted:...]" does not get it past the redactor (found by
+// tests/fuzz/audit_redact_fuzz.cpp).
+TEST(AuditRedact, SecretInsideAFakeMarkerIsHidden) {
+  const Redactor r({"abcdef123456", "0123456789abcdef0123456789abcdef"});
+  EXPECT_EQ(r.redact("x [redacted:abcdef123456] y"), "x [redacted:[redacted:env]] y");
+  EXPECT_EQ(r.redact("[redacted:0123456789abcdef0123456789abcdef]"), "[redacted:[redacted:env]]");
+  EXPECT_EQ(r.redact("[redacted:env]abcdef123456"), "[redacted:env][redacted:env]");
+  const std::string once = r.redact("x [redacted:abcdef123456] y");
+  EXPECT_EQ(r.redact(once), once);
+}
+
 TEST(AuditRedact, UrlPassword) {
   EXPECT_EQ(redact("git clone https://bob:hunter2@github.com/o/r.git"),
             "git clone https://bob:[redacted:url-password]@github.com/o/r.git");
