@@ -182,9 +182,8 @@ std::string Scanner::run() {
       ++pos;
       continue;
     }
-    // An existing marker is copied as it is, so redacting twice changes nothing (unless a
-    // secret starts there: a secret is hidden whatever it looks like).
-    if (const size_t n = marker_at(pos); n > 0 && !at_ahead && literal_at(pos) == 0) {
+    // An existing marker is copied as it is, so redacting twice changes nothing.
+    if (const size_t n = marker_at(pos); n > 0 && !at_ahead) {
       pos += n;
       last_end_ = pos;
       continue;

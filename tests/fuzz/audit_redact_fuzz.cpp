@@ -11,28 +11,23 @@ namespace {
 
 constexpr std::string_view kMarkerOpen = "[redacted:";
 
-// Where the redactor's "[redacted:<what>]" markers are in `text`.
-std::vector<std::pair<size_t, size_t>> marker_spans(std::string_view text) {
-  std::vector<std::pair<size_t, size_t>> spans;
+// `text` with each "[redacted:<what>]" marker replaced by a NUL, a byte no secret holds (the
+// secrets are environment values): what is left of the text is what a reader sees of it. The
+// marker's own words are not a leak, even where a secret shares them ("redact", or a secret
+// starting with "]" that the marker's last byte and the text after it spell out again).
+std::string without_markers(std::string_view text) {
+  std::string out;
+  size_t copied = 0;
   for (size_t at = text.find(kMarkerOpen); at != std::string_view::npos;
-       at = text.find(kMarkerOpen, at + 1)) {
+       at = text.find(kMarkerOpen, copied)) {
     const size_t close = text.find(']', at);
-    if (close != std::string_view::npos) spans.emplace_back(at, close + 1);
+    if (close == std::string_view::npos) break;
+    out.append(text.substr(copied, at - copied));
+    out.push_back('\0');
+    copied = close + 1;
   }
-  return spans;
-}
-
-// Every occurrence of `secret` in `text` lies inside a marker (a secret such as "redact" is
-// part of the marker's own words, which is not a leak).
-bool only_inside_markers(std::string_view text, std::string_view secret) {
-  const auto spans = marker_spans(text);
-  for (size_t at = text.find(secret); at != std::string_view::npos;
-       at = text.find(secret, at + 1)) {
-    bool inside = false;
-    for (const auto& [begin, end] : spans) inside |= begin <= at && at + secret.size() <= end;
-    if (!inside) return false;
-  }
-  return true;
+  out.append(text.substr(copied));
+  return out;
 }
 
 }  // namespace
@@ -43,8 +38,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string secret(in.piece());
   const std::string_view around = in.rest();
 
+  // A secret holding '[' can form a marker with the text around it ("[redacted" before
+  // ":env]"), and a marker cannot both stay as it is and hide such a secret. Environment values
+  // that spell markers are left out; every other secret is checked.
+  if (secret.find('[') != std::string::npos) return 0;
   const cordon::audit::Redactor redactor(std::vector<std::string>{secret});
-  const std::string plain = redactor.redact(around);
+  // Any text: redacting twice changes nothing (the writer may see a row's text again).
+  const std::string once = redactor.redact(around);
+  FUZZ_CHECK(redactor.redact(once) == once);
   if (secret.size() < cordon::audit::Redactor::kMinLiteralLength) return 0;
 
   const size_t at = around.empty() ? 0 : cut % (around.size() + 1);
@@ -52,7 +53,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   text += secret;
   text += around.substr(at);
   const std::string redacted = redactor.redact(text);
-  FUZZ_CHECK(only_inside_markers(redacted, secret));
-  (void)plain;
+  FUZZ_CHECK(without_markers(redacted).find(secret) == std::string::npos);
   return 0;
 }
