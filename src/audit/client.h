@@ -88,6 +88,8 @@ class AuditClient : public events::EventSink {
   void emit_all(std::span<const events::Event> events) override;
   // The writer's answer: the store and the key are open, or why not.
   Result<void> wait_ready() override;
+  // An event could not be sent: the writer is gone, or an event could not be framed.
+  bool lost() const override { return send_error_.has_value(); }
   // Ends the stream (unless the session's end already did), waits until the writer has stored
   // everything (it signs once this process has exited), reaps it if it is done. Idempotent.
   Result<void> close();

@@ -392,9 +392,14 @@ void GateTracer::Impl::on_exec(pid_t pid) {
 
 void GateTracer::Impl::allow(pid_t pid, const gate::ProgramStart& start, const std::string& rule,
                              const std::string& reason) {
-  // The audit row is sent before the program runs.
+  // The audit row is sent before the program runs; a start that could not be recorded does
+  // not run (the supervisor is stopping the box meanwhile).
   options.emit(events::ProgramStarted{options.session_id, start.argv, what_runs(start),
                                       events::Decision::kAllow, rule, reason});
+  if (options.lost && options.lost()) {
+    ::kill(pid, SIGKILL);
+    return;
+  }
   if (pid == options.init_pid) {
     tracees[pid].state = State::kRunning;
     resume(pid);

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -181,8 +182,9 @@ int LaunchResult::status() const {
 
 namespace {
 
-// Serialises events from the supervisor and the egress proxy's thread, and remembers whether
-// a SetupFailed event went out, so that every failure is reported once.
+// Serialises events from the supervisor, the gate's tracer and the egress proxy's thread;
+// remembers whether a SetupFailed event went out, so that every failure is reported once; and
+// stops the box at the first event that could not be recorded (the audit trail fails closed).
 class SessionEvents : public events::EventSink {
  public:
   explicit SessionEvents(events::EventSink& next) : next_(next) {}
@@ -193,20 +195,46 @@ class SessionEvents : public events::EventSink {
       reported_ = reported_ || std::holds_alternative<events::SetupFailed>(event);
     }
     next_.emit_all(events);
+    if (!lost_ && next_.lost()) {
+      lost_ = true;
+      if (stop_) stop_();
+    }
   }
   Result<void> wait_ready() override { return next_.wait_ready(); }
+  bool lost() const override {
+    std::lock_guard lock(mutex_);
+    return lost_;
+  }
   bool reported() const {
     std::lock_guard lock(mutex_);
     return reported_;
+  }
+  // Runs `stop` once, in the thread whose event was not recorded, before that event's decision
+  // takes effect (at once if one was lost already). Null clears it.
+  void stop_when_lost(std::function<void()> stop) {
+    std::lock_guard lock(mutex_);
+    stop_ = std::move(stop);
+    if (lost_ && stop_) stop_();
   }
 
  private:
   events::EventSink& next_;
   mutable std::mutex mutex_;
   bool reported_ = false;
+  bool lost_ = false;
+  std::function<void()> stop_;
 };
 
-Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& events);
+Result<LaunchResult> run_session(const LaunchRequest& req, SessionEvents& events);
+
+Error audit_lost_error() {
+  return Error(Errc::kSystem,
+               "the audit writer stopped during the session, so cordon stopped the box: no "
+               "decision may take effect unrecorded")
+      .with_hint(
+          "the writer's own error, if it left one, is above; `cordon audit verify` checks what "
+          "was stored");
+}
 
 }  // namespace
 
@@ -223,7 +251,7 @@ Result<LaunchResult> run_box(const LaunchRequest& req, events::EventSink& events
 
 namespace {
 
-Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& events) {
+Result<LaunchResult> run_session(const LaunchRequest& req, SessionEvents& events) {
   const auto started = std::chrono::steady_clock::now();
   const policy::Policy& policy = *req.policy;
   ChildPlan plan;
@@ -382,6 +410,14 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
       ::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED);
     }
   } kill_on_exit{init_pidfd.get()};
+  // The audit trail fails closed: from the first event that cannot be recorded, the box is
+  // killed. Cleared before the pidfd closes.
+  events.stop_when_lost(
+      [pidfd = init_pidfd.get()] { sys::pidfd_send_signal(pidfd, SIGKILL, nullptr, 0); });
+  struct ClearOnExit {
+    SessionEvents& events;
+    ~ClearOnExit() { events.stop_when_lost(nullptr); }
+  } clear_on_exit{events};
 
   // The proxy serves the sockets the init opened in the box's network namespace. If the init
   // failed first, the loop below reports its step; no go is sent.
@@ -415,6 +451,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
     };
     gate_options.reviews = req.reviews;
     gate_options.emit = [&events](const events::Event& e) { events.emit(e); };
+    gate_options.lost = [&events] { return events.lost(); };
     for (const MountOp& op : mounts.ops) {
       if (op.kind == MountKind::kBind && !op.read_only) {
         gate_options.writable_paths.push_back(op.target);
@@ -472,6 +509,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, events::EventSink& ev
   // Step 10: the end. Anything left in the cgroup dies, and the session's end is recorded.
   cgroup->sample();
   cgroup->kill_all();
+  if (events.lost()) return audit_lost_error();
 
   LaunchResult result;
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(

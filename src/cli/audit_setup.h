@@ -42,6 +42,7 @@ class SessionSinks : public events::EventSink {
   void emit(const events::Event& event) override;
   void emit_all(std::span<const events::Event> events) override;
   Result<void> wait_ready() override { return writer_.wait_ready(); }
+  bool lost() const override { return writer_.lost(); }
 
  private:
   audit::AuditClient& writer_;

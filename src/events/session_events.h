@@ -140,6 +140,9 @@ class EventSink {
   // Blocks until the sink can record the session (the audit store opened). The box calls it
   // after building itself and before starting the program; an error stops the session there.
   virtual Result<void> wait_ready() { return Ok{}; }
+  // True once an event could not be delivered to where it is kept (the audit writer is gone):
+  // every event from then on would go unrecorded. The box stops when it sees this.
+  virtual bool lost() const { return false; }
 };
 
 // A sink that keeps events in memory (the session summary, tests).

@@ -2,6 +2,7 @@
 // and the next `cordon run` takes it (audit/writer_rendezvous.h): real sessions, a private
 // runtime directory per test.
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,6 +112,34 @@ TEST_F(WriterLinger, TheNextSessionIsServedByTheWriterThatWaits) {
   ASSERT_EQ(list.size(), 2u) << list.dump();
   for (const auto& s : list) EXPECT_EQ(s["outcome"], "exit 0") << list.dump();
   expect_verifies(audit_store());
+}
+
+// The audit trail fails closed: a writer that dies during a session (killed here; a crash in
+// the field) stops the box at the next decision, which does not take effect unrecorded. The
+// waiting writer's pid is known, which is why this test lives with the linger tests.
+TEST_F(WriterLinger, AWriterThatDiesStopsTheBoxAtTheNextDecision) {
+  ASSERT_EQ(session("true").status, 0);
+  const pid_t writer = waiting_writer();
+  ASSERT_GT(writer, 0);
+  const auto started = std::filesystem::path(workspace()) / "started";
+  const auto after = std::filesystem::path(workspace()) / "after";
+  RunOutput out;
+  const auto begun = std::chrono::steady_clock::now();
+  std::thread run(
+      [&] { out = session("touch started; sleep 2; /bin/true; touch after; sleep 8"); });
+  for (auto deadline = begun + 10s;
+       !std::filesystem::exists(started) && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(10ms)) {
+  }
+  const bool box_ran = std::filesystem::exists(started);
+  if (box_ran) ::kill(writer, SIGKILL);
+  run.join();
+  ASSERT_TRUE(box_ran) << out.err;
+  EXPECT_NE(out.status, 0);
+  EXPECT_NE(out.err.find("the audit writer stopped during the session"), std::string::npos)
+      << out.err;
+  EXPECT_FALSE(std::filesystem::exists(after)) << "a start after the writer died ran";
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, 8s) << "the box ran to its end";
 }
 
 TEST_F(WriterLinger, AWriterNobodyTakesEndsAfterItsLinger) {
