@@ -90,6 +90,8 @@ class AuditClient : public events::EventSink {
   Result<void> wait_ready() override;
   // An event could not be sent: the writer is gone, or an event could not be framed.
   bool lost() const override { return send_error_.has_value(); }
+  // The writer's socket (once taken): it hangs up when the writer exits.
+  int hangup_fd() const override { return socket_.get(); }
   // Ends the stream (unless the session's end already did), waits until the writer has stored
   // everything (it signs once this process has exited), reaps it if it is done. Idempotent.
   Result<void> close();

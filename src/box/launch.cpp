@@ -205,6 +205,10 @@ class SessionEvents : public events::EventSink {
     std::lock_guard lock(mutex_);
     return lost_;
   }
+  int hangup_fd() const override {
+    std::lock_guard lock(mutex_);
+    return next_.hangup_fd();
+  }
   bool reported() const {
     std::lock_guard lock(mutex_);
     return reported_;
@@ -488,6 +492,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, SessionEvents& events
   LoopInputs loop{init_pidfd.get(), control_parent.get(), error_read.get(),
                   policy.resources.timeout_seconds.value, cgroup.get(), req.relay_input,
                   nullptr};
+  loop.recorder_hangup_fd = events.hangup_fd();
   // The program has exited: the proxy and the caller's channels wind down while the init ends.
   // The box's last processes die with it; a connection they open meanwhile is not served.
   loop.on_program_exit = [&egress_service, &req] {
@@ -509,7 +514,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, SessionEvents& events
   // Step 10: the end. Anything left in the cgroup dies, and the session's end is recorded.
   cgroup->sample();
   cgroup->kill_all();
-  if (events.lost()) return audit_lost_error();
+  if (outcome.recorder_lost || events.lost()) return audit_lost_error();
 
   LaunchResult result;
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(

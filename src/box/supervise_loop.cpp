@@ -81,6 +81,9 @@ Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd) {
     const size_t i_err = error_open ? add(in.error_fd, POLLIN) : SIZE_MAX;
     const size_t i_deadline = deadline ? add(deadline.get(), POLLIN) : SIZE_MAX;
     const size_t i_sampler = sampler ? add(sampler.get(), POLLIN) : SIZE_MAX;
+    const size_t i_recorder = in.recorder_hangup_fd >= 0 && !outcome.recorder_lost
+                                  ? add(in.recorder_hangup_fd, POLLRDHUP)
+                                  : SIZE_MAX;
     const size_t i_relay = fds.size();
     const bool relay_polled = relay.has_value();  // a relay created below joins next round
     if (relay_polled) relay->add_pollfds(fds);
@@ -136,6 +139,10 @@ Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd) {
     if (ready(i_sampler)) {
       drain_timer(sampler.get());
       in.cgroup->sample();
+    }
+    if (ready(i_recorder) && (fds[i_recorder].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+      outcome.recorder_lost = true;
+      sys::pidfd_send_signal(in.init_pidfd, SIGKILL, nullptr, 0);
     }
     if (relay_polled && relay && !relay->on_ready(fds, i_relay)) relay.reset();
     if (ready(i_init)) init_alive = false;

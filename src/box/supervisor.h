@@ -20,6 +20,7 @@ struct LoopOutcome {
   std::optional<InitMessage> agent_exit;  // the init's report of the agent's exit
   std::optional<StepFailure> setup_failure;
   bool timed_out = false;
+  bool recorder_lost = false;  // the audit writer hung up: the box was killed
   int init_wait_status = 0;
 };
 
@@ -37,10 +38,15 @@ struct LoopInputs {
   // pid namespace and its mounts takes a few hundred microseconds): the caller's teardown can
   // start meanwhile. May be null.
   std::function<void()> on_program_exit;
+  // The audit writer's socket (-1 if none): when it hangs up, nothing the box does can be
+  // recorded any more, so the loop kills the box (the audit trail fails closed even while no
+  // event is emitted). Only the hang-up is watched; the socket is read elsewhere.
+  int recorder_hangup_fd = -1;
 };
 
 // Runs until the box init has exited: relays the terminal, forwards signals to the init, kills
-// the box at the timeout, samples resource use. `signals` is a signalfd for the supervised set.
+// the box at the timeout or when the audit writer hangs up, samples resource use. `signals` is
+// a signalfd for the supervised set.
 Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd);
 
 }  // namespace cordon::box

@@ -43,6 +43,7 @@ class SessionSinks : public events::EventSink {
   void emit_all(std::span<const events::Event> events) override;
   Result<void> wait_ready() override { return writer_.wait_ready(); }
   bool lost() const override { return writer_.lost(); }
+  int hangup_fd() const override { return writer_.hangup_fd(); }
 
  private:
   audit::AuditClient& writer_;

@@ -143,6 +143,9 @@ class EventSink {
   // True once an event could not be delivered to where it is kept (the audit writer is gone):
   // every event from then on would go unrecorded. The box stops when it sees this.
   virtual bool lost() const { return false; }
+  // A socket that hangs up when the sink can no longer record (the audit writer's), for the
+  // supervisor to watch while nothing is emitted; -1 if there is none.
+  virtual int hangup_fd() const { return -1; }
 };
 
 // A sink that keeps events in memory (the session summary, tests).
