@@ -145,6 +145,18 @@ std::string error_line(const Error& error) {
 
 std::string clean_reason(std::string_view reason) {
   std::string out(reason.substr(0, kMaxReason));
+  // Cut where a character ends: a UTF-8 sequence split at the limit would be shown (and sent
+  // back by `cordon approvals`) as U+FFFD, a different reason. Found by
+  // tests/fuzz/control_request_fuzz.cpp.
+  if (reason.size() > kMaxReason) {
+    size_t end = out.size();
+    while (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0xC0) == 0x80) --end;
+    if (end > 0 && static_cast<unsigned char>(out[end - 1]) >= 0xC0) {
+      const auto lead = static_cast<unsigned char>(out[end - 1]);
+      const size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+      if (out.size() - (end - 1) < length) out.resize(end - 1);
+    }
+  }
   for (char& c : out) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   }

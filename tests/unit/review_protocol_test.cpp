@@ -47,6 +47,24 @@ TEST(ReviewProtocol, RefusesMalformedRequests) {
   EXPECT_EQ(clean_reason(std::string(5000, 'a')).size(), kMaxReason);
 }
 
+// A reason cut at the limit ends where a character ends, never inside a UTF-8 sequence (found by
+// tests/fuzz/control_request_fuzz.cpp: the cut half was shown as U+FFFD, another reason).
+TEST(ReviewProtocol, AReasonIsCutBetweenCharacters) {
+  const std::string e_acute = "\xc3\xa9";   // 2 bytes
+  const std::string euro = "\xe2\x82\xac";  // 3 bytes
+  for (size_t pad = 0; pad < 4; ++pad) {
+    std::string reason(kMaxReason - 1 - pad, 'a');
+    for (int i = 0; i < 10; ++i) reason += (i % 2 == 0 ? e_acute : euro);
+    const std::string cut = clean_reason(reason);
+    EXPECT_LE(cut.size(), kMaxReason);
+    EXPECT_GE(cut.size(), kMaxReason - 2);
+    EXPECT_EQ(reason.compare(0, cut.size(), cut), 0);
+    // The next byte of the original starts a character.
+    EXPECT_NE(static_cast<unsigned char>(reason[cut.size()]) & 0xC0, 0x80) << pad;
+  }
+  EXPECT_EQ(clean_reason(std::string(5000, 'a')).size(), kMaxReason);
+}
+
 TEST(ReviewProtocol, ItemJsonHasEveryField) {
   ReviewItem item;
   item.id = "0123456789";
