@@ -394,9 +394,8 @@ void GateTracer::Impl::allow(pid_t pid, const gate::ProgramStart& start, const s
                              const std::string& reason) {
   // The audit row is sent before the program runs; a start that could not be recorded does
   // not run (the supervisor is stopping the box meanwhile).
-  options.emit(events::ProgramStarted{options.session_id, start.argv, what_runs(start),
-                                      events::Decision::kAllow, rule, reason});
-  if (options.lost && options.lost()) {
+  if (!options.emit(events::ProgramStarted{options.session_id, start.argv, what_runs(start),
+                                           events::Decision::kAllow, rule, reason})) {
     ::kill(pid, SIGKILL);
     return;
   }

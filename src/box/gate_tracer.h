@@ -46,11 +46,10 @@ struct GateTracerOptions {
   std::function<gate::GateDecision(const gate::ProgramStart&)> decide;
   // Where `ask` decisions wait for a reviewer; null means nobody can answer, so asks are refused.
   review::ReviewQueue* reviews = nullptr;
-  // Records a decision (normally to the audit trail), before it takes effect.
-  std::function<void(const events::Event&)> emit;
-  // True once emit can no longer record (the audit writer is gone): a start whose decision was
-  // not recorded does not run. Null means always recorded.
-  std::function<bool()> lost;
+  // Records a decision (normally to the audit trail) before it takes effect; false when it could
+  // not be recorded (the audit writer is gone): a start whose decision was not recorded does not
+  // run.
+  std::function<bool(const events::Event&)> emit;
   // The box's writable binds (workspace, `write` paths): a program there is never taken for a
   // system program, even beneath a system directory (a workspace under /opt).
   std::vector<std::string> writable_paths;

@@ -191,14 +191,13 @@ class SessionEvents : public events::EventSink {
   void emit(const events::Event& event) override { emit_all(std::span(&event, 1)); }
   void emit_all(std::span<const events::Event> events) override {
     std::lock_guard lock(mutex_);
-    for (const events::Event& event : events) {
-      reported_ = reported_ || std::holds_alternative<events::SetupFailed>(event);
-    }
-    next_.emit_all(events);
-    if (!lost_ && next_.lost()) {
-      lost_ = true;
-      if (stop_) stop_();
-    }
+    pass_on(events);
+  }
+  // emit() that says whether the event was recorded: one lock on a program start's path.
+  bool record(const events::Event& event) {
+    std::lock_guard lock(mutex_);
+    pass_on(std::span(&event, 1));
+    return !lost_;
   }
   Result<void> wait_ready() override { return next_.wait_ready(); }
   bool lost() const override {
@@ -222,6 +221,17 @@ class SessionEvents : public events::EventSink {
   }
 
  private:
+  void pass_on(std::span<const events::Event> events) {
+    for (const events::Event& event : events) {
+      reported_ = reported_ || std::holds_alternative<events::SetupFailed>(event);
+    }
+    next_.emit_all(events);
+    if (!lost_ && next_.lost()) {
+      lost_ = true;
+      if (stop_) stop_();
+    }
+  }
+
   events::EventSink& next_;
   mutable std::mutex mutex_;
   bool reported_ = false;
@@ -454,8 +464,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, SessionEvents& events
       return gate->decide(start);
     };
     gate_options.reviews = req.reviews;
-    gate_options.emit = [&events](const events::Event& e) { events.emit(e); };
-    gate_options.lost = [&events] { return events.lost(); };
+    gate_options.emit = [&events](const events::Event& e) { return events.record(e); };
     for (const MountOp& op : mounts.ops) {
       if (op.kind == MountKind::kBind && !op.read_only) {
         gate_options.writable_paths.push_back(op.target);

@@ -52,10 +52,14 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
+// Whether a start's audit row is recorded (the audit writer still there); every one by default.
+using Recorded = std::function<bool(const events::ProgramStarted&)>;
+
 // Runs `root_body` (which must exec or _exit) as the root of a gated tree, deciding each start with
 // `decide`; its stdout and stderr are files.
 TracedRun run_traced_root(const std::function<void()>& root_body,
-                          std::function<gate::GateDecision(const gate::ProgramStart&)> decide) {
+                          std::function<gate::GateDecision(const gate::ProgramStart&)> decide,
+                          Recorded recorded = nullptr) {
   TracedRun run;
   const ScratchDir scratch("cordon-gate-tracer");
   const std::string& dir = scratch.path;
@@ -95,7 +99,10 @@ TracedRun run_traced_root(const std::function<void()>& root_body,
   options.decide = std::move(decide);
   options.emit = [&](const events::Event& e) {
     std::lock_guard lock(mutex);
-    if (const auto* start = std::get_if<events::ProgramStarted>(&e)) run.starts.push_back(*start);
+    const auto* start = std::get_if<events::ProgramStarted>(&e);
+    if (start == nullptr) return true;
+    run.starts.push_back(*start);
+    return !recorded || recorded(*start);
   };
   auto tracer = GateTracer::start(std::move(options));
   EXPECT_TRUE(tracer.ok()) << (tracer.ok() ? "" : tracer.error().describe());
@@ -117,9 +124,10 @@ TracedRun run_traced_root(const std::function<void()>& root_body,
 
 // Runs `sh -c SCRIPT` as the root of a gated tree.
 TracedRun run_traced(const std::string& script,
-                     std::function<gate::GateDecision(const gate::ProgramStart&)> decide) {
-  return run_traced_root(
-      [&script] { ::execl("/bin/sh", "sh", "-c", script.c_str(), nullptr); }, std::move(decide));
+                     std::function<gate::GateDecision(const gate::ProgramStart&)> decide,
+                     Recorded recorded = nullptr) {
+  return run_traced_root([&script] { ::execl("/bin/sh", "sh", "-c", script.c_str(), nullptr); },
+                         std::move(decide), std::move(recorded));
 }
 
 gate::GateDecision allow_all(const gate::ProgramStart&) { return {}; }
@@ -167,6 +175,17 @@ TEST(GateTracer, DecidesEveryProgramStartWithItsResolvedExecutableAndArgv) {
   EXPECT_EQ(exes[3], std::filesystem::canonical("/bin/echo").string());
   EXPECT_EQ(exes[4], std::filesystem::canonical("/bin/pwd").string());
   for (const auto& s : run.starts) EXPECT_EQ(s.decision, events::Decision::kAllow);
+}
+
+// An allowed start whose audit row could not be recorded (the writer is gone) never runs: the
+// audit trail fails closed at the program start itself, not only when the box is stopped.
+TEST(GateTracer, AnAllowedStartThatCouldNotBeRecordedDoesNotRun) {
+  TracedRun run =
+      run_traced("/bin/echo one; /bin/echo unrecorded; echo status=$?", allow_all,
+                 [](const events::ProgramStarted& s) { return s.argv.back() != "unrecorded"; });
+  ASSERT_TRUE(WIFEXITED(run.status)) << run.status;
+  EXPECT_EQ(run.out, "one\nstatus=137\n");  // killed (128 + SIGKILL) before it printed
+  ASSERT_EQ(run.starts.size(), 3u);
 }
 
 TEST(GateTracer, ARefusedStartExitsWith126AndSaysWhyOnItsStderr) {
