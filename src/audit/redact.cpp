@@ -32,6 +32,12 @@ bool is_marker_kind(std::string_view what) {
   return std::find(std::begin(kMarkerKinds), std::end(kMarkerKinds), what) !=
          std::end(kMarkerKinds);
 }
+
+// "aws-access-key": a marker's ']' is never further than this past "[redacted:".
+constexpr size_t kLongestMarkerKind =
+    std::max_element(std::begin(kMarkerKinds), std::end(kMarkerKinds),
+                     [](std::string_view a, std::string_view b) { return a.size() < b.size(); })
+        ->size();
 // Long enough for "AWS_SECRET_ACCESS_KEY"-style names; bounds the look-back before '=' and ':'.
 constexpr size_t kMaxKeyLength = 128;
 
@@ -247,9 +253,13 @@ size_t Scanner::literal_at(size_t pos) const {
 size_t Scanner::marker_at(size_t pos) const {
   if (!has_prefix(text_, pos, kMarkerOpen)) return 0;
   const size_t name = pos + kMarkerOpen.size();
-  const size_t end = text_.find(']', name);
-  if (end == std::string_view::npos || !is_marker_kind(text_.substr(name, end - name))) return 0;
-  return end + 1 - pos;
+  // Bounded: a box that writes "[redacted:" thousands of times without a ']' must not make each
+  // one a scan to the end of the text.
+  const size_t kind_size = text_.substr(name, kLongestMarkerKind + 1).find(']');
+  if (kind_size == std::string_view::npos || !is_marker_kind(text_.substr(name, kind_size))) {
+    return 0;
+  }
+  return kMarkerOpen.size() + kind_size + 1;
 }
 
 // Tokens do not start inside an identifier: "task-force-..." holds no "sk-" key. Right after a
