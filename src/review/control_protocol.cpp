@@ -1,6 +1,7 @@
 // Encoding and decoding the control socket's JSON lines.
 #include "review/control_protocol.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "gate/risk.h"
@@ -144,19 +145,14 @@ std::string error_line(const Error& error) {
 }
 
 std::string clean_reason(std::string_view reason) {
-  std::string out(reason.substr(0, kMaxReason));
   // Cut where a character ends: a UTF-8 sequence split at the limit would be shown (and sent
-  // back by `cordon approvals`) as U+FFFD, a different reason. Found by
-  // tests/fuzz/control_request_fuzz.cpp.
-  if (reason.size() > kMaxReason) {
-    size_t end = out.size();
-    while (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0xC0) == 0x80) --end;
-    if (end > 0 && static_cast<unsigned char>(out[end - 1]) >= 0xC0) {
-      const auto lead = static_cast<unsigned char>(out[end - 1]);
-      const size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-      if (out.size() - (end - 1) < length) out.resize(end - 1);
-    }
-  }
+  // back by `cordon approvals`) as U+FFFD, a different reason. A byte kept no more is a
+  // continuation byte when the cut falls inside a character; its first byte is at most 3 back.
+  // Found by tests/fuzz/control_request_fuzz.cpp.
+  auto continues = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+  size_t cut = std::min(reason.size(), kMaxReason);
+  while (cut < reason.size() && cut + 3 > kMaxReason && continues(reason[cut])) --cut;
+  std::string out(reason.substr(0, cut));
   for (char& c : out) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   }
