@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,9 +60,6 @@ class InputReader {
     return out;
   }
   std::string_view rest() const { return rest_; }
-  std::span<const uint8_t> rest_bytes() const {
-    return {reinterpret_cast<const uint8_t*>(rest_.data()), rest_.size()};
-  }
 
  private:
   std::string_view rest_;

@@ -12,7 +12,8 @@ namespace {
 
 namespace gate = cordon::gate;
 
-// Programs the scorer and the read-only list know, and one they do not.
+// Programs the scorer and the read-only list know, and one they do not. make_seeds.py indexes
+// this list: keep the two in the same order.
 constexpr const char* kPrograms[] = {
     "rm",        "git",     "find", "dd",          "mkfs.ext4", "wipefs", "chmod",  "chown",
     "sh",        "bash",    "env",  "xargs",       "timeout",   "psql",   "mysql",  "sqlite3",

@@ -161,6 +161,7 @@ def control_request():
 
 
 def gate_decision():
+    # gate_decision_fuzz.cpp's kPrograms, in its order: a seed's first byte indexes it.
     programs = ["rm", "git", "find", "dd", "mkfs.ext4", "wipefs", "chmod", "chown", "sh",
                 "bash", "env", "xargs", "timeout", "psql", "mysql", "sqlite3", "terraform",
                 "kubectl", "helm", "aws", "gcloud", "az", "docker", "npm", "cargo", "crontab",
