@@ -22,14 +22,15 @@ events::NetworkDecision to_event(const std::string& session_id, const net::Decis
 
 }  // namespace
 
-void DecisionEvents::attach(net::ProxyOptions& options) {
+void DecisionEvents::attach(net::ProxyOptions& options, std::function<void()> when_unsent) {
   options.on_decision = [this](const net::DecisionRecord& r) {
     decided_.push_back(to_event(session_id_, r));
   };
-  options.on_decisions_done = [this] {
+  options.on_decisions_done = [this, when_unsent = std::move(when_unsent)] {
     if (decided_.empty()) return;
     sink_.emit_all(decided_);
     decided_.clear();
+    if (when_unsent && sink_.lost()) when_unsent();
   };
 }
 

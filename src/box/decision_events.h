@@ -5,6 +5,7 @@
 // Runs as: the proxy's thread (net::ProxyOptions calls both callbacks there).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,10 @@ class DecisionEvents {
   DecisionEvents(std::string session_id, events::EventSink& sink)
       : session_id_(std::move(session_id)), sink_(sink) {}
   // Sets the options' on_decision and on_decisions_done. This object must outlive the proxy's
-  // run(), whose last act is the final on_decisions_done.
-  void attach(net::ProxyOptions& options);
+  // run(), whose last act is the final on_decisions_done. `when_unsent`, if set, is called at the
+  // end of every turn after the sink has lost an event (`cordon proxy` stops there; a box's
+  // SessionEvents kills the box itself).
+  void attach(net::ProxyOptions& options, std::function<void()> when_unsent = {});
 
  private:
   std::string session_id_;

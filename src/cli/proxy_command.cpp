@@ -1,6 +1,6 @@
 // `cordon proxy`: the egress proxy alone on a host address, for a sidecar or a shared egress
 // gateway. The same decisions as in a box; every client presents its own token; every decision
-// goes to the audit trail.
+// goes to the audit trail, and the proxy stops if its writer does (proxy_stopper.h).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -11,13 +11,13 @@
 #include <cstring>
 #include <iostream>
 #include <sstream>
-#include <thread>
 
 #include "base/files.h"
 #include "box/decision_events.h"
 #include "cli/audit_setup.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "cli/proxy_stopper.h"
 #include "net/host.h"
 #include "net/proxy.h"
 #include "policy/egress_config.h"
@@ -138,9 +138,25 @@ class NoSummary : public events::EventSink {
   void emit(const events::Event&) override {}
 };
 
+Error writer_lost_error() {
+  return Error(Errc::kSystem,
+               "the audit writer stopped, so the proxy stopped and closed every connection: no "
+               "decision may take effect unrecorded")
+      .with_hint(
+          "the writer's own error, if it left one, is above; `cordon audit verify` checks what "
+          "was stored; start the proxy again to go on");
+}
+
 }  // namespace
 
 int proxy_command(const ProxyCommandOptions& options) {
+  // SIGINT and SIGTERM stop the proxy (ProxyStopper reads them from a signalfd): blocked here,
+  // before any thread starts, so that none takes them with their default action.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   const UserFacts user = current_user();
   auto tokens = read_client_tokens(options.tokens);
   if (!tokens.ok()) return report_error(tokens.error());
@@ -186,38 +202,33 @@ int proxy_command(const ProxyCommandOptions& options) {
   proxy_options.client_tokens = std::move(*tokens);
   const std::string id = *session_id;
   box::DecisionEvents decisions(id, sink);
-  decisions.attach(proxy_options);
+  // A turn whose rows could not be sent stops the proxy at its end: no later decision takes
+  // effect unrecorded. (The stopper below catches a writer that dies while the proxy is idle.)
+  net::Proxy* engine = nullptr;
+  decisions.attach(proxy_options, [&engine] { engine->stop(); });
   auto proxy =
       net::Proxy::create(std::move(*rules), std::move(listeners), std::move(proxy_options));
   if (!proxy.ok()) return report_error(proxy.error());
+  engine = proxy->get();
+  auto stopper = ProxyStopper::start(*engine, sink.hangup_fd());
+  if (!stopper.ok()) return report_error(stopper.error());
 
-  // SIGINT / SIGTERM stop the proxy; a thread waits for them so the loop needs no signal fd.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  net::Proxy* engine = proxy->get();
-  std::thread stopper([&stop_signals, engine] {
-    int sig = 0;
-    ::sigwait(&stop_signals, &sig);
-    engine->stop();
-  });
   std::cerr << "cordon proxy: HTTP proxy on " << options.listen
             << (options.socks ? ", SOCKS5 on " + *options.socks : std::string()) << "; session "
             << id << " in the audit trail\n";
   const auto started = std::chrono::steady_clock::now();
   auto ran = engine->run();
-  ::pthread_kill(stopper.native_handle(), SIGTERM);  // wakes the stopper if run() failed
-  stopper.join();
+  const bool writer_lost = (*stopper)->writer_lost() || sink.lost();
+  stopper->reset();
   events::SessionEnded end;
   end.session_id = id;
-  end.exit_code = ran.ok() ? 0 : 1;
+  end.exit_code = ran.ok() && !writer_lost ? 0 : 1;
   end.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   sink.emit(end);
   auto stored = (*audit)->close();
   if (!stored.ok()) report_error(stored.error());
+  if (writer_lost) return report_error(writer_lost_error());
   if (!ran.ok()) return report_error(ran.error());
   return 0;
 }

@@ -1,6 +1,7 @@
 // `cordon proxy`: the egress proxy alone on a host port, with per-client tokens, real curl
 // clients and a real origin on loopback.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -11,8 +12,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
+#include "base/unique_fd.h"
 #include "integration/fixture.h"
 #include "integration/servers.h"
 
@@ -77,13 +80,22 @@ class ProxyCommandTest : public BoxTest {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    // A runtime directory of the test's own: the proxy starts a writer of its own (its child),
+    // never one another test's session left waiting.
+    ::mkdir(runtime().c_str(), 0700);
     std::vector<std::string> env_store = {"XDG_CONFIG_HOME=" + (dir() / "config"),
                                           "XDG_STATE_HOME=" + (dir() / "state"),
-                                          "PATH=/usr/bin:/bin"};
+                                          "CORDON_RUNTIME_DIR=" + runtime(), "PATH=/usr/bin:/bin"};
     std::vector<char*> envp;
     for (auto& e : env_store) envp.push_back(e.data());
     envp.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), envp.data()) != 0) return false;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, stderr_path().c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) return false;
     for (int i = 0; i < 100; ++i) {
       if (accepts(http_port_)) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -98,6 +110,43 @@ class ProxyCommandTest : public BoxTest {
     pid_ = -1;
     return status;
   }
+  // The proxy's exit status, if it exits within `limit` on its own.
+  std::optional<int> exits_within(std::chrono::seconds limit) {
+    for (auto deadline = std::chrono::steady_clock::now() + limit;
+         std::chrono::steady_clock::now() < deadline;
+         std::this_thread::sleep_for(std::chrono::milliseconds(10))) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return status;
+      }
+    }
+    return std::nullopt;
+  }
+  // A CONNECT tunnel to the origin through the proxy, open after its 200; -1 if refused.
+  UniqueFd open_tunnel() {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(http_port_));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return {};
+    const std::string target = "origin.test:" + std::to_string(origin_->port());
+    const std::string request = "CONNECT " + target + " HTTP/1.1\r\nHost: " + target +
+                                "\r\nProxy-Authorization: Bearer " + kToken + "\r\n\r\n";
+    if (::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(request.size())) {
+      return {};
+    }
+    char answer[256] = {};
+    const ssize_t n = ::recv(fd.get(), answer, sizeof answer - 1, 0);
+    if (n <= 0 || std::string(answer, static_cast<size_t>(n)).find(" 200 ") == std::string::npos) {
+      return {};
+    }
+    return fd;
+  }
+  std::string runtime() const { return dir() / "run"; }
+  std::string stderr_path() const { return dir() / "proxy.err"; }
   RunOutput curl(std::vector<std::string> args) {
     args.insert(args.begin(), {"/usr/bin/env", "curl", "-sS", "--max-time", "10"});
     return run_program(args);
@@ -164,6 +213,28 @@ TEST_F(ProxyCommandTest, DecisionsAreAuditedWithTheClientName) {
   ASSERT_EQ(q.status, 0) << q.err;
   EXPECT_NE(q.out.find("\"client\": \"ci-runner\""), std::string::npos) << q.out;
   EXPECT_EQ(q.out.find(kToken), std::string::npos) << "the token must never be recorded";
+}
+
+// The trail fails closed: once its writer is gone the proxy stops, closes what is open and says
+// why, instead of serving on with its decisions unrecorded.
+TEST_F(ProxyCommandTest, WhenItsWriterDiesTheProxyStops) {
+  ASSERT_TRUE(start());
+  ASSERT_EQ(
+      curl({"-x", proxy_url(), "-U", std::string("ci-runner:") + kToken, origin_url()}).status, 0);
+  UniqueFd tunnel = open_tunnel();
+  ASSERT_TRUE(tunnel) << "an idle tunnel to close";
+  const std::vector<pid_t> writers = children_named(pid_, "cordon-audit-wr");
+  ASSERT_EQ(writers.size(), 1u) << "the proxy's own writer";
+  ASSERT_EQ(::kill(writers[0], SIGKILL), 0);
+
+  const std::optional<int> status = exits_within(std::chrono::seconds(5));
+  ASSERT_TRUE(status.has_value()) << "the proxy served on without its writer";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 125) << *status;
+  const std::string err = read_text(stderr_path());
+  EXPECT_NE(err.find("the audit writer stopped, so the proxy stopped"), std::string::npos) << err;
+  char byte;
+  EXPECT_LE(::recv(tunnel.get(), &byte, 1, 0), 0) << "the open tunnel was closed";
+  EXPECT_FALSE(accepts(http_port_));
 }
 
 TEST_F(ProxyCommandTest, TokenFileReadableByOthersIsRefused) {

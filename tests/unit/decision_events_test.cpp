@@ -12,7 +12,9 @@ class BatchRecorder : public events::EventSink {
   void emit_all(std::span<const events::Event> events) override {
     deliveries.emplace_back(events.begin(), events.end());
   }
+  bool lost() const override { return writer_gone; }
   std::vector<std::vector<events::Event>> deliveries;
+  bool writer_gone = false;
 };
 
 net::DecisionRecord record(std::string host, bool allowed) {
@@ -60,6 +62,22 @@ TEST(DecisionEvents, ATurnsDecisionsArePassedOnTogetherWhenTheTurnEnds) {
   options.on_decisions_done();
   ASSERT_EQ(sink.deliveries.size(), 2u);
   EXPECT_EQ(sink.deliveries[1].size(), 1u);
+}
+
+// `cordon proxy` stops at the end of the first turn whose rows could not be sent.
+TEST(DecisionEvents, ATurnWhoseRowsWereNotSentCallsWhenUnsent) {
+  BatchRecorder sink;
+  DecisionEvents decisions("s1", sink);
+  net::ProxyOptions options;
+  int unsent_turns = 0;
+  decisions.attach(options, [&] { ++unsent_turns; });
+  options.on_decision(record("api.example.com", true));
+  options.on_decisions_done();
+  EXPECT_EQ(unsent_turns, 0) << "the rows were sent";
+  sink.writer_gone = true;
+  options.on_decision(record("api.example.com", true));
+  options.on_decisions_done();
+  EXPECT_EQ(unsent_turns, 1);
 }
 
 }  // namespace

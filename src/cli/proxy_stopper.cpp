@@ -1,0 +1,62 @@
+// ProxyStopper: one poll over the stop signals, the writer's socket and the destructor's eventfd.
+#include "cli/proxy_stopper.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/signal_scope.h"
+
+namespace cordon::cli {
+
+Result<std::unique_ptr<ProxyStopper>> ProxyStopper::start(net::Proxy& proxy, int writer_socket) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  UniqueFd signals(::signalfd(-1, &stop_signals, SFD_CLOEXEC));
+  if (!signals) return Error::system("signalfd");
+  UniqueFd done(::eventfd(0, EFD_CLOEXEC));
+  if (!done) return Error::system("eventfd");
+  std::unique_ptr<ProxyStopper> stopper(new ProxyStopper(std::move(signals), std::move(done)));
+  ProxyStopper* self = stopper.get();
+  stopper->thread_ =
+      quiet_thread([self, &proxy, writer_socket] { self->watch(proxy, writer_socket); });
+  return stopper;
+}
+
+ProxyStopper::~ProxyStopper() {
+  const uint64_t one = 1;
+  (void)!::write(done_.get(), &one, sizeof one);
+  if (thread_.joinable()) thread_.join();
+}
+
+void ProxyStopper::watch(net::Proxy& proxy, int writer_socket) {
+  // POLLRDHUP alone on the writer's socket: its answers (POLLIN) are not this thread's to read.
+  pollfd fds[] = {
+      {signals_.get(), POLLIN, 0}, {done_.get(), POLLIN, 0}, {writer_socket, POLLRDHUP, 0}};
+  const nfds_t watched = writer_socket >= 0 ? 3 : 2;
+  for (;;) {
+    if (::poll(fds, watched, -1) < 0) {
+      if (errno == EINTR) continue;
+      proxy.stop();  // cannot watch any more: stop rather than serve unwatched
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    if (fds[2].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+      writer_lost_.store(true);
+      proxy.stop();
+      return;
+    }
+    if (fds[0].revents != 0) {
+      proxy.stop();
+      return;
+    }
+  }
+}
+
+}  // namespace cordon::cli
