@@ -101,7 +101,9 @@ void add_proxy(CLI::App& app, CommandLine& cl) {
       "Run the egress proxy alone on a host address (a sidecar or a shared egress gateway).\n"
       "The policy file's [network] rules decide every request, as in a box; each client\n"
       "authenticates with its own token (HTTP: Proxy-Authorization Basic NAME:TOKEN; SOCKS5:\n"
-      "username NAME, password TOKEN); every decision goes to the audit trail.\n"
+      "username NAME, password TOKEN); every decision goes to the audit trail. SIGINT or\n"
+      "SIGTERM stop it; so does losing its audit writer (exit status 125), as no decision may\n"
+      "take effect unrecorded: run it under a service manager that restarts it.\n"
       "Example: cordon proxy --listen 127.0.0.1:3128 --config egress.toml --tokens clients");
   cmd->add_option("--listen", cl.proxy.listen, "ADDRESS:PORT for the HTTP proxy")->required();
   cmd->add_option("--socks", cl.proxy.socks, "ADDRESS:PORT for a SOCKS5 listener too");
