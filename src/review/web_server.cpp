@@ -1,5 +1,4 @@
 // The review web page's HTTP server thread: tokens, Host and Origin checks, the API and SSE.
-#include "review/channel_thread.h"
 #include "review/web_server.h"
 
 #include <arpa/inet.h>
@@ -18,7 +17,9 @@
 #include "base/log.h"
 #include "base/unique_fd.h"
 #include "net/http_syntax.h"
+#include "review/channel_thread.h"
 #include "review/control_protocol.h"
+#include "review/web_request.h"
 
 namespace cordon::review {
 namespace {
@@ -26,8 +27,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 namespace hs = net::http_syntax;
 
-constexpr size_t kMaxHead = 8 * 1024;
-constexpr size_t kMaxBody = 16 * 1024;
 constexpr size_t kMaxConnections = 64;
 constexpr size_t kMaxPendingOutput = 1 << 20;
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
@@ -41,14 +40,6 @@ struct Connection {
   bool closing = false;  // close once `out` is written
   SteadyClock::time_point opened = SteadyClock::now();
   SteadyClock::time_point last_write = SteadyClock::now();
-};
-
-struct Request {
-  std::string method;
-  std::string path;
-  std::string query;
-  net::HeaderList headers;
-  std::string body;
 };
 
 bool valid_reviewer_name(const std::string& name) {
@@ -132,22 +123,6 @@ std::string json_response(int status, const nlohmann::json& body) {
 
 std::string error_response(int status, const std::string& message) {
   return json_response(status, {{"ok", false}, {"error", message}});
-}
-
-// The value of `key` in a query string ("token=abc&x=1"); no percent-decoding is needed for
-// the hex tokens this server hands out, so an encoded one simply does not match.
-std::string query_value(std::string_view query, std::string_view key) {
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == key) {
-      return std::string(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return "";
 }
 
 }  // namespace
@@ -266,7 +241,7 @@ struct WebServer::Impl {
 
   // Handles one complete request; returns the response (empty for an event stream, whose
   // head has been queued).
-  std::string handle(Connection& c, const Request& r) {
+  std::string handle(Connection& c, const WebRequest& r) {
     const auto hosts = std::count_if(r.headers.begin(), r.headers.end(),
                                      [](const auto& h) { return hs::iequals(h.first, "host"); });
     const auto host_value = net::find_header(r.headers, "host");
@@ -308,62 +283,20 @@ struct WebServer::Impl {
 
   // Parses what has arrived; queues a response once a whole request is there.
   void parse(Connection& c) {
-    const hs::HeadEnd end = hs::find_head_end(c.in, kMaxHead);
-    if (end.status == net::ParseStatus::kIncomplete) return;
-    c.closing = true;
-    if (end.status == net::ParseStatus::kBad) {
-      c.out = c.in.size() > kMaxHead ? error_response(431, "request head too large")
-                                     : error_response(400, end.error);
-      return;
+    ParsedWebRequest parsed = parse_web_request(c.in);
+    switch (parsed.state) {
+      case ParsedWebRequest::State::kIncomplete:
+        return;
+      case ParsedWebRequest::State::kRefused:
+        c.closing = true;
+        c.out = error_response(parsed.status, parsed.error);
+        return;
+      case ParsedWebRequest::State::kComplete:
+        c.in.clear();
+        c.out = handle(c, parsed.request);
+        c.closing = !c.events;
+        return;
     }
-    std::string_view start_line;
-    Request r;
-    std::string error;
-    if (!hs::split_head(std::string_view(c.in).substr(0, end.size), &start_line, &r.headers,
-                        &error)) {
-      c.out = error_response(400, error);
-      return;
-    }
-    // METHOD SP origin-form SP HTTP/1.x
-    const size_t sp1 = start_line.find(' ');
-    const size_t sp2 = sp1 == std::string_view::npos ? sp1 : start_line.find(' ', sp1 + 1);
-    if (sp2 == std::string_view::npos || start_line.find(' ', sp2 + 1) != std::string_view::npos ||
-        !hs::parse_version(start_line.substr(sp2 + 1))) {
-      c.out = error_response(400, "malformed request line");
-      return;
-    }
-    r.method = std::string(start_line.substr(0, sp1));
-    const std::string_view target = start_line.substr(sp1 + 1, sp2 - sp1 - 1);
-    if (!hs::is_token(r.method) || target.empty() || target[0] != '/') {
-      c.out = error_response(400, "malformed request line");
-      return;
-    }
-    const size_t question = target.find('?');
-    r.path = std::string(target.substr(0, question));
-    if (question != std::string_view::npos) r.query = std::string(target.substr(question + 1));
-    hs::Framing framing;
-    if (!hs::parse_framing(r.headers, *hs::parse_version(start_line.substr(sp2 + 1)), &framing,
-                           &error)) {
-      c.out = error_response(400, error);
-      return;
-    }
-    if (framing.chunked) {
-      c.out = error_response(411, "send a Content-Length");
-      return;
-    }
-    const uint64_t length = framing.content_length.value_or(0);
-    if (length > kMaxBody) {
-      c.out = error_response(413, "bodies are at most 16 KiB");
-      return;
-    }
-    if (c.in.size() < end.size + length) {
-      c.closing = false;  // the body is still on its way
-      return;
-    }
-    r.body = c.in.substr(end.size, length);
-    c.in.clear();
-    c.out = handle(c, r);
-    if (c.events) c.closing = false;
   }
 
   void read_from(Connection& c) {
@@ -373,7 +306,7 @@ struct WebServer::Impl {
       const ssize_t n = ::recv(c.fd.get(), buffer, sizeof buffer, 0);
       if (n > 0) {
         if (!c.events && !c.closing) c.in.append(buffer, static_cast<size_t>(n));
-        if (c.in.size() > kMaxHead + kMaxBody) break;
+        if (c.in.size() > kMaxWebHead + kMaxWebBody) break;
         continue;
       }
       if (n == 0) {

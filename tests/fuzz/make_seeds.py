@@ -212,13 +212,32 @@ def audit_redact():
     ]
 
 
+def web_request():
+    # Two bytes choose where the target cuts the input, as a read would cut it.
+    def r(cut, text):
+        return struct.pack(">H", cut) + text
+    token = b"0" * 64
+    return [
+        r(40, b"GET /?token=" + token + b" HTTP/1.1\r\nHost: 127.0.0.1:8123\r\n\r\n"),
+        r(30, b"GET /api/items HTTP/1.1\r\nHost: 127.0.0.1:8123\r\nX-Cordon-Token: " + token + b"\r\n\r\n"),
+        r(90, b"POST /api/answer HTTP/1.1\r\nHost: 127.0.0.1:8123\r\nOrigin: http://127.0.0.1:8123\r\n"
+              b"Content-Length: 45\r\n\r\n{\"id\":\"1\",\"verdict\":\"approve\",\"scope\":\"once\"}"),
+        r(5, b"POST /api/answer HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"),
+        r(0, b"POST /api/answer HTTP/1.1\r\nContent-Length: 99999\r\n\r\n"),
+        r(7, b"GET http://127.0.0.1:8123/ HTTP/1.1\r\n\r\n"),
+        r(3, b"GET /?a=1&token=2&&b HTTP/1.0\r\nHost: x\r\nHost: y\r\n\r\nGET / HTTP/1.1\r\n\r\n"),
+        r(9000, b"GET / HTTP/1.1\r\nX-Long: " + b"a" * 8200 + b"\r\n\r\n"),
+        r(12, b"GET / HTTP/1.1\r\nX: 1\r\n\x00\r\n\r\n"),
+    ]
+
+
 def main():
     for target, seeds in [("http_request", http_request()), ("http_response", http_response()),
                           ("socks5", socks5()), ("dns_query", dns_query()),
                           ("tls_sni", tls_sni()), ("host", host()),
                           ("policy_toml", policy_toml()), ("control_request", control_request()),
                           ("gate_decision", gate_decision()), ("gate_argv", gate_argv()),
-                          ("audit_redact", audit_redact())]:
+                          ("audit_redact", audit_redact()), ("web_request", web_request())]:
         directory = os.path.join(HERE, "corpus", target)
         os.makedirs(directory, exist_ok=True)
         for name in os.listdir(directory):
