@@ -164,6 +164,10 @@ class Scanner {
   size_t auth_scheme_at(size_t pos) const;
   size_t cover_literals(size_t begin, size_t end) const;
   size_t token_run_end(size_t pos, bool (*allowed)(char)) const;
+  // The byte at `pos`, or NUL past the end, which no matcher takes as part of a secret: every
+  // read of the text goes through here, so a matcher that looks one byte too far reads a NUL
+  // instead of past the buffer (the fuzzer's first finding was such a read).
+  char at(size_t pos) const { return pos < text_.size() ? text_[pos] : '\0'; }
   size_t replace(Match match);
   void append_marker(std::string_view what);
 
@@ -183,7 +187,7 @@ std::string Scanner::run() {
   size_t pos = 0;
   while (pos < text_.size()) {
     const bool at_ahead = ahead.found() && pos >= ahead.begin;
-    const auto byte = static_cast<unsigned char>(text_[pos]);
+    const auto byte = static_cast<unsigned char>(at(pos));
     if (!at_ahead && !kShapeTrigger[byte] && !literal_first_[byte]) {
       ++pos;
       continue;
@@ -242,7 +246,7 @@ Match Scanner::merge(Match match, Match ahead) {
 
 // Length of the longest literal secret at `pos`, 0 if none (literals_ is longest first).
 size_t Scanner::literal_at(size_t pos) const {
-  if (pos >= text_.size() || !literal_first_[static_cast<unsigned char>(text_[pos])]) return 0;
+  if (pos >= text_.size() || !literal_first_[static_cast<unsigned char>(at(pos))]) return 0;
   for (const std::string& literal : literals_) {
     if (has_prefix(text_, pos, literal)) return literal.size();
   }
@@ -266,19 +270,19 @@ size_t Scanner::marker_at(size_t pos) const {
 // marker the output shows ']', so a token there counts as starting fresh, as it will when the
 // output is redacted again.
 bool Scanner::token_may_start(size_t pos) const {
-  return pos == 0 || pos == last_end_ || !Ascii::word(text_[pos - 1]);
+  return pos == 0 || pos == last_end_ || !Ascii::word(at(pos - 1));
 }
 
 // The end of a token's run of `allowed` characters. The run also stops where a literal secret
 // starts: the next pass sees a marker there, and both passes must agree on where a token ends
 // (an AWS key id is exactly 16 characters long).
 size_t Scanner::token_run_end(size_t pos, bool (*allowed)(char)) const {
-  while (pos < text_.size() && allowed(text_[pos]) && literal_at(pos) == 0) ++pos;
+  while (pos < text_.size() && allowed(at(pos)) && literal_at(pos) == 0) ++pos;
   return pos;
 }
 
 Match Scanner::shape_at(size_t pos) const {
-  switch (text_[pos]) {
+  switch (at(pos)) {
     case 'g':
     case 'x':
     case 'A':
@@ -324,7 +328,7 @@ Match Scanner::token_at(size_t pos) const {
     size_t end = pos + 3;
     for (int part = 0; part < 3; ++part) {
       if (part > 0) {
-        if (end >= text_.size() || text_[end] != '.') return {};
+        if (end >= text_.size() || at(end) != '.') return {};
         ++end;
       }
       const size_t body = end;
@@ -341,7 +345,7 @@ size_t Scanner::auth_scheme_at(size_t pos) const {
   size_t word = 0;
   if (has_prefix_ci(text_, pos, "bearer")) word = 6;
   if (has_prefix_ci(text_, pos, "basic")) word = 5;
-  if (word == 0 || pos + word >= text_.size() || text_[pos + word] != ' ') return 0;
+  if (word == 0 || pos + word >= text_.size() || at(pos + word) != ' ') return 0;
   return run_end(text_, pos + word, Ascii::blank) - pos;
 }
 
@@ -353,7 +357,7 @@ Match Scanner::authorization_at(size_t pos) const {
   const size_t begin = pos + scheme;
   // Credentials start with a letter or digit; "Bearer $TOKEN" or "Bearer --flag" is not one,
   // and "Bearer " ends some texts (curl -H "Authorization: Bearer $TOKEN", TOKEN unset).
-  if (begin >= text_.size() || !Ascii::alnum(text_[begin])) return {};
+  if (begin >= text_.size() || !Ascii::alnum(at(begin))) return {};
   if (has_prefix_ci(text_, pos, "bearer")) {
     const size_t end =
         run_end(text_, begin, [](char c) { return !Ascii::space(c) && !Ascii::quote(c); });
@@ -368,9 +372,9 @@ Match Scanner::authorization_at(size_t pos) const {
   // literal secret, or the value of "Basic key=value"): a second pass would see a boundary.
   const size_t body = token_run_end(begin, Ascii::b64);
   size_t end = body;
-  while (end < text_.size() && end - body < 2 && text_[end] == '=' && literal_at(end) == 0) ++end;
-  if (end < text_.size() && (Ascii::b64(text_[end]) || text_[end] == '_' || text_[end] == '=' ||
-                             text_[end] == '[' || literal_at(end) > 0)) {
+  while (end < text_.size() && end - body < 2 && at(end) == '=' && literal_at(end) == 0) ++end;
+  if (end < text_.size() && (Ascii::b64(at(end)) || at(end) == '_' || at(end) == '=' ||
+                             at(end) == '[' || literal_at(end) > 0)) {
     return {};
   }
   if (end - begin < 8 || (end - begin) % 4 != 0) return {};
@@ -408,13 +412,12 @@ Match Scanner::private_key_at(size_t pos) const {
 // "--token VALUE": a secret-looking flag, one space, then an argument that is not a flag.
 // ("--token=VALUE" is an assignment.)
 Match Scanner::flag_at(size_t pos) const {
-  if (pos > 0 && (pos == last_end_ || !Ascii::space(text_[pos - 1]))) return {};
-  const size_t name = pos < text_.size() - 1 && text_[pos + 1] == '-' ? pos + 2 : pos + 1;
-  if (name >= text_.size() || !Ascii::alpha(text_[name])) return {};
+  if (pos > 0 && (pos == last_end_ || !Ascii::space(at(pos - 1)))) return {};
+  const size_t name = pos < text_.size() - 1 && at(pos + 1) == '-' ? pos + 2 : pos + 1;
+  if (name >= text_.size() || !Ascii::alpha(at(name))) return {};
   const size_t name_end = run_end(text_, name, Ascii::b64url);
   const size_t value = name_end + 1;
-  if (value >= text_.size() || text_[name_end] != ' ' || Ascii::space(text_[value]) ||
-      text_[value] == '-') {
+  if (value >= text_.size() || at(name_end) != ' ' || Ascii::space(at(value)) || at(value) == '-') {
     return {};
   }
   if (!looks_secret(text_.substr(name, name_end - name))) return {};
@@ -423,7 +426,7 @@ Match Scanner::flag_at(size_t pos) const {
 
 // "scheme://user:password@host": only the password goes.
 Match Scanner::url_password_at(size_t pos) const {
-  if (pos <= last_end_ || !Ascii::scheme_char(text_[pos - 1])) return {};
+  if (pos <= last_end_ || !Ascii::scheme_char(at(pos - 1))) return {};
   const size_t authority = pos + 3;
   // The user info ends before '[' too: an IPv6 host ("@[::1]") starts there, and so does a
   // marker left by an earlier pass, which then is not read as a password.
@@ -444,14 +447,14 @@ Match Scanner::url_password_at(size_t pos) const {
 // separator; the key is read backwards in the original text, so a key that was itself hidden
 // ("[redacted:env]=value" on a second pass, where ']' ends the key) still counts the first time.
 Match Scanner::assignment_at(size_t pos) const {
-  const char separator = text_[pos];
-  const char next = pos + 1 < text_.size() ? text_[pos + 1] : '\0';
+  const char separator = at(pos);
+  const char next = pos + 1 < text_.size() ? at(pos + 1) : '\0';
   if (next == separator) return {};  // "==" compares, "::" scopes
   size_t key_end = pos;
-  while (key_end > 0 && Ascii::blank(text_[key_end - 1])) --key_end;
-  if (key_end > 0 && Ascii::quote(text_[key_end - 1])) --key_end;
+  while (key_end > 0 && Ascii::blank(at(key_end - 1))) --key_end;
+  if (key_end > 0 && Ascii::quote(at(key_end - 1))) --key_end;
   size_t key = key_end;
-  while (key > 0 && key_end - key < kMaxKeyLength && Ascii::key_char(text_[key - 1])) --key;
+  while (key > 0 && key_end - key < kMaxKeyLength && Ascii::key_char(at(key - 1))) --key;
   if (key == key_end || !looks_secret(text_.substr(key, key_end - key))) return {};
   const size_t value = run_end(text_, pos + 1, Ascii::blank);
   // "Authorization: Bearer ..." is left to authorization_at(), which keeps the scheme.
@@ -464,11 +467,11 @@ Match Scanner::value_at(size_t pos, std::string_view what) const {
   if (pos >= text_.size()) return {};
   size_t begin = pos;
   size_t end = pos;
-  const char quote = text_[pos];
+  const char quote = at(pos);
   if (Ascii::quote(quote)) {
     // An unterminated quote hides everything after it.
     begin = end = pos + 1;
-    while (end < text_.size() && text_[end] != quote) end += text_[end] == '\\' ? 2 : 1;
+    while (end < text_.size() && at(end) != quote) end += at(end) == '\\' ? 2 : 1;
     end = std::min(end, text_.size());
   } else {
     end = run_end(text_, pos, [](char c) {
