@@ -283,8 +283,12 @@ store = "{root}/audit/audit.db"
     def start_cordon(self):
         port = free_port()
         root = self.cordon_files()
+        # A runtime directory of its own: `cordon proxy` then starts its own audit writer, a
+        # child whose CPU the script counts, instead of taking one another session left waiting.
+        runtime = os.path.join(root, "run")
+        os.makedirs(runtime, mode=0o700, exist_ok=True)
         env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(root, "config"),
-                   XDG_STATE_HOME=os.path.join(root, "state"))
+                   XDG_STATE_HOME=os.path.join(root, "state"), CORDON_RUNTIME_DIR=runtime)
         proc = self.spawn([os.path.abspath(self.args.cordon), "proxy", "--listen",
                            f"127.0.0.1:{port}", "--config", os.path.join(root, "egress.toml"),
                            "--tokens", os.path.join(root, "tokens")],
