@@ -3,7 +3,6 @@
 // goes to the audit trail, and the proxy stops if its writer does (proxy_stopper.h).
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -150,13 +149,7 @@ Error writer_lost_error() {
 }  // namespace
 
 int proxy_command(const ProxyCommandOptions& options) {
-  // SIGINT and SIGTERM stop the proxy (ProxyStopper reads them from a signalfd): blocked here,
-  // before any thread starts, so that none takes them with their default action.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ProxyStopper::block_stop_signals();  // before any thread starts
   const UserFacts user = current_user();
   auto tokens = read_client_tokens(options.tokens);
   if (!tokens.ok()) return report_error(tokens.error());

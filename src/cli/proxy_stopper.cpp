@@ -12,13 +12,26 @@
 #include "base/signal_scope.h"
 
 namespace cordon::cli {
+namespace {
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+}  // namespace
+
+void ProxyStopper::block_stop_signals() {
+  const sigset_t set = stop_signals();
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 Result<std::unique_ptr<ProxyStopper>> ProxyStopper::start(net::Proxy& proxy, int writer_socket) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  UniqueFd signals(::signalfd(-1, &stop_signals, SFD_CLOEXEC));
+  const sigset_t set = stop_signals();
+  UniqueFd signals(::signalfd(-1, &set, SFD_CLOEXEC));
   if (!signals) return Error::system("signalfd");
   UniqueFd done(::eventfd(0, EFD_CLOEXEC));
   if (!done) return Error::system("eventfd");

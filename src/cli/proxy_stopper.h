@@ -7,7 +7,7 @@
 // first turn whose decisions could not be sent (proxy_command.cpp).
 //
 // Runs as: a quiet helper thread of its own, started by the proxy's main thread, which must
-// have blocked SIGINT and SIGTERM first (its helper threads block everything: signal_scope.h).
+// have called block_stop_signals() first (its helper threads block everything: signal_scope.h).
 #pragma once
 
 #include <atomic>
@@ -22,7 +22,10 @@ namespace cordon::cli {
 
 class ProxyStopper {
  public:
-  // Watches for SIGINT and SIGTERM (already blocked by the caller) and for the hang-up of
+  // Blocks SIGINT and SIGTERM in the calling thread: call it first thing, before any thread
+  // starts, so that no thread takes them with their default action.
+  static void block_stop_signals();
+  // Watches for SIGINT and SIGTERM (blocked by block_stop_signals()) and for the hang-up of
   // `writer_socket`, and calls proxy.stop() on either. The proxy must outlive this object.
   static Result<std::unique_ptr<ProxyStopper>> start(net::Proxy& proxy, int writer_socket);
   // Ends the watching thread (the proxy may already have stopped for another reason).
