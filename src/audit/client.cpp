@@ -22,7 +22,11 @@ namespace cordon::audit {
 namespace {
 
 // Ends the stream: the writer commits what it has and answers "done".
-constexpr std::string_view kEndFrame = R"({"type":"end"})";
+// The end of the stream: every event of the session has been sent.
+const std::string& end_frame() {
+  static const std::string frame = to_wire({{"type", "end"}});
+  return frame;
+}
 
 using nlohmann::json;
 
@@ -140,7 +144,7 @@ bool AuditClient::connect() {
                        {"linger_ms", spawned->rendezvous.empty() ? 0 : options_.linger_ms},
                        {"rendezvous", spawned->rendezvous},
                        {"sign_after_at_most_ms", options_.sign_after_at_most_ms}};
-  if (auto sent = write_frame(socket_.get(), config.dump()); !sent.ok()) {
+  if (auto sent = write_frame(socket_.get(), to_wire(config)); !sent.ok()) {
     return fail(std::move(sent.error().context("audit writer")));
   }
   return true;
@@ -164,8 +168,7 @@ void AuditClient::emit_all(std::span<const events::Event> events) {
   size_t framed = 0;
   std::optional<Error> unframed;
   for (const events::Event& event : events) {
-    const std::string payload =
-        event_to_json(event).dump(-1, ' ', false, json::error_handler_t::replace);
+    const std::string payload = to_wire(event_to_json(event));
     if (auto appended = append_frame(frames, payload); !appended.ok()) {
       unframed = std::move(appended).error();
       break;
@@ -178,7 +181,7 @@ void AuditClient::emit_all(std::span<const events::Event> events) {
   const bool ends =
       !unframed && !events.empty() && std::holds_alternative<events::SessionEnded>(events.back());
   if (ends) {
-    if (auto appended = append_frame(frames, kEndFrame); appended.ok()) ended_ = true;
+    if (auto appended = append_frame(frames, end_frame()); appended.ok()) ended_ = true;
   }
   if (auto sent = write_frames(socket_.get(), frames); !sent.ok()) {
     send_error_ = std::move(sent).error();
@@ -227,7 +230,7 @@ Result<void> AuditClient::close() {
   Result<void> status = Ok{};
   if (!ready_error_) {
     if (!ended_) {
-      if (auto sent = write_frame(socket_.get(), kEndFrame); !sent.ok() && !send_error_) {
+      if (auto sent = write_frame(socket_.get(), end_frame()); !sent.ok() && !send_error_) {
         send_error_ = std::move(sent).error();
       }
     }

@@ -204,4 +204,15 @@ Result<events::Event> event_from_json(const json& j) {
   }
 }
 
+std::string to_wire(const json& message) {
+  std::string out;
+  json::to_msgpack(message, out);
+  return out;
+}
+
+json from_wire(std::string_view payload) {
+  return json::from_msgpack(payload.begin(), payload.end(), /*strict=*/true,
+                            /*allow_exceptions=*/false);
+}
+
 }  // namespace cordon::audit

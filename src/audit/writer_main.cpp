@@ -89,7 +89,7 @@ struct SessionConfig {
 Result<std::optional<SessionConfig>> read_config(audit::FrameReader& reader) {
   CORDON_ASSIGN_OR_RETURN(std::optional<std::string> frame, reader.next());
   if (!frame) return std::optional<SessionConfig>();
-  const json config = json::parse(*frame, nullptr, false);
+  const json config = audit::from_wire(*frame);
   if (!config.is_object() || !config.contains("store") || !config.contains("key")) {
     return Error(Errc::kInvalidInput, "malformed configuration from cordon");
   }
@@ -204,7 +204,7 @@ SessionOutcome serve_session(std::optional<KeptWriter>& kept) {
     auto frame = reader.next();
     if (!frame.ok() || !frame->has_value()) break;  // cordon is gone: store what came
     pacer.saw_frame(audit::BurstPacer::Clock::now());
-    const json message = json::parse(**frame, nullptr, false);
+    const json message = audit::from_wire(**frame);
     if (message.is_object() && message.value("type", "") == "end") {
       ended = true;
       break;

@@ -18,6 +18,7 @@
 #include "cli/audit_setup.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "cli/json_output.h"
 #include "cli/time_arg.h"
 #include "policy/loader.h"
 
@@ -117,16 +118,15 @@ int audit_verify_command(const AuditOptions& options) {
     for (const auto& p : report->problems) {
       problems.push_back({{"row", p.row}, {"checkpoint", p.checkpoint}, {"what", p.what}});
     }
-    std::cout << nlohmann::json{{"store", paths->store},
-                                {"intact", report->intact()},
-                                {"rows", report->rows},
-                                {"sessions", report->sessions},
-                                {"checkpoints", report->checkpoints},
-                                {"signatures_checked", report->signatures_checked},
-                                {"unsigned_tail", report->unsigned_tail},
-                                {"problems", problems},
-                                {"notes", report->notes}}
-                     .dump(2)
+    std::cout << json_output(nlohmann::json{{"store", paths->store},
+                                            {"intact", report->intact()},
+                                            {"rows", report->rows},
+                                            {"sessions", report->sessions},
+                                            {"checkpoints", report->checkpoints},
+                                            {"signatures_checked", report->signatures_checked},
+                                            {"unsigned_tail", report->unsigned_tail},
+                                            {"problems", problems},
+                                            {"notes", report->notes}})
               << "\n";
   } else {
     std::cout << render_verify_report(*report, paths->store);
@@ -176,7 +176,7 @@ int audit_sessions_command(const AuditOptions& options) {
   auto sessions = audit::list_sessions(*store, options.limit);
   if (!sessions.ok()) return report_error(sessions.error());
   if (options.json) {
-    std::cout << sessions_json(*sessions).dump(2) << "\n";
+    std::cout << json_output(sessions_json(*sessions)) << "\n";
   } else {
     std::cout << render_sessions_table(*sessions);
   }
@@ -194,7 +194,7 @@ int audit_show_command(const AuditOptions& options) {
   if (options.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : records) out.push_back(event_json(r, false));
-    std::cout << out.dump(2) << "\n";
+    std::cout << json_output(out) << "\n";
   } else {
     std::cout << render_timeline(records);
   }
@@ -214,7 +214,7 @@ int audit_query_command(const AuditOptions& options) {
     }
   });
   if (!done.ok()) return report_error(done.error());
-  if (options.json) std::cout << out.dump(2) << "\n";
+  if (options.json) std::cout << json_output(out) << "\n";
   return 0;
 }
 

@@ -1,20 +1,21 @@
 // `cordon policy show`, `cordon policy check` and `cordon policy explain`.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
 
+#include "box/environment.h"
 #include "box/launch.h"
 #include "cli/audit_setup.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/git_redirect_guard.h"
+#include "cli/json_output.h"
 #include "gate/gate.h"
 #include "gate/loader_command.h"
-#include "box/environment.h"
 #include "gate/program_aliases.h"
 #include "policy/gate_config.h"
 #include "policy/loader.h"
@@ -218,7 +219,7 @@ int policy_explain_command(const ExplainOptions& options) {
   }
   const gate::GateDecision decision = gate->decide(start);
   if (options.json) {
-    std::cout << to_json(config, start, decision).dump(2) << "\n";
+    std::cout << json_output(to_json(config, start, decision)) << "\n";
   } else {
     print_text(config, start, decision);
   }

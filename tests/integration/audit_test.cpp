@@ -219,6 +219,31 @@ TEST_F(AuditTrail, SecretsFromTheEnvironmentNeverReachTheStore) {
   EXPECT_NE(exported.out.find("[redacted:env]"), std::string::npos) << exported.out;
 }
 
+// A secret, an argv and a path may hold any bytes, not only UTF-8. Such a secret in the host's
+// environment used to abort cordon (the writer's options could not be written as JSON), and one
+// in an argv reached the writer with its invalid bytes already replaced, where the redactor no
+// longer found it: what followed the invalid byte was stored.
+TEST_F(AuditTrail, ASecretThatIsNotUtf8IsRedactedAndTheSessionRuns) {
+  const std::string secret = "nOtUtF8-\xff-secret-3e8d41";
+  RunOptions env;
+  env.set_env = {{"MY_SERVICE_TOKEN", secret}};
+  auto r = box({"/bin/echo", "x" + secret, "caf\xe9"}, {}, env);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "x" + secret + " caf\xe9\n");
+  const std::string bytes = store_bytes();
+  ASSERT_FALSE(bytes.empty());
+  EXPECT_EQ(bytes.find("-secret-3e8d41"), std::string::npos)
+      << "part of the secret is in the store";
+  EXPECT_EQ(bytes.find("nOtUtF8"), std::string::npos) << "part of the secret is in the store";
+  auto exported = audit({"export", "--jsonl"});
+  ASSERT_EQ(exported.status, 0) << exported.err;
+  EXPECT_NE(exported.out.find("x[redacted:env]"), std::string::npos) << exported.out;
+  // What is no secret is kept, its invalid byte shown as U+FFFD.
+  EXPECT_NE(exported.out.find("caf\xef\xbf\xbd"), std::string::npos) << exported.out;
+  auto verify = audit({"verify"});
+  EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+}
+
 TEST_F(AuditTrail, ConcurrentSessionsWriteCompleteVerifiableChains) {
   constexpr int kSessions = 4;
   std::vector<std::thread> threads;

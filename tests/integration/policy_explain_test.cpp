@@ -115,6 +115,15 @@ TEST_F(PolicyExplainTest, ProductionAsksForUncoveredAndAllowsReadOnly) {
   EXPECT_EQ(k["reviewers"], 0);
 }
 
+// An argv may hold any bytes; `--json` shows what is not UTF-8 as U+FFFD (it used to abort).
+TEST_F(PolicyExplainTest, JsonOfAnArgvThatIsNotUtf8) {
+  auto r = explain({"/bin/echo", "caf\xe9"}, true);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  EXPECT_NE(r.out.find("caf\xef\xbf\xbd"), std::string::npos) << r.out;
+}
+
 TEST_F(PolicyExplainTest, BadInputExitsTwo) {
   auto missing = explain({"no-such-program-here"});
   EXPECT_EQ(missing.status, 2) << missing.out << missing.err;

@@ -9,7 +9,7 @@ namespace {
 
 // Equal events encode to equal rows: the round trip lost nothing the store keeps.
 void expect_round_trip(const events::Event& event) {
-  auto back = event_from_json(nlohmann::json::parse(event_to_json(event).dump()));
+  auto back = event_from_json(from_wire(to_wire(event_to_json(event))));
   ASSERT_TRUE(back.ok()) << back.error().describe();
   const Redactor none;
   const PendingEvent a = encode_event(event, none, {}), b = encode_event(*back, none, {});
@@ -51,6 +51,30 @@ TEST(AuditEventJson, MalformedMessagesAreErrorsNotCrashes) {
   EXPECT_FALSE(event_from_json(json{{"type", "nope"}, {"session", "s"}}).ok());
   EXPECT_FALSE(
       event_from_json(json{{"type", "session.end"}, {"session", "s"}, {"signal", "x"}}).ok());
+}
+
+// The channel carries bytes: an argv that is not UTF-8 reaches the writer as it was, so the
+// redactor sees the bytes the box used; only the stored row replaces what is not UTF-8.
+TEST(AuditEventJson, BytesThatAreNotUtf8CrossTheWireUnchanged) {
+  const events::ProgramStarted start{
+      "s1", {"echo", "x\xff\xfe-tok", "caf\xe9"}, "/bin/\x80", events::Decision::kAllow, "", ""};
+  auto back = event_from_json(from_wire(to_wire(event_to_json(start))));
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  const auto& got = std::get<events::ProgramStarted>(*back);
+  EXPECT_EQ(got.argv, start.argv);
+  EXPECT_EQ(got.path, start.path);
+  const PendingEvent row = encode_event(*back, Redactor({"\xff\xfe-tok"}), {});
+  EXPECT_NE(row.body.find("x[redacted:env]"), std::string::npos) << row.body;
+  EXPECT_NE(row.body.find("caf\xef\xbf\xbd"), std::string::npos) << row.body;
+}
+
+TEST(AuditEventJson, AMalformedWirePayloadIsDiscardedNotThrown) {
+  const std::string good = to_wire({{"type", "end"}});
+  EXPECT_FALSE(from_wire(good).is_discarded());
+  EXPECT_TRUE(from_wire(good.substr(0, good.size() - 1)).is_discarded());
+  EXPECT_TRUE(from_wire(good + "x").is_discarded()) << "one message, nothing after it";
+  EXPECT_TRUE(from_wire("").is_discarded());
+  EXPECT_TRUE(from_wire("{\"type\":\"end\"}").is_discarded()) << "JSON text is not the wire form";
 }
 
 }  // namespace
