@@ -231,13 +231,26 @@ def web_request():
     ]
 
 
+def audit_wire():
+    # MessagePack frames as cordon sends them, and pieces for the event the target builds.
+    return [
+        bytes.fromhex("81a474797065a3656e64"),  # {"type": "end"}
+        bytes.fromhex("82a474797065ad70726f6772616d2e7374617274a773657373696f6ea27331"),
+        b"s1\0/bin/echo\0echo\0caf\xe9\0x\xff\xfe-tok",
+        b"\0\0\0\0",
+        bytes.fromhex("dd7fffffff"),  # an array that claims 2^31 elements
+        bytes.fromhex("dbffffffff41"),  # a string that claims 4 GiB
+    ]
+
+
 def main():
     for target, seeds in [("http_request", http_request()), ("http_response", http_response()),
                           ("socks5", socks5()), ("dns_query", dns_query()),
                           ("tls_sni", tls_sni()), ("host", host()),
                           ("policy_toml", policy_toml()), ("control_request", control_request()),
                           ("gate_decision", gate_decision()), ("gate_argv", gate_argv()),
-                          ("audit_redact", audit_redact()), ("web_request", web_request())]:
+                          ("audit_redact", audit_redact()), ("web_request", web_request()),
+                          ("audit_wire", audit_wire())]:
         directory = os.path.join(HERE, "corpus", target)
         os.makedirs(directory, exist_ok=True)
         for name in os.listdir(directory):
