@@ -244,6 +244,19 @@ TEST_F(AuditTrail, ASecretThatIsNotUtf8IsRedactedAndTheSessionRuns) {
   EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
 }
 
+// A store's path may hold any bytes too: `--json` shows it with U+FFFD (it used to abort).
+TEST_F(AuditTrail, VerifyJsonOfAStorePathThatIsNotUtf8) {
+  ASSERT_EQ(sh("exit 0").status, 0);
+  const std::filesystem::path store = audit_store();
+  const std::filesystem::path copy = dir() / "st\xff";
+  std::filesystem::copy(store.parent_path(), copy, std::filesystem::copy_options::recursive);
+  auto r = audit({"verify", "--json", "--store", (copy / store.filename()).string()});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  const json report = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << r.out << r.err;
+  EXPECT_NE(report.value("store", "").find("st\xef\xbf\xbd"), std::string::npos) << r.out;
+}
+
 TEST_F(AuditTrail, ConcurrentSessionsWriteCompleteVerifiableChains) {
   constexpr int kSessions = 4;
   std::vector<std::thread> threads;
