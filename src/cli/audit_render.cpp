@@ -1,27 +1,37 @@
 // Rendering of audit rows for people (tables, timelines) and machines (JSON).
+//
+// Rows hold what the box chose (an argv, a host, a reason), and people read these renderings on
+// a terminal: every text from the store goes through review::display_text or display_command,
+// which show control and non-ASCII bytes as \xHH. Raw, an argv could clear the reader's screen,
+// rewrite the lines above it to hide what the box ran, or set the terminal's title or clipboard.
 #include "cli/audit_render.h"
 
 #include <cstdio>
 #include <ctime>
+
+#include "review/control_protocol.h"
 
 namespace cordon::cli {
 namespace {
 
 using nlohmann::json;
 
+using review::display_text;
+
+// An argv as a shell would read it back (review::display_command).
 std::string join(const json& list) {
-  std::string out;
-  if (!list.is_array()) return out;
+  if (!list.is_array()) return "";
+  std::vector<std::string> words;
   for (const auto& item : list) {
-    if (!out.empty()) out += ' ';
-    out += item.is_string() ? item.get<std::string>() : item.dump();
+    words.push_back(item.is_string() ? item.get<std::string>()
+                                     : item.dump(-1, ' ', false, json::error_handler_t::replace));
   }
-  return out;
+  return review::display_command(words);
 }
 
 std::string str(const json& body, const char* key) {
   auto it = body.find(key);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : "";
+  return it != body.end() && it->is_string() ? display_text(it->get<std::string>()) : "";
 }
 
 std::string seconds(int64_t ms) {
@@ -60,6 +70,7 @@ std::string describe_event(const audit::Record& record) {
   const json body = json::parse(record.event.body, nullptr, false);
   if (body.is_discarded()) return "(body is not JSON)";
   const std::string& kind = record.event.kind;
+  const std::string decision = display_text(record.event.decision);
   if (kind == "session.start") {
     return "profile " + str(body, "profile") + ", user " + str(body, "user") + ", workspace " +
            str(body, "workspace") + ": " + join(body.value("command", json::array()));
@@ -81,10 +92,10 @@ std::string describe_event(const audit::Record& record) {
   }
   if (kind == "session.setup-failed") return str(body, "step") + ": " + str(body, "error");
   if (kind == "program.start") {
-    return with_reason(record.event.decision + " " + join(body.value("argv", json::array())), body);
+    return with_reason(decision + " " + join(body.value("argv", json::array())), body);
   }
   if (kind == "network.decision") {
-    std::string line = record.event.decision + " " + str(body, "host") + ":" +
+    std::string line = decision + " " + str(body, "host") + ":" +
                        std::to_string(body.value("port", 0)) + " via " + str(body, "protocol");
     if (!str(body, "address").empty()) line += " to " + str(body, "address");
     if (body.value("bytes_up", uint64_t{0}) + body.value("bytes_down", uint64_t{0}) > 0) {
@@ -98,9 +109,9 @@ std::string describe_event(const audit::Record& record) {
            str(body, "request_id") + "]";
   }
   if (kind == "approval.answer") {
-    return record.event.decision + " by " + str(body, "reviewer") + " via " + str(body, "channel") +
-           " after " + seconds(body.value("latency_ms", int64_t{0})) + " [request " +
-           str(body, "request_id") + "]";
+    return decision + " by " + str(body, "reviewer") + " via " + str(body, "channel") + " after " +
+           seconds(body.value("latency_ms", int64_t{0})) + " [request " + str(body, "request_id") +
+           "]";
   }
   if (kind == "credential.mint") {
     return "credential " + str(body, "credential_id") + " for " + str(body, "scope") + ", ttl " +
@@ -109,7 +120,7 @@ std::string describe_event(const audit::Record& record) {
   if (kind == "credential.revoke") {
     return "credential " + str(body, "credential_id") + " revoked (" + str(body, "reason") + ")";
   }
-  return record.event.body;
+  return display_text(record.event.body);
 }
 
 json event_json(const audit::Record& r, bool chain) {
@@ -133,13 +144,11 @@ std::string render_sessions_table(const std::vector<audit::SessionRow>& sessions
                     pad("PROFILE", 17) + pad("OUTCOME", 14) + pad("ALLOWED", 9) + pad("DENIED", 8) +
                     "COMMAND\n";
   for (const auto& s : sessions) {
-    out += pad(s.id, 18) + pad(format_time(s.start_us), 25) +
-           pad(s.duration_ms ? seconds(*s.duration_ms) : "-", 10) + pad(s.profile, 17) +
-           pad(s.outcome, 14) + pad(std::to_string(s.allowed), 9) +
-           pad(std::to_string(s.denied), 8);
-    std::string command;
-    for (const auto& arg : s.command) command += (command.empty() ? "" : " ") + arg;
-    out += command + "\n";
+    out += pad(display_text(s.id), 18) + pad(format_time(s.start_us), 25) +
+           pad(s.duration_ms ? seconds(*s.duration_ms) : "-", 10) +
+           pad(display_text(s.profile), 17) + pad(display_text(s.outcome), 14) +
+           pad(std::to_string(s.allowed), 9) + pad(std::to_string(s.denied), 8);
+    out += review::display_command(s.command) + "\n";
   }
   return out;
 }
@@ -161,19 +170,21 @@ json sessions_json(const std::vector<audit::SessionRow>& sessions) {
 }
 
 std::string render_event_line(const audit::Record& r) {
-  return "#" + std::to_string(r.id) + "  " + format_time(r.event.time_us) + "  " + r.event.session +
-         "  " + pad(r.event.kind, 21) + describe_event(r) + "\n";
+  return "#" + std::to_string(r.id) + "  " + format_time(r.event.time_us) + "  " +
+         display_text(r.event.session) + "  " + pad(display_text(r.event.kind), 21) +
+         describe_event(r) + "\n";
 }
 
 std::string render_timeline(const std::vector<audit::Record>& records) {
   if (records.empty()) return "";
-  std::string out = "session " + records.front().event.session + ", started " +
+  std::string out = "session " + display_text(records.front().event.session) + ", started " +
                     format_time(records.front().event.time_us) + "\n";
   for (const auto& r : records) {
     char offset[32];
     std::snprintf(offset, sizeof offset, "+%9.3fs  ",
                   static_cast<double>(r.event.time_us - records.front().event.time_us) / 1e6);
-    out += std::string("  ") + offset + pad(r.event.kind, 21) + describe_event(r) + "\n";
+    out +=
+        std::string("  ") + offset + pad(display_text(r.event.kind), 21) + describe_event(r) + "\n";
   }
   return out;
 }

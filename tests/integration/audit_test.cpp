@@ -257,6 +257,26 @@ TEST_F(AuditTrail, VerifyJsonOfAStorePathThatIsNotUtf8) {
   EXPECT_NE(report.value("store", "").find("st\xef\xbf\xbd"), std::string::npos) << r.out;
 }
 
+// The box chooses its argv, and a person reads the trail on a terminal: control bytes are shown,
+// never sent (raw, this argv would clear the reader's screen and set the terminal's title).
+TEST_F(AuditTrail, WhatTheBoxRanIsShownWithItsControlBytesEscaped) {
+  const std::string attack = "ok\x1b[2J\x1b]0;pwned\x07\x9b";
+  ASSERT_EQ(box({"/bin/echo", attack}).status, 0);
+  const json list = sessions();
+  ASSERT_EQ(list.size(), 1u);
+  const std::string id = list[0]["session"].get<std::string>().substr(0, 8);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"query"}, std::vector<std::string>{"show", id},
+        std::vector<std::string>{"sessions"}, std::vector<std::string>{"tail", "-n", "5"}}) {
+    auto r = audit(args);
+    ASSERT_EQ(r.status, 0) << args[0] << ": " << r.err;
+    EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << args[0] << ": " << r.out;
+    EXPECT_EQ(r.out.find('\x07'), std::string::npos) << args[0] << ": " << r.out;
+    EXPECT_NE(r.out.find("'ok\\x1b[2J\\x1b]0;pwned\\x07"), std::string::npos)
+        << args[0] << ": " << r.out;
+  }
+}
+
 TEST_F(AuditTrail, ConcurrentSessionsWriteCompleteVerifiableChains) {
   constexpr int kSessions = 4;
   std::vector<std::thread> threads;
