@@ -18,12 +18,28 @@ bool enabled(Level level) {
   return static_cast<int>(level) <= g_verbosity + 1;
 }
 
-void write(Level level, std::string_view message, std::source_location where) {
+std::string format_line(Level level, std::string_view message, std::source_location where) {
   static constexpr const char* kNames[] = {"error", "warn", "info", "debug"};
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string file = where.file_name();
   if (auto slash = file.rfind("src/"); slash != std::string::npos) file = file.substr(slash + 4);
   std::string line = "cordon[" + std::string(kNames[static_cast<int>(level)]) + "] " + file + ":" +
-                     std::to_string(where.line()) + ": " + std::string(message) + "\n";
+                     std::to_string(where.line()) + ": ";
+  for (const unsigned char c : message) {
+    if (c < 0x20 || c == 0x7f) {
+      line += "\\x";
+      line += kHex[c >> 4];
+      line += kHex[c & 15];
+    } else {
+      line += static_cast<char>(c);
+    }
+  }
+  line += '\n';
+  return line;
+}
+
+void write(Level level, std::string_view message, std::source_location where) {
+  const std::string line = format_line(level, message, where);
   // One write(2) so concurrent lines do not interleave.
   (void)!::write(STDERR_FILENO, line.data(), line.size());
 }

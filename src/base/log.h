@@ -2,6 +2,7 @@
 #pragma once
 
 #include <source_location>
+#include <string>
 #include <string_view>
 
 namespace cordon::log {
@@ -14,6 +15,10 @@ bool enabled(Level level);
 
 void write(Level level, std::string_view message,
            std::source_location where = std::source_location::current());
+// The line write() prints. A message can quote what the box chose (a path, an argv), and the
+// line goes to the user's terminal: control bytes are shown as \xHH, so none can move the
+// cursor, forge a line of its own or send the terminal a command.
+std::string format_line(Level level, std::string_view message, std::source_location where);
 
 inline void info(std::string_view m, std::source_location w = std::source_location::current()) {
   if (enabled(Level::kInfo)) write(Level::kInfo, m, w);
