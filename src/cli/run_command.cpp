@@ -8,6 +8,7 @@
 #include "cli/gate_setup.h"
 #include "cli/git_redirect_guard.h"
 #include "cli/summary.h"
+#include "review/control_protocol.h"
 
 namespace cordon::cli {
 
@@ -42,15 +43,16 @@ int run_command(const RunOptions& options) {
   // -q drops the reminder of where held commands are answered, never a review page's address.
   for (const auto& notice : (*gate)->notices()) {
     if (options.quiet && notice.rfind(kHeldCommandsNotice, 0) == 0) continue;
-    std::cerr << notice << "\n";
+    std::cerr << review::display_text(notice) << "\n";
   }
 
   SessionSummary summary;
   SessionSinks sink(**audit, summary);
   auto result = box::run_box(*request, sink);
-  // Before anything else on the host can run git in the workspace.
+  // Before anything else on the host can run git in the workspace. The notices quote names the
+  // box chose: their control bytes are shown, never sent to the user's terminal.
   for (const auto& notice : git_guard.move_aside_new(request->session_id)) {
-    std::cerr << notice << "\n";
+    std::cerr << review::display_text(notice) << "\n";
   }
   // The review channels close while the audit writer stores the session's end.
   gate->reset();

@@ -125,6 +125,23 @@ TEST_F(FilesystemTest, ARepositoryTheBoxEmbedsIsMovedAsideAtTheEnd) {
   EXPECT_FALSE(exists(marker));
 }
 
+// The box names the directory that notice quotes, and the notice goes to the user's terminal:
+// its control bytes are shown, never sent (raw, this name would set the terminal's title and
+// could rewrite the notice itself).
+TEST_F(FilesystemTest, TheNoticeOfAnEmbeddedRepositoryShowsItsNamesControlBytes) {
+  make_repository(workspace());
+  auto r =
+      sh("d=\"$(printf 'v\\033]0;pwned\\007')\"; git init -q \"$d\" && cd \"$d\" && "
+         "echo x > x && git add x && git -c user.name=a -c user.email=a@b commit -qm v && "
+         "cd .. && git add \"$d\" 2>/dev/null && echo embedded");
+  EXPECT_EQ(r.out, "embedded\n") << r.err;
+  EXPECT_NE(
+      r.err.find("its .git was moved to " + workspace() + "/v\\x1b]0;pwned\\x07/.git.cordon-"),
+      std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+}
+
 // A repository the user had embedded in the workspace's: `git status` on the host runs git in
 // it too, so its config and hooks are protected like the workspace's own.
 TEST_F(FilesystemTest, TheConfigAndHooksOfTheUsersEmbeddedRepositoriesAreReadOnly) {
