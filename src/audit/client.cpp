@@ -22,7 +22,6 @@ namespace cordon::audit {
 namespace {
 
 // Ends the stream: the writer commits what it has and answers "done".
-// The end of the stream: every event of the session has been sent.
 const std::string& end_frame() {
   static const std::string frame = to_wire({{"type", "end"}});
   return frame;

@@ -30,6 +30,9 @@ void ProxyStopper::block_stop_signals() {
 }
 
 Result<std::unique_ptr<ProxyStopper>> ProxyStopper::start(net::Proxy& proxy, int writer_socket) {
+  if (writer_socket < 0) {
+    return Error(Errc::kSystem, "the proxy has no audit writer to watch, so it does not start");
+  }
   const sigset_t set = stop_signals();
   UniqueFd signals(::signalfd(-1, &set, SFD_CLOEXEC));
   if (!signals) return Error::system("signalfd");
@@ -52,9 +55,8 @@ void ProxyStopper::watch(net::Proxy& proxy, int writer_socket) {
   // POLLRDHUP alone on the writer's socket: its answers (POLLIN) are not this thread's to read.
   pollfd fds[] = {
       {signals_.get(), POLLIN, 0}, {done_.get(), POLLIN, 0}, {writer_socket, POLLRDHUP, 0}};
-  const nfds_t watched = writer_socket >= 0 ? 3 : 2;
   for (;;) {
-    if (::poll(fds, watched, -1) < 0) {
+    if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       proxy.stop();  // cannot watch any more: stop rather than serve unwatched
       return;

@@ -26,7 +26,8 @@ class ProxyStopper {
   // starts, so that no thread takes them with their default action.
   static void block_stop_signals();
   // Watches for SIGINT and SIGTERM (blocked by block_stop_signals()) and for the hang-up of
-  // `writer_socket`, and calls proxy.stop() on either. The proxy must outlive this object.
+  // `writer_socket`, and calls proxy.stop() on either. The proxy must outlive this object. No
+  // writer socket (-1) is an error: a proxy whose writer nobody watches would not fail closed.
   static Result<std::unique_ptr<ProxyStopper>> start(net::Proxy& proxy, int writer_socket);
   // Ends the watching thread (the proxy may already have stopped for another reason).
   ~ProxyStopper();
