@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "base/terminal_text.h"
+
 namespace cordon::log {
 namespace {
 int g_verbosity = 0;
@@ -20,20 +22,11 @@ bool enabled(Level level) {
 
 std::string format_line(Level level, std::string_view message, std::source_location where) {
   static constexpr const char* kNames[] = {"error", "warn", "info", "debug"};
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string file = where.file_name();
   if (auto slash = file.rfind("src/"); slash != std::string::npos) file = file.substr(slash + 4);
   std::string line = "cordon[" + std::string(kNames[static_cast<int>(level)]) + "] " + file + ":" +
                      std::to_string(where.line()) + ": ";
-  for (const unsigned char c : message) {
-    if (c < 0x20 || c == 0x7f) {
-      line += "\\x";
-      line += kHex[c >> 4];
-      line += kHex[c & 15];
-    } else {
-      line += static_cast<char>(c);
-    }
-  }
+  for (const unsigned char c : message) append_terminal_safe(line, c);
   line += '\n';
   return line;
 }

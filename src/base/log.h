@@ -16,8 +16,7 @@ bool enabled(Level level);
 void write(Level level, std::string_view message,
            std::source_location where = std::source_location::current());
 // The line write() prints. A message can quote what the box chose (a path, an argv), and the
-// line goes to the user's terminal: control bytes are shown as \xHH, so none can move the
-// cursor, forge a line of its own or send the terminal a command.
+// line goes to the user's terminal: it is shown terminal-safe (base/terminal_text.h).
 std::string format_line(Level level, std::string_view message, std::source_location where);
 
 inline void info(std::string_view m, std::source_location w = std::source_location::current()) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "base/terminal_text.h"
 #include "gate/risk.h"
 
 namespace cordon::review {
@@ -32,17 +33,6 @@ const char* code_word(Errc code) {
 bool plain_word_char(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          std::string_view("-_./=:,+@%").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-void append_escaped(std::string& out, unsigned char c) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  if (c < 0x20 || c >= 0x7f) {
-    out += "\\x";
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  } else {
-    out += static_cast<char>(c);
-  }
 }
 
 }  // namespace
@@ -160,9 +150,7 @@ std::string clean_reason(std::string_view reason) {
 }
 
 std::string display_text(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) append_escaped(out, c);
-  return out;
+  return terminal_safe(text);
 }
 
 std::string display_command(const std::vector<std::string>& argv) {
@@ -180,7 +168,7 @@ std::string display_command(const std::vector<std::string>& argv) {
       if (c == '\'')
         out += "'\\''";
       else
-        append_escaped(out, c);
+        append_terminal_safe(out, c);
     }
     out += '\'';
   }

@@ -58,7 +58,7 @@ std::string clean_reason(std::string_view reason);
 // single quotes, and every control or non-ASCII-printable byte shown as \xHH, so a command
 // from the box can never move a reviewer's cursor or hide part of itself.
 std::string display_command(const std::vector<std::string>& argv);
-// One text field (cwd, reason) with the same escaping and no quoting.
+// One text field (cwd, reason) with the same escaping and no quoting (base/terminal_text.h).
 std::string display_text(std::string_view text);
 
 std::string format_time(std::chrono::system_clock::time_point time);
