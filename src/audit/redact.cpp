@@ -328,7 +328,7 @@ Match Scanner::token_at(size_t pos) const {
     size_t end = pos + 3;
     for (int part = 0; part < 3; ++part) {
       if (part > 0) {
-        if (end >= text_.size() || at(end) != '.') return {};
+        if (at(end) != '.') return {};
         ++end;
       }
       const size_t body = end;
@@ -345,7 +345,7 @@ size_t Scanner::auth_scheme_at(size_t pos) const {
   size_t word = 0;
   if (has_prefix_ci(text_, pos, "bearer")) word = 6;
   if (has_prefix_ci(text_, pos, "basic")) word = 5;
-  if (word == 0 || pos + word >= text_.size() || at(pos + word) != ' ') return 0;
+  if (word == 0 || at(pos + word) != ' ') return 0;
   return run_end(text_, pos + word, Ascii::blank) - pos;
 }
 
@@ -357,7 +357,7 @@ Match Scanner::authorization_at(size_t pos) const {
   const size_t begin = pos + scheme;
   // Credentials start with a letter or digit; "Bearer $TOKEN" or "Bearer --flag" is not one,
   // and "Bearer " ends some texts (curl -H "Authorization: Bearer $TOKEN", TOKEN unset).
-  if (begin >= text_.size() || !Ascii::alnum(at(begin))) return {};
+  if (!Ascii::alnum(at(begin))) return {};
   if (has_prefix_ci(text_, pos, "bearer")) {
     const size_t end =
         run_end(text_, begin, [](char c) { return !Ascii::space(c) && !Ascii::quote(c); });
@@ -372,9 +372,9 @@ Match Scanner::authorization_at(size_t pos) const {
   // literal secret, or the value of "Basic key=value"): a second pass would see a boundary.
   const size_t body = token_run_end(begin, Ascii::b64);
   size_t end = body;
-  while (end < text_.size() && end - body < 2 && at(end) == '=' && literal_at(end) == 0) ++end;
-  if (end < text_.size() && (Ascii::b64(at(end)) || at(end) == '_' || at(end) == '=' ||
-                             at(end) == '[' || literal_at(end) > 0)) {
+  while (end - body < 2 && at(end) == '=' && literal_at(end) == 0) ++end;
+  if (Ascii::b64(at(end)) || at(end) == '_' || at(end) == '=' || at(end) == '[' ||
+      literal_at(end) > 0) {
     return {};
   }
   if (end - begin < 8 || (end - begin) % 4 != 0) return {};
@@ -413,8 +413,8 @@ Match Scanner::private_key_at(size_t pos) const {
 // ("--token=VALUE" is an assignment.)
 Match Scanner::flag_at(size_t pos) const {
   if (pos > 0 && (pos == last_end_ || !Ascii::space(at(pos - 1)))) return {};
-  const size_t name = pos < text_.size() - 1 && at(pos + 1) == '-' ? pos + 2 : pos + 1;
-  if (name >= text_.size() || !Ascii::alpha(at(name))) return {};
+  const size_t name = at(pos + 1) == '-' ? pos + 2 : pos + 1;
+  if (!Ascii::alpha(at(name))) return {};
   const size_t name_end = run_end(text_, name, Ascii::b64url);
   const size_t value = name_end + 1;
   if (value >= text_.size() || at(name_end) != ' ' || Ascii::space(at(value)) || at(value) == '-') {
@@ -448,7 +448,7 @@ Match Scanner::url_password_at(size_t pos) const {
 // ("[redacted:env]=value" on a second pass, where ']' ends the key) still counts the first time.
 Match Scanner::assignment_at(size_t pos) const {
   const char separator = at(pos);
-  const char next = pos + 1 < text_.size() ? at(pos + 1) : '\0';
+  const char next = at(pos + 1);
   if (next == separator) return {};  // "==" compares, "::" scopes
   size_t key_end = pos;
   while (key_end > 0 && Ascii::blank(at(key_end - 1))) --key_end;
