@@ -11,7 +11,7 @@
 #include <thread>
 #include <utility>
 
-#include "audit/event_json.h"
+#include "audit/event_wire.h"
 #include "audit/frames.h"
 #include "audit/writer_rendezvous.h"
 #include "base/signal_scope.h"
@@ -20,12 +20,6 @@ extern char** environ;
 
 namespace cordon::audit {
 namespace {
-
-// Ends the stream: the writer commits what it has and answers "done".
-const std::string& end_frame() {
-  static const std::string frame = to_wire({{"type", "end"}});
-  return frame;
-}
 
 using nlohmann::json;
 
@@ -167,7 +161,7 @@ void AuditClient::emit_all(std::span<const events::Event> events) {
   size_t framed = 0;
   std::optional<Error> unframed;
   for (const events::Event& event : events) {
-    const std::string payload = to_wire(event_to_json(event));
+    const std::string payload = event_to_wire(event);
     if (auto appended = append_frame(frames, payload); !appended.ok()) {
       unframed = std::move(appended).error();
       break;
@@ -180,7 +174,7 @@ void AuditClient::emit_all(std::span<const events::Event> events) {
   const bool ends =
       !unframed && !events.empty() && std::holds_alternative<events::SessionEnded>(events.back());
   if (ends) {
-    if (auto appended = append_frame(frames, end_frame()); appended.ok()) ended_ = true;
+    if (auto appended = append_frame(frames, end_of_events()); appended.ok()) ended_ = true;
   }
   if (auto sent = write_frames(socket_.get(), frames); !sent.ok()) {
     send_error_ = std::move(sent).error();
@@ -229,7 +223,7 @@ Result<void> AuditClient::close() {
   Result<void> status = Ok{};
   if (!ready_error_) {
     if (!ended_) {
-      if (auto sent = write_frame(socket_.get(), end_frame()); !sent.ok() && !send_error_) {
+      if (auto sent = write_frame(socket_.get(), end_of_events()); !sent.ok() && !send_error_) {
         send_error_ = std::move(sent).error();
       }
     }

@@ -1,122 +1,179 @@
 // Encoding of each event type into a row.
+//
+// Each body is written as JSON text directly (json_text.h), its keys in the sorted order
+// nlohmann's dump() prints an object in, so a row is the same bytes it was when bodies were
+// built as JSON trees (AuditEncode.* holds this).
 #include "audit/encode.h"
 
-#include <nlohmann/json.hpp>
+#include "audit/json_text.h"
 
 namespace cordon::audit {
 namespace {
-
-using nlohmann::json;
 
 class Encoder {
  public:
   Encoder(const Redactor& redactor, const SessionCounts& counts)
       : redactor_(redactor), counts_(counts) {}
 
+  PendingEvent operator()(const events::SessionStarted& e) const {
+    const std::string policy = r(e.policy_text);
+    std::string body;
+    JsonText j(body);
+    j.begin_object();
+    j.key("command").texts(r(e.command));
+    j.key("cordon_version").text(e.cordon_version);
+    j.key("policy").text(policy);
+    j.key("policy_hash").text(to_hex(sha256(policy)));
+    j.key("profile").text(e.profile);
+    j.key("user").text(r(e.user));
+    j.key("walls").begin_array();
+    for (const auto& w : e.walls) {
+      j.begin_object();
+      j.key("active").boolean(w.active);
+      j.key("mechanism").text(r(w.mechanism));
+      j.key("note").text(r(w.note));
+      j.key("wall").text(w.wall);
+      j.end_object();
+    }
+    j.end_array();
+    j.key("workspace").text(r(e.workspace));
+    j.end_object();
+    return row(e.session_id, "session.start", "", std::move(body));
+  }
+
+  PendingEvent operator()(const events::SetupFailed& e) const {
+    std::string body;
+    JsonText j(body);
+    j.begin_object();
+    j.key("errno").number(int64_t{e.sys_errno});
+    j.key("error").text(r(e.message));
+    j.key("step").text(e.step);
+    j.end_object();
+    return row(e.session_id, "session.setup-failed", "", std::move(body));
+  }
+
+  PendingEvent operator()(const events::SessionEnded& e) const {
+    std::string body;
+    JsonText j(body);
+    j.begin_object();
+    j.key("counts").begin_object();
+    j.key("allowed").number(counts_.allowed);
+    j.key("asked").number(counts_.asked);
+    j.key("denied").number(counts_.denied);
+    j.key("events").number(counts_.events);
+    j.end_object();
+    j.key("duration_ms").number(static_cast<int64_t>(e.duration.count()));
+    optional(j.key("exit_code"), e.exit_code);
+    j.key("peaks").begin_object();
+    optional(j.key("memory_bytes"), e.peaks.memory_bytes);
+    optional(j.key("pids"), e.peaks.pids);
+    j.end_object();
+    optional(j.key("signal"), e.signal);
+    j.key("timed_out").boolean(e.timed_out);
+    j.end_object();
+    return row(e.session_id, "session.end", "", std::move(body));
+  }
+
+  PendingEvent operator()(const events::ProgramStarted& e) const {
+    std::string body;
+    JsonText j(body);
+    j.begin_object();
+    j.key("argv").texts(r(e.argv));
+    j.key("path").text(r(e.path));
+    j.key("reason").text(r(e.reason));
+    j.key("rule").text(r(e.rule));
+    j.end_object();
+    return row(e.session_id, "program.start", decision_name(e.decision), std::move(body));
+  }
+
+  PendingEvent operator()(const events::NetworkDecision& e) const {
+    std::string body;
+    JsonText j(body);
+    j.begin_object();
+    j.key("address").text(e.address);
+    j.key("bytes_down").number(e.bytes_down);
+    j.key("bytes_up").number(e.bytes_up);
+    j.key("client").text(r(e.client));
+    j.key("host").text(r(e.host));
+    j.key("port").number(uint64_t{e.port});
+    j.key("protocol").text(e.protocol);
+    j.key("reason").text(r(e.reason));
+    j.key("rule").text(r(e.rule));
+    j.end_object();
+    return row(e.session_id, "network.decision", decision_name(e.decision), std::move(body));
+  }
+
+  PendingEvent operator()(const events::ApprovalRequested& e) const {
+    std::string body;
+    JsonText j(body);
+    j.begin_object();
+    j.key("request_id").text(e.request_id);
+    j.key("risk").text(e.risk);
+    j.key("what").text(r(e.what));
+    j.end_object();
+    return row(e.session_id, "approval.request", decision_name(events::Decision::kAsk),
+               std::move(body));
+  }
+
+  PendingEvent operator()(const events::ApprovalAnswered& e) const {
+    std::string body;
+    JsonText j(body);
+    j.begin_object();
+    j.key("channel").text(e.channel);
+    j.key("latency_ms").number(static_cast<int64_t>(e.latency.count()));
+    j.key("request_id").text(e.request_id);
+    j.key("reviewer").text(r(e.reviewer));
+    j.end_object();
+    return row(e.session_id, "approval.answer", decision_name(e.decision), std::move(body));
+  }
+
+  PendingEvent operator()(const events::CredentialMinted& e) const {
+    std::string body;
+    JsonText j(body);
+    j.begin_object();
+    j.key("credential_id").text(e.credential_id);
+    j.key("scope").text(r(e.scope));
+    j.key("ttl_s").number(static_cast<int64_t>(e.ttl.count()));
+    j.end_object();
+    return row(e.session_id, "credential.mint", "", std::move(body));
+  }
+
+  PendingEvent operator()(const events::CredentialRevoked& e) const {
+    std::string body;
+    JsonText j(body);
+    j.begin_object();
+    j.key("credential_id").text(e.credential_id);
+    j.key("reason").text(r(e.reason));
+    j.end_object();
+    return row(e.session_id, "credential.revoke", "", std::move(body));
+  }
+
+ private:
   std::string r(const std::string& text) const { return redactor_.redact(text); }
-  json r(const std::vector<std::string>& list) const {
-    json out = json::array();
+  std::vector<std::string> r(const std::vector<std::string>& list) const {
+    std::vector<std::string> out;
+    out.reserve(list.size());
     for (const auto& item : list) out.push_back(r(item));
     return out;
   }
   template <class T>
-  static json optional(const std::optional<T>& v) {
-    return v ? json(*v) : json(nullptr);
-  }
-
-  PendingEvent operator()(const events::SessionStarted& e) const {
-    const std::string policy = r(e.policy_text);
-    json walls = json::array();
-    for (const auto& w : e.walls) {
-      walls.push_back({{"wall", w.wall},
-                       {"mechanism", r(w.mechanism)},
-                       {"active", w.active},
-                       {"note", r(w.note)}});
+  static void optional(JsonText& j, const std::optional<T>& value) {
+    if (!value) {
+      j.null();
+    } else if constexpr (std::is_signed_v<T>) {
+      j.number(static_cast<int64_t>(*value));
+    } else {
+      j.number(static_cast<uint64_t>(*value));
     }
-    return row(e.session_id, "session.start", "",
-               {{"profile", e.profile},
-                {"policy_hash", to_hex(sha256(policy))},
-                {"policy", policy},
-                {"walls", walls},
-                {"cordon_version", e.cordon_version},
-                {"user", r(e.user)},
-                {"workspace", r(e.workspace)},
-                {"command", r(e.command)}});
   }
 
-  PendingEvent operator()(const events::SetupFailed& e) const {
-    return row(e.session_id, "session.setup-failed", "",
-               {{"step", e.step}, {"errno", e.sys_errno}, {"error", r(e.message)}});
-  }
-
-  PendingEvent operator()(const events::SessionEnded& e) const {
-    return row(
-        e.session_id, "session.end", "",
-        {{"exit_code", optional(e.exit_code)},
-         {"signal", optional(e.signal)},
-         {"timed_out", e.timed_out},
-         {"duration_ms", e.duration.count()},
-         {"peaks",
-          {{"memory_bytes", optional(e.peaks.memory_bytes)}, {"pids", optional(e.peaks.pids)}}},
-         {"counts",
-          {{"events", counts_.events},
-           {"allowed", counts_.allowed},
-           {"denied", counts_.denied},
-           {"asked", counts_.asked}}}});
-  }
-
-  PendingEvent operator()(const events::ProgramStarted& e) const {
-    return row(
-        e.session_id, "program.start", decision_name(e.decision),
-        {{"argv", r(e.argv)}, {"path", r(e.path)}, {"rule", r(e.rule)}, {"reason", r(e.reason)}});
-  }
-
-  PendingEvent operator()(const events::NetworkDecision& e) const {
-    return row(e.session_id, "network.decision", decision_name(e.decision),
-               {{"host", r(e.host)},
-                {"port", e.port},
-                {"protocol", e.protocol},
-                {"address", e.address},
-                {"rule", r(e.rule)},
-                {"reason", r(e.reason)},
-                {"bytes_up", e.bytes_up},
-                {"bytes_down", e.bytes_down},
-                {"client", r(e.client)}});
-  }
-
-  PendingEvent operator()(const events::ApprovalRequested& e) const {
-    return row(e.session_id, "approval.request", decision_name(events::Decision::kAsk),
-               {{"request_id", e.request_id}, {"what", r(e.what)}, {"risk", e.risk}});
-  }
-
-  PendingEvent operator()(const events::ApprovalAnswered& e) const {
-    return row(e.session_id, "approval.answer", decision_name(e.decision),
-               {{"request_id", e.request_id},
-                {"reviewer", r(e.reviewer)},
-                {"channel", e.channel},
-                {"latency_ms", e.latency.count()}});
-  }
-
-  PendingEvent operator()(const events::CredentialMinted& e) const {
-    return row(
-        e.session_id, "credential.mint", "",
-        {{"credential_id", e.credential_id}, {"scope", r(e.scope)}, {"ttl_s", e.ttl.count()}});
-  }
-
-  PendingEvent operator()(const events::CredentialRevoked& e) const {
-    return row(e.session_id, "credential.revoke", "",
-               {{"credential_id", e.credential_id}, {"reason", r(e.reason)}});
-  }
-
- private:
   static PendingEvent row(const std::string& session, const char* kind, const char* decision,
-                          const json& body) {
+                          std::string body) {
     PendingEvent p;
     p.session = session;
     p.kind = kind;
     p.decision = decision;
-    // Invalid UTF-8 (a program's argv can hold anything) is replaced, never a throw.
-    p.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    p.body = std::move(body);
     return p;
   }
 

@@ -6,7 +6,7 @@
 //                     "rendezvous", "sign_after_at_most_ms"}
 //   writer -> cordon: {"ok": true} once the store and the key are open, or {"ok": false,
 //                     "error", "hint"}
-//   cordon -> writer: events (event_json.h), then {"type": "end"}
+//   cordon -> writer: events (event_wire.h), then end_of_events() ({"type": "end"})
 //   writer -> cordon: {"ok": true} once everything is stored (it signs once cordon has exited),
 //                     or the error
 // At the end of the stream without an "end" (cordon was killed) it stores and signs what it
@@ -32,7 +32,7 @@
 #include <thread>
 
 #include "audit/burst_pacer.h"
-#include "audit/event_json.h"
+#include "audit/event_wire.h"
 #include "audit/frames.h"
 #include "audit/writer.h"
 #include "audit/writer_rendezvous.h"
@@ -204,12 +204,11 @@ SessionOutcome serve_session(std::optional<KeptWriter>& kept) {
     auto frame = reader.next();
     if (!frame.ok() || !frame->has_value()) break;  // cordon is gone: store what came
     pacer.saw_frame(audit::BurstPacer::Clock::now());
-    const json message = audit::from_wire(**frame);
-    if (message.is_object() && message.value("type", "") == "end") {
+    if (**frame == audit::end_of_events()) {
       ended = true;
       break;
     }
-    auto event = audit::event_from_json(message);
+    auto event = audit::event_from_wire(**frame);
     if (!event.ok()) {
       if (!unreadable) unreadable = std::move(event).error();
       unread += 1;

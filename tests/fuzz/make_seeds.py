@@ -231,15 +231,69 @@ def web_request():
     ]
 
 
+def msgpack(value):
+    """The MessagePack of a dict, list, str, bytes, int, bool or None, as cordon writes it."""
+    def header(size, fixed, fixed_limit, wide):
+        if size < fixed_limit:
+            return bytes([fixed | size])
+        for marker, width in wide:
+            if size < 1 << (8 * width):
+                return bytes([marker]) + size.to_bytes(width, "big")
+        raise ValueError(size)
+    if value is None:
+        return b"\xc0"
+    if isinstance(value, bool):
+        return b"\xc3" if value else b"\xc2"
+    if isinstance(value, int):
+        if 0 <= value < 128:
+            return bytes([value])
+        if -32 <= value < 0:
+            return (value & 0xff).to_bytes(1, "big")
+        return (b"\xcf" + value.to_bytes(8, "big") if value >= 0
+                else b"\xd3" + value.to_bytes(8, "big", signed=True))
+    if isinstance(value, str):
+        value = value.encode()
+    if isinstance(value, bytes):
+        return header(len(value), 0xa0, 32, [(0xd9, 1), (0xda, 2), (0xdb, 4)]) + value
+    if isinstance(value, list):
+        return header(len(value), 0x90, 16, [(0xdc, 2), (0xdd, 4)]) + b"".join(map(msgpack, value))
+    return header(len(value), 0x80, 16, [(0xde, 2), (0xdf, 4)]) + b"".join(
+        msgpack(k) + msgpack(v) for k, v in value.items())
+
+
 def audit_wire():
     # MessagePack frames as cordon sends them, and pieces for the event the target builds.
     return [
-        bytes.fromhex("81a474797065a3656e64"),  # {"type": "end"}
-        bytes.fromhex("82a474797065ad70726f6772616d2e7374617274a773657373696f6ea27331"),
+        msgpack({"type": "end"}),
+        msgpack({"type": "program.start", "session": "s1"}),
+        msgpack({"type": "program.start", "session": "s1", "argv": ["rm", "-rf", b"\xff/"],
+                 "path": "/usr/bin/rm", "decision": 2, "rule": "rm", "reason": "destructive"}),
+        msgpack({"type": "network.decision", "session": "s1", "host": "api.example.com",
+                 "port": 443, "protocol": "connect", "address": "192.0.2.1", "decision": 0,
+                 "rule": "api.example.com", "reason": "", "bytes_up": 1 << 40,
+                 "bytes_down": 4096, "client": ""}),
+        msgpack({"type": "session.start", "session": "s1", "version": "0.1.0",
+                 "profile": "workspace-write", "policy": "[gate]\n", "user": "alice",
+                 "workspace": "/w", "command": ["sh"],
+                 "walls": [{"wall": "egress", "mechanism": "proxy", "active": True, "note": ""}]}),
+        msgpack({"type": "session.end", "session": "s1", "exit_code": -1, "signal": None,
+                 "timed_out": False, "duration_ms": 12, "memory": None, "pids": 3}),
         b"s1\0/bin/echo\0echo\0caf\xe9\0x\xff\xfe-tok",
         b"\0\0\0\0",
         bytes.fromhex("dd7fffffff"),  # an array that claims 2^31 elements
         bytes.fromhex("dbffffffff41"),  # a string that claims 4 GiB
+    ]
+
+
+def json_text():
+    # Text for a row's body: control characters, quotes, and every way UTF-8 can break.
+    return [
+        b"plain ascii",
+        b"tab\tnewline\n quote\" backslash\\ bell\x07 del\x7f",
+        "caf\u00e9 \u20ac \U0001f600".encode(),
+        b"\xc0\xaf \xe0\x80\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \xf5 \xff",
+        b"cut \xe2\x82",
+        b"\xf0\x9f\x98 then \xe2\x28\xa1 and \x80\xbf",
     ]
 
 
@@ -250,7 +304,7 @@ def main():
                           ("policy_toml", policy_toml()), ("control_request", control_request()),
                           ("gate_decision", gate_decision()), ("gate_argv", gate_argv()),
                           ("audit_redact", audit_redact()), ("web_request", web_request()),
-                          ("audit_wire", audit_wire())]:
+                          ("audit_wire", audit_wire()), ("json_text", json_text())]:
         directory = os.path.join(HERE, "corpus", target)
         os.makedirs(directory, exist_ok=True)
         for name in os.listdir(directory):

@@ -1,0 +1,98 @@
+// One message from cordon to its audit writer, read into its fields: what the writer decodes
+// each event from (event_wire.h).
+//
+// The bytes are parsed by nlohmann's MessagePack reader through its SAX interface, which hands
+// over each value as it is read; no JSON tree is built (building one, then copying every string
+// out of it, was most of the writer's cost per event). A message is a map whose values are
+// text, numbers, booleans, null, lists of text, or lists of maps of such scalars (a session's
+// walls): nothing deeper is accepted, so no payload can make the reader recurse.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+
+namespace cordon::audit {
+
+class WireFields {
+ public:
+  struct Value;
+  // The payload's fields; an error if it is not one well-formed message of the shape above.
+  static Result<WireFields> read(std::string_view payload);
+
+  // Whether the message has `key`, with a value other than null.
+  bool has(std::string_view key) const;
+
+  // Each accessor takes the field out (a field is read once) and returns the fallback when it
+  // is absent. A field of another type records an error (error()) and returns the fallback.
+  std::string text(std::string_view key);
+  std::vector<std::string> list(std::string_view key);
+  bool flag(std::string_view key, bool fallback);
+  // A number of type T; one outside T's range is an error, never narrowed.
+  template <class T>
+  T number(std::string_view key, T fallback) {
+    return optional_number<T>(key).value_or(fallback);
+  }
+  // nullopt when absent or null.
+  template <class T>
+  std::optional<T> optional_number(std::string_view key);
+  // A list of maps of scalars.
+  std::vector<WireFields> records(std::string_view key);
+
+  // The first field that had the wrong type.
+  const std::optional<Error>& error() const { return error_; }
+  // Takes on the error of one of records()' maps, if this has none yet.
+  void adopt_error(const WireFields& part) {
+    if (!error_) error_ = part.error_;
+  }
+
+  struct Number {
+    bool negative = false;
+    uint64_t magnitude = 0;
+  };
+  struct Value {
+    enum class Kind { kNull, kFlag, kNumber, kText, kList, kRecords } kind = Kind::kNull;
+    bool flag = false;
+    Number number;
+    std::string text;
+    std::vector<std::string> list;
+    std::vector<WireFields> records;
+  };
+
+ private:
+  friend class WireFieldsReader;
+  Value* find(std::string_view key, Value::Kind kind);
+  std::optional<Number> find_number(std::string_view key);
+  void mistyped(std::string_view key, const char* wanted);
+
+  std::vector<std::pair<std::string, Value>> fields_;
+  std::optional<Error> error_;
+};
+
+template <class T>
+std::optional<T> WireFields::optional_number(std::string_view key) {
+  static_assert(std::is_integral_v<T> && sizeof(T) <= 8);
+  const std::optional<Number> n = find_number(key);
+  if (!n) return std::nullopt;
+  if constexpr (std::is_signed_v<T>) {
+    const uint64_t limit =
+        n->negative ? uint64_t{1} << (sizeof(T) * 8 - 1) : (uint64_t{1} << (sizeof(T) * 8 - 1)) - 1;
+    if (n->magnitude <= limit) {
+      return n->negative ? static_cast<T>(-static_cast<int64_t>(n->magnitude - 1) - 1)
+                         : static_cast<T>(n->magnitude);
+    }
+  } else if (!n->negative && n->magnitude <= std::numeric_limits<T>::max()) {
+    return static_cast<T>(n->magnitude);
+  }
+  mistyped(key, "a number in range");
+  return std::nullopt;
+}
+
+}  // namespace cordon::audit
