@@ -53,13 +53,17 @@ class WireFieldsReader {
     if (where_ != Where::kList) return refuse("a map inside a map");
     WireFields::Value& list = current();
     if (list.kind == Kind::kList && !list.list.empty()) return refuse("a list of text and maps");
-    list.kind = Kind::kRecords;
-    list.records.emplace_back().fields_.reserve(std::min<std::size_t>(entries, kMaxReserve));
+    if (list.kind == Kind::kList) {
+      list.kind = Kind::kRecords;
+      list.first_record = top_.records_.size();
+    }
+    list.record_count += 1;
+    top_.records_.emplace_back().fields_.reserve(std::min<std::size_t>(entries, kMaxReserve));
     where_ = Where::kRecord;
     return true;
   }
   bool key(json::string_t& name) {
-    WireFields& map = where_ == Where::kRecord ? current().records.back() : top_;
+    WireFields& map = where_ == Where::kRecord ? top_.records_.back() : top_;
     for (const auto& field : map.fields_) {
       if (field.first == name) return refuse("a field given twice");
     }
@@ -99,7 +103,7 @@ class WireFieldsReader {
   // a list; none elsewhere.
   WireFields::Value* slot() {
     if (where_ == Where::kTop) return &current();
-    if (where_ == Where::kRecord) return &current().records.back().fields_.back().second;
+    if (where_ == Where::kRecord) return &top_.records_.back().fields_.back().second;
     return nullptr;
   }
   bool number(WireFields::Number n) {
@@ -178,8 +182,14 @@ bool WireFields::flag(std::string_view key, bool fallback) {
 }
 
 std::vector<WireFields> WireFields::records(std::string_view key) {
-  Value* v = find(key, Kind::kRecords);
-  return v ? std::move(v->records) : std::vector<WireFields>();
+  std::vector<WireFields> out;
+  if (Value* v = find(key, Kind::kRecords)) {
+    const auto first = records_.begin() + static_cast<std::ptrdiff_t>(v->first_record);
+    out.assign(std::make_move_iterator(first),
+               std::make_move_iterator(first + static_cast<std::ptrdiff_t>(v->record_count)));
+    v->kind = Kind::kNull;  // taken
+  }
+  return out;
 }
 
 std::optional<WireFields::Number> WireFields::find_number(std::string_view key) {

@@ -23,7 +23,6 @@ namespace cordon::audit {
 
 class WireFields {
  public:
-  struct Value;
   // The payload's fields; an error if it is not one well-formed message of the shape above.
   static Result<WireFields> read(std::string_view payload);
 
@@ -63,7 +62,9 @@ class WireFields {
     Number number;
     std::string text;
     std::vector<std::string> list;
-    std::vector<WireFields> records;
+    // A list of maps: records_[first_record, first_record + record_count).
+    size_t first_record = 0;
+    size_t record_count = 0;
   };
 
  private:
@@ -73,6 +74,9 @@ class WireFields {
   void mistyped(std::string_view key, const char* wanted);
 
   std::vector<std::pair<std::string, Value>> fields_;
+  // The maps of every list of maps, in order (a Value cannot hold them: it would hold its own
+  // type).
+  std::vector<WireFields> records_;
   std::optional<Error> error_;
 };
 
