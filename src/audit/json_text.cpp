@@ -110,30 +110,37 @@ void JsonText::separate() {
   if (after_value_) out_.push_back(',');
 }
 
+JsonText& JsonText::open(char bracket) {
+  separate();
+  out_.push_back(bracket);
+  after_value_ = false;
+  return *this;
+}
+
+JsonText& JsonText::close(char bracket) {
+  out_.push_back(bracket);
+  after_value_ = true;
+  return *this;
+}
+
+JsonText& JsonText::literal(std::string_view text) {
+  separate();
+  out_.append(text);
+  after_value_ = true;
+  return *this;
+}
+
 JsonText& JsonText::begin_object() {
-  separate();
-  out_.push_back('{');
-  after_value_ = false;
-  return *this;
+  return open('{');
 }
-
 JsonText& JsonText::end_object() {
-  out_.push_back('}');
-  after_value_ = true;
-  return *this;
+  return close('}');
 }
-
 JsonText& JsonText::begin_array() {
-  separate();
-  out_.push_back('[');
-  after_value_ = false;
-  return *this;
+  return open('[');
 }
-
 JsonText& JsonText::end_array() {
-  out_.push_back(']');
-  after_value_ = true;
-  return *this;
+  return close(']');
 }
 
 JsonText& JsonText::key(std::string_view name) {
@@ -158,35 +165,21 @@ JsonText& JsonText::texts(const std::vector<std::string>& items) {
 }
 
 JsonText& JsonText::number(int64_t value) {
-  separate();
   char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out_.append(digits, end);
-  after_value_ = true;
-  return *this;
+  return literal({digits, std::to_chars(digits, digits + sizeof digits, value).ptr});
 }
 
 JsonText& JsonText::number(uint64_t value) {
-  separate();
   char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out_.append(digits, end);
-  after_value_ = true;
-  return *this;
+  return literal({digits, std::to_chars(digits, digits + sizeof digits, value).ptr});
 }
 
 JsonText& JsonText::boolean(bool value) {
-  separate();
-  out_.append(value ? "true" : "false");
-  after_value_ = true;
-  return *this;
+  return literal(value ? "true" : "false");
 }
 
 JsonText& JsonText::null() {
-  separate();
-  out_.append("null");
-  after_value_ = true;
-  return *this;
+  return literal("null");
 }
 
 }  // namespace cordon::audit

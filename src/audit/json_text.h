@@ -37,6 +37,10 @@ class JsonText {
 
  private:
   void separate();
+  JsonText& open(char bracket);
+  JsonText& close(char bracket);
+  // A number, true, false or null, as text.
+  JsonText& literal(std::string_view text);
 
   std::string& out_;
   bool after_value_ = false;  // a value was written at this level: the next one needs a comma

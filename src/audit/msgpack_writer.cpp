@@ -9,62 +9,21 @@ void MsgpackWriter::big_endian(uint64_t value, int bytes) {
 }
 
 void MsgpackWriter::map(uint32_t entries) {
-  if (entries < 16) {
-    byte(static_cast<uint8_t>(0x80 | entries));
-  } else if (entries <= 0xffff) {
-    byte(0xde);
-    big_endian(entries, 2);
-  } else {
-    byte(0xdf);
-    big_endian(entries, 4);
-  }
+  header(entries, 0x80, 16, {{0xde, 2}, {0xdf, 4}});
 }
 
 void MsgpackWriter::array(uint32_t items) {
-  if (items < 16) {
-    byte(static_cast<uint8_t>(0x90 | items));
-  } else if (items <= 0xffff) {
-    byte(0xdc);
-    big_endian(items, 2);
-  } else {
-    byte(0xdd);
-    big_endian(items, 4);
-  }
+  header(items, 0x90, 16, {{0xdc, 2}, {0xdd, 4}});
 }
 
 void MsgpackWriter::text(std::string_view bytes) {
-  const uint64_t size = bytes.size();
-  if (size < 32) {
-    byte(static_cast<uint8_t>(0xa0 | size));
-  } else if (size <= 0xff) {
-    byte(0xd9);
-    big_endian(size, 1);
-  } else if (size <= 0xffff) {
-    byte(0xda);
-    big_endian(size, 2);
-  } else {
-    byte(0xdb);  // frames.h caps a frame far below 4 GiB
-    big_endian(size, 4);
-  }
+  // frames.h caps a frame far below 4 GiB.
+  header(bytes.size(), 0xa0, 32, {{0xd9, 1}, {0xda, 2}, {0xdb, 4}});
   out_.append(bytes);
 }
 
 void MsgpackWriter::number(uint64_t value) {
-  if (value < 128) {
-    byte(static_cast<uint8_t>(value));
-  } else if (value <= 0xff) {
-    byte(0xcc);
-    big_endian(value, 1);
-  } else if (value <= 0xffff) {
-    byte(0xcd);
-    big_endian(value, 2);
-  } else if (value <= 0xffffffff) {
-    byte(0xce);
-    big_endian(value, 4);
-  } else {
-    byte(0xcf);
-    big_endian(value, 8);
-  }
+  header(value, 0x00, 128, {{0xcc, 1}, {0xcd, 2}, {0xce, 4}, {0xcf, 8}});
 }
 
 void MsgpackWriter::number(int64_t value) {

@@ -6,10 +6,12 @@
 // again; that was most of the cost of an event on cordon's side, paid in the proxy's loop and
 // in the gate's tracer before each program is released. The writer reads these bytes with
 // nlohmann's own MessagePack parser (wire_fields.h), so the format is checked by the library.
-// Every value takes its shortest encoding.
+// Every value takes its shortest form, the bytes nlohmann's to_msgpack gives the same value (a
+// test holds this).
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -47,6 +49,21 @@ class MsgpackWriter {
   void put(uint16_t value) { number(static_cast<uint64_t>(value)); }
   void put(uint64_t value) { number(value); }
 
+  // A size (or a number) in its shortest form: the fixed form (`fixed` | size) below
+  // `fixed_limit`, else the first of `wide` it fits in, a marker byte and `width` bytes.
+  struct Wide {
+    uint8_t marker;
+    int width;
+  };
+  void header(uint64_t size, uint8_t fixed, uint64_t fixed_limit, std::initializer_list<Wide> wide) {
+    if (size < fixed_limit) return byte(static_cast<uint8_t>(fixed | size));
+    for (const Wide& form : wide) {
+      if (form.width == 8 || size >> (form.width * 8) == 0) {
+        byte(form.marker);
+        return big_endian(size, form.width);
+      }
+    }
+  }
   void byte(uint8_t b) { out_.push_back(static_cast<char>(b)); }
   void big_endian(uint64_t value, int bytes);
 

@@ -110,6 +110,53 @@ TEST(AuditEventWire, MalformedMessagesAreErrorsNotCrashes) {
   EXPECT_TRUE(refused({{"type", "program.start"}, {"session", "s"}, {"path", json::binary({1})}}));
 }
 
+// Every value in its shortest form, byte for byte the library's own encoding of it.
+TEST(AuditEventWire, ValuesAreEncodedAsTheLibraryEncodesThem) {
+  const auto library = [](const json& value) {
+    std::string out;
+    json::to_msgpack(value, out);
+    return out;
+  };
+  const auto ours = [](auto write) {
+    std::string out;
+    MsgpackWriter w(out);
+    write(w);
+    return out;
+  };
+  for (uint64_t v : std::initializer_list<uint64_t>{0, 1, 127, 128, 255, 256, 65535, 65536,
+                     4294967295, 4294967296, UINT64_MAX}) {
+    EXPECT_EQ(ours([&](MsgpackWriter& w) { w.number(v); }), library(v)) << v;
+  }
+  for (int64_t v : {int64_t{-1}, int64_t{-32}, int64_t{-33}, int64_t{-128}, int64_t{-129},
+                    int64_t{-32768}, int64_t{-32769}, int64_t{INT32_MIN}, int64_t{INT32_MIN} - 1,
+                    INT64_MIN, int64_t{5}, INT64_MAX}) {
+    EXPECT_EQ(ours([&](MsgpackWriter& w) { w.number(v); }), library(v)) << v;
+  }
+  for (size_t size : {0u, 31u, 32u, 255u, 256u, 65535u, 65536u}) {
+    const std::string s(size, 'x');
+    EXPECT_EQ(ours([&](MsgpackWriter& w) { w.text(s); }), library(s)) << size;
+    const std::vector<bool> items(size, true);
+    EXPECT_EQ(ours([&](MsgpackWriter& w) {
+                w.array(static_cast<uint32_t>(size));
+                for (size_t i = 0; i < size; ++i) w.boolean(true);
+              }),
+              library(items))
+        << size;
+  }
+  EXPECT_EQ(ours([](MsgpackWriter& w) { w.null(); }), library(nullptr));
+  EXPECT_EQ(ours([](MsgpackWriter& w) { w.boolean(false); }), library(false));
+  json map = json::object();
+  std::string written;
+  MsgpackWriter w(written);
+  w.map(20);
+  for (int i = 0; i < 20; ++i) {  // keys in the order the library sorts them
+    const std::string key = "k" + std::to_string(100 + i);
+    w.entry(key, int64_t{i});
+    map[key] = i;
+  }
+  EXPECT_EQ(written, library(map));
+}
+
 TEST(AuditEventWire, AFieldGivenTwiceIsRefused) {
   std::string payload;
   MsgpackWriter w(payload);
