@@ -6,13 +6,12 @@
 
 namespace cordon::audit {
 
-using Kind = WireFields::Value::Kind;
-
 // Receives the parser's values in order and files them: the top-level map's entries, and the
 // elements of a list that is one of its values.
 class WireFieldsReader {
  public:
   using json = nlohmann::json;
+  using Kind = WireFields::Kind;
   explicit WireFieldsReader(WireFields& top) : top_(top) {}
 
   bool null() { return slot() != nullptr || refuse("a value outside a map"); }
@@ -23,11 +22,8 @@ class WireFieldsReader {
     v->flag = value;
     return true;
   }
-  bool number_integer(json::number_integer_t value) {
-    return value < 0 ? number({true, 0 - static_cast<uint64_t>(value)})
-                     : number({false, static_cast<uint64_t>(value)});
-  }
-  bool number_unsigned(json::number_unsigned_t value) { return number({false, value}); }
+  bool number_integer(json::number_integer_t value) { return number(value); }
+  bool number_unsigned(json::number_unsigned_t value) { return number(value); }
   bool number_float(json::number_float_t, const json::string_t&) { return refuse("a float"); }
   bool binary(json::binary_t&) { return refuse("binary data"); }
   bool string(json::string_t& value) {

@@ -9,12 +9,12 @@
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "base/result.h"
@@ -52,10 +52,10 @@ class WireFields {
     if (!error_) error_ = part.error_;
   }
 
-  struct Number {
-    bool negative = false;
-    uint64_t magnitude = 0;
-  };
+ private:
+  friend class WireFieldsReader;
+  // Below zero, or not: MessagePack's two kinds of integer.
+  using Number = std::variant<int64_t, uint64_t>;
   struct Value {
     enum class Kind { kNull, kFlag, kNumber, kText, kList, kRecords } kind = Kind::kNull;
     bool flag = false;
@@ -66,9 +66,8 @@ class WireFields {
     size_t first_record = 0;
     size_t record_count = 0;
   };
+  using Kind = Value::Kind;
 
- private:
-  friend class WireFieldsReader;
   Value* find(std::string_view key, Value::Kind kind);
   std::optional<Number> find_number(std::string_view key);
   void mistyped(std::string_view key, const char* wanted);
@@ -82,19 +81,11 @@ class WireFields {
 
 template <class T>
 std::optional<T> WireFields::optional_number(std::string_view key) {
-  static_assert(std::is_integral_v<T> && sizeof(T) <= 8);
+  static_assert(std::is_integral_v<T>);
   const std::optional<Number> n = find_number(key);
   if (!n) return std::nullopt;
-  if constexpr (std::is_signed_v<T>) {
-    const uint64_t limit =
-        n->negative ? uint64_t{1} << (sizeof(T) * 8 - 1) : (uint64_t{1} << (sizeof(T) * 8 - 1)) - 1;
-    if (n->magnitude <= limit) {
-      return n->negative ? static_cast<T>(-static_cast<int64_t>(n->magnitude - 1) - 1)
-                         : static_cast<T>(n->magnitude);
-    }
-  } else if (!n->negative && n->magnitude <= std::numeric_limits<T>::max()) {
-    return static_cast<T>(n->magnitude);
-  }
+  const bool fits = std::visit([](auto value) { return std::in_range<T>(value); }, *n);
+  if (fits) return std::visit([](auto value) { return static_cast<T>(value); }, *n);
   mistyped(key, "a number in range");
   return std::nullopt;
 }
