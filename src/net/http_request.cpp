@@ -180,24 +180,10 @@ bool parse_fields(RequestHead* head, std::string* error) {
 }  // namespace
 
 RequestParse parse_request_head(std::string_view buffer, size_t max_head) {
-  RequestParse parse;
-  const http_syntax::HeadEnd end = http_syntax::find_head_end(buffer, max_head);
-  if (end.status != ParseStatus::kComplete) {
-    parse.status = end.status;
-    parse.error = end.error;
-    return parse;
-  }
-  std::string_view start_line;
-  parse.status = ParseStatus::kBad;
-  if (!http_syntax::split_head(buffer.substr(0, end.size), &start_line, &parse.head.headers,
-                               &parse.error)) {
-    return parse;
-  }
-  if (!parse_request_line(start_line, &parse.head, &parse.error)) return parse;
-  if (!parse_fields(&parse.head, &parse.error)) return parse;
-  parse.head.head_size = end.size;
-  parse.status = ParseStatus::kComplete;
-  return parse;
+  return http_syntax::parse_head<RequestParse>(
+      buffer, max_head, [](std::string_view start_line, RequestHead* head, std::string* error) {
+        return parse_request_line(start_line, head, error) && parse_fields(head, error);
+      });
 }
 
 }  // namespace cordon::net

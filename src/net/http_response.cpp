@@ -79,24 +79,12 @@ bool decide_framing(ResponseHead* head, std::string_view request_method, std::st
 
 ResponseParse parse_response_head(std::string_view buffer, std::string_view request_method,
                                   size_t max_head) {
-  ResponseParse parse;
-  const http_syntax::HeadEnd end = http_syntax::find_head_end(buffer, max_head);
-  if (end.status != ParseStatus::kComplete) {
-    parse.status = end.status;
-    parse.error = end.error;
-    return parse;
-  }
-  std::string_view start_line;
-  parse.status = ParseStatus::kBad;
-  if (!http_syntax::split_head(buffer.substr(0, end.size), &start_line, &parse.head.headers,
-                               &parse.error)) {
-    return parse;
-  }
-  if (!parse_status_line(start_line, &parse.head, &parse.error)) return parse;
-  if (!decide_framing(&parse.head, request_method, &parse.error)) return parse;
-  parse.head.head_size = end.size;
-  parse.status = ParseStatus::kComplete;
-  return parse;
+  return http_syntax::parse_head<ResponseParse>(
+      buffer, max_head,
+      [request_method](std::string_view start_line, ResponseHead* head, std::string* error) {
+        return parse_status_line(start_line, head, error) &&
+               decide_framing(head, request_method, error);
+      });
 }
 
 }  // namespace cordon::net

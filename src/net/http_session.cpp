@@ -45,10 +45,7 @@ class HttpSession final : public Session {
   void abort() override {
     if (tunnel_) {
       Tunnel::Outcome outcome = tunnel_->abort();
-      if (record_) {
-        record_->bytes_up += outcome.bytes_up;
-        record_->bytes_down += outcome.bytes_down;
-      }
+      if (record_) outcome.complete(*record_);
     }
     report_open_record("proxy stopping");
     dial_.reset();
@@ -407,15 +404,7 @@ class HttpSession final : public Session {
   }
 
   void on_tunnel_done(const Tunnel::Outcome& outcome) {
-    if (record_) {
-      record_->bytes_up = outcome.bytes_up;
-      record_->bytes_down = outcome.bytes_down;
-      if (outcome.end == Tunnel::End::kGateRefused || outcome.end == Tunnel::End::kGateTimeout) {
-        record_->allowed = false;
-        record_->rule.clear();
-        record_->reason = outcome.reason;
-      }
-    }
+    if (record_) outcome.complete(*record_);
     report_open_record("");
     close_session("");
   }

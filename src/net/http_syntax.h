@@ -33,6 +33,29 @@ HeadEnd find_head_end(std::string_view buffer, size_t max_head);
 bool split_head(std::string_view head, std::string_view* start_line, HeaderList* headers,
                 std::string* error);
 
+// The frame both heads are parsed in: `Parse` (RequestParse or ResponseParse) is kComplete once
+// the head ends within max_head, splits into a start line and fields, and `read_head(start_line,
+// &parse.head, &parse.error)` (the start line and what the fields mean) returns true.
+template <typename Parse, typename ReadHead>
+Parse parse_head(std::string_view buffer, size_t max_head, ReadHead read_head) {
+  Parse parse;
+  const HeadEnd end = find_head_end(buffer, max_head);
+  if (end.status != ParseStatus::kComplete) {
+    parse.status = end.status;
+    parse.error = end.error;
+    return parse;
+  }
+  std::string_view start_line;
+  parse.status = ParseStatus::kBad;
+  if (!split_head(buffer.substr(0, end.size), &start_line, &parse.head.headers, &parse.error) ||
+      !read_head(start_line, &parse.head, &parse.error)) {
+    return parse;
+  }
+  parse.head.head_size = end.size;
+  parse.status = ParseStatus::kComplete;
+  return parse;
+}
+
 // "HTTP/1.0" -> 0, "HTTP/1.1" -> 1; anything else (HTTP/2.0, HTTP/0.9, lower case) nullopt.
 std::optional<int> parse_version(std::string_view text);
 

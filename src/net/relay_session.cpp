@@ -30,11 +30,7 @@ void RelaySession::start() {
 }
 
 void RelaySession::abort() {
-  if (tunnel_ && record_) {
-    Tunnel::Outcome outcome = tunnel_->abort();
-    record_->bytes_up = outcome.bytes_up;
-    record_->bytes_down = outcome.bytes_down;
-  }
+  if (tunnel_ && record_) tunnel_->abort().complete(*record_);
   if (record_) {
     record_->reason += "; proxy stopping";
     ctx_.report(*record_);
@@ -147,13 +143,7 @@ void RelaySession::on_dialed(DialResult result) {
 
 void RelaySession::on_tunnel_done(const Tunnel::Outcome& outcome) {
   if (record_) {
-    record_->bytes_up = outcome.bytes_up;
-    record_->bytes_down = outcome.bytes_down;
-    if (outcome.end == Tunnel::End::kGateRefused || outcome.end == Tunnel::End::kGateTimeout) {
-      record_->allowed = false;
-      record_->rule.clear();
-      record_->reason = outcome.reason;
-    }
+    outcome.complete(*record_);
     ctx_.report(*record_);
     record_.reset();
   }

@@ -107,6 +107,16 @@ void Tunnel::start(std::string to_origin, std::string to_client, Gate gate, Done
   if (!ended_) update_interest();
 }
 
+void Tunnel::Outcome::complete(DecisionRecord& record) const {
+  record.bytes_up = bytes_up;
+  record.bytes_down = bytes_down;
+  if (end == End::kGateRefused || end == End::kGateTimeout) {
+    record.allowed = false;
+    record.rule.clear();
+    record.reason = reason;
+  }
+}
+
 Tunnel::Outcome Tunnel::abort() {
   Outcome outcome{End::kReset, "proxy stopping", up_->bytes, down_->bytes};
   ended_ = true;

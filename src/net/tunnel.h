@@ -60,6 +60,11 @@ class Tunnel {
     std::string reason;
     uint64_t bytes_up = 0;    // client -> origin
     uint64_t bytes_down = 0;  // origin -> client
+
+    // The tunnel's decision record, completed: the bytes each way, and a refusal by the gate
+    // (the client's TLS name was not the one decided on, or never came) makes the allowed
+    // decision a denial, with the gate's reason.
+    void complete(DecisionRecord& record) const;
   };
   using Done = std::function<void(const Outcome&)>;
 
