@@ -11,14 +11,19 @@ namespace {
 
 using nlohmann::json;
 
+// A decision travels as its enumerator's number, both ways.
 int64_t decision_code(events::Decision d) {
   return static_cast<int64_t>(d);
 }
+// Absent: a denial, the stricter record. A number that names no decision is refused: recorded
+// as a denial, an allowed start would read as refused.
 events::Decision decision_from(WireFields& f) {
-  const int v = f.number("decision", 1);
-  return v == 0   ? events::Decision::kAllow
-         : v == 2 ? events::Decision::kAsk
-                  : events::Decision::kDeny;
+  const int64_t code = f.number("decision", decision_code(events::Decision::kDeny));
+  if (code < 0 || code > decision_code(events::Decision::kAsk)) {
+    f.refuse("decision", "a decision's code");
+    return events::Decision::kDeny;
+  }
+  return static_cast<events::Decision>(code);
 }
 
 // Writes one event: the map's size, then its entries.

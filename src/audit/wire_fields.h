@@ -47,6 +47,9 @@ class WireFields {
 
   // The first field that had the wrong type.
   const std::optional<Error>& error() const { return error_; }
+  // A field read with the right type whose value the caller cannot take (a code this build
+  // does not know): recorded in error() as a field of the wrong type is.
+  void refuse(std::string_view key, const char* wanted) { mistyped(key, wanted); }
   // Takes on the error of one of records()' maps, if this has none yet.
   void adopt_error(const WireFields& part) {
     if (!error_) error_ = part.error_;

@@ -58,7 +58,8 @@ struct SessionEnded {
   ResourcePeaks peaks;
 };
 
-// What a wall decided about one request.
+// What a wall decided about one request. On the audit wire as its number (kAsk stays last:
+// event_wire.cpp refuses a number above it).
 enum class Decision { kAllow, kDeny, kAsk };
 
 // The gate saw a program start (execve) and decided.

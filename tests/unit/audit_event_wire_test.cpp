@@ -95,6 +95,9 @@ TEST(AuditEventWire, MalformedMessagesAreErrorsNotCrashes) {
       << "a number out of its field's range is refused, not narrowed";
   EXPECT_TRUE(refused({{"type", "network.decision"}, {"session", "s"}, {"port", 65536}}));
   EXPECT_TRUE(refused({{"type", "network.decision"}, {"session", "s"}, {"bytes_up", -1}}));
+  EXPECT_TRUE(refused({{"type", "program.start"}, {"session", "s"}, {"decision", 3}}))
+      << "a decision this build does not know is refused, not recorded as a denial";
+  EXPECT_TRUE(refused({{"type", "network.decision"}, {"session", "s"}, {"decision", -1}}));
   EXPECT_TRUE(refused({{"type", "program.start"}, {"session", "s"}, {"argv", {"a", 1}}}));
   EXPECT_TRUE(refused({{"type", "program.start"}, {"session", "s"}, {"argv", {{"a"}}}}))
       << "no list inside a list";
