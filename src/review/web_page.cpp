@@ -2,7 +2,7 @@
 // from the box is put on the page with textContent, never as markup.
 #include <string>
 
-#include "review/web_server.h"
+#include "review/web_routes.h"
 
 namespace cordon::review {
 namespace {

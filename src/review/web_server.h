@@ -1,16 +1,9 @@
 // The review web page: an HTTP/1.1 server on 127.0.0.1 in the host's network namespace, so the
 // box (which has its own, and cannot reach the host's loopback) never sees it.
 //
-// Every request carries a reviewer token (32 random bytes, hex; in the query of GET / and in
-// the X-Cordon-Token header of /api/*), compared in constant time; the token alone names the
-// reviewer ("web:<name>"). The Host header must be exactly 127.0.0.1:PORT (a DNS rebinding
-// page has another) and a POST with a foreign Origin is refused. One thread polls every
-// connection; heads are at most 8 KiB, bodies 16 KiB, a request must arrive within 10 s, and
-// at most 64 connections are open at once.
-//
-// Endpoints: GET / (the page), GET /api/items, GET /api/events (Server-Sent Events: the items
-// after every change of the queue), POST /api/answer {id, verdict: approve|deny,
-// scope: once|session, reason}.
+// One thread polls every connection; heads are at most 8 KiB, bodies 16 KiB, a request must
+// arrive within 10 s, and at most 64 connections are open at once. What a request gets (the
+// tokens, the Host and Origin checks, the endpoints) is review/web_routes.h.
 #pragma once
 
 #include <cstdint>
@@ -45,8 +38,5 @@ class WebServer {
   explicit WebServer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// The page (HTML with its CSS and script inline, each carrying `nonce` for the CSP).
-std::string review_page(const std::string& nonce);
 
 }  // namespace cordon::review

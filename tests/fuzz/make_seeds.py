@@ -231,6 +231,32 @@ def web_request():
     ]
 
 
+def web_routes():
+    # Control bytes stand for what the target knows: \x01 alice's token, \x06 bob's, \x02 the
+    # Host, \x03 the Origin, \x04 and \x05 the two held items' ids (10 characters each).
+    def answer(item, verdict, token=b"\x01", origin=b"\x03", scope=b"once"):
+        body = b'{"id":"' + item + b'","verdict":"' + verdict + b'","scope":"' + scope + b'"}'
+        length = len(body) + 9  # the id's placeholder stands for 10 characters
+        return (b"POST /api/answer HTTP/1.1\r\nHost: \x02\r\nX-Cordon-Token: " + token +
+                b"\r\nOrigin: " + origin + b"\r\nContent-Type: application/json\r\n"
+                b"Content-Length: " + str(length).encode() + b"\r\n\r\n" + body)
+    return [
+        b"GET /?token=\x01 HTTP/1.1\r\nHost: \x02\r\n\r\n",
+        b"GET /?token=\x06&x=1 HTTP/1.1\r\nHost: 127.0.0.1:8124\r\n\r\n",
+        b"GET /api/items HTTP/1.1\r\nHost: \x02\r\nX-Cordon-Token: \x06\r\n\r\n",
+        b"GET /api/events HTTP/1.1\r\nHost: \x02\r\nX-Cordon-Token: \x01\r\n\r\n",
+        answer(b"\x04", b"approve"),
+        answer(b"\x04", b"deny", token=b"\x06"),
+        answer(b"\x05", b"approve", scope=b"session"),
+        answer(b"\x05", b"deny", origin=b"http://evil.example.com"),
+        answer(b"\x04", b"approve", token=b"0" * 64),
+        b"POST /api/answer HTTP/1.1\r\nHost: \x02\r\nHost: \x02\r\nX-Cordon-Token: \x01\r\n"
+        b"Content-Length: 2\r\n\r\n{}",
+        b"POST /api/items HTTP/1.1\r\nHost: \x02\r\nX-Cordon-Token: \x01\r\nContent-Length: 0\r\n\r\n",
+        b"GET /api/nothing HTTP/1.1\r\nHost: \x02\r\nX-Cordon-Token: \x01\r\n\r\n",
+    ]
+
+
 def msgpack(value):
     """The MessagePack of a dict, list, str, bytes, int, bool or None, as cordon writes it."""
     def header(size, fixed, fixed_limit, wide):
@@ -304,6 +330,7 @@ def main():
                           ("policy_toml", policy_toml()), ("control_request", control_request()),
                           ("gate_decision", gate_decision()), ("gate_argv", gate_argv()),
                           ("audit_redact", audit_redact()), ("web_request", web_request()),
+                          ("web_routes", web_routes()),
                           ("audit_wire", audit_wire()), ("json_text", json_text())]:
         directory = os.path.join(HERE, "corpus", target)
         os.makedirs(directory, exist_ok=True)
