@@ -328,8 +328,12 @@ class Planner {
   }
 
   void add_proc_and_run() {
-    plan_.ops.push_back(
-        fresh(MountKind::kProc, Step::kMountProc, "/proc", "", access(PathAccess::kDevices)));
+    // Read-only as a whole: a box process that could open another's /proc/PID/mem for writing
+    // (same uid, no ptrace needed) could rewrite a program's argv after the gate decided it, or
+    // after a reviewer approved it. It also keeps /proc/sys, /proc/sysrq-trigger, /proc/bus and
+    // /proc/irq, guarded by file permissions only, out of reach of a box run by root.
+    plan_.ops.push_back(fresh(MountKind::kProc, Step::kMountProc, "/proc", "",
+                              access(PathAccess::kReadOnly), /*read_only=*/true));
     plan_.ops.push_back(fresh(MountKind::kTmpfs, Step::kMountRun, "/run", "size=64k,mode=0755",
                               access(PathAccess::kReadOnly)));
   }

@@ -107,34 +107,6 @@ int mount_bind(const MountOp& op, int tree, char* staged) {
   return 0;
 }
 
-// What a fresh proc shows of the kernel itself is read-only in the box: in a box that runs as
-// root (cordon started by root maps root to itself), /proc/sys/kernel/core_pattern or modprobe
-// would otherwise run a program of the box's choosing as the host's root, and PCI config space
-// (/proc/bus) or interrupt routing (/proc/irq) would be the host's to change. File permissions,
-// not capabilities, guard those files, so dropping every capability does not cover them.
-constexpr const char* kProcKernelEntries[] = {"/sys", "/sysrq-trigger", "/bus", "/irq"};
-
-int make_proc_kernel_entries_read_only(const char* proc) {
-  char path[PATH_MAX];
-  for (const char* entry : kProcKernelEntries) {
-    const size_t a = std::strlen(proc);
-    const size_t b = std::strlen(entry);
-    if (a + b + 1 > sizeof path) return -ENAMETOOLONG;
-    std::memcpy(path, proc, a);
-    std::memcpy(path + a, entry, b + 1);
-    if (::mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) != 0) {
-      if (errno == ENOENT) continue;  // not built into this kernel
-      return -errno;
-    }
-    if (::mount(nullptr, path, nullptr,
-                MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                nullptr) != 0) {
-      return -errno;
-    }
-  }
-  return 0;
-}
-
 int mount_fresh(const MountOp& op, char* staged) {
   if (int rc = make_mount_point(staged, true); rc != 0) return rc;
   unsigned long flags = MS_NOSUID | MS_NODEV | (op.read_only ? MS_RDONLY : 0);
@@ -150,7 +122,6 @@ int mount_fresh(const MountOp& op, char* staged) {
   }
   const char* data = op.options.empty() ? nullptr : op.options.c_str();
   if (::mount(type, staged, type, flags, data) != 0) return -errno;
-  if (op.kind == MountKind::kProc) return make_proc_kernel_entries_read_only(staged);
   return 0;
 }
 

@@ -1,10 +1,12 @@
 // filesystem: what of the host the box can see: host /tmp, host sockets (docker, dbus,
-// ssh-agent, an abstract socket), /proc (and the kernel settings in it), /sys and /dev.
+// ssh-agent, an abstract socket), /proc (the kernel settings and other processes' memory in it),
+// /sys and /dev.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -172,6 +174,38 @@ void kernel_settings(Reporter& r) {
   }
 }
 
+// Another box process's memory: with /proc/PID/mem writable, any process could rewrite a
+// program's argv after the approval gate decided it, or after a reviewer approved it (same uid,
+// no ptrace needed). A child that waits for its pipe to close is the other process.
+void other_process_memory(Reporter& r) {
+  int hold[2];
+  if (::pipe2(hold, O_CLOEXEC) != 0) {
+    r.add(kWall, "open another box process's /proc/PID/mem for writing", "EROFS or EACCES",
+          "no pipe: " + errno_name(errno), false);
+    return;
+  }
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(hold[1]);
+    char byte;
+    (void)!::read(hold[0], &byte, 1);
+    ::_exit(0);
+  }
+  ::close(hold[0]);
+  std::string got = "no child: " + errno_name(errno);
+  bool held = false;
+  if (child > 0) {
+    // Opened and closed without a write: nothing changes even if the wall fell.
+    UniqueFd mem(::open(("/proc/" + std::to_string(child) + "/mem").c_str(), O_RDWR | O_CLOEXEC));
+    got = mem ? "opened" : errno_name(errno);
+    held = !mem.valid();
+  }
+  ::close(hold[1]);
+  if (child > 0) (void)!::waitpid(child, nullptr, 0);
+  r.add(kWall, "open another box process's /proc/PID/mem for writing", "EROFS or EACCES", got,
+        held);
+}
+
 void sys_and_dev(Reporter& r) {
   bool ok = false;
   auto sys = list_dir("/sys", &ok);
@@ -207,6 +241,7 @@ void probe_host_view(const Context& ctx, Reporter& r) {
   sockets(ctx, r);
   proc(ctx, r);
   kernel_settings(r);
+  other_process_memory(r);
   sys_and_dev(r);
 }
 

@@ -72,9 +72,21 @@ TEST_F(FilesystemTest, TheKernelsSettingsInProcAreReadOnly) {
          "  (: >> $f) 2>/dev/null && echo \"$f writable\"; done; "
          "irq=$(ls -d /proc/irq/[0-9]* | head -1); "
          "(: >> $irq/smp_affinity) 2>/dev/null && echo irq writable; "
-         "cat /proc/sys/kernel/ostype; echo 500 > /proc/self/oom_score_adj && echo own-ok; "
-         "cat /proc/sys/user/max_user_namespaces");
-  EXPECT_EQ(r.out, "Linux\nown-ok\n0\n") << r.err;
+         "cat /proc/sys/kernel/ostype; cat /proc/sys/user/max_user_namespaces");
+  EXPECT_EQ(r.out, "Linux\n0\n") << r.err;
+}
+
+TEST_F(FilesystemTest, NoBoxProcessCanWriteAnothersMemoryThroughProc) {
+  // Same uid, no ptrace needed: a writable /proc/PID/mem let one box process rewrite another's
+  // argv after the gate had decided it (or a reviewer approved it). /proc is read-only, so the
+  // open fails; reading (ps, top, a program's own /proc/self) still works.
+  auto r =
+      sh("sleep 30 & p=$!; "
+         "python3 -c 'import sys; open(\"/proc/%s/mem\" % sys.argv[1], \"r+b\")' $p 2>&1 | "
+         "  grep -o 'Read-only file system'; "
+         "(echo 5 > /proc/self/oom_score_adj) 2>/dev/null || echo own-refused; "
+         "grep -c '^Name:' /proc/$p/status; kill $p");
+  EXPECT_EQ(r.out, "Read-only file system\nown-refused\n1\n") << r.err;
 }
 
 TEST_F(FilesystemTest, AGitCommondirTheBoxCreatesIsMovedAsideAtTheEnd) {
