@@ -33,6 +33,28 @@ std::string_view refspec_destination(std::string_view spec) {
   return colon == std::string_view::npos ? spec : spec.substr(colon + 1);
 }
 
+// git's parse-options takes any unambiguous prefix of a long option (`--har` is --hard,
+// `--pru=now` is --prune=now), and refuses an ambiguous one, so an option counts in any
+// spelling that is a prefix of its name. `--hard` compared exactly let `git reset --har` by.
+bool git_option(std::string_view arg, std::string_view long_name) {
+  return abbreviates_long(arg, long_name);
+}
+
+// The value of `--name=value` in any abbreviated spelling of the name, if `arg` is one.
+std::optional<std::string_view> git_option_value(std::string_view arg, std::string_view name) {
+  const auto eq = arg.find('=');
+  if (eq == std::string_view::npos || !git_option(arg, name)) return std::nullopt;
+  return arg.substr(eq + 1);
+}
+
+bool any_git_option(std::span<const std::string> rest, std::string_view long_name) {
+  for (const auto& a : rest) {
+    if (a == "--") break;
+    if (git_option(a, long_name)) return true;
+  }
+  return false;
+}
+
 // ---- push and its plumbing (send-pack, http-push) -------------------------------------------
 
 // What a command line that updates a remote's refs asks for, whichever program sends it: `verb`
@@ -148,7 +170,7 @@ void score_http_push(std::span<const std::string> rest, Findings& out) {
 void score_reset(std::span<const std::string> rest, Findings& out) {
   for (const auto& a : rest) {
     if (a == "--") break;
-    if (a == "--hard") {
+    if (git_option(a, "hard")) {
       add_finding(out, 55, C::kIrreversible, false,
                   "git reset --hard discards uncommitted changes, which git never stored");
       return;
@@ -164,17 +186,19 @@ constexpr FlagSpec kCleanSpec = FlagSpec()
                                     .with_long_with_value(kCleanValues)
                                     .with_aliases(kCleanAliases);
 
-void score_clean(std::span<const std::string> rest, Findings& out) {
+// `forced_by_config`: `git -c clean.requireForce=false clean` deletes without -f.
+void score_clean(std::span<const std::string> rest, bool forced_by_config, Findings& out) {
   const ParsedArgs args = parse_args(rest, kCleanSpec);
-  if (args.has('n', "dry-run") || !args.has('f', "force")) return;
+  if (args.has('n', "dry-run") || !(args.has('f', "force") || forced_by_config)) return;
   const bool dirs = args.has_short('d');
   const bool ignored = args.has_short('x') || args.has_short('X');
   const int score = 50 + (dirs ? 5 : 0) + (ignored ? 10 : 0);
-  add_finding(out, score, C::kIrreversible, false,
-              std::string("git clean -f deletes untracked files") +
-                  (dirs ? " and directories" : "") +
-                  (ignored ? ", ignored ones (.env, local config) included" : "") +
-                  "; git never stored them");
+  add_finding(
+      out, score, C::kIrreversible, false,
+      std::string(forced_by_config ? "git -c clean.requireForce=false clean" : "git clean -f") +
+          " deletes untracked files" + (dirs ? " and directories" : "") +
+          (ignored ? ", ignored ones (.env, local config) included" : "") +
+          "; git never stored them");
 }
 
 bool is_whole_tree(std::string_view pathspec) {
@@ -215,7 +239,7 @@ void score_checkout(std::span<const std::string> rest, Findings& out) {
   bool force = false;
   for (const auto& a : rest) {
     if (a == "--") break;
-    force = force || a == "-f" || a == "--force";
+    force = force || a == "-f" || git_option(a, "force");
   }
   const Discard d = discarded_paths(rest);
   if (d.any) {
@@ -231,8 +255,8 @@ void score_restore(std::span<const std::string> rest, Findings& out) {
   bool worktree = false;
   for (const auto& a : rest) {
     if (a == "--") break;
-    staged = staged || a == "--staged" || a == "-S";
-    worktree = worktree || a == "--worktree" || a == "-W";
+    staged = staged || git_option(a, "staged") || a == "-S";
+    worktree = worktree || git_option(a, "worktree") || a == "-W";
     if (a.size() > 2 && a[0] == '-' && a[1] != '-') {
       staged = staged || a.find('S') != std::string::npos;
       worktree = worktree || a.find('W') != std::string::npos;
@@ -255,7 +279,13 @@ void score_restore(std::span<const std::string> rest, Findings& out) {
 }
 
 void score_switch(std::span<const std::string> rest, Findings& out) {
-  if (has_any(rest, {"--discard-changes", "-f", "--force"})) {
+  bool discard = false;
+  for (const auto& a : rest) {
+    if (a == "--") break;
+    discard = discard || git_option(a, "discard-changes") || git_option(a, "force") ||
+              (a.size() > 1 && a[0] == '-' && a[1] != '-' && a.find('f') != std::string::npos);
+  }
+  if (discard) {
     add_finding(out, 35, C::kIrreversible, false,
                 "git switch --discard-changes throws away uncommitted changes");
   }
@@ -299,8 +329,13 @@ void score_branch(std::span<const std::string> rest, Findings& out) {
 void score_reflog(std::span<const std::string> rest, Findings& out) {
   if (rest.empty()) return;
   if (rest[0] == "expire") {
-    const bool now = has_any(rest, {"--expire=now", "--expire=all", "--expire-unreachable=now",
-                                    "--expire-unreachable=all"});
+    bool now = false;
+    for (const auto& a : rest) {
+      for (const std::string_view name : {"expire", "expire-unreachable"}) {
+        const auto value = git_option_value(a, name);
+        now = now || (value && (*value == "now" || *value == "all"));
+      }
+    }
     add_finding(out, now ? 60 : 40, C::kIrreversible, false,
                 "git reflog expire drops reflog entries, the record that finds lost commits");
   } else if (rest[0] == "delete") {
@@ -310,7 +345,12 @@ void score_reflog(std::span<const std::string> rest, Findings& out) {
 }
 
 void score_gc(std::span<const std::string> rest, Findings& out) {
-  if (has_any(rest, {"--prune=now", "--prune=all"})) {
+  bool now = false;
+  for (const auto& a : rest) {
+    const auto value = git_option_value(a, "prune");
+    now = now || (value && (*value == "now" || *value == "all"));
+  }
+  if (now) {
     add_finding(out, 55, C::kIrreversible, false,
                 "git gc --prune=now deletes unreachable commits at once instead of after two "
                 "weeks");
@@ -318,7 +358,7 @@ void score_gc(std::span<const std::string> rest, Findings& out) {
 }
 
 void score_prune(std::span<const std::string> rest, Findings& out) {
-  if (has_any(rest, {"-n", "--dry-run"})) return;
+  if (has_any(rest, {"-n"}) || any_git_option(rest, "dry-run")) return;
   add_finding(out, 50, C::kIrreversible, false,
               "git prune deletes every unreachable object, commits only the reflog still knew");
 }
@@ -343,7 +383,7 @@ void score_update_ref(std::span<const std::string> rest, Findings& out) {
 
 void score_worktree(std::span<const std::string> rest, Findings& out) {
   if (rest.empty() || rest[0] != "remove") return;
-  if (has_any(rest, {"-f", "--force"})) {
+  if (has_any(rest, {"-f"}) || any_git_option(rest, "force")) {
     add_finding(out, 35, C::kIrreversible, false,
                 "git worktree remove --force deletes a worktree with uncommitted changes");
   }
@@ -352,7 +392,7 @@ void score_worktree(std::span<const std::string> rest, Findings& out) {
 void score_rm(std::span<const std::string> rest, Findings& out) {
   for (const auto& a : rest) {
     if (a == "--") break;
-    if (a == "--force" ||
+    if (git_option(a, "force") ||
         (a.size() > 1 && a[0] == '-' && a[1] != '-' && a.find('f') != std::string::npos)) {
       add_finding(out, 30, C::kIrreversible, false,
                   "git rm --force deletes files together with their uncommitted changes");
@@ -361,12 +401,18 @@ void score_rm(std::span<const std::string> rest, Findings& out) {
   }
 }
 
-void score_subcommand(std::string_view sub, std::span<const std::string> rest, Findings& out) {
+// What `-c key=value` settings before the subcommand change in how it is judged.
+struct CommandLineSettings {
+  bool clean_needs_no_force = false;  // clean.requireForce=false
+};
+
+void score_subcommand(std::string_view sub, std::span<const std::string> rest,
+                      const CommandLineSettings& settings, Findings& out) {
   if (sub == "push") return score_push(rest, out);
   if (sub == "send-pack") return score_send_pack(rest, out);
   if (sub == "http-push") return score_http_push(rest, out);
   if (sub == "reset") return score_reset(rest, out);
-  if (sub == "clean") return score_clean(rest, out);
+  if (sub == "clean") return score_clean(rest, settings.clean_needs_no_force, out);
   if (sub == "checkout") return score_checkout(rest, out);
   if (sub == "restore") return score_restore(rest, out);
   if (sub == "switch") return score_switch(rest, out);
@@ -502,6 +548,19 @@ void score_remote_settings(const ParsedArgs& globals, Findings& out) {
   }
 }
 
+// `-c clean.requireForce=false` (section and key case-insensitive, as git reads them).
+CommandLineSettings command_line_settings(const ParsedArgs& globals) {
+  CommandLineSettings settings;
+  for (const auto& [name, value] : globals.values) {
+    if (name != "c") continue;
+    const auto eq = value.find('=');
+    if (!iequals(trim_blanks(value.substr(0, eq)), "clean.requireforce")) continue;
+    settings.clean_needs_no_force =
+        eq != std::string_view::npos && is_false(trim_blanks(value.substr(eq + 1)));
+  }
+  return settings;
+}
+
 void score_git(const ScoreInput& in, Findings& out) {
   const ParsedArgs globals = parse_args(in.args, kGlobalSpec);
   score_remote_settings(globals, out);
@@ -518,7 +577,7 @@ void score_git(const ScoreInput& in, Findings& out) {
       rest = std::span<const std::string>(expanded).subspan(1);
     }
   }
-  score_subcommand(sub, rest, out);
+  score_subcommand(sub, rest, command_line_settings(globals), out);
 }
 
 }  // namespace
@@ -529,7 +588,9 @@ Scorer git_scorer(std::string_view name) {
     return [](const ScoreInput& in, Findings& out) { score_http_push(in.args, out); };
   }
   if (name == "git-filter-repo") {
-    return [](const ScoreInput&, Findings& out) { score_subcommand("filter-repo", {}, out); };
+    return [](const ScoreInput&, Findings& out) {
+      score_subcommand("filter-repo", {}, CommandLineSettings{}, out);
+    };
   }
   return nullptr;
 }

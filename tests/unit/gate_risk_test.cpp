@@ -458,6 +458,40 @@ TEST(GateRisk, GitHistoryAndWorkDestruction) {
   });
 }
 
+TEST(GateRisk, GitLongOptionsCountInEveryAbbreviation) {
+  // git takes any unambiguous prefix of a long option; the scorer compared some exactly, so
+  // `git reset --har` discarded uncommitted work without asking (internal bug hunt).
+  check({
+      {"git reset --har", kHigh, "reset --hard"},
+      {"git reset --ha HEAD~1", kHigh, "reset --hard"},
+      {"git -c alias.x='reset --har' x", kHigh, "reset --hard"},
+      {"git gc --pru=now", kHigh, "--prune=now"},
+      {"git gc --prune=2.weeks.ago", kLow, ""},
+      {"git reflog expire --exp=all", kHigh, "reflog expire"},
+      {"git checkout --forc main", kMedium, "--force"},
+      {"git switch --disc main", kMedium, "discard"},
+      {"git switch -fc topic", kMedium, "discard"},
+      {"git restore --stag --work .", kMedium, "whole working tree"},
+      {"git restore --stag .", kLow, ""},
+      {"git worktree remove --forc ../wt", kMedium, "worktree remove"},
+      {"git rm --forc src", kMedium, "git rm --force"},
+      {"git prune --dry", kLow, ""},
+      {"git branch --delete --forc feature", kMedium, "git branch -D"},
+  });
+}
+
+TEST(GateRisk, GitCleanForcedByACommandLineSetting) {
+  // clean.requireForce=false makes `git clean` delete without -f; given with -c it is on argv.
+  check({
+      {"git -c clean.requireForce=false clean -dx", kHigh, "clean.requireForce=false"},
+      {"git -c CLEAN.REQUIREFORCE=0 clean", kHigh, "untracked files"},
+      {"git -c clean.requireForce= clean -d", kHigh, "untracked files"},
+      {"git -c clean.requireForce=true clean -d", kLow, ""},
+      {"git -c clean.requireForce clean -d", kLow, ""},
+      {"git -c clean.requireForce=false clean -n", kLow, ""},
+  });
+}
+
 // ---- disks --------------------------------------------------------------------------------------
 
 TEST(GateRisk, DiskAndFilesystemTools) {
