@@ -95,10 +95,15 @@ function quoteArg(a) {
   return "'" + a.replace(/'/g, "'\\''") + "'";
 }
 
+const utf8 = new TextEncoder();
+
 function showControl(text) {
-  // Control characters from the box are shown, never interpreted.
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g,
-      c => "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0"));
+  // Printable ASCII is shown as itself and every other character as the \xHH of its UTF-8
+  // bytes, as `cordon approvals` and the terminal reviewer show them: control characters are
+  // never interpreted, and bidi overrides (U+202E), invisible and look-alike characters from the
+  // box cannot reorder, hide or imitate what the reviewer reads.
+  return text.replace(/[^\x20-\x7e]/gu, c => Array.from(utf8.encode(c),
+      b => "\\x" + b.toString(16).padStart(2, "0")).join(""));
 }
 
 function makeCard(item) {

@@ -106,6 +106,8 @@ int main() {
   review::ReviewItem third = make_item(
       {"terraform", "destroy", "-auto-approve"}, "/usr/bin/terraform", 55, gate::RiskLevel::kHigh,
       {"destroys infrastructure"}, false, "risk", "high risk: infrastructure", 1);
+  // A right-to-left override in a path the box chose: the page must not let it reorder text.
+  third.start.cwd = "/work/pro\u202Ejekt";
   std::thread input([&] {
     std::string line;
     while (std::getline(std::cin, line)) {

@@ -94,6 +94,8 @@ test("review page: live items, deny, approve for session, two reviewers, refusal
   const tfCard = alice.locator(`section.item[data-id="${added}"]`);
   await tfCard.waitFor({ timeout: 5000 });
   assert.equal(await tfCard.locator(".command").textContent(), "terraform destroy -auto-approve");
+  // Beyond printable ASCII every character shows as its UTF-8 bytes (a bidi override here).
+  assert.equal(await tfCard.locator(".cwd").textContent(), "/work/pro\\xe2\\x80\\xaejekt");
   // For a person to look at the page: CORDON_REVIEW_SCREENSHOT=page.png.
   if (process.env.CORDON_REVIEW_SCREENSHOT) {
     await alice.screenshot({ path: process.env.CORDON_REVIEW_SCREENSHOT, fullPage: true });
