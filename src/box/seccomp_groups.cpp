@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <bit>
 #include <cerrno>
@@ -123,6 +124,27 @@ std::vector<SyscallRule> terminal_rules() {
           {"ioctl", {{low32_equals(1, TIOCLINUX)}}, EPERM, "TIOCLINUX"}};
 }
 
+// Every call that sets a file's mode, with S_ISUID or S_ISGID in it. `mode` is the argument's
+// index in each call.
+std::vector<SyscallRule> setuid_file_rules() {
+  struct ModeArg {
+    const char* syscall;
+    unsigned mode;
+  };
+  constexpr ModeArg kModeArgs[] = {{"chmod", 1},     {"fchmod", 1}, {"fchmodat", 2},
+                                   {"fchmodat2", 2}, {"open", 2},   {"openat", 3},
+                                   {"creat", 1},     {"mknod", 1},  {"mknodat", 2}};
+  std::vector<SyscallRule> rules;
+  for (const ModeArg& call : kModeArgs) {
+    rules.push_back({call.syscall, {{has_bits(call.mode, S_ISUID)}}, EPERM, "S_ISUID"});
+    rules.push_back({call.syscall, {{has_bits(call.mode, S_ISGID)}}, EPERM, "S_ISGID"});
+  }
+  // openat2 passes its mode in memory, which seccomp cannot read. ENOSYS: callers fall back to
+  // openat, whose mode the rules above read.
+  rules.push_back({"openat2", {Conjunction{}}, ENOSYS, "mode unreadable: fall back to openat"});
+  return rules;
+}
+
 bool socket_family_allowed(int family) {
   for (int allowed : kAllowedSocketFamilies) {
     if (family == allowed) return true;
@@ -225,6 +247,11 @@ std::vector<SyscallGroup> make_groups() {
                     "these ioctls type into a terminal whose reader may be the user's shell "
                     "outside the box (CVE-2017-5226)",
                     terminal_rules()});
+  groups.push_back(
+      {"setuid-files",
+       "a setuid or setgid file the box leaves in the workspace runs as its owner on the host: "
+       "as root when cordon runs as root (a copy of a shell, chmod 4755), for any local user",
+       setuid_file_rules()});
   groups.push_back({"sockets",
                     "only local, IP and route-netlink sockets: raw and packet sockets forge "
                     "traffic, other families are rarely used kernel code (AF_VSOCK reaches the "
@@ -263,9 +290,11 @@ constexpr UnifiedNumber kUnifiedNumbers[] = {
     {"fsmount", 432},
     {"fspick", 433},
     {"clone3", 435},
+    {"openat2", 437},
     {"pidfd_getfd", 438},
     {"mount_setattr", 442},
     {"quotactl_fd", 443},
+    {"fchmodat2", 452},
     // Linux 6.15; libseccomp 2.5.4 does not know it.
     {"open_tree_attr", 467},
 };

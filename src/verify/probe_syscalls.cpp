@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timex.h>
 #include <sys/wait.h>
@@ -29,6 +30,8 @@ namespace {
 constexpr const char* kWall = "isolation";
 constexpr unsigned long kHigh = 1UL << 32;  // set above the 32 bits the kernel reads
 constexpr const char* kMissing = "/nonexistent-cordon-verify";
+constexpr const char* kMissingFile = "/nonexistent-cordon-verify/file";
+constexpr long kSysFchmodat2 = 452;  // Linux 6.6; glibc 2.36's headers do not name it
 
 struct Refusal {
   std::string attack;  // "mount (unfiltered: EFAULT)"
@@ -171,6 +174,26 @@ std::vector<Refusal> refusals() {
       {"ioctl(pty, TIOCSTI | 1<<32) (masked request)", pty_ioctl(TIOCSTI | kHigh), true},
       {"ioctl(pty, TIOCLINUX) (unfiltered: ENOTTY)", pty_ioctl(TIOCLINUX), true},
       {"ioctl(pty, TIOCLINUX | 1<<32) (masked request)", pty_ioctl(TIOCLINUX | kHigh), true},
+      // Setuid and setgid files, which would run as their owner on the host (the missing path
+      // and the bad fd make an allowed call fail without creating or changing anything).
+      {"chmod(04755) (unfiltered: ENOENT)", [] { return raw(SYS_chmod, ptr(kMissing), 04755); }},
+      {"fchmod(02755) (unfiltered: EBADF)", [] { return raw(SYS_fchmod, -1, 02755); }},
+      {"fchmodat(04755) (unfiltered: ENOENT)",
+       [] { return raw(SYS_fchmodat, AT_FDCWD, ptr(kMissing), 04755); }},
+      {"fchmodat2(04755) (unfiltered: ENOENT or ENOSYS)",
+       [] { return raw(kSysFchmodat2, AT_FDCWD, ptr(kMissing), 04755, 0); }},
+      {"fchmod(04755 | 1<<32) (mode bits below the high ones)",
+       [] { return raw(SYS_fchmod, -1, 04755 | kHigh); }},
+      {"open(O_CREAT, 04755) (unfiltered: ENOENT)",
+       [] { return raw(SYS_open, ptr(kMissingFile), O_CREAT | O_WRONLY, 04755); }},
+      {"openat(O_CREAT, 02755) (unfiltered: ENOENT)",
+       [] { return raw(SYS_openat, AT_FDCWD, ptr(kMissingFile), O_CREAT | O_WRONLY, 02755); }},
+      {"creat(04755) (unfiltered: ENOENT)",
+       [] { return raw(SYS_creat, ptr(kMissingFile), 04755); }},
+      {"mknod(S_IFREG | 04755) (unfiltered: ENOENT)",
+       [] { return raw(SYS_mknod, ptr(kMissingFile), S_IFREG | 04755, 0); }},
+      {"openat2 (unfiltered: EFAULT)",
+       [] { return raw(SYS_openat2, AT_FDCWD, ptr(kMissingFile), 0, 24); }, false, ENOSYS},
       // Socket families and types the box has no use for.
       {"socket(AF_PACKET, SOCK_RAW)", open_socket(AF_PACKET, SOCK_RAW, 0)},
       {"socket(AF_PACKET | 1<<32) (masked family)", open_socket(AF_PACKET | kHigh, SOCK_RAW, 0)},

@@ -89,6 +89,24 @@ TEST_F(FilesystemTest, NoBoxProcessCanWriteAnothersMemoryThroughProc) {
   EXPECT_EQ(r.out, "Read-only file system\nown-refused\n1\n") << r.err;
 }
 
+TEST_F(FilesystemTest, NoSetuidOrSetgidFileCanBeMade) {
+  // A setuid file left in the workspace runs as its owner on the host: as root when cordon runs
+  // as root (internal bug hunt: python3's os.chmod made a setuid copy of id). Ordinary modes
+  // still change.
+  // Through python, not chmod(1): the approval gate would hold `chmod 4755` for a reviewer.
+  auto r =
+      sh("touch f && chmod 755 f && echo chmod-ok; "
+         "python3 -c 'import os\n"
+         "for mode in (0o4755, 0o2755):\n"
+         "  try: os.chmod(\"f\", mode)\n"
+         "  except PermissionError: print(oct(mode), \"refused\")\n"
+         "try: os.open(\"g\", os.O_CREAT | os.O_WRONLY, 0o6755)\n"
+         "except PermissionError: print(\"create refused\")'; "
+         "stat -c %a f; test -e g || echo no-g");
+  EXPECT_EQ(r.out, "chmod-ok\n0o4755 refused\n0o2755 refused\ncreate refused\n755\nno-g\n")
+      << r.err;
+}
+
 TEST_F(FilesystemTest, AGitCommondirTheBoxCreatesIsMovedAsideAtTheEnd) {
   // .git stays writable for commits; a commondir would send the host's git to the box's own
   // config and hooks (core.fsmonitor runs on the next `git status`).
