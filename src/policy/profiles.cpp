@@ -51,14 +51,25 @@ const std::vector<std::string>& hidden_paths() {
 }
 
 // Workspace files that something on the host executes or trusts later (git hooks and config,
-// direnv, editor and agent settings, shell rc files): writing them would let a hijacked agent
-// run code outside the box. A trailing "/" marks a directory.
+// direnv, editor and agent settings, hook managers' scripts, shell rc files): writing them would
+// let a hijacked agent run code outside the box. A trailing "/" marks a directory.
 const std::vector<std::string>& protected_paths() {
   static const std::vector<std::string> paths = {
-      ".git/hooks/", ".git/config",    ".git/info/", ".git/modules/", "cordon.toml", ".cordon/",
-      ".envrc",      ".vscode/",       ".idea/",     ".claude/",      ".codex/",     ".mcp.json",
-      ".gitmodules", ".devcontainer/", ".bashrc",    ".bash_profile", ".bash_login", ".bash_logout",
-      ".profile",    ".zshrc",         ".zprofile",  ".zshenv",       ".zlogin"};
+      // git: what `git status` and `git commit` run or read. config.worktree is read once
+      // extensions.worktreeConfig is on (git sparse-checkout turns it on); worktrees/ holds
+      // each linked worktree's commondir, which names the config git reads there.
+      ".git/hooks/", ".git/config", ".git/config.worktree", ".git/info/", ".git/modules/",
+      ".git/worktrees/", ".gitmodules",
+      // Hook managers: the scripts and configs that installed hooks run on the host.
+      ".husky/", ".pre-commit-config.yaml", "lefthook.yml", ".lefthook.yml", "lefthook-local.yml",
+      ".lefthook-local.yml",
+      // cordon's own policy, direnv, editors', dev containers' and agents' project settings
+      // (tasks, language servers and MCP servers they start).
+      "cordon.toml", ".cordon/", ".envrc", ".vscode/", ".idea/", ".zed/", ".cursor/", ".claude/",
+      ".codex/", ".gemini/", ".mcp.json", ".devcontainer/", ".devcontainer.json",
+      // Shell rc files (a dotfiles repository).
+      ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc", ".zprofile",
+      ".zshenv", ".zlogin"};
   return paths;
 }
 
@@ -111,10 +122,28 @@ const std::vector<std::string>& builtin_hidden_paths() { return hidden_paths(); 
 const std::vector<std::string>& builtin_protected_paths() { return protected_paths(); }
 
 bool protected_only_if_present(std::string_view entry) {
-  static constexpr std::string_view kShellRcFiles[] = {
-      ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile",
-      ".zshrc",  ".zprofile",     ".zshenv",     ".zlogin"};
-  for (auto name : kShellRcFiles) {
+  // Read by nothing on the host when missing: shell rc files (unless the workspace is the
+  // dotfiles repository ~/.bashrc links into, where they exist), a repository's linked
+  // worktrees (the box may add its own), and hook managers' files, which matter only once the
+  // manager's hook is installed in .git/hooks (protected): then they exist.
+  static constexpr std::string_view kOnlyIfPresent[] = {".bashrc",
+                                                        ".bash_profile",
+                                                        ".bash_login",
+                                                        ".bash_logout",
+                                                        ".profile",
+                                                        ".zshrc",
+                                                        ".zprofile",
+                                                        ".zshenv",
+                                                        ".zlogin",
+                                                        ".git/worktrees",
+                                                        ".husky",
+                                                        ".pre-commit-config.yaml",
+                                                        "lefthook.yml",
+                                                        ".lefthook.yml",
+                                                        "lefthook-local.yml",
+                                                        ".lefthook-local.yml"};
+  if (entry.ends_with('/')) entry.remove_suffix(1);  // ".husky/" as listed, ".husky" as planned
+  for (auto name : kOnlyIfPresent) {
     if (entry == name) return true;
   }
   return false;

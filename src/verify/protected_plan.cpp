@@ -51,7 +51,10 @@ std::vector<ProtectedEntry> parse_protected(const std::vector<std::string>& poli
     if (p.empty() || p.front() == '/' || has_dotdot(p)) continue;
     e.path = p;
     e.only_if_present =
-        std::find(only_if_present.begin(), only_if_present.end(), p) != only_if_present.end();
+        std::any_of(only_if_present.begin(), only_if_present.end(), [&](std::string_view listed) {
+          while (listed.ends_with('/')) listed.remove_suffix(1);
+          return listed == p;
+        });
     auto same = [&](const ProtectedEntry& o) { return o.path == e.path; };
     if (std::none_of(out.begin(), out.end(), same)) out.push_back(e);
   }
@@ -82,7 +85,8 @@ ProtectedPlan plan_protected(const std::vector<ProtectedEntry>& entries) {
   // Entries protected only when present are planted, so that writing them is attacked.
   for (const auto& e : entries) {
     if (e.only_if_present && !planted(e.path)) {
-      plan.plant.emplace_back(e.path, "# cordon verify: planted protected file\n");
+      plan.plant.emplace_back(e.directory ? e.path + "/cordon-verify-planted" : e.path,
+                              "# cordon verify: planted protected file\n");
     }
   }
   for (const auto& e : entries) {

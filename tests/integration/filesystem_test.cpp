@@ -34,6 +34,34 @@ TEST_F(FilesystemTest, MissingProtectedPathsCannotBeCreatedAndLeaveNoTrace) {
   EXPECT_FALSE(exists(workspace() + "/.vscode"));
 }
 
+TEST_F(FilesystemTest, HookManagersWorktreesAndMoreAgentSettingsAreProtected) {
+  // Each ran the box's code on the host in an internal bug hunt, or is read the same way: a
+  // husky hook script, sparse checkout's config.worktree, a linked worktree's commondir (names
+  // the config git reads there), and editors' and agents' project settings.
+  ::mkdir((workspace() + "/.git").c_str(), 0755);
+  write_text(workspace() + "/.git/config", "[core]\n");
+  ::mkdir((workspace() + "/.git/worktrees").c_str(), 0755);
+  ::mkdir((workspace() + "/.git/worktrees/wt").c_str(), 0755);
+  write_text(workspace() + "/.git/worktrees/wt/commondir", "../..\n");
+  ::mkdir((workspace() + "/.husky").c_str(), 0755);
+  write_text(workspace() + "/.husky/pre-commit", "npm test\n");
+  auto r =
+      sh("echo evil >> .husky/pre-commit 2>/dev/null && echo husky; "
+         "echo evil > .husky/pre-push 2>/dev/null && echo husky-new; "
+         "echo evil > .git/config.worktree 2>/dev/null && echo config-worktree; "
+         "echo ../../../evil > .git/worktrees/wt/commondir 2>/dev/null && echo commondir; "
+         "for d in .cursor .zed .gemini; do mkdir -p $d 2>/dev/null; "
+         "  echo '{}' > $d/settings.json 2>/dev/null && echo $d; done; "
+         "echo '{}' > .devcontainer.json 2>/dev/null && echo devcontainer; "
+         "echo x > .pre-commit-config.yaml && echo precommit-absent-writable; "
+         "echo done");
+  EXPECT_EQ(r.out, "precommit-absent-writable\ndone\n") << r.err;
+  EXPECT_EQ(read_text(workspace() + "/.husky/pre-commit"), "npm test\n");
+  EXPECT_EQ(read_text(workspace() + "/.git/worktrees/wt/commondir"), "../..\n");
+  EXPECT_FALSE(exists(workspace() + "/.cursor"));
+  EXPECT_FALSE(exists(workspace() + "/.devcontainer.json"));
+}
+
 TEST_F(FilesystemTest, AGitRepositoryCannotBeCreatedWhereNoneExisted) {
   auto r = sh("git init -q . 2>/dev/null && echo created; mkdir -p .git/hooks 2>/dev/null; "
               "echo evil > .git/hooks/post-checkout 2>/dev/null && echo hook; echo done");

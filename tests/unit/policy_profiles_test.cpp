@@ -112,9 +112,11 @@ TEST(PolicyProfiles, BuiltinHiddenPathsCoverSecretsAndSockets) {
 
 TEST(PolicyProfiles, BuiltinProtectedPathsAreWorkspaceRelative) {
   const auto& protect = builtin_protected_paths();
-  EXPECT_EQ(protect.size(), 23u);
-  for (const char* path : {".git/hooks/", ".git/config", "cordon.toml", ".envrc", ".vscode/",
-                           ".claude/", ".mcp.json", ".bashrc", ".zlogin"}) {
+  EXPECT_EQ(protect.size(), 35u);
+  for (const char* path :
+       {".git/hooks/", ".git/config", ".git/config.worktree", ".git/worktrees/", "cordon.toml",
+        ".envrc", ".vscode/", ".claude/", ".cursor/", ".gemini/", ".zed/", ".mcp.json",
+        ".devcontainer.json", ".husky/", ".pre-commit-config.yaml", ".bashrc", ".zlogin"}) {
     EXPECT_TRUE(contains(protect, path)) << path;
   }
   for (const auto& path : protect) {
