@@ -54,11 +54,28 @@ std::string shown_command(const std::vector<std::string>& argv) {
 }
 
 // The file that runs, for the audit trail: a copy is named with what it is a copy of.
+// The variables of a held start's environment that change what it does, as the reviewer reads
+// them; each value cut at 200 bytes (the argv is the command; this is a warning).
+std::string environment_text(const std::vector<std::string>& environment) {
+  std::string out;
+  for (const std::string& entry : environment) {
+    if (!out.empty()) out += ", ";
+    out += entry.size() > 200 ? entry.substr(0, 200) + "..." : entry;
+  }
+  return out;
+}
+
+std::string environment_reason(const std::vector<std::string>& environment) {
+  return "its environment sets " + environment_text(environment) +
+         ": not in its argv, and these change what it does (code it loads, what it acts on)";
+}
+
 std::string what_runs(const gate::ProgramStart& start) {
   std::string out = start.copy_path.empty()
                         ? start.executable
                         : start.copy_path + " (a copy of " + start.executable + ")";
   if (!start.loader.empty()) out += " (through the dynamic loader " + start.loader + ")";
+  if (!start.environment.empty()) out += " (with " + environment_text(start.environment) + ")";
   return out;
 }
 
@@ -351,10 +368,6 @@ void GateTracer::Impl::on_exec(pid_t pid) {
     refuse(pid, *start, "undecidable", loaded.error().describe());
     return;
   }
-  if (options.reviews != nullptr && options.reviews->granted(*start)) {
-    allow(pid, *start, "session grant", "a reviewer allowed this exact command for the session");
-    return;
-  }
   gate::GateDecision decision = options.decide(*start);
   // Paths are judged as text; where an operand goes through a symlink, the paths it reaches are
   // judged too, and the stricter decision holds.
@@ -370,6 +383,23 @@ void GateTracer::Impl::on_exec(pid_t pid) {
         decision = std::move(through);
         decision.reason += " (through symlinks: " + shown_command((*reached)->argv) + ")";
       }
+    }
+  }
+  if (decision.action == gate::Action::kAsk) {
+    // What its argv does not show, the reviewer sees, and a session grant covers only the same.
+    auto environment = read_tracee_environment(pid);
+    if (!environment.ok()) {
+      refuse(pid, *start, "undecidable", environment.error().describe());
+      return;
+    }
+    start->environment = std::move(*environment);
+    if (options.reviews != nullptr && options.reviews->granted(*start)) {
+      allow(pid, *start, "session grant", "a reviewer allowed this exact command for the session");
+      return;
+    }
+    if (!start->environment.empty()) {
+      decision.risk.reasons.insert(decision.risk.reasons.begin(),
+                                   environment_reason(start->environment));
     }
   }
   switch (decision.action) {

@@ -10,6 +10,7 @@
 
 #include "base/syscalls.h"
 #include "base/unique_fd.h"
+#include "gate/program_environment.h"
 
 namespace cordon::box {
 namespace {
@@ -88,6 +89,20 @@ Result<gate::ProgramStart> read_tracee_start(const TraceeProcHandles& handles) {
   CORDON_ASSIGN_OR_RETURN(start.argv, read_cmdline(handles.cmdline.get(), "cmdline"));
   CORDON_ASSIGN_OR_RETURN(start.cwd, read_link_at(handles.cwd.get(), "", "cwd"));
   return start;
+}
+
+Result<std::vector<std::string>> read_tracee_environment(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/environ";
+  CORDON_ASSIGN_OR_RETURN(UniqueFd fd, open_entry(path, O_RDONLY));
+  std::string bytes;
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::pread(fd.get(), buf, sizeof buf, static_cast<off_t>(bytes.size()));
+    if (n < 0) return Error::system("read " + path);
+    if (n == 0) break;
+    bytes.append(buf, static_cast<size_t>(n));
+  }
+  return gate::environment_that_changes_the_program(bytes);
 }
 
 Result<UniqueFd> open_tracee_root(pid_t pid) {

@@ -30,6 +30,11 @@ Result<TraceeProcHandles> open_tracee_proc(pid_t pid);
 // read_tracee_start() through handles of the process stopped at its exec event.
 Result<gate::ProgramStart> read_tracee_start(const TraceeProcHandles& handles);
 
+// The variables of /proc/PID/environ that change what the program does
+// (gate::environment_that_changes_the_program). Call only while PID is stopped at its exec event:
+// the environment is then what execve copied, and nothing else writes the new image's memory.
+Result<std::vector<std::string>> read_tracee_environment(pid_t pid);
+
 // The tracee's root directory (/proc/PID/root), to open paths in its own view.
 Result<UniqueFd> open_tracee_root(pid_t pid);
 // `path` (absolute, as the tracee sees it) opened beneath `root` with `flags`: its symlinks,

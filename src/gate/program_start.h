@@ -19,6 +19,10 @@ struct ProgramStart {
   // When the program was started through the dynamic loader (`ld-linux-x86-64.so.2 /bin/rm`),
   // the loader; `executable` and `argv` are then the program it maps and that program's argv.
   std::string loader;
+  // For a start the gate would hold: its environment variables that change what it does
+  // (LD_PRELOAD=..., GIT_DIR=..., gate/program_environment.h), "NAME=value", for the reviewer
+  // to see. Empty otherwise: an allowed start's environment is not read.
+  std::vector<std::string> environment;
 };
 
 // The name a rule or the risk scorer knows a program by: the executable's file name

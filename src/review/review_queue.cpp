@@ -72,7 +72,9 @@ struct ReviewQueue::State {
   std::condition_variable wake;  // the timer waits on it for the next deadline
   std::vector<Entry> entries;    // in submission order
   // executable, argv, cwd: relative operands mean something else in another directory.
-  std::set<std::tuple<std::string, std::vector<std::string>, std::string>> grants;
+  // environment too: the variables that change what the program does (LD_PRELOAD...).
+  std::set<std::tuple<std::string, std::vector<std::string>, std::string, std::vector<std::string>>>
+      grants;
   bool stopping = false;
 
   std::shared_ptr<Listeners> listeners = std::make_shared<Listeners>();
@@ -221,7 +223,10 @@ Result<AnswerEffect> ReviewQueue::answer(const ReviewerAnswer& answer) {
             std::all_of(it->scopes.begin(), it->scopes.end(),
                         [](GrantScope s) { return s == GrantScope::kSession; });
         outcome.scope = all_session ? GrantScope::kSession : GrantScope::kOnce;
-        if (all_session) state_->grants.emplace(item.start.executable, item.start.argv, item.start.cwd);
+        if (all_session) {
+          state_->grants.emplace(item.start.executable, item.start.argv, item.start.cwd,
+                                 item.start.environment);
+        }
       }
     }
     if (effect == AnswerEffect::kDecided) {
@@ -274,7 +279,7 @@ std::optional<ReviewItem> ReviewQueue::find(const std::string& id) const {
 
 bool ReviewQueue::granted(const gate::ProgramStart& start) const {
   std::lock_guard lock(state_->mu);
-  return state_->grants.count({start.executable, start.argv, start.cwd}) > 0;
+  return state_->grants.count({start.executable, start.argv, start.cwd, start.environment}) > 0;
 }
 
 std::shared_ptr<void> ReviewQueue::subscribe(Listener listener) {

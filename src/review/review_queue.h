@@ -82,7 +82,8 @@ class ReviewQueue {
   std::vector<ReviewItem> pending() const;
   std::optional<ReviewItem> find(const std::string& id) const;
   // True when a "for this session" grant covers this exact executable and argv, started in the
-  // same working directory (`rm -rf build/` approved in app/ says nothing of other/).
+  // same working directory (`rm -rf build/` approved in app/ says nothing of other/), with the
+  // same variables that change what it does (a grant without LD_PRELOAD says nothing of one).
   bool granted(const gate::ProgramStart& start) const;
 
   // Returns a handle; the listener is removed when the handle is destroyed.

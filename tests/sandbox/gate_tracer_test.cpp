@@ -177,6 +177,36 @@ TEST(GateTracer, DecidesEveryProgramStartWithItsResolvedExecutableAndArgv) {
   for (const auto& s : run.starts) EXPECT_EQ(s.decision, events::Decision::kAllow);
 }
 
+// A start the gate would hold carries the variables that change what it does, which its argv
+// does not show (LD_PRELOAD ran the box's code inside an approved `rm` in an internal bug hunt);
+// an allowed start's environment is not read.
+TEST(GateTracer, AHeldStartCarriesTheEnvironmentThatChangesWhatItDoes) {
+  auto ask_echo = [](const gate::ProgramStart& start) {
+    gate::GateDecision d;
+    if (gate::program_name(start) == "echo") {
+      d.action = gate::Action::kAsk;
+      d.rule = "test-ask";
+      d.reason = "echo asks";
+    }
+    return d;
+  };
+  TracedRun run = run_traced(
+      "LD_PRELOAD= GIT_DIR=/elsewhere TF_CLI_ARGS_apply=-destroy HOME=/h /bin/echo held; "
+      "GIT_DIR=/elsewhere /bin/true",
+      ask_echo);
+  ASSERT_EQ(run.starts.size(), 3u);
+  // No reviewer in this session: the held start is refused, and its row names the variables.
+  EXPECT_EQ(run.starts[1].decision, events::Decision::kDeny);
+  const std::string& path = run.starts[1].path;
+  for (const char* entry :
+       {"(with ", "LD_PRELOAD=", "GIT_DIR=/elsewhere", "TF_CLI_ARGS_apply=-destroy"}) {
+    EXPECT_NE(path.find(entry), std::string::npos) << entry << " in " << path;
+  }
+  EXPECT_EQ(path.find("HOME="), std::string::npos) << path;
+  EXPECT_EQ(run.starts[2].decision, events::Decision::kAllow);
+  EXPECT_EQ(run.starts[2].path.find("(with"), std::string::npos) << run.starts[2].path;
+}
+
 // An allowed start whose audit row could not be recorded (the writer is gone) never runs: the
 // audit trail fails closed at the program start itself, not only when the box is stopped.
 TEST(GateTracer, AnAllowedStartThatCouldNotBeRecordedDoesNotRun) {

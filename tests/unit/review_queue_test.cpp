@@ -122,6 +122,10 @@ TEST(ReviewQueue, SessionGrantCoversExactlyTheSameExecutableArgvAndCwd) {
   gate::ProgramStart other_cwd = start.start;
   other_cwd.cwd += "/elsewhere";
   EXPECT_FALSE(queue.granted(other_cwd));
+  // The same command with code preloaded into it is another command.
+  gate::ProgramStart other_environment = start.start;
+  other_environment.environment = {"LD_PRELOAD=/work/evil.so"};
+  EXPECT_FALSE(queue.granted(other_environment));
 }
 
 TEST(ReviewQueue, DenyEndsWithTheReviewerAndReason) {
