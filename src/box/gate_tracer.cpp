@@ -29,6 +29,7 @@
 #include "box/program_twins.h"
 #include "box/tracee_exit.h"
 #include "box/tracee_start.h"
+#include "gate/program_environment.h"
 #include "review/control_protocol.h"
 
 namespace cordon::box {
@@ -368,11 +369,29 @@ void GateTracer::Impl::on_exec(pid_t pid) {
     refuse(pid, *start, "undecidable", loaded.error().describe());
     return;
   }
-  gate::GateDecision decision = options.decide(*start);
+  // A program that takes arguments from its environment (terraform's TF_CLI_ARGS) is judged with
+  // them; the start itself keeps the argv it was given, and the variables show beside it.
+  bool environment_read = false;
+  std::optional<gate::ProgramStart> with_arguments;
+  if (gate::takes_arguments_from_environment(*start)) {
+    auto environment = read_tracee_environment(pid);
+    if (!environment.ok()) {
+      refuse(pid, *start, "undecidable", environment.error().describe());
+      return;
+    }
+    start->environment = std::move(*environment);
+    environment_read = true;
+    if (auto argv = gate::argv_with_environment_arguments(*start, start->environment)) {
+      with_arguments = *start;
+      with_arguments->argv = std::move(*argv);
+    }
+  }
+  const gate::ProgramStart& judged = with_arguments ? *with_arguments : *start;
+  gate::GateDecision decision = options.decide(judged);
   // Paths are judged as text; where an operand goes through a symlink, the paths it reaches are
   // judged too, and the stricter decision holds.
   if (decision.action != gate::Action::kDeny) {
-    auto reached = start_through_symlinks(pid, *start);
+    auto reached = start_through_symlinks(pid, judged);
     if (!reached.ok()) {
       refuse(pid, *start, "undecidable", reached.error().describe());
       return;
@@ -387,12 +406,14 @@ void GateTracer::Impl::on_exec(pid_t pid) {
   }
   if (decision.action == gate::Action::kAsk) {
     // What its argv does not show, the reviewer sees, and a session grant covers only the same.
-    auto environment = read_tracee_environment(pid);
-    if (!environment.ok()) {
-      refuse(pid, *start, "undecidable", environment.error().describe());
-      return;
+    if (!environment_read) {
+      auto environment = read_tracee_environment(pid);
+      if (!environment.ok()) {
+        refuse(pid, *start, "undecidable", environment.error().describe());
+        return;
+      }
+      start->environment = std::move(*environment);
     }
-    start->environment = std::move(*environment);
     if (options.reviews != nullptr && options.reviews->granted(*start)) {
       allow(pid, *start, "session grant", "a reviewer allowed this exact command for the session");
       return;

@@ -1,6 +1,8 @@
 // environment_that_changes_the_program(): the variables a reviewer must see.
 #include "gate/program_environment.h"
 
+#include <algorithm>
+
 namespace cordon::gate {
 namespace {
 
@@ -30,7 +32,62 @@ bool changes_the_program(std::string_view name) {
   return false;
 }
 
+// The value of NAME in "NAME=value" entries, if present.
+std::optional<std::string_view> value_of(const std::vector<std::string>& environment,
+                                         std::string_view name) {
+  for (const std::string& entry : environment) {
+    if (entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=') {
+      return std::string_view(entry).substr(name.size() + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+// Words split at blanks; terraform also honours quotes, which only join words, so a split at
+// every blank never hides a flag it would read.
+void append_words(std::string_view text, std::vector<std::string>& out) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t start = text.find_first_not_of(" \t\n", pos);
+    if (start == std::string_view::npos) break;
+    size_t end = text.find_first_of(" \t\n", start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string word(text.substr(start, end - start));
+    std::erase(word, '"');
+    std::erase(word, '\'');
+    out.push_back(std::move(word));
+    pos = end;
+  }
+}
+
 }  // namespace
+
+bool takes_arguments_from_environment(const ProgramStart& start) {
+  const std::string name = program_name(start);
+  return name == "terraform" || name == "tofu";
+}
+
+std::optional<std::vector<std::string>> argv_with_environment_arguments(
+    const ProgramStart& start, const std::vector<std::string>& environment) {
+  if (!takes_arguments_from_environment(start) || start.argv.empty()) return std::nullopt;
+  // The subcommand: the first argument that is not a flag (`terraform -chdir=x apply`).
+  size_t sub = 1;
+  while (sub < start.argv.size() && start.argv[sub].starts_with("-")) ++sub;
+  std::vector<std::string> added;
+  if (auto all = value_of(environment, "TF_CLI_ARGS")) append_words(*all, added);
+  if (sub < start.argv.size()) {
+    if (auto own = value_of(environment, "TF_CLI_ARGS_" + start.argv[sub])) {
+      append_words(*own, added);
+    }
+  }
+  if (added.empty()) return std::nullopt;
+  std::vector<std::string> argv(start.argv.begin(),
+                                start.argv.begin() + std::min(sub + 1, start.argv.size()));
+  argv.insert(argv.end(), added.begin(), added.end());
+  if (sub + 1 < start.argv.size())
+    argv.insert(argv.end(), start.argv.begin() + sub + 1, start.argv.end());
+  return argv;
+}
 
 std::vector<std::string> environment_that_changes_the_program(std::string_view environ) {
   std::vector<std::string> found;
