@@ -45,18 +45,19 @@ Result<std::string> read_index(int git_dir, const std::string& name) {
   return bytes;
 }
 
-Result<std::vector<std::string>> gitlinks(int git_dir, const std::string& name) {
-  auto bytes = read_index(git_dir, name);
+Result<std::vector<std::string>> gitlinks(int git_dir) {
+  auto bytes = read_index(git_dir, "index");
   if (!bytes.ok()) return bytes.error();
   if (bytes->empty()) return std::vector<std::string>{};
-  std::string shared;
-  auto links = gitlinks_in_index(*bytes, &shared);
-  if (!links.ok()) return std::move(links.error()).context(".git/" + name);
-  if (shared.empty()) return links;
   // A split index keeps most entries in .git/sharedindex.<name>; git reads both.
-  auto more = gitlinks(git_dir, "sharedindex." + shared);
-  if (!more.ok()) return more.error();
-  links->insert(links->end(), more->begin(), more->end());
+  auto links = gitlinks_in_index(*bytes, [git_dir](const std::string& name) -> Result<std::string> {
+    const std::string file = "sharedindex." + name;
+    auto shared = read_index(git_dir, file);
+    if (!shared.ok()) return shared.error();
+    if (shared->empty()) return Error(Errc::kInvalidInput, ".git/" + file + " is missing");
+    return shared;
+  });
+  if (!links.ok()) return std::move(links.error()).context(".git/index");
   return links;
 }
 
@@ -105,7 +106,7 @@ RepositoryScan scan_repository(const std::string& workspace, const std::string& 
   if (!git_dir) return scan;  // no repository here, or a linked one
   struct stat st {};
   scan.has_commondir = ::fstatat(git_dir.get(), "commondir", &st, AT_SYMLINK_NOFOLLOW) == 0;
-  auto links = gitlinks(git_dir.get(), "index");
+  auto links = gitlinks(git_dir.get());
   if (!links.ok()) {
     scan.unreadable = std::move(links.error()).context(repository_path(workspace, repo)).describe();
     return scan;

@@ -101,7 +101,8 @@ struct MountPlanInput {
   // Absolute host paths hidden like the policy's hidden paths (cordon's audit store and key).
   std::vector<std::string> private_paths;
   // Workspace-relative paths protected like the policy's protected paths for this session only
-  // (the config and hooks of the repositories embedded in the workspace's; cli/git_redirect_guard.h).
+  // (the config, hooks and info of the repositories embedded or nested in the workspace;
+  // cli/git_redirect_guard.h).
   std::vector<std::string> extra_protected_paths;
   // cordon's own directories (its user config, its state): a writable bind that holds one, or
   // lies within one, is refused: the box could rewrite the policy of every later session.

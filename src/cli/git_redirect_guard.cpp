@@ -2,30 +2,45 @@
 // workspace's repository or one the user had embedded, is renamed before git on the host reads it.
 #include "cli/git_redirect_guard.h"
 
-#include <algorithm>
 #include <utility>
 
 namespace cordon::cli {
 
-GitRedirectGuard::GitRedirectGuard(std::string workspace) : workspace_(std::move(workspace)) {
-  // Breadth first from the workspace's repository, through the gitlinks of each. The reserve
-  // keeps `repo` below valid while the loop appends.
+GitRedirectGuard::GitRedirectGuard(std::string workspace, const box::NestedRepoBounds& bounds)
+    : workspace_(std::move(workspace)), bounds_(bounds) {
+  // Breadth first from the workspace's repository, through the gitlinks of each (what the host's
+  // `git status` in the workspace reaches comes first under the limit), then the nested
+  // repositories the search finds and their gitlinks. The reserve keeps `repo` below valid while
+  // the loop appends.
   repositories_.reserve(kMaxWatchedRepositories);
   repositories_.push_back(Repository{""});
-  for (size_t next = 0; next < repositories_.size(); ++next) {
+  known_.insert("");
+  bool nested_added = false;
+  for (size_t next = 0;; ++next) {
+    if (next == repositories_.size()) {
+      if (nested_added) break;
+      nested_added = true;
+      box::NestedRepos nested = box::find_nested_repositories(workspace_, "", bounds_);
+      nested_unsearched_ = std::move(nested.first_unsearched);
+      for (const std::string& path : nested.repositories) watch(path);
+      if (next == repositories_.size()) break;
+    }
     Repository& repo = repositories_[next];
     repo.before = box::scan_repository(workspace_, repo.path);
-    for (const std::string& path : repo.before.embedded) {
-      if (repositories_.size() < kMaxWatchedRepositories) {
-        repositories_.push_back(Repository{path});
-      } else {
-        unwatched_.push_back(path);
-      }
-    }
+    for (const std::string& path : repo.before.embedded) watch(path);
   }
 }
 
-std::vector<std::string> GitRedirectGuard::embedded_protected_paths() const {
+void GitRedirectGuard::watch(const std::string& path) {
+  if (!known_.insert(path).second) return;
+  if (repositories_.size() < kMaxWatchedRepositories) {
+    repositories_.push_back(Repository{path});
+  } else {
+    unwatched_.push_back(path);
+  }
+}
+
+std::vector<std::string> GitRedirectGuard::repository_protected_paths() const {
   std::vector<std::string> paths;
   for (size_t i = 1; i < repositories_.size(); ++i) {
     for (const char* entry : {"/.git/config", "/.git/hooks/", "/.git/info/"}) {
@@ -48,13 +63,26 @@ std::vector<std::string> GitRedirectGuard::move_aside_new(const std::string& ses
 }
 
 std::vector<std::string> GitRedirectGuard::unwatched_notice() const {
-  if (unwatched_.empty()) return {};
-  return {"cordon: " + std::to_string(unwatched_.size()) + " of the repositories embedded in " +
-          workspace_ + " were not watched (at most " + std::to_string(kMaxWatchedRepositories) +
-          " per workspace, its own included; the first not watched: " + workspace_ + "/" +
-          unwatched_.front() +
-          "): their config and hooks were writable in the box and what the box added in them "
-          "was not checked; review them before running git there"};
+  std::vector<std::string> notices;
+  if (!unwatched_.empty()) {
+    notices.push_back(
+        "cordon: " + std::to_string(unwatched_.size()) + " of the repositories embedded in " +
+        workspace_ + " were not watched (at most " + std::to_string(kMaxWatchedRepositories) +
+        " per workspace, its own included; the first not watched: " + workspace_ + "/" +
+        unwatched_.front() +
+        "): their config and hooks were writable in the box and what the box added in them "
+        "was not checked; review them before running git there");
+  }
+  if (!nested_unsearched_.empty()) {
+    notices.push_back(
+        "cordon: the search for repositories nested in " + workspace_ + " stopped after " +
+        std::to_string(bounds_.max_directories) + " directories, at " + workspace_ + "/" +
+        nested_unsearched_ +
+        ": repositories there and in the directories after it (breadth first) were not "
+        "protected, their config and hooks were writable in the box; review them before running "
+        "git there");
+  }
+  return notices;
 }
 
 std::string GitRedirectGuard::where(const Repository& repo) const {
@@ -82,15 +110,11 @@ std::vector<std::string> GitRedirectGuard::move_commondir_aside(
 std::vector<std::string> GitRedirectGuard::move_embedded_aside(
     const Repository& repo, const box::RepositoryScan& now, const std::string& session_id) const {
   const std::string& unreadable = now.unreadable.empty() ? repo.before.unreadable : now.unreadable;
-  if (!unreadable.empty()) {
-    return {"cordon: repositories embedded in " + where(repo) + " were not checked (" + unreadable +
-            "): `git status` there runs git inside each one with its own config; "
-            "check them before running git here"};
-  }
+  if (!unreadable.empty()) return move_unknown_aside(repo, unreadable, now.embedded, session_id);
   std::vector<std::string> notices;
-  const std::vector<std::string>& before = repo.before.embedded;
   for (const auto& path : now.embedded) {
-    if (std::find(before.begin(), before.end(), path) != before.end()) continue;
+    // One the user had, embedded or nested, was watched (or named as not watched) all along.
+    if (known_.count(path) != 0) continue;
     const std::string at = workspace_ + "/" + path;
     auto moved = box::move_embedded_git_aside(workspace_, path, session_id);
     if (!moved.ok()) {
@@ -102,6 +126,46 @@ std::vector<std::string> GitRedirectGuard::move_embedded_aside(
     notices.push_back("cordon: the box embedded the repository " + at + " in " + where(repo) +
                       " (git status would run git there with its config); its .git was moved to " +
                       *moved + " (review it before using git there)");
+  }
+  return notices;
+}
+
+}  // namespace cordon::cli
+
+namespace cordon::cli {
+
+// The index of `repo` could not be read through at the start or at the end, so cordon cannot name
+// the repositories `git status` there runs git in: any beneath it that the session did not begin
+// with may be one the box embedded, and is moved aside. What the session began with is left
+// alone, so no repository of the user's is touched; a new one beyond the search's bounds is not
+// found, and the notice says to check.
+std::vector<std::string> GitRedirectGuard::move_unknown_aside(
+    const Repository& repo, const std::string& why, const std::vector<std::string>& embedded_now,
+    const std::string& session_id) const {
+  box::NestedRepos nested = box::find_nested_repositories(workspace_, repo.path, bounds_);
+  std::set<std::string> candidates(embedded_now.begin(), embedded_now.end());
+  candidates.insert(nested.repositories.begin(), nested.repositories.end());
+  std::vector<std::string> notices = {
+      "cordon: the repositories embedded in " + where(repo) + " could not be told by name (" + why +
+      "): `git status` there runs git inside each one with its own config, so every repository "
+      "beneath it that the session did not begin with is moved aside" +
+      (nested.first_unsearched.empty()
+           ? std::string()
+           : "; the search stopped at " + workspace_ + "/" + nested.first_unsearched +
+                 ", check what lies beyond it before running git here")};
+  for (const auto& path : candidates) {
+    if (known_.count(path) != 0) continue;
+    const std::string at = workspace_ + "/" + path;
+    auto moved = box::move_embedded_git_aside(workspace_, path, session_id);
+    if (!moved.ok()) {
+      notices.push_back("cordon: the repository " + at + " appeared in " + where(repo) +
+                        " during the session, and its .git could not be moved aside (" +
+                        moved.error().describe() + "): remove it before running git here");
+      continue;
+    }
+    notices.push_back("cordon: the repository " + at + " appeared in " + where(repo) +
+                      " during the session; its .git was moved to " + *moved +
+                      " (review it before using git there)");
   }
   return notices;
 }

@@ -167,7 +167,7 @@ int policy_check_command(const CommonOptions& options) {
   auto request = make_launch_request(*policy, *workspace, user, {});
   if (!request.ok()) return report_error(request.error());
   request->private_paths = audit_private_paths(audit_paths(policy->audit, user));
-  request->extra_protected_paths = GitRedirectGuard(*workspace).embedded_protected_paths();
+  request->extra_protected_paths = GitRedirectGuard(*workspace).repository_protected_paths();
   if (auto buildable = box::check_buildable(*request); !buildable.ok()) {
     return report_error(buildable.error());
   }

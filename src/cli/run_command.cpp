@@ -28,7 +28,7 @@ int run_command(const RunOptions& options) {
   const GitRedirectGuard git_guard(*workspace);
   auto request = make_launch_request(*policy, *workspace, user, options.command);
   if (!request.ok()) return report_error(request.error());
-  request->extra_protected_paths = git_guard.embedded_protected_paths();
+  request->extra_protected_paths = git_guard.repository_protected_paths();
   if (auto made = create_kept_home(*request); !made.ok()) return report_error(made.error());
   request->private_paths = std::move(*masked);
   auto channels = parse_review_channels(options.review);

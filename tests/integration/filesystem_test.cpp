@@ -183,6 +183,73 @@ TEST_F(FilesystemTest, ARepositoryTheBoxEmbedsIsMovedAsideAtTheEnd) {
   EXPECT_FALSE(exists(marker));
 }
 
+// The route of the internal review's finding 3. In a split index, an entry of the shared index
+// that changes is written to .git/index without a name (git takes the shared entry's), so a file
+// the box turned into a gitlink had no name to the guard, which passed over it: the host's
+// `git status` then ran the box's core.fsmonitor.
+TEST_F(FilesystemTest, ARepositoryTheBoxEmbedsThroughASplitIndexIsMovedAside) {
+  make_repository(workspace());
+  const std::string marker = dir() / "fsmonitor-ran";
+  auto r =
+      sh("G='git -c user.name=a -c user.email=a@b' && echo x > vendor && $G add vendor && "
+         "$G commit -qm v && git update-index --split-index && rm vendor && "
+         "git init -q vendor && cd vendor && git config core.fsmonitor 'touch " +
+         marker +
+         "; false' && echo y > y && $G add y && $G commit -qm in && cd .. && "
+         "$G add vendor 2>/dev/null && ls .git | grep -c '^sharedindex\\.'");
+  ASSERT_EQ(r.out, "1\n") << "no split index was made; nothing is tested\n" << r.err;
+  EXPECT_FALSE(exists(workspace() + "/vendor/.git"));
+  EXPECT_NE(r.err.find("its .git was moved to " + workspace() + "/vendor/.git.cordon-"),
+            std::string::npos)
+      << r.err;
+  ASSERT_EQ(std::system(("git -C '" + workspace() + "' status >/dev/null 2>&1").c_str()), 0);
+  EXPECT_FALSE(exists(marker));
+}
+
+// Fail closed: with the shared index gone, the guard cannot name the gitlinks of .git/index, so
+// every repository the session did not begin with is moved aside; the user's are left alone.
+TEST_F(FilesystemTest, ARepositoryTheBoxEmbedsBehindAnUnreadableIndexIsMovedAside) {
+  make_repository(workspace());
+  make_repository(workspace() + "/theirs");  // embedded by the user before the session
+  ASSERT_EQ(std::system(("git -C '" + workspace() + "' add theirs 2>/dev/null").c_str()), 0);
+  make_repository(workspace() + "/mine");  // nested, not embedded
+  auto r =
+      sh("G='git -c user.name=a -c user.email=a@b' && git update-index --split-index && "
+         "git init -q vendor && cd vendor && echo y > y && $G add y && $G commit -qm in && "
+         "cd .. && $G add vendor 2>/dev/null && rm .git/sharedindex.* && echo done");
+  EXPECT_EQ(r.out, "done\n") << r.err;
+  EXPECT_FALSE(exists(workspace() + "/vendor/.git"));
+  EXPECT_NE(r.err.find("could not be told by name"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("its .git was moved to " + workspace() + "/vendor/.git.cordon-"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(exists(workspace() + "/theirs/.git"));
+  EXPECT_TRUE(exists(workspace() + "/mine/.git"));
+}
+
+// The route of the internal review's finding 2: repositories in the workspace without a gitlink
+// (a workspace of clones, a clone the workspace's repository ignores) had writable hooks and
+// config, which the host's git runs when the user works there.
+TEST_F(FilesystemTest, TheConfigAndHooksOfNestedRepositoriesAreReadOnly) {
+  make_repository(workspace() + "/proj");
+  make_repository(workspace() + "/top");
+  write_text(workspace() + "/top/.gitignore", "lib/\n");
+  make_repository(workspace() + "/top/lib");
+  const std::string config = read_text(workspace() + "/proj/.git/config");
+  auto r = sh(
+      "for r in proj top/lib; do "
+      "(echo evil > $r/.git/hooks/pre-commit) 2>&1 | grep -q 'Read-only file system' && echo hook; "
+      "(echo '[core] fsmonitor = evil' >> $r/.git/config) 2>&1 | "
+      "grep -q 'Read-only file system' && echo config; "
+      "(echo evil > $r/.git/info/attributes) 2>&1 | grep -q 'Read-only file system' && echo info; "
+      "echo x > $r/work && echo work; done");
+  EXPECT_EQ(r.out, "hook\nconfig\ninfo\nwork\nhook\nconfig\ninfo\nwork\n") << r.err;
+  EXPECT_EQ(read_text(workspace() + "/proj/.git/config"), config);
+  EXPECT_FALSE(exists(workspace() + "/proj/.git/hooks/pre-commit"));
+  EXPECT_FALSE(exists(workspace() + "/top/lib/.git/hooks/pre-commit"));
+  EXPECT_TRUE(exists(workspace() + "/top/lib/work"));
+}
+
 // The box names the directory that notice quotes, and the notice goes to the user's terminal:
 // its control bytes are shown, never sent (raw, this name would set the terminal's title and
 // could rewrite the notice itself).
