@@ -7,6 +7,7 @@
 #include "cli/errors.h"
 #include "cli/gate_setup.h"
 #include "cli/git_redirect_guard.h"
+#include "cli/protected_file_watch.h"
 #include "cli/summary.h"
 #include "review/control_protocol.h"
 
@@ -29,6 +30,10 @@ int run_command(const RunOptions& options) {
   auto request = make_launch_request(*policy, *workspace, user, options.command);
   if (!request.ok()) return report_error(request.error());
   request->extra_protected_paths = git_guard.repository_protected_paths();
+  std::vector<std::string> protected_paths = policy->filesystem.protected_paths.value;
+  protected_paths.insert(protected_paths.end(), request->extra_protected_paths.begin(),
+                         request->extra_protected_paths.end());
+  const ProtectedFileWatch protected_files(*workspace, protected_paths);
   if (auto made = create_kept_home(*request); !made.ok()) return report_error(made.error());
   request->private_paths = std::move(*masked);
   auto channels = parse_review_channels(options.review);
@@ -52,6 +57,9 @@ int run_command(const RunOptions& options) {
   // Before anything else on the host can run git in the workspace. The notices quote names the
   // box chose: their control bytes are shown, never sent to the user's terminal.
   for (const auto& notice : git_guard.move_aside_new(request->session_id)) {
+    std::cerr << review::display_text(notice) << "\n";
+  }
+  for (const auto& notice : protected_files.replaced_notices()) {
     std::cerr << review::display_text(notice) << "\n";
   }
   // The review channels close while the audit writer stores the session's end.
