@@ -502,6 +502,7 @@ Result<LaunchResult> run_session(const LaunchRequest& req, SessionEvents& events
                   policy.resources.timeout_seconds.value, cgroup.get(), req.relay_input,
                   nullptr};
   loop.recorder_hangup_fd = events.hangup_fd();
+  loop.terminal_hold = req.terminal_hold;
   // The program has exited: the proxy and the caller's channels wind down while the init ends.
   // The box's last processes die with it; a connection they open meanwhile is not served.
   loop.on_program_exit = [&egress_service, &req] {

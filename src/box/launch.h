@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/terminal_hold.h"
 #include "events/session_events.h"
 #include "gate/gate.h"
 #include "policy/policy.h"
@@ -57,6 +58,10 @@ struct LaunchRequest {
   // channel (`--review tty`): the program's output still shows, but it never reads the keys
   // a reviewer types.
   bool relay_input = true;
+  // Set when cordon's own terminal is a review channel: while the reviewer's prompt is up, the
+  // box's output is kept back (a program could otherwise draw over the prompt). Outlives
+  // run_box.
+  TerminalHold* terminal_hold = nullptr;
   // When set, the program's stdout goes to this host file (created 0600) instead of cordon's
   // stdout. `cordon verify` collects the probe's report this way.
   std::optional<std::string> stdout_file;

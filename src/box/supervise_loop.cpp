@@ -107,11 +107,9 @@ Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd) {
       ControlMessage msg = read_control(in.control_fd);
       if (msg.pty_master) {
         // Read the user's stdin only when it is a terminal: a pipe stays the program's own stdin.
-        auto started = TerminalRelay::start(std::move(*msg.pty_master),
-                                            in.relay_input && isatty(STDIN_FILENO)
-                                                ? STDIN_FILENO
-                                                : -1,
-                                            isatty(STDOUT_FILENO) ? STDOUT_FILENO : STDERR_FILENO);
+        auto started = TerminalRelay::start(
+            std::move(*msg.pty_master), in.relay_input && isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+            isatty(STDOUT_FILENO) ? STDOUT_FILENO : STDERR_FILENO, in.terminal_hold);
         if (!started.ok()) return std::move(started).error().context("terminal");
         relay.emplace(std::move(started).value());
       }
@@ -144,7 +142,10 @@ Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd) {
       outcome.recorder_lost = true;
       sys::pidfd_send_signal(in.init_pidfd, SIGKILL, nullptr, 0);
     }
-    if (relay_polled && relay && !relay->on_ready(fds, i_relay)) relay.reset();
+    if (relay_polled && relay && !relay->on_ready(fds, i_relay)) {
+      relay->finish();
+      relay.reset();
+    }
     if (ready(i_init)) init_alive = false;
   }
 
@@ -166,7 +167,10 @@ Result<LoopOutcome> supervise_box(const LoopInputs& in, int signal_fd) {
       outcome.setup_failure = failure;
     }
   }
-  if (relay) relay->drain();
+  if (relay) {
+    relay->drain();
+    relay->finish();
+  }
   return outcome;
 }
 

@@ -31,6 +31,7 @@ struct LoopInputs {
   std::optional<uint64_t> timeout_seconds;
   CgroupSession* cgroup;  // may be null
   bool relay_input = true;  // see LaunchRequest::relay_input
+  TerminalHold* terminal_hold = nullptr;  // see LaunchRequest::terminal_hold
   // Reaps the init and returns its wait status; null means waitid on init_pidfd. When the gate
   // traces the box, only its tracer may wait on the init (a wait here could take a ptrace stop).
   std::function<int()> reap_init;

@@ -17,8 +17,10 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "base/log.h"
+#include "box/terminal_filter.h"
 
 namespace cordon::box {
 namespace {
@@ -75,12 +77,13 @@ class ByteQueue {
       : data_(std::make_unique<char[]>(capacity)), capacity_(capacity) {}
 
   size_t size() const { return end_ - begin_; }
+  size_t room() const { return capacity_ - size(); }
   bool empty() const { return begin_ == end_; }
   bool full() const { return size() == capacity_; }
 
-  // Contiguous free space after the tail (compacting first when the tail reached the end).
-  std::span<char> free_space() {
-    if (end_ == capacity_ && begin_ > 0) {
+  // Contiguous free space after the tail, compacting first when it is less than `want`.
+  std::span<char> free_space(size_t want = 1) {
+    if (capacity_ - end_ < want && begin_ > 0) {
       std::memmove(data_.get(), data_.get() + begin_, size());
       end_ -= begin_;
       begin_ = 0;
@@ -220,12 +223,24 @@ struct TerminalRelay::State {
 
   ByteQueue to_box{kBufferSize};
   ByteQueue to_user{kBufferSize};
+  // The box's output is read here, then filtered into to_user.
+  TerminalFilter filter;
+  std::unique_ptr<char[]> from_box = std::make_unique<char[]>(kBufferSize);
+
+  // While held (a reviewer's prompt is up) nothing is written to the user.
+  TerminalHold* hold = nullptr;
 
   // The user's terminal mode before raw mode, restored at destruction.
   bool raw = false;
   int raw_fd = -1;
   termios saved{};
   int saved_slot = -1;
+
+  // Room for a read from the box: the filter may add what it held back from the last one.
+  bool room_from_box() const { return to_user.room() > TerminalFilter::kMaxHeld; }
+  bool held() const { return hold != nullptr && hold->held(); }
+  ssize_t write_out(const char* data, size_t len, bool* was_held);
+  bool wait_unheld(int64_t deadline);
 
   void read_master();
   void write_master();
@@ -235,11 +250,13 @@ struct TerminalRelay::State {
 };
 
 void TerminalRelay::State::read_master() {
-  while (!master_done && !to_user.full()) {
-    std::span<char> space = to_user.free_space();
-    ssize_t n = read_retry(master.get(), space.data(), space.size());
+  while (!master_done && room_from_box()) {
+    std::span<char> space = to_user.free_space(TerminalFilter::kMaxHeld + 1);
+    if (space.size() <= TerminalFilter::kMaxHeld) break;  // programmer bug guard: no progress
+    ssize_t n = read_retry(master.get(), from_box.get(), space.size() - TerminalFilter::kMaxHeld);
     if (n > 0) {
-      to_user.commit(static_cast<size_t>(n));
+      to_user.commit(
+          filter.filter(std::string_view(from_box.get(), static_cast<size_t>(n)), space));
       if (out_done) to_user.clear();
       continue;
     }
@@ -286,13 +303,35 @@ void TerminalRelay::State::read_user() {
   }
 }
 
+ssize_t TerminalRelay::State::write_out(const char* data, size_t len, bool* was_held) {
+  *was_held = false;
+  if (hold == nullptr) return write_retry(out, data, len);
+  std::optional<ssize_t> n = hold->write_unless_held(out, data, len);
+  if (n) return *n;
+  *was_held = true;
+  return 0;
+}
+
+// Waits until no hold is on (true) or the deadline passed (false).
+bool TerminalRelay::State::wait_unheld(int64_t deadline) {
+  while (held()) {
+    int64_t left = deadline - now_ms();
+    if (left <= 0) return false;
+    pollfd p{hold->release_fd(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) > 0) hold->clear_release();
+  }
+  return true;
+}
+
 void TerminalRelay::State::write_user() {
   while (!out_done && !to_user.empty()) {
     std::span<const char> data = to_user.pending();
     // poll's POLLOUT on a pipe promises room for PIPE_BUF bytes, no more: a blocking descriptor
     // gets at most that per readiness report, so the write cannot block the supervisor.
     size_t len = out_nonblocking ? data.size() : std::min<size_t>(data.size(), PIPE_BUF);
-    ssize_t n = write_retry(out, data.data(), len);
+    bool was_held = false;
+    ssize_t n = write_out(data.data(), len, &was_held);
+    if (was_held) break;  // the release wakes the loop (add_pollfds polls release_fd)
     if (n > 0) {
       to_user.consume(static_cast<size_t>(n));
       if (!out_nonblocking) break;
@@ -317,10 +356,12 @@ void TerminalRelay::State::restore_mode() {
   raw = false;
 }
 
-Result<TerminalRelay> TerminalRelay::start(UniqueFd pty_master, int user_in, int user_out) {
+Result<TerminalRelay> TerminalRelay::start(UniqueFd pty_master, int user_in, int user_out,
+                                           TerminalHold* hold) {
   if (!pty_master) std::abort();  // programmer bug: no pty to relay
 
   auto state = std::make_unique<State>();
+  state->hold = hold;
   int flags = ::fcntl(pty_master.get(), F_GETFL);
   if (flags < 0 || ::fcntl(pty_master.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
     return Error::system("pty master: set O_NONBLOCK");
@@ -396,13 +437,18 @@ void TerminalRelay::add_pollfds(std::vector<pollfd>& fds) {
   // a hung-up source whose buffer is full would otherwise make the loop spin.
   short in_events = (!s.in_done && !s.box_input_gone && !s.to_box.full()) ? POLLIN : 0;
   short master_events = 0;
-  if (!s.master_done && !s.to_user.full()) master_events |= POLLIN;
+  if (!s.master_done && s.room_from_box()) master_events |= POLLIN;
   if (!s.master_done && !s.box_input_gone && !s.to_box.empty()) master_events |= POLLOUT;
-  short out_events = (!s.out_done && !s.to_user.empty()) ? POLLOUT : 0;
+  // Output kept back by a hold waits for its release, not for the terminal (whose POLLOUT
+  // would wake the loop over and over).
+  const bool waiting = !s.out_done && !s.to_user.empty();
+  const bool held = waiting && s.held();
+  short out_events = waiting && !held ? POLLOUT : 0;
 
   fds.push_back(pollfd{in_events ? s.in : -1, in_events, 0});
   fds.push_back(pollfd{master_events ? s.master.get() : -1, master_events, 0});
   fds.push_back(pollfd{out_events ? s.out : -1, out_events, 0});
+  fds.push_back(pollfd{held ? s.hold->release_fd() : -1, static_cast<short>(held ? POLLIN : 0), 0});
 }
 
 bool TerminalRelay::on_ready(const std::vector<pollfd>& fds, size_t first) {
@@ -416,6 +462,7 @@ bool TerminalRelay::on_ready(const std::vector<pollfd>& fds, size_t first) {
   const pollfd& in = fds[first];
   const pollfd& master = fds[first + 1];
   const pollfd& out = fds[first + 2];
+  const pollfd& release = fds[first + 3];
 
   if (master.fd >= 0) {
     if (master.revents & POLLNVAL) {
@@ -443,6 +490,8 @@ bool TerminalRelay::on_ready(const std::vector<pollfd>& fds, size_t first) {
       s.write_user();
     }
   }
+  // Released: a non-blocking terminal is written below; a pipe waits for its POLLOUT.
+  if (release.fd >= 0 && release.revents != 0) s.hold->clear_release();
   // Non-blocking ends take what was just read without waiting for another poll round.
   s.write_master();
   if (s.out_nonblocking) s.write_user();
@@ -468,6 +517,7 @@ void TerminalRelay::drain() {
   for (;;) {
     s.read_master();
     if (s.out_done || s.to_user.empty()) return;
+    if (!s.wait_unheld(deadline)) return;
     int64_t left = deadline - now_ms();
     if (left <= 0) return;
     pollfd p{s.out, POLLOUT, 0};
@@ -477,6 +527,48 @@ void TerminalRelay::drain() {
     if (p.revents & (POLLERR | POLLNVAL) || (p.revents & POLLHUP && !s.out_nonblocking)) return;
     s.write_user();
   }
+}
+
+void TerminalRelay::finish() {
+  State& s = *state_;
+  if (s.out_done || !::isatty(s.out)) return;
+  // CAN and ST first: they end a sequence or string the box left open (which would swallow
+  // what follows). DECSC before leaving the alternate screen: xterm restores the cursor when it
+  // leaves it (?1049l) even when it was not there, and the saved position would be stale.
+  static constexpr std::string_view kReset =
+      "\x18\x1b\\"        // CAN, ST
+      "\0337\x1b[?1049l"  // (ESC 7) the alternate screen
+      "\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1005l\x1b[?1006l\x1b[?1015l"  // mouse reports
+      "\x1b[?1004l"                                                         // focus reports
+      "\x1b[?2004l"                                                         // bracketed paste
+      "\x1b[?2026l"                                                         // synchronized output
+      "\x1b[?1l\x1b>"                                                       // application keys
+      "\x1b[?25h"                                                           // the cursor
+      "\x1b[0m";  // colours and attributes
+  const int64_t deadline = now_ms() + 1000;
+  size_t written = 0;
+  while (written < kReset.size() && s.wait_unheld(deadline)) {
+    bool was_held = false;
+    ssize_t n = s.write_out(kReset.data() + written, kReset.size() - written, &was_held);
+    if (was_held) continue;
+    if (n > 0) {
+      written += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN) return;
+    int64_t left = deadline - now_ms();
+    pollfd p{s.out, POLLOUT, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) return;
+  }
+  // Answers to the box's last queries arrive within a round trip to the terminal; what is
+  // typed meanwhile would be read by the shell cordon returns to.
+  timespec pause{0, kLateAnswerMs * 1000000L};
+  while (::nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+  }
+  if (::tcflush(s.out, TCIFLUSH) != 0) {
+    log::debug(std::string("terminal: discarding late input: ") + std::strerror(errno));
+  }
+  if (s.in >= 0 && s.in != s.out && ::isatty(s.in)) (void)::tcflush(s.in, TCIFLUSH);
 }
 
 size_t TerminalRelay::buffered_bytes() const {

@@ -1,6 +1,8 @@
 // The terminal: the box gets its own pty (from its own devpts); the supervisor relays bytes
 // between it and the user's terminal, so nothing in the box ever holds the user's tty and no
-// keystroke can be injected into it (TIOCSTI, TIOCLINUX are refused by seccomp as well).
+// keystroke can be injected into it (TIOCSTI, TIOCLINUX are refused by seccomp as well). What
+// the box writes passes TerminalFilter (terminal_filter.h): no escape sequence that sets the
+// clipboard or makes the terminal type box-chosen text back reaches the user's terminal.
 #pragma once
 
 #include <poll.h>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/terminal_hold.h"
 #include "base/unique_fd.h"
 
 namespace cordon::box {
@@ -28,6 +31,8 @@ int attach_controlling_terminal(int slave_fd);
 
 // Parent side: copies bytes user-terminal <-> pty master with bounded buffers, puts the user's
 // terminal in raw mode while alive (restored on destruction), forwards window size changes.
+// The box's output goes through a TerminalFilter, and, with a TerminalHold, is kept back (up to
+// kBufferSize; then the box blocks) while the hold is on.
 //
 // The caller keeps user_in and user_out open while the relay lives (either may be -1: no input,
 // output discarded). The relay never changes their file status flags: when they are terminals it
@@ -36,11 +41,13 @@ int attach_controlling_terminal(int slave_fd);
 class TerminalRelay {
  public:
   // add_pollfds() always appends exactly this many entries (unused ones have fd -1).
-  static constexpr size_t kPollFdCount = 3;
+  static constexpr size_t kPollFdCount = 4;
   // Each direction buffers at most this much; a full buffer stops reading its source.
   static constexpr size_t kBufferSize = 64 * 1024;
 
-  static Result<TerminalRelay> start(UniqueFd pty_master, int user_in, int user_out);
+  // `hold` (may be null) outlives the relay.
+  static Result<TerminalRelay> start(UniqueFd pty_master, int user_in, int user_out,
+                                     TerminalHold* hold = nullptr);
   TerminalRelay(TerminalRelay&&) noexcept;
   TerminalRelay& operator=(TerminalRelay&&) = delete;
   ~TerminalRelay();
@@ -54,6 +61,13 @@ class TerminalRelay {
   void on_window_change();
   // Writes what is still buffered from the box to the user's terminal (at exit).
   void drain();
+  // The session's end, once the box's output is drained: when the user's side is a terminal,
+  // turns off what the box may have left on (mouse reporting, bracketed paste, application
+  // keys, the alternate screen, a hidden cursor, colours), waits kLateAnswerMs and discards
+  // the terminal's pending input, so that late answers to the box's queries are not read by
+  // the user's shell as typed.
+  void finish();
+  static constexpr int kLateAnswerMs = 50;
   // Bytes held in the relay's buffers (both directions); never more than 2 * kBufferSize.
   size_t buffered_bytes() const;
 

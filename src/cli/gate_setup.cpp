@@ -81,7 +81,10 @@ Result<std::unique_ptr<SessionGate>> SessionGate::open(const policy::Policy& pol
     session->notices_.push_back("cordon: review page: " + url);
   }
   if (channels.tty) {
-    CORDON_ASSIGN_OR_RETURN(session->tty_, review::TtyReviewer::start(*session->queue_));
+    CORDON_ASSIGN_OR_RETURN(session->terminal_hold_, TerminalHold::create());
+    CORDON_ASSIGN_OR_RETURN(
+        session->tty_,
+        review::TtyReviewer::start(*session->queue_, "/dev/tty", session->terminal_hold_.get()));
   }
   return session;
 }

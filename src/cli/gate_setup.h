@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/terminal_hold.h"
 #include "gate/gate.h"
 #include "policy/policy.h"
 #include "review/control_server.h"
@@ -58,6 +59,9 @@ class SessionGate {
   // threads are joined by the destructor). No reviewer's answer is taken after this.
   void begin_close();
   uint16_t web_port() const;
+  // With `--review tty`: what keeps the box's output off the terminal while a prompt is up
+  // (LaunchRequest::terminal_hold). Null otherwise.
+  TerminalHold* terminal_hold() const { return terminal_hold_.get(); }
 
  private:
   SessionGate() = default;
@@ -66,6 +70,7 @@ class SessionGate {
   std::unique_ptr<review::ReviewQueue> queue_;
   std::unique_ptr<review::ControlServer> control_;
   std::unique_ptr<review::WebServer> web_;
+  std::unique_ptr<TerminalHold> terminal_hold_;  // outlives tty_
   std::unique_ptr<review::TtyReviewer> tty_;
   std::vector<std::string> notices_;
 };

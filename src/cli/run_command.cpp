@@ -44,6 +44,7 @@ int run_command(const RunOptions& options) {
   request->gate = (*gate)->gate();
   request->reviews = (*gate)->reviews();
   request->relay_input = !channels->tty;
+  request->terminal_hold = (*gate)->terminal_hold();
   request->on_program_exit = [&gate] { (*gate)->begin_close(); };
   // -q drops the reminder of where held commands are answered, never a review page's address.
   for (const auto& notice : (*gate)->notices()) {

@@ -3,11 +3,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <optional>
 #include <set>
+#include <string_view>
 
 #include "base/files.h"
 #include "base/unique_fd.h"
@@ -16,9 +18,34 @@
 #include "review/peer_identity.h"
 
 namespace cordon::review {
+namespace {
+
+// Written before each item: the box's output shares this terminal and may have left it in a
+// state that hides or garbles the prompt (text drawn in the background colour, another
+// character set, a one-line scroll region, a hidden cursor, a string still open that would
+// swallow the prompt as a window title). DECSTR resets most of it; each mode is reset on its own
+// as well, for terminals without DECSTR (which also turns autowrap off). Resetting the scroll
+// region and origin mode moves the cursor home, where the prompt would overwrite what is on the
+// screen: DECSC/DECRC around them keep its place (DECRC restores the box's origin mode, which
+// DECSTR then turns off; with the full screen as scroll region it no longer matters anyway).
+constexpr std::string_view kTerminalReset =
+    "\x18\x1b\\"                // CAN, ST: end a sequence or string in progress
+    "\0337\x1b[r\x1b[?6l\0338"  // (ESC 7 ... ESC 8) whole-screen scrolling, origin mode off
+    "\x1b[!p"                   // DECSTR soft reset
+    "\x1b[0m"                   // SGR: default colours and attributes
+    "\x1b(B\x0f"                // G0 = ASCII, shifted in
+    "\x1b[?25h"                 // cursor visible
+    "\x1b[4l"                   // insert mode off
+    "\x1b[?7h"                  // autowrap on
+    "\x1b[?2026l"               // synchronized output off: the terminal draws now
+    "\x1b]110\x07\x1b]111\x07"  // the terminal's own foreground and background
+    "\r\n\x1b[J";               // a fresh line, nothing of the box's below it
+
+}  // namespace
 
 struct TtyReviewer::Impl {
   ReviewQueue& queue;
+  TerminalHold* hold = nullptr;
   UniqueFd tty;
   std::string reviewer;
   std::unique_ptr<ChannelThread> channel;
@@ -65,8 +92,15 @@ struct TtyReviewer::Impl {
   }
 
   void review(const ReviewItem& item) {
+    // No box output until this item is answered (TerminalHold); one already being written
+    // has ended when the scope begins.
+    const TerminalHold::Scope held(hold);
+    // An answer must come from someone who saw this item: keys typed before it was shown, and
+    // the terminal's answers to the box's queries, which arrive as input, are dropped.
+    (void)::tcflush(tty.get(), TCIFLUSH);
+    buffer.clear();
     const gate::RiskAssessment& risk = item.decision.risk;
-    std::string text = "\ncordon: held for review [" + item.id + "]\n";
+    std::string text = std::string(kTerminalReset) + "cordon: held for review [" + item.id + "]\n";
     text += "  command  " + display_command(item.start.argv) + "\n";
     text += "  cwd      " + display_text(item.start.cwd) + "\n";
     text += "  risk     " + std::to_string(risk.score) + " " +
@@ -128,9 +162,10 @@ struct TtyReviewer::Impl {
 
 TtyReviewer::TtyReviewer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Result<std::unique_ptr<TtyReviewer>> TtyReviewer::start(ReviewQueue& queue,
-                                                        const std::string& tty) {
+Result<std::unique_ptr<TtyReviewer>> TtyReviewer::start(ReviewQueue& queue, const std::string& tty,
+                                                        TerminalHold* hold) {
   auto impl = std::make_unique<Impl>(queue);
+  impl->hold = hold;
   impl->tty.reset(::open(tty.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!impl->tty) return Error::system("open " + tty);
   CORDON_ASSIGN_OR_RETURN(impl->channel, ChannelThread::create());

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "base/terminal_hold.h"
 #include "review/review_queue.h"
 
 namespace cordon::review {
@@ -15,8 +16,14 @@ class TtyReviewer {
   // Opens `tty` (read and write) and, on a thread, prompts there for each pending item in
   // turn: "[a]pprove once, approve for [s]ession, [d]eny?", then "reason?". An item answered
   // elsewhere while its prompt is up is announced and skipped. `queue` must outlive it.
+  //
+  // The box's output shares the terminal: with `hold` (which must outlive it), nothing of the
+  // box reaches the terminal from the moment an item is shown until it is answered, and each
+  // item begins by undoing what the box may have set to hide or garble it (colours, character
+  // sets, scroll region, a hidden cursor...) and by discarding input typed before it was shown.
   static Result<std::unique_ptr<TtyReviewer>> start(ReviewQueue& queue,
-                                                    const std::string& tty = "/dev/tty");
+                                                    const std::string& tty = "/dev/tty",
+                                                    TerminalHold* hold = nullptr);
   ~TtyReviewer();  // stop()
   TtyReviewer(const TtyReviewer&) = delete;
   TtyReviewer& operator=(const TtyReviewer&) = delete;

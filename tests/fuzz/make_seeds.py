@@ -323,6 +323,19 @@ def json_text():
     ]
 
 
+def terminal_filter():
+    # The first byte says where the output is cut into reads; then what the box prints.
+    return [
+        b"\x05plain \x1b[31mred\x1b[0m \xc5\x9b\xe4\xb8\xad\n",
+        b"\x03\x1b]52;c;Y3VybCBldmlsfHNo\x07after\x1b]52;c;?\x1b\\",
+        b"\x02\x1b[21t\x1b[20t\x1b[2\r1t\x1b[18t\x1b[22;0t\x1b[6n\x1b[c\x1b[?1049h",
+        b"\x04\x1bP$qm\x1b\\\x1bPtmux;\x1b\x1b]52;c;eA==\x07\x1b\\\x1b_Gf=1;A\x1b\\",
+        b"\x01\xc2\x9d52;c;eA==\xc2\x9c\xc2\x9b21t\x9d52\x07\x1b]0;title\x1b]52;\x07",
+        b"\x07\x1b]11;?\x07\x1b]8;;http://x/\x1b\\l\x1b]8;;\x1b\\\x1b]104\x07\x1b[1;1;1;1;2;2*y",
+        b"\x06\x1b[" + b"1;" * 200 + b"m\x1b" + b"\r" * 20 + b"[21t\x18\x1a",
+    ]
+
+
 def main():
     for target, seeds in [("http_request", http_request()), ("http_response", http_response()),
                           ("socks5", socks5()), ("dns_query", dns_query()),
@@ -331,7 +344,8 @@ def main():
                           ("gate_decision", gate_decision()), ("gate_argv", gate_argv()),
                           ("audit_redact", audit_redact()), ("web_request", web_request()),
                           ("web_routes", web_routes()),
-                          ("audit_wire", audit_wire()), ("json_text", json_text())]:
+                          ("audit_wire", audit_wire()), ("json_text", json_text()),
+                          ("terminal_filter", terminal_filter())]:
         directory = os.path.join(HERE, "corpus", target)
         os.makedirs(directory, exist_ok=True)
         for name in os.listdir(directory):

@@ -1,5 +1,6 @@
-// The terminal reviewer on a pseudo-terminal: deny with a reason, approve for the session, and
-// an item answered on another channel while its prompt is up.
+// The terminal reviewer on a pseudo-terminal: deny with a reason, approve for the session, an
+// item answered on another channel while its prompt is up, and the terminal it shares with the
+// box's output: held while a prompt is up, reset before it, no answer typed before it.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -8,7 +9,9 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
+#include "base/terminal_hold.h"
 #include "base/unique_fd.h"
 #include "review/peer_identity.h"
 #include "review/review_queue.h"
@@ -26,7 +29,10 @@ class TtyReviewerTest : public ::testing::Test {
     ASSERT_TRUE(master);
     ASSERT_EQ(::grantpt(master.get()), 0);
     ASSERT_EQ(::unlockpt(master.get()), 0);
-    auto r = TtyReviewer::start(queue, ::ptsname(master.get()));
+    auto h = TerminalHold::create();
+    ASSERT_TRUE(h.ok()) << h.error().describe();
+    hold = std::move(h).value();
+    auto r = TtyReviewer::start(queue, ::ptsname(master.get()), hold.get());
     ASSERT_TRUE(r.ok()) << r.error().describe();
     reviewer = std::move(r).value();
   }
@@ -71,6 +77,7 @@ class TtyReviewerTest : public ::testing::Test {
   std::vector<ReviewOutcome> outcomes;
   ReviewQueue queue{"tty", 60s};
   UniqueFd master;
+  std::unique_ptr<TerminalHold> hold;
   std::unique_ptr<TtyReviewer> reviewer;
   std::string screen;
 };
@@ -116,6 +123,40 @@ TEST_F(TtyReviewerTest, AnItemAnsweredElsewhereLeavesThePrompt) {
   submit({"make", "release"});
   until("[d]eny? ");
   EXPECT_NE(screen.find("make release"), std::string::npos) << screen;
+}
+
+// From showing an item to taking its answer, the box's output is held (TerminalHold); the item
+// is drawn on a terminal put back to defaults, and only keys typed once it shows count.
+TEST_F(TtyReviewerTest, TheTerminalIsHeldAndResetForEachItemAndEarlierKeysDoNotAnswer) {
+  EXPECT_FALSE(hold->held());
+  type("a\n");  // typed before any item was shown (or the terminal's answer to a query)
+  std::this_thread::sleep_for(100ms);
+  submit({"rm", "-rf", "/work"});
+  until("[d]eny? ");
+  EXPECT_TRUE(hold->held());
+  const size_t reset = screen.find("\x1b[!p");
+  ASSERT_NE(reset, std::string::npos) << screen;
+  EXPECT_LT(reset, screen.find("cordon: held for review")) << screen;
+  for (const char* mode :
+       {"\x1b[0m", "\x1b(B\x0f", "\x1b[r", "\x1b[?6l", "\x1b[?25h", "\x1b[4l", "\x1b[?7h"}) {
+    EXPECT_NE(screen.find(mode), std::string::npos) << testing::PrintToString(mode);
+  }
+  // The early "a" has not approved it.
+  {
+    std::unique_lock lock(mu);
+    EXPECT_FALSE(cv.wait_for(lock, 300ms, [&] { return !outcomes.empty(); }));
+  }
+  type("d\n");
+  until("reason? ");
+  EXPECT_TRUE(hold->held());
+  type("no\n");
+  auto o = wait_outcome(1);
+  ASSERT_TRUE(o);
+  EXPECT_FALSE(o->approved);
+  // Released once answered: the box's output flows again.
+  const auto end = std::chrono::steady_clock::now() + 5s;
+  while (hold->held() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(10ms);
+  EXPECT_FALSE(hold->held());
 }
 
 }  // namespace

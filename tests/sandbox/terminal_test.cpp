@@ -19,6 +19,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace cordon::box {
@@ -92,7 +93,8 @@ int wait_child(pid_t pid, int timeout_ms) {
 class RelayHarness {
  public:
   // Returns an empty string on success, else why the harness could not be built.
-  std::string start(const winsize& box_size, const winsize& user_size, const char* script) {
+  std::string start(const winsize& box_size, const winsize& user_size, const char* script,
+                    TerminalHold* hold = nullptr) {
     int err = 0;
     std::optional<Pty> box = host_pty(&box_size, &err);
     if (!box) return "box pty: "s + std::strerror(-err);
@@ -107,7 +109,8 @@ class RelayHarness {
     if (child_ < 0) return "fork: "s + std::strerror(errno);
     box->slave.reset();  // only the box holds the slave: its exit hangs up the master
 
-    auto relay = TerminalRelay::start(std::move(box->master), user_tty_.get(), user_tty_.get());
+    auto relay =
+        TerminalRelay::start(std::move(box->master), user_tty_.get(), user_tty_.get(), hold);
     if (!relay.ok()) return relay.error().describe();
     relay_.emplace(std::move(relay).value());
     return "";
@@ -198,10 +201,10 @@ class RelayHarness {
   int user_flags_before_ = 0;
 };
 
-#define START_OR_SKIP(harness, box_size, user_size, script)         \
-  do {                                                              \
-    std::string why = (harness).start(box_size, user_size, script); \
-    if (!why.empty()) GTEST_SKIP() << why;                          \
+#define START_OR_SKIP(harness, box_size, user_size, script, ...)                   \
+  do {                                                                             \
+    std::string why = (harness).start(box_size, user_size, script, ##__VA_ARGS__); \
+    if (!why.empty()) GTEST_SKIP() << why;                                         \
   } while (0)
 
 // ---------------------------------------------------------------------------------------------
@@ -411,6 +414,97 @@ TEST(TerminalSandbox, EmergencyRestoreAndMove) {
   EXPECT_TRUE(same_mode(mode, changed));
 }
 
+// While a reviewer's prompt is up (TerminalHold), nothing of the box reaches the user's
+// terminal; what it wrote meanwhile is kept and written once the hold ends, and the release
+// wakes a relay that is waiting in poll.
+TEST(TerminalSandbox, RelayUnderHoldWritesNothingUntilReleased) {
+  auto hold = TerminalHold::create();
+  ASSERT_TRUE(hold.ok()) << hold.error().describe();
+  RelayHarness h;
+  START_OR_SKIP(h, (winsize{24, 80, 0, 0}), (winsize{24, 80, 0, 0}),
+                "echo ready; read x; echo marker-$x; exec sleep 30", hold->get());
+  ASSERT_TRUE(h.pump_until_screen_has("ready", 10000)) << h.screen();
+
+  (*hold)->hold();
+  h.type("held\r");  // input still goes to the box; its answer must wait
+  h.pump_until([] { return false; }, 1000);
+  EXPECT_FALSE(h.screen_has("marker-held")) << h.screen();
+  EXPECT_GT(h.relay().buffered_bytes(), 0u);  // kept, not dropped
+
+  // The relay now waits for the release, not for the terminal: one poll with no timeout of
+  // its own must return when another thread releases.
+  std::vector<pollfd> fds;
+  h.relay().add_pollfds(fds);
+  ASSERT_EQ(fds.size(), TerminalRelay::kPollFdCount);
+  EXPECT_EQ(fds[2].fd, -1) << "polling the terminal while held would spin";
+  EXPECT_EQ(fds[3].fd, (*hold)->release_fd());
+  std::thread releaser([&] {
+    ::usleep(100 * 1000);
+    (*hold)->release();
+  });
+  const int64_t before = now_ms();
+  const int r = ::poll(fds.data(), fds.size(), 10000);
+  releaser.join();
+  ASSERT_GE(r, 1);
+  EXPECT_LT(now_ms() - before, 5000);
+  EXPECT_TRUE(fds[3].revents & POLLIN);
+  EXPECT_TRUE(h.relay().on_ready(fds, 0));
+  EXPECT_TRUE(h.pump_until_screen_has("marker-held", 10000)) << h.screen();
+}
+
+// A box that goes on writing while held fills the relay's bounded buffer and then blocks; all
+// of its output arrives after the release.
+TEST(TerminalSandbox, RelayUnderHoldStopsReadingWhenItsBufferIsFull) {
+  auto hold = TerminalHold::create();
+  ASSERT_TRUE(hold.ok()) << hold.error().describe();
+  RelayHarness h;
+  START_OR_SKIP(h, (winsize{24, 80, 0, 0}), (winsize{24, 80, 0, 0}),
+                "echo ready; read x; head -c 1000000 /dev/zero | tr '\\0' a; echo; echo done",
+                hold->get());
+  ASSERT_TRUE(h.pump_until_screen_has("ready", 10000)) << h.screen();
+  const size_t shown = h.screen_bytes();
+  (*hold)->hold();
+  h.type("go\r");
+  h.pump_until([] { return false; }, 1500);
+  // Not even the pty's echo of what was typed: it is box output too.
+  EXPECT_EQ(h.screen_bytes(), shown) << h.screen();
+  EXPECT_LE(h.max_buffered(), 2 * TerminalRelay::kBufferSize);
+  EXPECT_EQ(::waitpid(h.child(), nullptr, WNOHANG), 0);  // blocked on its write
+  (*hold)->release();
+  ASSERT_TRUE(h.pump_until_screen_has("done", 60000)) << h.screen_bytes();
+  EXPECT_GE(h.screen_bytes(), shown + 1000000);
+}
+
+// At the session's end the relay turns off the modes the box left on and discards the answers
+// the terminal is still typing to the box's queries: the user's shell must not read them.
+TEST(TerminalSandbox, FinishResetsModesAndDiscardsLateAnswers) {
+  RelayHarness h;
+  START_OR_SKIP(h, (winsize{24, 80, 0, 0}), (winsize{24, 80, 0, 0}),
+                "printf '\\033[?1000h\\033[?2004h\\033[6n'; echo bye");
+  ASSERT_TRUE(h.pump_until([&] { return !h.box_open(); }, 10000)) << h.screen();
+  ASSERT_TRUE(h.pump_until_screen_has("bye", 10000)) << h.screen();
+  EXPECT_TRUE(h.screen_has("\x1b[6n"));
+  h.type("\x1b[12;1R");  // the terminal's answer, after the box has gone
+  // The pty hands typed bytes to the line discipline asynchronously.
+  int pending = 0;
+  for (int64_t end = now_ms() + 5000; pending == 0 && now_ms() < end; ::usleep(1000)) {
+    ASSERT_EQ(::ioctl(h.user_tty(), FIONREAD, &pending), 0);
+  }
+  ASSERT_GT(pending, 0);
+
+  const int64_t before = now_ms();
+  h.relay().finish();
+  EXPECT_GE(now_ms() - before, TerminalRelay::kLateAnswerMs);
+  ASSERT_EQ(::ioctl(h.user_tty(), FIONREAD, &pending), 0);
+  EXPECT_EQ(pending, 0) << "the late answer is still there for the shell to read";
+  EXPECT_TRUE(h.pump_until_screen_has("\x1b[0m", 10000)) << h.screen();
+  const size_t bye = h.screen().find("bye");
+  EXPECT_NE(h.screen().find("\x1b[?1000l", bye), std::string::npos) << h.screen();
+  EXPECT_NE(h.screen().find("\x1b[?2004l", bye), std::string::npos) << h.screen();
+  EXPECT_NE(h.screen().find("\x1b[?25h", bye), std::string::npos) << h.screen();
+  EXPECT_EQ(h.wait_exit(10000), 0);
+}
+
 // stdin and stdout are pipes (`cordon run ... < file | tee`): no raw mode, EOF on input stops
 // reading it but the box keeps running and its output still arrives.
 TEST(TerminalSandbox, RelayWithPipesHandlesInputEof) {
@@ -454,12 +548,14 @@ TEST(TerminalSandbox, RelayWithPipesHandlesInputEof) {
   }
   EXPECT_FALSE(open) << "the relay did not see the box hang up";
   relay->drain();
+  relay->finish();  // not a terminal: no mode reset written
   char buf[4096];
   int flags = ::fcntl(out_r.get(), F_GETFL);
   ::fcntl(out_r.get(), F_SETFL, flags | O_NONBLOCK);
   for (ssize_t n; (n = ::read(out_r.get(), buf, sizeof(buf))) > 0;) output.append(buf, n);
   EXPECT_NE(output.find("got:hello"), std::string::npos) << output;
   EXPECT_NE(output.find("after"), std::string::npos) << output;
+  EXPECT_EQ(output.find("\x1b["), std::string::npos) << output;
 
   int status = wait_child(pid, 10000);
   ASSERT_TRUE(WIFEXITED(status)) << status;
