@@ -193,8 +193,11 @@ Result<void> AuditClient::read_status(const char* what) {
         .with_hint("its error is above; cordon does not run a session it cannot audit");
   }
   const json reply = json::parse(**frame, nullptr, false);
-  if (reply.is_discarded() || !reply.value("ok", false))
-    return error_from(reply, "audit writer failed");
+  if (reply.is_discarded() || !reply.value("ok", false)) {
+    Error e = error_from(reply, "audit writer failed");
+    if (reply.is_object() && reply.value("stopped", false)) store_failure_ = e;
+    return e;
+  }
   return Ok{};
 }
 
@@ -239,6 +242,8 @@ Result<void> AuditClient::close() {
     ::waitpid(child_, &wstatus, status.ok() ? WNOHANG : 0);
   }
   if (ready_error_) return *ready_error_;
+  // What could not be sent after the writer stopped is part of that failure, not another one.
+  if (store_failure_) return *store_failure_;
   if (send_error_) {
     Error e = *send_error_;
     return e.context(std::to_string(unsent_) + " audit event(s) not sent to the writer");

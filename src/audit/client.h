@@ -94,7 +94,11 @@ class AuditClient : public events::EventSink {
   int hangup_fd() const override { return socket_.get(); }
   // Ends the stream (unless the session's end already did), waits until the writer has stored
   // everything (it signs once this process has exited), reaps it if it is done. Idempotent.
+  // When the store refused the session's rows, that error (store_failure()).
   Result<void> close();
+  // After close(): the store refused a batch during the session (a full disk). The writer said
+  // so at once and hung up, which stopped the box; it stored none of the session's later rows.
+  const std::optional<Error>& store_failure() const { return store_failure_; }
 
   events::WallStatus describe() const;
 
@@ -114,6 +118,7 @@ class AuditClient : public events::EventSink {
   bool ready_read_ = false;
   std::optional<Error> ready_error_;
   std::optional<Error> send_error_;
+  std::optional<Error> store_failure_;
   int64_t unsent_ = 0;
   bool ended_ = false;  // the end of the stream is sent
   bool closed_ = false;

@@ -5,10 +5,48 @@
 // built as JSON trees (AuditEncode.* holds this).
 #include "audit/encode.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "audit/json_text.h"
 
 namespace cordon::audit {
 namespace {
+
+// What a capped argv was before the cap (encode.h).
+struct ArgvCut {
+  int64_t arguments = 0;
+  int64_t bytes = 0;
+  Digest sha256{};
+};
+
+// Cuts `argv` (redacted already: a cut never splits a secret the redactor would have
+// recognised whole) to the row's limits; what it was, if anything was cut.
+std::optional<ArgvCut> cap_argv(std::vector<std::string>& argv) {
+  size_t total = 0;
+  bool over = false;
+  for (const std::string& arg : argv) {
+    total += arg.size();
+    over = over || arg.size() > kMaxStoredArgument;
+  }
+  if (!over && total <= kMaxStoredArgv) return std::nullopt;
+  ArgvCut cut;
+  cut.arguments = static_cast<int64_t>(argv.size());
+  cut.bytes = static_cast<int64_t>(total);
+  std::string whole;
+  whole.reserve(total + argv.size());
+  for (const std::string& arg : argv) (whole += arg) += '\0';
+  cut.sha256 = sha256(whole);
+  size_t room = kMaxStoredArgv;
+  size_t kept = 0;
+  for (; kept < argv.size() && room > 0; ++kept) {
+    std::string& arg = argv[kept];
+    arg.resize(std::min({arg.size(), kMaxStoredArgument, room}));
+    room -= arg.size();
+  }
+  argv.resize(kept);
+  return cut;
+}
 
 class Encoder {
  public:
@@ -75,10 +113,19 @@ class Encoder {
   }
 
   PendingEvent operator()(const events::ProgramStarted& e) const {
+    std::vector<std::string> argv = r(e.argv);
+    const std::optional<ArgvCut> cut = cap_argv(argv);
     std::string body;
     JsonText j(body);
     j.begin_object();
-    j.key("argv").texts(r(e.argv));
+    j.key("argv").texts(argv);
+    if (cut) {  // only then: every other row is what it always was
+      j.key("argv_cut").begin_object();
+      j.key("arguments").number(cut->arguments);
+      j.key("bytes").number(cut->bytes);
+      j.key("sha256").text(to_hex(cut->sha256));
+      j.end_object();
+    }
     j.key("path").text(r(e.path));
     j.key("reason").text(r(e.reason));
     j.key("rule").text(r(e.rule));

@@ -22,6 +22,14 @@ struct SessionCounts {
   int64_t asked = 0;
 };
 
+// How much of a program start's argv a row keeps. The box chooses its argv: 14 arguments of
+// 131 KB each, exec'd 100 times, stored 182 MB. A row keeps each argument up to
+// kMaxStoredArgument bytes and the arguments up to kMaxStoredArgv bytes in all (after
+// redaction); when it keeps less, `argv_cut` holds the count, the size and the SHA-256 of the
+// whole (redacted) argv, each argument followed by a NUL byte, so the row still identifies it.
+inline constexpr size_t kMaxStoredArgument = 4096;
+inline constexpr size_t kMaxStoredArgv = 64 << 10;
+
 // The row for `event`: every string passes through `redactor`. `counts` is used by session.end
 // only. The caller fills in seq and time_us.
 PendingEvent encode_event(const events::Event& event, const Redactor& redactor,

@@ -23,8 +23,8 @@ struct SessionState {
 
 class Walker {
  public:
-  Walker(std::vector<Checkpoint> checkpoints, const Key* key)
-      : checkpoints_(std::move(checkpoints)), key_(key) {
+  Walker(std::vector<Checkpoint> checkpoints, const Key* key, std::optional<Anchor> anchor)
+      : checkpoints_(std::move(checkpoints)), key_(key), anchor_(std::move(anchor)) {
     for (const auto& cp : checkpoints_) signed_rows_.emplace(cp.event_id, &cp);
   }
 
@@ -88,6 +88,7 @@ class Walker {
   VerifyReport finish() {
     const int64_t last_row = have_prev_ ? prev_.id : 0;
     check_checkpoints(last_row);
+    if (anchor_) check_anchor(last_row);
     report_.checkpoints = static_cast<int64_t>(checkpoints_.size());
     report_.sessions = static_cast<int64_t>(sessions_.size());
     if (!checkpoints_.empty()) report_.last_checkpoint = checkpoints_.back();
@@ -154,9 +155,35 @@ class Walker {
     }
   }
 
+  // The checkpoint recorded outside the store must still be here, with the hash recorded.
+  void check_anchor(int64_t last_row) {
+    const std::string expected = "checkpoint " + std::to_string(anchor_->checkpoint);
+    for (const auto& cp : checkpoints_) {
+      if (cp.id != anchor_->checkpoint) continue;
+      if (anchor_->row_hash && cp.event_hash != *anchor_->row_hash) {
+        add(cp.event_id,
+            expected + " now signs row " + std::to_string(cp.event_id) + " with hash " +
+                to_hex(cp.event_hash) + ", not the expected " + to_hex(*anchor_->row_hash) +
+                ": the store was cut back before it and written again",
+            cp.id);
+        return;
+      }
+      report_.anchor_reached = true;
+      return;
+    }
+    const int64_t last = checkpoints_.empty() ? 0 : checkpoints_.back().id;
+    add(last_row + 1,
+        expected + " (expected) is missing: the store's checkpoints end at " +
+            std::to_string(last) + ", so checkpoint(s) " + std::to_string(last + 1) + ".." +
+            std::to_string(anchor_->checkpoint) +
+            " and the rows they signed were removed (the store was truncated)",
+        anchor_->checkpoint);
+  }
+
   std::vector<Checkpoint> checkpoints_;
   std::multimap<int64_t, const Checkpoint*> signed_rows_;
   const Key* key_;
+  std::optional<Anchor> anchor_;
   VerifyReport report_;
   std::map<std::string, SessionState> sessions_;
   Record prev_;
@@ -169,7 +196,44 @@ class Walker {
 
 }  // namespace
 
-Result<VerifyReport> verify_store(Store& store, const Key* key) {
+Result<Anchor> parse_anchor(std::string_view text) {
+  const auto bad = [&] {
+    return Error(Errc::kInvalidInput, "bad checkpoint anchor '" + std::string(text) + "'")
+        .with_hint("ID or ID:HASH, as `cordon audit verify` prints it after \"anchor:\"");
+  };
+  const size_t colon = text.find(':');
+  const std::string_view id = text.substr(0, colon);
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (id.empty() || id.size() > 18 || !std::all_of(id.begin(), id.end(), digit)) return bad();
+  Anchor anchor;
+  anchor.checkpoint = std::stoll(std::string(id));
+  if (anchor.checkpoint < 1) return bad();
+  if (colon == std::string_view::npos) return anchor;
+  const std::string_view hex = text.substr(colon + 1);
+  Digest digest{};
+  if (hex.size() != digest.size() * 2) return bad();
+  for (size_t i = 0; i < digest.size(); ++i) {
+    int byte = 0;
+    for (const char c : hex.substr(i * 2, 2)) {
+      const int nibble = c >= '0' && c <= '9'   ? c - '0'
+                         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                : -1;
+      if (nibble < 0) return bad();
+      byte = byte * 16 + nibble;
+    }
+    digest[i] = static_cast<uint8_t>(byte);
+  }
+  anchor.row_hash = digest;
+  return anchor;
+}
+
+std::string anchor_text(const Checkpoint& checkpoint) {
+  return std::to_string(checkpoint.id) + ":" + to_hex(checkpoint.event_hash);
+}
+
+Result<VerifyReport> verify_store(Store& store, const Key* key,
+                                  const std::optional<Anchor>& anchor) {
   // One read transaction: a consistent snapshot while other sessions keep appending.
   CORDON_TRY(store.db().exec("BEGIN"));
   struct EndRead {
@@ -185,7 +249,7 @@ Result<VerifyReport> verify_store(Store& store, const Key* key) {
     if (!has_row) break;
     checkpoints.push_back(checkpoint_from(cps));
   }
-  Walker walker(std::move(checkpoints), key);
+  Walker walker(std::move(checkpoints), key, anchor);
   CORDON_ASSIGN_OR_RETURN(
       sql::Statement rows,
       store.db().prepare(std::string("SELECT ") + kRecordColumns + " FROM events ORDER BY id"));

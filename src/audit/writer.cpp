@@ -115,18 +115,31 @@ void AuditWriter::run() {
     const bool closing = closing_;
     const bool session_ends = end_session_;
     batch.swap(queue_);
+    if (error_) {
+      // A batch was refused: later rows would follow a hole in their session, and its end would
+      // claim a complete one. They are counted, not stored; the tail committed before the
+      // failure is still signed when closing (an empty batch only signs).
+      lost_ += static_cast<int64_t>(batch.size());
+      batch.clear();
+    }
     lock.unlock();
     auto written = write_batch(batch, closing        ? std::optional(TailSignature::kLast)
                                       : session_ends ? std::optional(TailSignature::kSessionEnd)
                                                      : std::nullopt);
     if (session_ends && !closing) store_->end_session();
+    if (!written.ok() && !failure_reported_) {
+      // Before error_ is set: flush() returns only after the session's process has been told.
+      failure_reported_ = true;
+      if (options_.on_failure) {
+        options_.on_failure(written.error());
+      } else {
+        log::write(log::Level::kError, "audit: " + written.error().describe());
+      }
+    }
     lock.lock();
     if (!written.ok()) {
       lost_ += static_cast<int64_t>(batch.size());
-      if (!error_) {
-        log::write(log::Level::kError, "audit: " + written.error().describe());
-        error_ = std::move(written).error();
-      }
+      if (!error_) error_ = std::move(written).error();
     } else {
       committed_ += static_cast<int64_t>(batch.size());
     }

@@ -4,6 +4,10 @@
 // has queued in one transaction (group commit), so a burst of decisions costs one commit, not
 // one per event. The writer signs a checkpoint every `checkpoint_every` rows and at close().
 //
+// A batch the store refuses ends what the writer stores: it reports the error (on_failure) and
+// stores none of the rows emitted after it, which would follow a hole in the session, and no
+// end that would claim a complete session. The committed rows keep their place in the chain.
+//
 // Durability: close() (normal exit, and after SIGTERM/SIGINT, which the supervisor turns into an
 // orderly end) writes everything. If cordon is SIGKILLed, the events queued since the last
 // commit (the batching interval: at most `max_batch_delay`) are lost; every committed row stays
@@ -12,6 +16,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +42,10 @@ struct WriterOptions {
   // How long the writer waits to gather a batch after the first queued event.
   std::chrono::milliseconds max_batch_delay{20};
   Redactor redactor;
+  // Called once, on the writer thread, when the store refuses a batch (a full disk): the
+  // session's process stops the box at once instead of learning it at the session's end. Null:
+  // the error is logged.
+  std::function<void(const Error&)> on_failure;
 };
 
 class AuditWriter : public events::EventSink {
@@ -97,6 +106,7 @@ class AuditWriter : public events::EventSink {
   int64_t since_checkpoint_ = 0;
   int64_t lost_ = 0;
   std::optional<Error> error_;
+  bool failure_reported_ = false;  // on_failure was called (writer thread only)
   std::thread thread_;
 };
 

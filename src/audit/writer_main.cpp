@@ -9,6 +9,9 @@
 //   cordon -> writer: events (event_wire.h), then end_of_events() ({"type": "end"})
 //   writer -> cordon: {"ok": true} once everything is stored (it signs once cordon has exited),
 //                     or the error
+// A batch the store refuses (a full disk) is answered at once, during the session: the error
+// reply, then the socket shut both ways. cordon sees the hang-up and stops the box, and its
+// next send fails (the trail fails closed); that reply is the one it reads at the end.
 // At the end of the stream without an "end" (cordon was killed) it stores and signs what it
 // received, and exits. It ignores the signals meant for cordon's terminal and process group.
 // A session taken at the rendezvous is the same protocol on the accepted socket, moved to fd 0;
@@ -51,13 +54,32 @@ namespace audit = cordon::audit;
 
 constexpr int kChannel = 0;
 
-void reply(const Result<void>& status) {
+// `stopped`: the store refused the session's rows, and the writer stores no more of them.
+void reply(const Result<void>& status, bool stopped = false) {
   json out = {{"ok", status.ok()}};
+  if (stopped) out["stopped"] = true;
   if (!status.ok()) {
     out["error"] = status.error().describe();
     out["hint"] = status.error().hint();
   }
   (void)audit::write_frame(kChannel, out.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+// The store refused a batch: cordon hears it now, with the store and the error, and can send
+// nothing more (writer.h stores none of the session's later rows).
+void report_failure(const std::string& store, const Error& error) {
+  reply(Error(Errc::kSystem,
+              "the audit trail could not be written (" + store + ": " + error.describe() + ")")
+            .with_hint("make room on the store's filesystem (or fix the error), then run the "
+                       "session again; `cordon audit verify` checks what was stored"),
+        /*stopped=*/true);
+  ::shutdown(kChannel, SHUT_RDWR);
+  // cordon prints the error; the signer of the tail, failing on the same store, would only
+  // repeat it on cordon's stderr.
+  if (int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC); null >= 0) {
+    ::dup2(null, 2);
+    ::close(null);
+  }
 }
 
 // A session's options, as cordon sends them.
@@ -81,6 +103,7 @@ struct SessionConfig {
     options.signer = std::make_shared<audit::ProcessSigner>(signer, store, key);
     options.checkpoint_every = checkpoint_every;
     options.redactor = audit::Redactor(secrets);
+    options.on_failure = [store = store](const Error& error) { report_failure(store, error); };
     return options;
   }
 };

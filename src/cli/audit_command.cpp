@@ -95,6 +95,12 @@ std::string json_line(const audit::Record& r, bool chain) {
 int audit_verify_command(const AuditOptions& options) {
   auto paths = resolve_paths(options);
   if (!paths.ok()) return report_error(paths.error());
+  std::optional<audit::Anchor> anchor;
+  if (options.expect_checkpoint) {
+    auto parsed = audit::parse_anchor(*options.expect_checkpoint);
+    if (!parsed.ok()) return report_error(parsed.error());
+    anchor = *parsed;
+  }
   // A session that just ended may still be signing its checkpoint.
   audit::wait_for_pending_signatures(paths->store, std::chrono::seconds(10));
   auto store = audit::Store::open_read_only(paths->store);
@@ -110,7 +116,7 @@ int audit_verify_command(const AuditOptions& options) {
     break;
   }
   if (!key) key_problem = "no key at " + paths->key + " (pass --key FILE, or its .pub half)";
-  auto report = audit::verify_store(*store, key ? &*key : nullptr);
+  auto report = audit::verify_store(*store, key ? &*key : nullptr, anchor);
   if (!report.ok()) return report_error(report.error());
   if (!key_problem.empty()) report->notes.push_back(key_problem);
   if (options.json) {
@@ -118,15 +124,20 @@ int audit_verify_command(const AuditOptions& options) {
     for (const auto& p : report->problems) {
       problems.push_back({{"row", p.row}, {"checkpoint", p.checkpoint}, {"what", p.what}});
     }
-    std::cout << json_output(nlohmann::json{{"store", paths->store},
-                                            {"intact", report->intact()},
-                                            {"rows", report->rows},
-                                            {"sessions", report->sessions},
-                                            {"checkpoints", report->checkpoints},
-                                            {"signatures_checked", report->signatures_checked},
-                                            {"unsigned_tail", report->unsigned_tail},
-                                            {"problems", problems},
-                                            {"notes", report->notes}})
+    std::cout << json_output(nlohmann::json{
+                     {"store", paths->store},
+                     {"intact", report->intact()},
+                     {"rows", report->rows},
+                     {"sessions", report->sessions},
+                     {"checkpoints", report->checkpoints},
+                     {"signatures_checked", report->signatures_checked},
+                     {"unsigned_tail", report->unsigned_tail},
+                     {"anchor", report->last_checkpoint && report->intact()
+                                    ? nlohmann::json(audit::anchor_text(*report->last_checkpoint))
+                                    : nlohmann::json()},
+                     {"anchor_reached", report->anchor_reached},
+                     {"problems", problems},
+                     {"notes", report->notes}})
               << "\n";
   } else {
     std::cout << render_verify_report(*report, paths->store);

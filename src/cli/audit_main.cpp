@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
   audit_verify->add_option("--key", audit.key,
                            "The checkpoint key, or its public half (default: audit.key, else "
                            "~/.config/cordon/audit-key.pem, then that path + .pub)");
+  audit_verify->add_option(
+      "--expect-checkpoint", audit.expect_checkpoint,
+      "ID[:HASH]: a checkpoint recorded outside the store (the `anchor:` an earlier verify "
+      "printed); the store must still hold it, with that hash. Without one, sessions removed "
+      "from the end of the store, with their checkpoints, cannot be detected");
   audit_verify->add_flag("--json", audit.json, "Print the report as JSON");
   auto* audit_sessions = app.add_subcommand("sessions", "List sessions, oldest first");
   add_store(audit_sessions, audit);

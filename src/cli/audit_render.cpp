@@ -195,8 +195,23 @@ std::string render_verify_report(const audit::VerifyReport& report, const std::s
          " sessions, " + std::to_string(report.checkpoints) + " checkpoints";
   out += report.signatures_checked ? " (signatures checked)\n" : " (signatures NOT checked)\n";
   if (report.intact()) {
-    out += "  chain intact: no row changed, deleted, inserted or reordered";
+    // What was proved, and what the store alone cannot prove: a cut at its end, together with
+    // the checkpoints over the rows cut, leaves a shorter chain that agrees with the rest.
+    out += "  chain intact up to row " + std::to_string(report.rows);
+    if (report.last_checkpoint) {
+      out += ", checkpoint " + std::to_string(report.last_checkpoint->id) + " (signed " +
+             format_time(report.last_checkpoint->time_us) + ")";
+    }
+    out += ": no row changed, deleted, inserted or reordered";
     out += report.checkpoints > 0 ? "; every checkpoint matches\n" : "\n";
+    if (report.anchor_reached) {
+      out += "  the expected checkpoint is here: nothing up to it was removed\n";
+    } else {
+      out +=
+          "  rows after the last checkpoint, and sessions removed from the end, cannot be "
+          "detected without an outside record of the last checkpoint (keep the anchor below; "
+          "pass it as --expect-checkpoint)\n";
+    }
   } else {
     out += "  TAMPERED: first bad row is " + std::to_string(report.problems.front().row) + "\n";
     for (const auto& p : report.problems) {
@@ -208,6 +223,8 @@ std::string render_verify_report(const audit::VerifyReport& report, const std::s
            std::to_string(report.last_checkpoint->event_id) + " (hash " +
            audit::to_hex(report.last_checkpoint->event_hash) + ", key " +
            report.last_checkpoint->key_id + ")\n";
+    // Only an intact store's: a cron job keeps what it prints for the next run.
+    if (report.intact()) out += "  anchor: " + audit::anchor_text(*report.last_checkpoint) + "\n";
   }
   for (const auto& note : report.notes) out += "  note: " + note + "\n";
   return out;

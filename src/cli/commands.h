@@ -61,6 +61,7 @@ struct AuditOptions {
   bool follow = false;  // tail -f
   bool key_must_exist = false;  // checkpoint: never create the key
   bool serve = false;           // checkpoint: sign on each request read from stdin, and at EOF
+  std::optional<std::string> expect_checkpoint;  // verify: ID[:HASH] the store must still reach
 };
 int audit_verify_command(const AuditOptions& options);
 int audit_sessions_command(const AuditOptions& options);

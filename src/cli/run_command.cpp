@@ -67,6 +67,15 @@ int run_command(const RunOptions& options) {
   gate->reset();
   // Every event is stored before cordon says anything about the session.
   auto stored = (*audit)->close();
+  if (const auto& refused = (*audit)->store_failure()) {
+    // The store refused a row, so the writer hung up and the supervisor killed the box (the
+    // trail fails closed): one message says both. If the box had ended on its own, its end is
+    // what could not be stored. Either way the session was not fully audited: 125, no summary.
+    return report_error(Error(Errc::kSystem, refused->describe() +
+                                                 (result.ok() ? "; the session's end was not stored"
+                                                              : "; the box was stopped"))
+                            .with_hint(refused->hint()));
+  }
   if (!stored.ok()) report_error(stored.error());
   if (!result.ok()) return report_box_error(result.error());
   if (!options.quiet) std::cerr << summary.render();

@@ -145,5 +145,53 @@ TEST(AuditEncode, AProgramStartsBodyHoldsItsRedactedValues) {
                       R"("reason":"denied by rule","rule":"no-curl"})");
 }
 
+// The box chooses its argv; a row keeps a bounded part of it, and the count, size and hash of
+// the whole (review finding 3: 100 execs of 14 x 131 KB arguments stored 182 MB).
+TEST(AuditEncode, AHugeArgvIsCutAndIdentifiedByItsHash) {
+  std::vector<std::string> argv = {"prog"};
+  // A secret across the cut: redacted before it is cut, so no part of it is kept.
+  argv.push_back(std::string(kMaxStoredArgument - 6, 'x') + "hunter2-secret");
+  for (int i = 0; i < 14; ++i) argv.push_back(std::string(131072, static_cast<char>('a' + i)));
+  const PendingEvent row = encode_event(
+      events::ProgramStarted{"s1", argv, "/bin/prog", events::Decision::kAllow, "", ""},
+      Redactor({"hunter2-secret"}), {});
+  EXPECT_LT(row.body.size(), kMaxStoredArgv + 1024);
+  EXPECT_EQ(row.body.find("hunter"), std::string::npos);
+  const json body = json::parse(row.body, nullptr, false);
+  ASSERT_TRUE(body.is_object());
+  EXPECT_EQ(library_dump(body), row.body);
+  const json& kept = body["argv"];
+  ASSERT_TRUE(kept.is_array());
+  size_t kept_bytes = 0;
+  for (const auto& arg : kept) {
+    EXPECT_LE(arg.get<std::string>().size(), kMaxStoredArgument);
+    kept_bytes += arg.get<std::string>().size();
+  }
+  EXPECT_LE(kept_bytes, kMaxStoredArgv);
+  EXPECT_EQ(kept[0], "prog");
+  EXPECT_EQ(kept[1].get<std::string>().substr(kMaxStoredArgument - 6), "[redac");
+  // The whole argv, redacted, each argument followed by a NUL byte.
+  std::string whole = "prog";
+  whole += '\0';
+  whole += std::string(kMaxStoredArgument - 6, 'x') + "[redacted:env]";
+  whole += '\0';
+  for (size_t i = 2; i < argv.size(); ++i) (whole += argv[i]) += '\0';
+  EXPECT_EQ(body["argv_cut"]["arguments"], argv.size());
+  EXPECT_EQ(body["argv_cut"]["bytes"], whole.size() - argv.size());
+  EXPECT_EQ(body["argv_cut"]["sha256"], to_hex(sha256(whole)));
+  EXPECT_EQ(body["path"], "/bin/prog");
+}
+
+TEST(AuditEncode, AnArgvWithinTheLimitsIsKeptWhole) {
+  const std::vector<std::string> argv(kMaxStoredArgv / kMaxStoredArgument,
+                                      std::string(kMaxStoredArgument, 'a'));
+  const PendingEvent row = encode_event(
+      events::ProgramStarted{"s1", argv, "/bin/prog", events::Decision::kAllow, "", ""},
+      Redactor(std::vector<std::string>{}), {});
+  const json body = json::parse(row.body, nullptr, false);
+  EXPECT_EQ(body["argv"], json(argv));
+  EXPECT_FALSE(body.contains("argv_cut"));
+}
+
 }  // namespace
 }  // namespace cordon::audit

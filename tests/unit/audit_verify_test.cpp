@@ -220,6 +220,91 @@ TEST_F(AuditVerify, SessionWithoutEndIsANoteNotTampering) {
   EXPECT_THAT(report.notes.front(), HasSubstr("dddd000000000004 has no end event"));
 }
 
+// Whole sessions cut from the end, with the checkpoints over them, leave a shorter chain that
+// agrees with every checkpoint left: nothing in the store shows it (review finding 2). A
+// checkpoint recorded outside the store (the anchor a SIEM kept from an earlier verify) does.
+class AuditVerifyAnchor : public AuditVerify {
+ protected:
+  // Two writers: rows 1..15 with checkpoint 1, rows 16..30 with checkpoint 2.
+  std::string fill_twice_and_anchor() {
+    fill();
+    fill(3, 1000, "second");
+    const VerifyReport before = verify();
+    EXPECT_TRUE(before.intact());
+    EXPECT_EQ(before.checkpoints, 2);
+    return before.last_checkpoint ? anchor_text(*before.last_checkpoint) : "";
+  }
+  VerifyReport verify_against(const std::string& anchor_text) {
+    auto anchor = parse_anchor(anchor_text);
+    EXPECT_TRUE(anchor.ok()) << anchor_text;
+    auto store = Store::open_read_only(store_path());
+    auto key = Key::load_for_verify(key_path());
+    EXPECT_TRUE(store.ok() && key.ok());
+    auto report = verify_store(*store, &*key, *anchor);
+    EXPECT_TRUE(report.ok());
+    return report.ok() ? std::move(*report) : VerifyReport{};
+  }
+};
+
+TEST_F(AuditVerifyAnchor, AnUntouchedStoreReachesItsAnchor) {
+  const std::string anchor = fill_twice_and_anchor();
+  EXPECT_THAT(anchor, ::testing::StartsWith("2:"));
+  const VerifyReport report = verify_against(anchor);
+  EXPECT_TRUE(report.intact());
+  EXPECT_TRUE(report.anchor_reached);
+  EXPECT_TRUE(verify_against("1").anchor_reached) << "an id alone";
+}
+
+TEST_F(AuditVerifyAnchor, SessionsCutFromTheEndAreFoundOnlyWithTheAnchor) {
+  const std::string anchor = fill_twice_and_anchor();
+  tamper("DELETE FROM events WHERE id > 15; DELETE FROM checkpoints WHERE id >= 2");
+  // The limit, as the store alone shows it: intact, and the anchor not reached.
+  const VerifyReport alone = verify();
+  EXPECT_TRUE(alone.intact());
+  EXPECT_FALSE(alone.anchor_reached);
+  const Finding f = first_problem(verify_against(anchor));
+  EXPECT_EQ(f.row, 16);
+  EXPECT_EQ(f.checkpoint, 2);
+  EXPECT_THAT(f.what, HasSubstr("checkpoint 2 (expected) is missing: the store's checkpoints "
+                                "end at 1, so checkpoint(s) 2..2 and the rows they signed were "
+                                "removed"));
+}
+
+TEST_F(AuditVerifyAnchor, AnEmptiedStoreIsFoundWithTheAnchor) {
+  const std::string anchor = fill_twice_and_anchor();
+  tamper("DELETE FROM events; DELETE FROM checkpoints");
+  EXPECT_TRUE(verify().intact());
+  const Finding f = first_problem(verify_against(anchor));
+  EXPECT_EQ(f.row, 1);
+  EXPECT_THAT(f.what, HasSubstr("checkpoints end at 0"));
+}
+
+TEST_F(AuditVerifyAnchor, AStoreCutBackAndWrittenAgainMissesTheAnchorsHash) {
+  const std::string anchor = fill_twice_and_anchor();
+  tamper("DELETE FROM events WHERE id > 15; DELETE FROM checkpoints WHERE id >= 2");
+  fill(2, 1000, "third");  // a new checkpoint 2, over other rows
+  ASSERT_EQ(verify().checkpoints, 2);
+  const Finding f = first_problem(verify_against(anchor));
+  EXPECT_EQ(f.checkpoint, 2);
+  EXPECT_THAT(f.what, HasSubstr("checkpoint 2 now signs row 27 with hash"));
+  EXPECT_THAT(f.what, HasSubstr("not the expected " + anchor.substr(2)));
+  EXPECT_TRUE(verify_against("2").anchor_reached) << "an id alone cannot tell";
+}
+
+TEST_F(AuditVerifyAnchor, AMalformedAnchorIsRefused) {
+  const std::vector<std::string> malformed = {
+      "", "0", "x", "-1", "2:", "2:abc", "2:zz" + std::string(62, '0')};
+  for (const std::string& bad : malformed) {
+    EXPECT_FALSE(parse_anchor(bad).ok()) << bad;
+  }
+  const std::string hash(64, 'a');
+  auto ok = parse_anchor("7:" + hash);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->checkpoint, 7);
+  ASSERT_TRUE(ok->row_hash.has_value());
+  EXPECT_EQ(to_hex(*ok->row_hash), hash);
+}
+
 TEST_F(AuditVerify, KeyReadableByOthersIsRefused) {
   fill();
   ASSERT_EQ(::chmod(key_path().c_str(), 0644), 0);
