@@ -1,4 +1,5 @@
-// Risk of file tools: rm, rmdir, unlink, find -delete, shred, truncate, chmod, chown, chgrp, mv.
+// Risk of file tools: rm, rmdir, unlink, find -delete, shred, truncate, chmod, chown, chgrp, mv,
+// and the archivers that delete what they pack (tar --remove-files, zip -m).
 #include <array>
 
 #include "gate/argv_flags.h"
@@ -91,6 +92,24 @@ void recursive_delete(std::string_view what, const Target& t, bool filtered, Fin
                   std::string(what) + " deletes " + t.path + " under a temporary directory");
       return;
   }
+}
+
+bool is_temporary(PathKind kind) {
+  return kind == PathKind::kTemp || kind == PathKind::kTempRoot;
+}
+
+// `from` moved into `dest` under a temporary directory: the box's /tmp is its own and goes when
+// the session ends, so for the workspace this is a delete.
+void moved_into_temporary(std::string_view what, const Target& from, const std::string& dest,
+                          Findings& out) {
+  if (from.cls.kind == PathKind::kPrecious || from.cls.kind == PathKind::kSystem) {
+    recursive_delete(std::string(what) + " into " + dest, from, false, out);
+    return;
+  }
+  add_finding(out, 45, C::kIrreversible, false,
+              std::string(what) + " moves " + from.path + " into " + dest +
+                  ", a temporary directory the box discards when the session ends: as good as "
+                  "deleted");
 }
 
 void bulk_count(std::string_view what, std::size_t count, Findings& out) {
@@ -485,7 +504,62 @@ void score_mv(const ScoreInput& in, Findings& out) {
   } else if (dest == "/dev/null") {
     add_finding(out, 50, C::kIrreversible, C::kAvailability, false,
                 "mv onto /dev/null destroys the moved file and replaces the null device");
+  } else if (is_temporary(to.kind) && !is_temporary(from.cls.kind)) {
+    moved_into_temporary("mv", from, dest, out);
   }
+}
+
+// ---- tar --remove-files, zip -m ---------------------------------------------------------------
+
+// What an archiver that deletes what it packs does to `packed`, given where the archive goes:
+// into /dev/null, stdout or a temporary directory, the files are as good as deleted.
+void packed_and_removed(std::string_view what, const Target& packed, std::string_view archive,
+                        const ScoreInput& in, Findings& out) {
+  const std::string where = archive.empty() || archive == "-" ? "" : resolve(in, archive);
+  if (where == "/dev/null") {
+    recursive_delete(std::string(what) + " into /dev/null", packed, false, out);
+  } else if (where.empty()) {
+    add_finding(out, 45, C::kIrreversible, false,
+                std::string(what) + " deletes " + packed.path +
+                    " after writing it to standard output, which may go nowhere");
+  } else if (is_temporary(classify_path(where, in.context).kind)) {
+    moved_into_temporary(what, packed, where, out);
+  } else {
+    add_finding(out, 15, C::kIrreversible, true,
+                std::string(what) + " deletes " + packed.path + " once it is in " + where);
+  }
+}
+
+constexpr std::array<FlagAlias, 2> kTarAliases = {{{'f', "file"}, {'C', "directory"}}};
+constexpr std::array<std::string_view, 4> kTarValues = {"file", "directory", "exclude",
+                                                        "files-from"};
+constexpr std::array<std::string_view, 1> kTarLongs = {"remove-files"};
+constexpr FlagSpec kTarSpec = FlagSpec()
+                                  .with_short_with_value("fCTXbHKLNV")
+                                  .with_long_with_value(kTarValues)
+                                  .with_aliases(kTarAliases)
+                                  .with_long_flags(kTarLongs);
+
+void score_tar(const ScoreInput& in, Findings& out) {
+  // tar's first word may be its options without a dash ("cf x.tar dir"): read as "-cf".
+  std::vector<std::string> words(in.args.begin(), in.args.end());
+  if (!words.empty() && !words[0].empty() && words[0][0] != '-') words[0].insert(0, "-");
+  const ParsedArgs args = parse_args(words, kTarSpec);
+  if (!args.has_long("remove-files") || args.operands.empty()) return;
+  std::span<const std::string_view> packed(args.operands);
+  packed_and_removed("tar --remove-files", worst_target(in, packed),
+                     args.value("file").value_or(""), in, out);
+}
+
+constexpr std::array<FlagAlias, 3> kZipAliases = {
+    {{'m', "move"}, {'r', "recurse-paths"}, {'q', "quiet"}}};
+constexpr FlagSpec kZipSpec = FlagSpec().with_short_with_value("bntxi").with_aliases(kZipAliases);
+
+void score_zip(const ScoreInput& in, Findings& out) {
+  const ParsedArgs args = parse_args(in.args, kZipSpec);
+  if (!args.has('m', "move") || args.operands.size() < 2) return;
+  std::span<const std::string_view> packed(args.operands);
+  packed_and_removed("zip -m", worst_target(in, packed.subspan(1)), packed.front(), in, out);
 }
 
 }  // namespace
@@ -500,6 +574,8 @@ Scorer files_scorer(std::string_view name) {
   if (name == "chmod") return score_chmod;
   if (name == "chown" || name == "chgrp") return score_chown;
   if (name == "mv") return score_mv;
+  if (name == "tar") return score_tar;
+  if (name == "zip") return score_zip;
   return nullptr;
 }
 

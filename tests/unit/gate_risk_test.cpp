@@ -321,11 +321,32 @@ TEST(GateRisk, MoveOntoImportantPaths) {
       {"mv evil /etc/passwd", kHigh, "system directory", Rev::kNo},
       {"mv key.pub ~/.ssh/authorized_keys", kHigh, "logins"},
       {"mv rc /home/agent/.bashrc", kHigh, "every new shell"},
-      {"mv /workspace /tmp/old", kHigh, "the workspace root"},
+      {"mv /workspace /tmp/old", kCritical, "the workspace root"},
       {"mv /usr /usr.old", kHigh, "system directory"},
       {"mv x /dev/null", kHigh, "/dev/null"},
       {"mv -t /usr/bin tool", kHigh, "into the system directory /usr/bin"},
       {"mv other .git", kHigh, "git repository"},
+  });
+}
+
+TEST(GateRisk, MovingOrPackingWorkspaceFilesIntoTheBoxsTmpIsADelete) {
+  // The box's /tmp is its own and goes with the session: an internal bug hunt emptied workspace
+  // directories with mv -t /tmp, tar --remove-files and zip -m, all scored low.
+  check({
+      {"mv -t /tmp t3", kMedium, "as good as deleted", Rev::kNo},
+      {"mv src /tmp/", kMedium, "as good as deleted"},
+      {"mv /workspace /tmp/old", kCritical, "the workspace root"},
+      {"mv /tmp/a /tmp/b", kLow, ""},
+      {"mv a b", kLow, ""},
+      {"tar --remove-files -cf /dev/null t1", kHigh, "into /dev/null"},
+      {"tar --remove-files -cf /tmp/t.tar src", kMedium, "as good as deleted"},
+      {"tar --remove-files -cf src.tar src", kLow, "once it is in"},
+      {"tar --remove-files -c src", kMedium, "standard output"},
+      {"tar cf x.tar --remove-files /workspace", kLow, "once it is in"},
+      {"tar -cf /tmp/t.tar src", kLow, ""},
+      {"zip -qrm /tmp/z.zip t2", kMedium, "as good as deleted"},
+      {"zip -m /dev/null /workspace", kCritical, "the workspace root"},
+      {"zip -r out.zip src", kLow, ""},
   });
 }
 
