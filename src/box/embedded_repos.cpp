@@ -30,9 +30,13 @@ UniqueFd open_beneath(int root, const std::string& path, uint64_t flags) {
 }
 
 // The index file `name` in the .git directory, read whole; "" when it does not exist. It is
-// opened without blocking (a FIFO would hang cordon) and must be a regular file of sane size.
+// opened without blocking (a FIFO would hang cordon) and without following a symbolic link (git
+// writes its index by renaming a new file over it; a link the box made to /proc/self/pagemap, a
+// "regular file" of size 0 that reads for hundreds of GiB, would hold cordon at the session's
+// end), and must be a regular file of sane size.
 Result<std::string> read_index(int git_dir, const std::string& name) {
-  UniqueFd fd(::openat(git_dir, name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(
+      ::openat(git_dir, name.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
   if (!fd && errno == ENOENT) return std::string();
   if (!fd) return Error::system("open .git/" + name);
   struct stat st {};
