@@ -438,6 +438,46 @@ TEST(NetVet, PublicEmbeddedAddressesAreDialled) {
   }
 }
 
+TEST(NetVet, TheHostsOwnAddressesAreRefusedLikeLoopbackUnlessAnAllowCidrCoversThem) {
+  // 192.0.2.2 stands for the supervisor host's eth0 address: in no blocked range, yet it
+  // reaches the host's services on 0.0.0.0.
+  auto host_local = [](const IpAddress& a) -> Result<bool> { return a == addr("192.0.2.2"); };
+  EgressRules rules = compile({.allow = {"*.example.com:18090"}});
+  const IpAddress own[] = {addr("192.0.2.2")};
+  auto v = rules.vet_addresses(host("evil.example.com"), 18090, own, host_local);
+  EXPECT_FALSE(v.address);
+  EXPECT_FALSE(v.decision.allowed);
+  EXPECT_NE(v.decision.reason.find("resolves to 192.0.2.2: an address of this host"),
+            std::string::npos)
+      << v.decision.reason;
+  EXPECT_NE(v.decision.reason.find("allow_cidr"), std::string::npos) << v.decision.reason;
+  // Another answer that is not the host's own is dialled instead.
+  const IpAddress two[] = {addr("192.0.2.2"), addr("203.0.113.7")};
+  auto other = rules.vet_addresses(host("evil.example.com"), 18090, two, host_local);
+  ASSERT_TRUE(other.address);
+  EXPECT_EQ(*other.address, addr("203.0.113.7"));
+  // A mapped answer is judged as the IPv4 address it stands for.
+  const IpAddress mapped[] = {addr("::ffff:192.0.2.2")};
+  EXPECT_FALSE(rules.vet_addresses(host("evil.example.com"), 18090, mapped, host_local).address);
+  // An explicit allow_cidr makes it reachable, on its ports only.
+  EgressRules cidr =
+      compile({.allow = {"*.example.com:18090"}, .allow_cidr = {"192.0.2.2/32:18090"}});
+  auto ok = cidr.vet_addresses(host("evil.example.com"), 18090, own, host_local);
+  ASSERT_TRUE(ok.address);
+  EXPECT_EQ(ok.decision.rule, "192.0.2.2/32:18090");
+}
+
+TEST(NetVet, AnAnswerWhoseLocalityCannotBeCheckedIsRefused) {
+  auto unknown = [](const IpAddress&) -> Result<bool> {
+    return Error(Errc::kSystem, "route lookup failed", EMFILE);
+  };
+  EgressRules rules = compile({.allow = {"api.example.com"}});
+  const IpAddress answers[] = {addr("203.0.113.7")};
+  auto v = rules.vet_addresses(host("api.example.com"), 443, answers, unknown);
+  EXPECT_FALSE(v.address);
+  EXPECT_NE(v.decision.reason.find("could not check"), std::string::npos) << v.decision.reason;
+}
+
 // ---- Pins, forwards, ports -------------------------------------------------------------------
 
 TEST(NetPins, ResolveEntriesAreFoundByCanonicalName) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A real HTTP/1.1 origin on loopback for the egress tests: serves a directory (a git
 repository served the "dumb" way, fixture files) and /echo, which answers with what it saw.
-With --tls CERT KEY it speaks HTTPS. Prints its port on stdout once it listens."""
+With --tls CERT KEY it speaks HTTPS; --bind ADDR listens on another of the host's IPv4
+addresses. Prints its port on stdout once it listens."""
 import argparse
 import http.server
 import json
@@ -44,9 +45,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--directory", default=".")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--bind", default="127.0.0.1", help="the IPv4 address to listen on")
     args = parser.parse_args()
     handler = lambda *a, **k: Handler(*a, directory=args.directory, **k)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer((args.bind, 0), handler)
     if args.tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls[0], args.tls[1])
