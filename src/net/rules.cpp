@@ -154,6 +154,12 @@ std::optional<std::vector<IpAddress>> EgressRules::pinned(const std::string& nam
 
 Decision EgressRules::vet_one(const IpAddress& address, uint16_t port,
                               const HostLocal& host_local) const {
+  // A deny rule on an address holds whatever name led to it ("whatever allow says"), and
+  // before allow_cidr: an exemption from the blocked ranges is not an allow over a deny.
+  const CanonicalHost as_host{address.to_string(), address};
+  for (const HostRule& rule : deny_) {
+    if (rule.literal && rule.matches(as_host, port)) return refuse(rule.text, "denied by rule");
+  }
   for (const CidrRule& rule : allow_cidr_) {
     if (rule.range.contains(address) && in_ports(rule.ports, port)) {
       return Decision{true, rule.text, "dialling " + address.to_string() + " (inside allow_cidr)"};

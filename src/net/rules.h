@@ -98,11 +98,12 @@ class EgressRules {
   // error refuses the address (fail closed).
   using HostLocal = std::function<Result<bool>(const IpAddress&)>;
 
-  // Picks the address to dial among a name's answers: the first one that is inside an
-  // allow_cidr or else neither in a blocked range nor, when `host_local` is given, one of this
-  // host's own addresses (which reach its services on 0.0.0.0 as loopback would). When no
-  // answer qualifies, a refusal naming the first answer's reason ("resolves to 127.0.0.1:
-  // loopback"). An
+  // Picks the address to dial among a name's answers: the first one that no address deny rule
+  // names on `port`, and that is inside an allow_cidr or else neither in a blocked range nor,
+  // when `host_local` is given, one of this host's own addresses (which reach its services on
+  // 0.0.0.0 as loopback would). A deny rule wins over allow_cidr: a denied address is never
+  // dialled, whatever name led to it. When no answer qualifies, a refusal naming the first
+  // answer's reason ("resolves to 127.0.0.1: loopback"; a deny rule's text as the rule). An
   // IPv4-mapped answer is judged and returned as the IPv4 address it stands for. Dial always
   // passes `host_local`; without it (pure callers, decide() on a literal) only the rules and
   // ranges are checked.

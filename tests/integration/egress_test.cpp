@@ -112,6 +112,23 @@ TEST_F(EgressTest, TheHostsOwnAddressIsRefusedLikeLoopbackUnlessAllowCidrCoversI
   EXPECT_EQ(allowed.out, "hello from the origin\n");
 }
 
+TEST_F(EgressTest, AnAddressDenyRuleHoldsForNamesThatResolveToIt) {
+  // docs/egress.md: a denied host is never reached, whatever allow says, and that includes an
+  // allowed name pinned (or resolving) to a denied address.
+  const std::string policy = policy_file(
+      "[network]\nallow = [\"*.example.com:" + port() + "\"]\nallow_cidr = [\"127.0.0.0/8:" +
+      port() + "\"]\ndeny = [\"127.0.0.1\"]\nresolve = { \"db.example.com\" = \"127.0.0.1\" }\n");
+  auto by_name = box({"curl", "-sS", "-i", "http://db.example.com:" + port() + "/hello.txt"},
+                     {"--config", policy});
+  EXPECT_NE(by_name.out.find("HTTP/1.1 403"), std::string::npos) << by_name.out << by_name.err;
+  EXPECT_NE(by_name.out.find("X-Cordon-Denied: 127.0.0.1"), std::string::npos) << by_name.out;
+  EXPECT_EQ(by_name.out.find("hello from the origin"), std::string::npos) << by_name.out;
+  auto socks = box({"curl", "-sS", "--socks5-hostname", "127.0.0.1:1080",
+                    "http://db.example.com:" + port() + "/hello.txt"},
+                   {"--config", policy});
+  EXPECT_EQ(socks.out.find("hello from the origin"), std::string::npos) << socks.out;
+}
+
 // Raw requests (bash's /dev/tcp), because curl would normalise the spellings before sending.
 TEST_F(EgressTest, EverySpellingOfTheHostLoopbackIsRefused) {
   std::string script;

@@ -478,6 +478,36 @@ TEST(NetVet, AnAnswerWhoseLocalityCannotBeCheckedIsRefused) {
   EXPECT_NE(v.decision.reason.find("could not check"), std::string::npos) << v.decision.reason;
 }
 
+TEST(NetVet, AnAddressDenyRuleHoldsWhateverNameResolvesToIt) {
+  // The review's repro: the address is denied, an allowed name pinned to it must not reach it,
+  // not even with an allow_cidr that exempts it from the blocked ranges.
+  EgressRules rules = compile({.allow = {"*.example.com:18100"},
+                               .deny = {"127.0.0.1"},
+                               .allow_cidr = {"127.0.0.0/8:18100"},
+                               .resolve = {{"db.example.com", "127.0.0.1"}}});
+  EXPECT_FALSE(rules.decide("127.0.0.1", 18100).allowed);
+  ASSERT_TRUE(rules.decide("db.example.com", 18100).allowed);  // the name itself is allowed
+  const IpAddress denied[] = {addr("127.0.0.1")};
+  auto v = rules.vet_addresses(host("db.example.com"), 18100, denied);
+  EXPECT_FALSE(v.address);
+  EXPECT_FALSE(v.decision.allowed);
+  EXPECT_EQ(v.decision.rule, "127.0.0.1");
+  EXPECT_NE(v.decision.reason.find("resolves to 127.0.0.1, denied by rule"), std::string::npos)
+      << v.decision.reason;
+  // A mapped answer is the IPv4 address it stands for; another address in the CIDR is fine.
+  const IpAddress mapped[] = {addr("::ffff:127.0.0.1")};
+  EXPECT_FALSE(rules.vet_addresses(host("db.example.com"), 18100, mapped).address);
+  const IpAddress two[] = {addr("127.0.0.1"), addr("127.0.0.2")};
+  auto other = rules.vet_addresses(host("db.example.com"), 18100, two);
+  ASSERT_TRUE(other.address);
+  EXPECT_EQ(*other.address, addr("127.0.0.2"));
+  // A deny rule with a port holds on that port only.
+  EgressRules ported = compile({.allow = {"api.example.com:80-90"}, .deny = {"203.0.113.7:81"}});
+  const IpAddress public_answer[] = {addr("203.0.113.7")};
+  EXPECT_FALSE(ported.vet_addresses(host("api.example.com"), 81, public_answer).address);
+  EXPECT_TRUE(ported.vet_addresses(host("api.example.com"), 80, public_answer).address);
+}
+
 // ---- Pins, forwards, ports -------------------------------------------------------------------
 
 TEST(NetPins, ResolveEntriesAreFoundByCanonicalName) {
