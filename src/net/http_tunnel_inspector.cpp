@@ -168,6 +168,13 @@ HttpTunnelInspector::Step HttpTunnelInspector::on_head(std::string_view pending)
   if (websocket && requests_ != 0) {
     return refuse("a websocket Upgrade after the connection's first request");
   }
+  // Servers disagree on whether a GET or HEAD has a body (some ignore its Content-Length):
+  // one that reads none would take this body as the next request, which nobody inspected.
+  const bool has_body = head.chunked || head.content_length.value_or(0) > 0;
+  if (has_body && (head.method == "GET" || head.method == "HEAD")) {
+    return refuse("a body on " + head.method +
+                  " (a server that reads none would take it for the next request)");
+  }
   ++requests_;
   if (websocket) upgrade_ = Upgrade::kRequested;
   if (head.chunked) {

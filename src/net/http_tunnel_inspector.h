@@ -14,9 +14,10 @@
 // decided host (SniPolicy: equal to a name, or itself allowed), with the strictness of the
 // forward proxy's parser (http_message.h). Refused: anything that parser refuses, a missing
 // Host, CONNECT, `Upgrade: h2c` and the HTTP/2 prior-knowledge preface (both would carry
-// requests for any :authority), and an Upgrade other than websocket. A websocket upgrade may
-// only be the connection's first request (as clients send it): its answer is then the first
-// response, found without framing responses; a 101 turns the tunnel into bytes both ways,
+// requests for any :authority), an Upgrade other than websocket, and a body on GET or HEAD
+// (a server that ignores it would read the body as the next request: "CL.0" desync). A websocket
+// upgrade may only be the connection's first request (as clients send it): its answer is then the
+// first response, found without framing responses; a 101 turns the tunnel into bytes both ways,
 // anything else leaves the requests inspected. Memory: the caller holds at most one head
 // (max_head bytes) of unpassed client bytes.
 //

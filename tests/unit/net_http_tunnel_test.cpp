@@ -116,6 +116,19 @@ TEST(NetHttpTunnel, BodiesAreFramedSoAHeadInsideOneIsJustBytes) {
       "\r\n" + kForeign + "\r\n0\r\n\r\n";
   const std::string length = "POST / HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: " +
                              std::to_string(kForeign.size()) + "\r\n\r\n" + kForeign;
+  // A GET or HEAD with a body is refused: a server that ignores the body's length ("CL.0")
+  // would read the body as a request nobody inspected.
+  for (const char* method : {"GET", "HEAD"}) {
+    HttpTunnelInspector in(connect_policy(), 80, 4096);
+    std::string why;
+    EXPECT_EQ(pass(in,
+                   std::string(method) + " / HTTP/1.1\r\nHost: api.example.com\r\n" +
+                       "Content-Length: " + std::to_string(kForeign.size()) + "\r\n\r\n" + kForeign,
+                   &refused, &why),
+              "");
+    EXPECT_TRUE(refused) << method;
+    EXPECT_NE(why.find("a body on"), std::string::npos) << why;
+  }
   for (const std::string& first : {chunked, length}) {
     HttpTunnelInspector in(connect_policy(), 80, 4096);
     EXPECT_EQ(pass(in, first + kGood, &refused), first + kGood);
