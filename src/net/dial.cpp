@@ -46,7 +46,11 @@ void Dial::on_answers(Result<std::vector<IpAddress>> answers) {
     finish(std::move(result));
     return;
   }
-  EgressRules::Vetted vetted = ctx_.rules.vet_addresses(host_, port_, *answers);
+  // The host's own addresses are refused like loopback: the kernel is asked at each dial (one
+  // netlink round trip, only for answers no rule or range has decided already).
+  EgressRules::Vetted vetted = ctx_.rules.vet_addresses(
+      host_, port_, *answers,
+      [this](const IpAddress& address) { return ctx_.routes.is_local(address); });
   if (!vetted.address) {
     DialResult result;
     result.status = DialResult::Status::kRefused;

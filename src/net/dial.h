@@ -1,5 +1,6 @@
 // Dialling an allowed destination: resolve once (pins first, then the resolver pool), vet every
-// answer (EgressRules::vet_addresses picks exactly one), connect to exactly that address with
+// answer (EgressRules::vet_addresses picks exactly one; the host's own addresses are refused
+// through HostRoutes), connect to exactly that address with
 // a non-blocking connect bounded by connect_timeout.
 #pragma once
 

@@ -22,6 +22,7 @@ struct RequestHead {
   std::string target;             // the request-target as sent
   bool connect = false;           // authority-form CONNECT
   std::string authority;          // absolute-form: "host[:port]" of the URI; CONNECT: target
+  bool absolute_form = false;     // the target was an absolute URI
   uint16_t default_port = 80;     // 80 for http://, 443 for CONNECT (the port is required there)
   std::string origin_form;        // absolute-form only: path + query to send upstream ("/" if empty)
   int minor_version = 1;          // HTTP/1.0 or HTTP/1.1
@@ -53,6 +54,13 @@ struct RequestParse {
 // proxy still canonicalises the authority. A missing Host is accepted: the authority decides
 // and upstream_request_head writes Host itself.
 RequestParse parse_request_head(std::string_view buffer, size_t max_head);
+
+// A request as an origin server receives it, inside a tunnel already decided on its host
+// (http_tunnel_inspector.h): origin-form ("/path"), absolute-form (http:// only) and, for
+// OPTIONS, asterisk-form targets; `authority` is the absolute-form URI's when there is one,
+// else the Host header's. The same strictness as parse_request_head, and also refused: a
+// missing Host (the front end would pick the host), CONNECT, and Upgrade is left to the caller.
+RequestParse parse_origin_request_head(std::string_view buffer, size_t max_head);
 
 // The request as sent upstream: origin-form target, Host set to the authority, hop-by-hop
 // headers dropped (Connection and the headers it lists, Keep-Alive, Proxy-Connection,

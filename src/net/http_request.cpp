@@ -57,6 +57,7 @@ TargetParse parse_absolute_form(std::string_view target, RequestHead* head) {
   }
   if (!split_host_port(authority, &result.error)) return result;
   head->authority = std::string(authority);
+  head->absolute_form = true;
   head->default_port = 80;
   std::string_view path = end == std::string_view::npos ? std::string_view() : rest.substr(end);
   if (path.empty() || path[0] == '?') {
@@ -67,7 +68,9 @@ TargetParse parse_absolute_form(std::string_view target, RequestHead* head) {
   return result;
 }
 
-TargetParse parse_target(std::string_view target, RequestHead* head) {
+enum class Form { kProxy, kOrigin };
+
+TargetParse parse_target(std::string_view target, RequestHead* head, Form form) {
   TargetParse result;
   for (unsigned char c : target) {
     if (c <= 0x20 || c >= 0x7f) {
@@ -84,6 +87,11 @@ TargetParse parse_target(std::string_view target, RequestHead* head) {
       return result;
     }
   }
+  if (head->method == "CONNECT" && form == Form::kOrigin) {
+    // A CONNECT through a tunnel would chain to a proxy on the decided host and on to anywhere.
+    result.error = "CONNECT inside a tunnel";
+    return result;
+  }
   if (head->method == "CONNECT") {
     head->connect = true;
     head->default_port = 443;
@@ -94,6 +102,10 @@ TargetParse parse_target(std::string_view target, RequestHead* head) {
       return result;
     }
     head->authority = std::string(target);
+    result.ok = true;
+    return result;
+  }
+  if (form == Form::kOrigin && ((target == "*" && head->method == "OPTIONS") || target[0] == '/')) {
     result.ok = true;
     return result;
   }
@@ -108,7 +120,7 @@ TargetParse parse_target(std::string_view target, RequestHead* head) {
   return parse_absolute_form(target, head);
 }
 
-bool parse_request_line(std::string_view line, RequestHead* head, std::string* error) {
+bool parse_request_line(std::string_view line, RequestHead* head, std::string* error, Form form) {
   const size_t first = line.find(' ');
   const size_t last = line.rfind(' ');
   if (first == std::string_view::npos || first == last) {
@@ -134,12 +146,12 @@ bool parse_request_line(std::string_view line, RequestHead* head, std::string* e
   head->method = std::string(method);
   head->target = std::string(target);
   head->minor_version = *minor;
-  TargetParse t = parse_target(target, head);
+  TargetParse t = parse_target(target, head, form);
   if (!t.ok) *error = std::move(t.error);
   return t.ok;
 }
 
-bool check_host_header(const RequestHead& head, std::string* error) {
+bool check_host_header(RequestHead& head, std::string* error) {
   const std::string* host = nullptr;
   for (const auto& [name, value] : head.headers) {
     if (!iequals(name, "Host")) continue;
@@ -149,8 +161,17 @@ bool check_host_header(const RequestHead& head, std::string* error) {
     }
     host = &value;
   }
-  // A missing Host is not ambiguous here: the proxy decides on the authority and writes the
-  // upstream Host itself.
+  // A missing Host is not ambiguous in a proxy request: the proxy decides on the authority and
+  // writes the upstream Host itself. An origin-form request names its host only there.
+  if (!head.absolute_form && !head.connect) {
+    if (host == nullptr) {
+      *error = "no Host header";
+      return false;
+    }
+    head.authority = *host;
+    if (!split_host_port(head.authority, error)) return false;
+    return true;
+  }
   if (host != nullptr && !same_authority(*host, head.authority, head.default_port)) {
     *error = "Host header differs from the request target";
     return false;
@@ -182,7 +203,16 @@ bool parse_fields(RequestHead* head, std::string* error) {
 RequestParse parse_request_head(std::string_view buffer, size_t max_head) {
   return http_syntax::parse_head<RequestParse>(
       buffer, max_head, [](std::string_view start_line, RequestHead* head, std::string* error) {
-        return parse_request_line(start_line, head, error) && parse_fields(head, error);
+        return parse_request_line(start_line, head, error, Form::kProxy) &&
+               parse_fields(head, error);
+      });
+}
+
+RequestParse parse_origin_request_head(std::string_view buffer, size_t max_head) {
+  return http_syntax::parse_head<RequestParse>(
+      buffer, max_head, [](std::string_view start_line, RequestHead* head, std::string* error) {
+        return parse_request_line(start_line, head, error, Form::kOrigin) &&
+               parse_fields(head, error);
       });
 }
 

@@ -395,11 +395,12 @@ class HttpSession final : public Session {
     SniPolicy policy;
     policy.must_equal = host_.name;
     policy.must_equal_label = "CONNECT host";
+    policy.port = port_;
     std::string early = std::move(in_);  // bytes the client sent after its CONNECT head
     in_.clear();
     tunnel_ = std::make_unique<Tunnel>(ctx_, client_.release(), origin_.release());
     tunnel_->start(std::move(early), connect_established_response(),
-                   make_sni_gate(std::move(policy)),
+                   make_sni_gate(std::move(policy), ctx_.limits().max_head_bytes),
                    [this](const Tunnel::Outcome& outcome) { on_tunnel_done(outcome); });
   }
 

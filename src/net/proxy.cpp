@@ -98,6 +98,7 @@ struct Proxy::Impl {
   std::unique_ptr<Resolver> resolver;
   SyntheticNames names;
   std::unique_ptr<RelayScratch> scratch;
+  HostRoutes routes;
   std::unique_ptr<ProxyContext> context;
   std::vector<std::unique_ptr<ListenerState>> listeners;
   std::vector<std::unique_ptr<DnsStub>> dns;
@@ -207,7 +208,7 @@ Result<std::unique_ptr<Proxy>> Proxy::create(EgressRules rules, std::vector<List
   Impl* self = &impl;
   impl.context = std::make_unique<ProxyContext>(
       ProxyContext{*impl.loop, impl.rules, impl.options, *impl.resolver, impl.names, *impl.scratch,
-                   [self](Session* session) { self->release(session); },
+                   impl.routes, [self](Session* session) { self->release(session); },
                    impl.options.original_destination ? impl.options.original_destination
                                                      : socket_original_destination});
 

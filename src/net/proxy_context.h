@@ -1,6 +1,7 @@
 // What every session of the proxy shares: the loop, the rules, the options, the resolver, the
-// synthetic names, the relay scratch space, and the way to report a decision or end a session.
-// Lives as long as the Proxy; sessions hold a reference.
+// synthetic names, the relay scratch space, the host's routes (which addresses are its own), and
+// the way to report a decision or end a session. Lives as long as the Proxy; sessions hold a
+// reference.
 #pragma once
 
 #include <functional>
@@ -9,6 +10,7 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "net/event_loop.h"
+#include "net/host_routes.h"
 #include "net/proxy.h"
 #include "net/resolver.h"
 #include "net/rules.h"
@@ -26,6 +28,7 @@ struct ProxyContext {
   Resolver& resolver;
   SyntheticNames& names;
   RelayScratch& scratch;
+  HostRoutes& routes;
   // Destroys `session` after the current event (never while one of its callbacks runs).
   std::function<void(Session*)> release;
   // The transparent listener's original-destination lookup (SO_ORIGINAL_DST unless a test

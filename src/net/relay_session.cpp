@@ -135,7 +135,7 @@ void RelaySession::on_dialed(DialResult result) {
   state_ = State::kTunnel;
   timer_.cancel();
   Gate gate;
-  if (target_.sni) gate = make_sni_gate(*target_.sni);
+  if (target_.sni) gate = make_sni_gate(*target_.sni, ctx_.limits().max_head_bytes);
   tunnel_ = std::make_unique<Tunnel>(ctx_, client_.release(), std::move(result.fd));
   tunnel_->start(std::move(early_), success_bytes(), std::move(gate),
                  [this](const Tunnel::Outcome& outcome) { on_tunnel_done(outcome); });

@@ -152,28 +152,51 @@ std::optional<std::vector<IpAddress>> EgressRules::pinned(const std::string& nam
   return it->second;
 }
 
-EgressRules::Vetted EgressRules::vet_addresses(const CanonicalHost& host, uint16_t port,
-                                               std::span<const IpAddress> answers) const {
-  if (answers.empty()) return Vetted{std::nullopt, refuse("", host.name + " has no address")};
-  for (const IpAddress& answer : answers) {
-    IpAddress address = unmapped(answer);
-    for (const CidrRule& rule : allow_cidr_) {
-      if (rule.range.contains(address) && in_ports(rule.ports, port)) {
-        return Vetted{
-            address,
-            Decision{true, rule.text, "dialling " + address.to_string() + " (inside allow_cidr)"}};
-      }
-    }
-    if (!blocked_range(address)) {
-      return Vetted{address, Decision{true, "", "dialling " + address.to_string()}};
+Decision EgressRules::vet_one(const IpAddress& address, uint16_t port,
+                              const HostLocal& host_local) const {
+  // A deny rule on an address holds whatever name led to it ("whatever allow says"), and
+  // before allow_cidr: an exemption from the blocked ranges is not an allow over a deny.
+  const CanonicalHost as_host{address.to_string(), address};
+  for (const HostRule& rule : deny_) {
+    if (rule.literal && rule.matches(as_host, port)) return refuse(rule.text, "denied by rule");
+  }
+  for (const CidrRule& rule : allow_cidr_) {
+    if (rule.range.contains(address) && in_ports(rule.ports, port)) {
+      return Decision{true, rule.text, "dialling " + address.to_string() + " (inside allow_cidr)"};
     }
   }
-  IpAddress first = unmapped(answers.front());
-  std::string range = blocked_range(first).value_or("blocked");
-  std::string what = host.literal ? first.to_string() + ": " + range
-                                  : "resolves to " + first.to_string() + ": " + range;
+  if (auto range = blocked_range(address)) return refuse("", *range + "; " + kOnlyAllowCidr);
+  if (host_local) {
+    Result<bool> local = host_local(address);
+    if (!local.ok()) {
+      return refuse("", "cordon could not check that it is not an address of this host (" +
+                            local.error().describe() + ")");
+    }
+    if (*local) {
+      return refuse("", std::string("an address of this host (it reaches the host's own services "
+                                    "as loopback would); ") +
+                            kOnlyAllowCidr);
+    }
+  }
+  return Decision{true, "", "dialling " + address.to_string()};
+}
+
+EgressRules::Vetted EgressRules::vet_addresses(const CanonicalHost& host, uint16_t port,
+                                               std::span<const IpAddress> answers,
+                                               const HostLocal& host_local) const {
+  if (answers.empty()) return Vetted{std::nullopt, refuse("", host.name + " has no address")};
+  std::optional<Decision> first;
+  for (const IpAddress& answer : answers) {
+    IpAddress address = unmapped(answer);
+    Decision decision = vet_one(address, port, host_local);
+    if (decision.allowed) return Vetted{address, std::move(decision)};
+    if (!first) first = std::move(decision);
+  }
+  std::string address = unmapped(answers.front()).to_string();
+  std::string what = host.literal ? address : "resolves to " + address;
+  what += first->rule.empty() ? ": " + first->reason : ", " + first->reason;
   if (answers.size() > 1) what += " (and no other answer may be dialled either)";
-  return Vetted{std::nullopt, refuse("", what + "; " + kOnlyAllowCidr)};
+  return Vetted{std::nullopt, refuse(first->rule, what)};
 }
 
 std::vector<PortRange> EgressRules::allowed_ports() const {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -93,16 +94,25 @@ class EgressRules {
   // The pinned addresses for a canonical name (from `resolve`), if any.
   std::optional<std::vector<IpAddress>> pinned(const std::string& name) const;
 
-  // Picks the address to dial among a name's answers: the first one that is not in a blocked
-  // range or is inside an allow_cidr. When none qualifies, a refusal naming the blocked range
-  // of the first answer ("resolves to 127.0.0.1: loopback"). An IPv4-mapped answer is judged
-  // and returned as the IPv4 address it stands for.
+  // Whether an address is one of the supervisor host's own (HostRoutes asks the kernel); an
+  // error refuses the address (fail closed).
+  using HostLocal = std::function<Result<bool>(const IpAddress&)>;
+
+  // Picks the address to dial among a name's answers: the first one that no address deny rule
+  // names on `port`, and that is inside an allow_cidr or else neither in a blocked range nor,
+  // when `host_local` is given, one of this host's own addresses (which reach its services on
+  // 0.0.0.0 as loopback would). A deny rule wins over allow_cidr: a denied address is never
+  // dialled, whatever name led to it. When no answer qualifies, a refusal naming the first
+  // answer's reason ("resolves to 127.0.0.1: loopback"; a deny rule's text as the rule). An
+  // IPv4-mapped answer is judged and returned as the IPv4 address it stands for. Dial always
+  // passes `host_local`; without it (pure callers, decide() on a literal) only the rules and
+  // ranges are checked.
   struct Vetted {
     std::optional<IpAddress> address;
     Decision decision;
   };
-  Vetted vet_addresses(const CanonicalHost& host, uint16_t port,
-                       std::span<const IpAddress> answers) const;
+  Vetted vet_addresses(const CanonicalHost& host, uint16_t port, std::span<const IpAddress> answers,
+                       const HostLocal& host_local = {}) const;
 
   const std::vector<Forward>& forwards() const { return forwards_; }
   // Every TCP port some allow or allow_cidr rule could allow (for Landlock's connect rules),
@@ -110,6 +120,9 @@ class EgressRules {
   std::vector<PortRange> allowed_ports() const;
 
  private:
+  // Why one answer may not be dialled on `port` (a refusal), or an allowed decision to dial it.
+  Decision vet_one(const IpAddress& address, uint16_t port, const HostLocal& host_local) const;
+
   std::vector<HostRule> allow_;
   std::vector<HostRule> deny_;
   std::vector<CidrRule> allow_cidr_;

@@ -2,12 +2,27 @@
 #include "net/sni_gate.h"
 
 #include "net/host.h"
+#include "net/http_tunnel_inspector.h"
 #include "net/tls_client_hello.h"
 
 namespace cordon::net {
 
-Gate make_sni_gate(SniPolicy policy) {
-  return [policy = std::move(policy)](std::span<const uint8_t> held, bool eof) -> GateVerdict {
+std::optional<std::string> name_refusal(const SniPolicy& policy, const CanonicalHost& name,
+                                        const std::string& what) {
+  if (policy.must_equal && name.name != *policy.must_equal) {
+    return what + " " + name.name + " differs from " + policy.must_equal_label + " " +
+           *policy.must_equal;
+  }
+  if (policy.must_allow != nullptr) {
+    Decision decision = policy.must_allow->decide(name, policy.port);
+    if (!decision.allowed) return what + " " + name.name + " is not allowed: " + decision.reason;
+  }
+  return std::nullopt;
+}
+
+Gate make_sni_gate(SniPolicy policy, size_t max_head) {
+  return [policy = std::move(policy), max_head](std::span<const uint8_t> held,
+                                                bool eof) -> GateVerdict {
     using Kind = GateVerdict::Kind;
     if (held.empty()) return {eof ? Kind::kOpen : Kind::kWait, ""};
     SniPeek peek = peek_client_hello(held);
@@ -15,6 +30,18 @@ Gate make_sni_gate(SniPolicy policy) {
       case SniPeek::Status::kIncomplete:
         return {Kind::kWait, ""};  // the tunnel refuses at EOF, the size limit or the timeout
       case SniPeek::Status::kNotTls:
+        switch (looks_like_http(
+            std::string_view(reinterpret_cast<const char*>(held.data()), held.size()))) {
+          case LooksLikeHttp::kWait:
+            return {Kind::kWait, ""};
+          case LooksLikeHttp::kNo:
+            return {Kind::kOpen, ""};
+          case LooksLikeHttp::kToken:  // undecided: the inspector passes it and decides later
+          case LooksLikeHttp::kYes:
+            return {Kind::kInspectHttp, "",
+                    std::make_shared<HttpTunnelInspector>(policy, policy.port, max_head)};
+        }
+        return {Kind::kOpen, ""};
       case SniPeek::Status::kNoSni:
         return {Kind::kOpen, ""};
       case SniPeek::Status::kMalformed:
@@ -27,17 +54,7 @@ Gate make_sni_gate(SniPolicy policy) {
       return {Kind::kRefuse,
               "TLS server name " + peek.server_name + " is malformed: " + sni.error().message()};
     }
-    if (policy.must_equal && sni->name != *policy.must_equal) {
-      return {Kind::kRefuse, "TLS server name " + sni->name + " differs from " +
-                                 policy.must_equal_label + " " + *policy.must_equal};
-    }
-    if (policy.must_allow != nullptr) {
-      Decision decision = policy.must_allow->decide(*sni, policy.port);
-      if (!decision.allowed) {
-        return {Kind::kRefuse,
-                "TLS server name " + sni->name + " is not allowed: " + decision.reason};
-      }
-    }
+    if (auto why = name_refusal(policy, *sni, "TLS server name")) return {Kind::kRefuse, *why};
     return {Kind::kOpen, ""};
   };
 }

@@ -166,6 +166,7 @@ class Socks5Session final : public RelaySession {
     SniPolicy sni;
     sni.must_equal = target.host.name;
     sni.must_equal_label = "SOCKS5 host";
+    sni.port = target.port;
     target.sni = sni;
     std::string early = std::move(in_);
     connect(std::move(target), std::move(early));

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <optional>
 
+#include "net/http_tunnel_inspector.h"
+
 namespace cordon::net {
 namespace {
 
@@ -47,6 +49,10 @@ struct Tunnel::Direction {
   // whose pipe could not be made copies through the loop's scratch buffer instead.
   SplicePipe pipe;
   bool copy_only = false;
+  // Plain HTTP under inspection: bytes read from src and not yet sent; the first `approved`
+  // of them the inspector has passed.
+  std::string inbox;
+  size_t approved = 0;
 
   bool has_pending() const { return pending_end > pending_begin; }
   bool waits_for_dst() const { return has_pending() || dst_full; }
@@ -185,6 +191,11 @@ bool Tunnel::read_once(Direction& d) {
     return false;
   }
 
+  if (inspected(d)) {
+    read_inspected(d);
+    return false;
+  }
+
   if (!d.copy_only) {
     if (ctx_.limits().tunnel_splice && d.pipe.ready()) return splice_once(d);
     // Asked to copy, or no pipe could be made (out of descriptors): this direction copies from
@@ -274,6 +285,10 @@ void Tunnel::write_to(Direction& d) {
   if (d.dst_full) {
     // dst is writable again: move what waits in src now (src's own readiness was not watched).
     d.dst_full = false;
+    if (inspected(d)) {
+      process_inspected(d);  // passed bytes wait in the inbox, even after src's EOF
+      if (ended_ || d.dst_full) return;
+    }
     read_from(d);
     if (ended_) return;
   }
@@ -300,8 +315,11 @@ bool Tunnel::flush_pending(Direction& d) {
 }
 
 void Tunnel::finish_direction_if_drained(Direction& d) {
-  if (ended_ || !d.src_eof || d.has_pending() || d.shut) return;
+  if (ended_ || !d.src_eof || d.has_pending() || d.shut || d.approved > 0) return;
   if (&d == up_.get() && !gate_open_) return;
+  // What the inspector never passed (a request cut short by the client's FIN) is dropped: the
+  // origin would have seen an incomplete message anyway.
+  std::string().swap(d.inbox);
   ::shutdown(d.dst->get(), SHUT_WR);
   d.shut = true;
   if (up_->shut && down_->shut) end(End::kClosed, "");
@@ -324,6 +342,18 @@ void Tunnel::check_gate(bool eof) {
       return;
     case GateVerdict::Kind::kOpen:
       break;
+    case GateVerdict::Kind::kInspectHttp:
+      // The client's bytes have never been spliced (the gate read them), so switching its
+      // direction to the copy path cannot reorder anything.
+      http_ = std::move(verdict.inspector);
+      gate_open_ = true;
+      gate_deadline_ = {};
+      up_->copy_only = true;
+      up_->inbox = std::move(held_);
+      std::string().swap(held_);
+      process_inspected(*up_);
+      if (!ended_) finish_direction_if_drained(*up_);
+      return;
   }
   gate_open_ = true;
   gate_deadline_ = {};
@@ -336,10 +366,74 @@ void Tunnel::check_gate(bool eof) {
   finish_direction_if_drained(*up_);
 }
 
+bool Tunnel::inspected(const Direction& d) const {
+  if (!http_) return false;
+  if (!d.inbox.empty()) return true;  // what was read that way leaves that way, in order
+  return &d == up_.get() ? !http_->switched() : http_->watches_origin();
+}
+
+size_t Tunnel::inbox_limit() const {
+  // One byte more than a head may be: a head that has not ended by then gets its verdict.
+  return ctx_.limits().max_head_bytes + 1;
+}
+
+void Tunnel::read_inspected(Direction& d) {
+  // What the pipe already holds (origin bytes spliced before an upgrade request) goes first.
+  if (d.pipe.held() > 0 && !drain_pipe(d)) return;
+  process_inspected(d);
+  if (ended_ || d.waits_for_dst() || d.inbox.size() >= inbox_limit()) return;
+  std::span<char> scratch = ctx_.scratch.get();
+  const size_t room = std::min(inbox_limit() - d.inbox.size(), scratch.size());
+  ssize_t n = ::recv(d.src->get(), scratch.data(), room, 0);
+  if (n <= 0) {
+    on_empty_read(d, n);
+    return;
+  }
+  last_activity_ = ctx_.loop.now();
+  d.inbox.append(scratch.data(), static_cast<size_t>(n));
+  process_inspected(d);
+  // The origin's answer to an upgrade changes what the client's waiting bytes are.
+  if (!ended_ && &d == down_.get() && !up_->inbox.empty()) process_inspected(*up_);
+}
+
+void Tunnel::process_inspected(Direction& d) {
+  while (!ended_) {
+    if (d.approved == 0 && !d.inbox.empty()) {
+      HttpTunnelInspector::Step step =
+          &d == up_.get() ? http_->client(d.inbox) : http_->origin(d.inbox);
+      if (step.kind == HttpTunnelInspector::Step::Kind::kRefuse) {
+        end(End::kGateRefused, step.reason);
+        return;
+      }
+      if (step.kind == HttpTunnelInspector::Step::Kind::kWait || step.bytes == 0) break;
+      d.approved = step.bytes;
+    }
+    if (d.approved == 0) break;
+    ssize_t sent = ::send(d.dst->get(), d.inbox.data(), d.approved, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0) {
+      if (errno != EAGAIN && errno != EINTR) {
+        end(End::kReset, errno_text(d.dst_name, errno));
+        return;
+      }
+      sent = 0;
+    }
+    d.inbox.erase(0, static_cast<size_t>(sent));
+    d.approved -= static_cast<size_t>(sent);
+    d.bytes += static_cast<uint64_t>(sent);
+    if (sent > 0) last_activity_ = ctx_.loop.now();
+    if (d.approved > 0) {
+      d.dst_full = true;  // the rest waits in the inbox until dst is writable
+      return;
+    }
+  }
+  if (d.inbox.empty()) std::string().swap(d.inbox);  // an idle tunnel holds no buffer
+}
+
 void Tunnel::update_interest() {
   if (ended_) return;
   auto wants_read = [&](const Direction& d) {
     if (d.src_eof || d.waits_for_dst()) return false;
+    if (inspected(d) && d.inbox.size() >= inbox_limit()) return false;
     return &d == down_.get() || gate_open_ || held_.size() < kGateHoldLimit;
   };
   uint32_t client_interest =
@@ -387,6 +481,8 @@ void Tunnel::end(End end, std::string reason) {
     d->pending.reset();
     d->pending_begin = d->pending_end = 0;
     d->pipe = SplicePipe();
+    std::string().swap(d->inbox);
+    d->approved = 0;
   }
   std::string().swap(held_);
   timer_.arm(ctx_.loop.now(), [this, outcome = std::move(outcome)] {

@@ -21,6 +21,11 @@
 //
 // An optional gate holds the client's first bytes back until it has seen enough of them (the
 // TLS ClientHello, for the SNI check) while the origin's bytes already flow to the client.
+// When they are a plain HTTP request, the gate hands the tunnel an HttpTunnelInspector
+// (http_tunnel_inspector.h): the client's bytes then go by copy through a buffer of the
+// tunnel's (at most one request head, ProxyLimits::max_head_bytes), and only as far as the
+// inspector passes them; while a websocket upgrade awaits its answer, the origin's bytes do
+// too. TLS and other protocols stay on the splice path.
 #pragma once
 
 #include <cstdint>
@@ -37,10 +42,19 @@
 
 namespace cordon::net {
 
+class HttpTunnelInspector;
+
 struct GateVerdict {
-  enum class Kind { kWait, kOpen, kRefuse };
+  enum class Kind {
+    kWait,
+    kOpen,
+    kRefuse,
+    // Open, but the client speaks plain HTTP: every request passes `inspector` first.
+    kInspectHttp,
+  };
   Kind kind = Kind::kWait;
   std::string reason;  // kRefuse
+  std::shared_ptr<HttpTunnelInspector> inspector;  // kInspectHttp
 };
 // Called with every byte the client sent so far, until it returns kOpen or kRefuse; `eof` when
 // the client will send no more.
@@ -99,6 +113,12 @@ class Tunnel {
   bool flush_pending(Direction& d);
   void finish_direction_if_drained(Direction& d);
   void check_gate(bool eof);
+  // Plain HTTP under inspection (http_): whether d's bytes go through the inspector now, one
+  // read into d's inbox, and sending what the inspector passes.
+  bool inspected(const Direction& d) const;
+  void read_inspected(Direction& d);
+  void process_inspected(Direction& d);
+  size_t inbox_limit() const;
   void update_interest();
   void arm_timer();
   void on_timer();
@@ -110,6 +130,7 @@ class Tunnel {
   std::unique_ptr<Direction> up_;    // client -> origin
   std::unique_ptr<Direction> down_;  // origin -> client
   Gate gate_;
+  std::shared_ptr<HttpTunnelInspector> http_;
   std::string held_;  // client bytes behind the gate
   bool gate_open_ = true;
   Clock::time_point gate_deadline_{};

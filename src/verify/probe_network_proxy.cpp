@@ -235,38 +235,46 @@ void keep_alive(Reporter& r, const Target& t) {
   }
 }
 
-// Sends a ClientHello naming the denied host on an open tunnel to the allowed one: cordon must
-// close it before the origin sees a byte (the origin would echo them after its marker).
-std::pair<bool, std::string> fronted_hello(int fd, std::string early, const Target& t) {
-  int err = send_all(fd, wire::to_string(wire::client_hello(t.n.denied_name)));
+// Sends `bytes` naming the denied host (a ClientHello, a plain HTTP request) on an open tunnel
+// to the allowed one: cordon must close it before the origin sees a byte (the origin would
+// echo them after its marker).
+std::pair<bool, std::string> fronted_bytes(int fd, std::string early, const Target& t,
+                                           const std::string& bytes) {
+  int err = send_all(fd, bytes);
   Received back = receive_more(fd, std::move(early), kWaitMs);
   std::string leak = t.leaked(back.data);
   return {leak.empty() && back.data.empty() && !back.timed_out,
           (err != 0 ? "send " + errno_name(err) + ", " : std::string()) + back.describe() + leak};
 }
 
-// CONNECT / SOCKS5 to the allowed host, then a ClientHello naming a denied one.
-void sni_mismatch(Reporter& r, const Target& t) {
+// CONNECT / SOCKS5 to the allowed host, then `bytes` naming a denied one (`what` says how).
+void fronting(Reporter& r, const Target& t, const std::string& bytes, const std::string& what) {
   const std::string expected = "closed by cordon, 0 bytes back";
   {
     Tunnel tunnel = http_connect(t.n.http_proxy_port, t.origin(), kWaitMs);
     auto [pass, got] =
         tunnel.open()
-            ? fronted_hello(tunnel.fd.get(), tunnel.early, t)
+            ? fronted_bytes(tunnel.fd.get(), tunnel.early, t, bytes)
             : std::pair<bool, std::string>{
                   false, "CONNECT refused (" + tunnel.exchange.describe() + "): cannot test"};
-    r.add(kWall, "CONNECT " + t.origin() + ", then a TLS ClientHello with SNI " + t.n.denied_name,
-          expected, got, pass);
+    r.add(kWall, "CONNECT " + t.origin() + ", then " + what, expected, got, pass);
   }
   {
     SocksExchange s = socks_request(
         t.n.socks_port, wire::socks_request_domain(t.n.origin_name, t.n.origin_port), kWaitMs);
-    auto [pass, got] = s.fd ? fronted_hello(s.fd.get(), s.early, t)
+    auto [pass, got] = s.fd ? fronted_bytes(s.fd.get(), s.early, t, bytes)
                             : std::pair<bool, std::string>{
                                   false, "SOCKS5 refused (" + s.describe() + "): cannot test"};
-    r.add(kWall, "SOCKS5 " + t.origin() + ", then a TLS ClientHello with SNI " + t.n.denied_name,
-          expected, got, pass);
+    r.add(kWall, "SOCKS5 " + t.origin() + ", then " + what, expected, got, pass);
   }
+}
+
+void sni_mismatch(Reporter& r, const Target& t) {
+  fronting(r, t, wire::to_string(wire::client_hello(t.n.denied_name)),
+           "a TLS ClientHello with SNI " + t.n.denied_name);
+  // Plain HTTP: a shared front end routes by Host, whatever address the tunnel reached.
+  fronting(r, t, "GET / HTTP/1.1\r\nHost: " + t.n.denied_name + "\r\n\r\n",
+           "a plain HTTP request with Host: " + t.n.denied_name);
 }
 
 void socks_commands(Reporter& r, const Target& t) {

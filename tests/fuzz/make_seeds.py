@@ -31,6 +31,32 @@ def http_request():
     ]
 
 
+def http_tunnel():
+    # [read size seed, origin accepts an upgrade (bit 0)] + the client's stream in the tunnel.
+    good = b"GET /a HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
+    foreign = b"GET /b HTTP/1.1\r\nHost: attacker.example\r\n\r\n"
+    upgrade = (b"GET /ws HTTP/1.1\r\nHost: api.example.com\r\nConnection: Upgrade\r\n"
+               b"Upgrade: websocket\r\n\r\n")
+    chunked = (b"POST / HTTP/1.1\r\nHost: api.example.com:80\r\nTransfer-Encoding: chunked\r\n\r\n"
+               + b"%x\r\n" % len(foreign) + foreign + b"\r\n0\r\nTrailer: x\r\n\r\n")
+    length = (b"POST / HTTP/1.1\r\nHost: API.example.com.\r\nContent-Length: %d\r\n\r\n"
+              % len(foreign) + foreign)
+    return [
+        bytes([63, 0]) + good + good,
+        bytes([0, 0]) + good + foreign,
+        bytes([7, 0]) + chunked + good,
+        bytes([3, 0]) + length + foreign,
+        bytes([5, 1]) + upgrade + foreign,
+        bytes([5, 0]) + upgrade + good + foreign,
+        bytes([9, 0]) + b"GET http://api.example.com/ HTTP/1.1\r\nHost: api.example.com\r\n\r\n",
+        bytes([9, 0]) + b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        bytes([1, 0]) + b"GET / HTTP/1.1\r\nHost: api.example.com\r\nUpgrade: h2c\r\n\r\n",
+        bytes([2, 0]) + b"ping\npong " + foreign,
+        bytes([1, 0]) + b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n" + foreign,
+        bytes([3, 0]) + b"0032git-upload-pack /p.git\0host=api.example.com\0" + foreign,
+    ]
+
+
 def http_response():
     def r(method, cut, text):
         return bytes([method, cut]) + text
@@ -338,6 +364,7 @@ def terminal_filter():
 
 def main():
     for target, seeds in [("http_request", http_request()), ("http_response", http_response()),
+                          ("http_tunnel", http_tunnel()),
                           ("socks5", socks5()), ("dns_query", dns_query()),
                           ("tls_sni", tls_sni()), ("host", host()),
                           ("policy_toml", policy_toml()), ("control_request", control_request()),

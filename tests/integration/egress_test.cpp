@@ -78,6 +78,57 @@ TEST_F(EgressTest, HostLoopbackIsRefusedWithoutAnAllowCidr) {
   EXPECT_NE(r.out.find("loopback"), std::string::npos) << r.out;
 }
 
+// The supervisor dials from the host's network namespace: a name pinned to one of the host's
+// own addresses (its eth0 address) would reach a service listening there, as 127.0.0.1 would.
+TEST_F(EgressTest, TheHostsOwnAddressIsRefusedLikeLoopbackUnlessAllowCidrCoversIt) {
+  const std::string own = host_address_outside_blocked_ranges();
+  if (own.empty()) {
+    GTEST_SKIP() << "this machine has no IPv4 address outside loopback and the blocked ranges "
+                    "(a private one is refused as private, which would not test this check)";
+  }
+  HttpOrigin host_only(dir() / "site", own);
+  ASSERT_GT(host_only.port(), 0) << "the origin did not start on " << own;
+  const std::string p = std::to_string(host_only.port());
+  const std::string url = "http://evil.example.com:" + p + "/hello.txt";
+  const std::string policy = "[network]\nallow = [\"*.example.com:" + p +
+                             "\"]\nresolve = { \"evil.example.com\" = \"" + own + "\" }\n";
+  auto refused = box({"curl", "-sS", "-i", url}, {"--config", policy_file(policy)});
+  EXPECT_NE(refused.out.find("HTTP/1.1 403"), std::string::npos) << refused.out << refused.err;
+  EXPECT_NE(refused.out.find("resolves to " + own + ": an address of this host"), std::string::npos)
+      << refused.out;
+  EXPECT_EQ(refused.out.find("hello from the origin"), std::string::npos) << refused.out;
+  // Transparent and SOCKS5 entry points dial through the same vetting.
+  auto socks = box({"curl", "-sS", "--socks5-hostname", "127.0.0.1:1080", url},
+                   {"--config", policy_file(policy)});
+  EXPECT_EQ(socks.out.find("hello from the origin"), std::string::npos) << socks.out;
+  auto q = cordon({"audit", "query", "--store", audit_store(), "--decision", "deny", "--json"});
+  ASSERT_EQ(q.status, 0) << q.err;
+  EXPECT_NE(q.out.find("an address of this host"), std::string::npos) << q.out;
+
+  auto allowed =
+      box({"curl", "-sS", url},
+          {"--config", policy_file(policy + "allow_cidr = [\"" + own + "/32:" + p + "\"]\n")});
+  EXPECT_EQ(allowed.status, 0) << allowed.err;
+  EXPECT_EQ(allowed.out, "hello from the origin\n");
+}
+
+TEST_F(EgressTest, AnAddressDenyRuleHoldsForNamesThatResolveToIt) {
+  // docs/egress.md: a denied host is never reached, whatever allow says, and that includes an
+  // allowed name pinned (or resolving) to a denied address.
+  const std::string policy = policy_file(
+      "[network]\nallow = [\"*.example.com:" + port() + "\"]\nallow_cidr = [\"127.0.0.0/8:" +
+      port() + "\"]\ndeny = [\"127.0.0.1\"]\nresolve = { \"db.example.com\" = \"127.0.0.1\" }\n");
+  auto by_name = box({"curl", "-sS", "-i", "http://db.example.com:" + port() + "/hello.txt"},
+                     {"--config", policy});
+  EXPECT_NE(by_name.out.find("HTTP/1.1 403"), std::string::npos) << by_name.out << by_name.err;
+  EXPECT_NE(by_name.out.find("X-Cordon-Denied: 127.0.0.1"), std::string::npos) << by_name.out;
+  EXPECT_EQ(by_name.out.find("hello from the origin"), std::string::npos) << by_name.out;
+  auto socks = box({"curl", "-sS", "--socks5-hostname", "127.0.0.1:1080",
+                    "http://db.example.com:" + port() + "/hello.txt"},
+                   {"--config", policy});
+  EXPECT_EQ(socks.out.find("hello from the origin"), std::string::npos) << socks.out;
+}
+
 // Raw requests (bash's /dev/tcp), because curl would normalise the spellings before sending.
 TEST_F(EgressTest, EverySpellingOfTheHostLoopbackIsRefused) {
   std::string script;

@@ -2,6 +2,9 @@
 #include "integration/servers.h"
 
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -9,8 +12,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "integration/harness.h"
+#include "net/address.h"
 
 extern char** environ;
 
@@ -57,8 +62,25 @@ BackgroundServer::~BackgroundServer() {
   ::waitpid(pid_, nullptr, 0);
 }
 
-HttpOrigin::HttpOrigin(const std::string& directory)
-    : BackgroundServer({"python3", kOriginScript, "--directory", directory}) {}
+HttpOrigin::HttpOrigin(const std::string& directory, const std::string& bind)
+    : BackgroundServer({"python3", kOriginScript, "--directory", directory, "--bind", bind}) {}
+
+std::string host_address_outside_blocked_ranges() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* i = list; i != nullptr && found.empty(); i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET ||
+        (i->ifa_flags & IFF_UP) == 0) {
+      continue;
+    }
+    net::IpAddress address;
+    std::memcpy(address.bytes.data(), &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, 4);
+    if (!net::blocked_range(address)) found = address.to_string();
+  }
+  ::freeifaddrs(list);
+  return found;
+}
 
 HttpsOrigin::HttpsOrigin(const std::string& directory, const std::string& cert,
                          const std::string& key)

@@ -24,11 +24,16 @@ class BackgroundServer {
   int port_ = 0;
 };
 
-// An HTTP origin serving `directory` on 127.0.0.1 (and /echo).
+// An HTTP origin serving `directory` on 127.0.0.1, or another of the host's IPv4 addresses
+// (and /echo, which answers with the method, path, Host and body it saw).
 class HttpOrigin : public BackgroundServer {
  public:
-  explicit HttpOrigin(const std::string& directory);
+  explicit HttpOrigin(const std::string& directory, const std::string& bind = "127.0.0.1");
 };
+
+// One of the host's own IPv4 addresses that is not loopback and in no range the egress wall
+// blocks (an eth0 address such as 192.0.2.2 or a public one), or "" when it has none.
+std::string host_address_outside_blocked_ranges();
 
 // An HTTPS origin; its certificate names `name` (see make_certificate).
 class HttpsOrigin : public BackgroundServer {

@@ -200,12 +200,12 @@ TEST(NetProxyTransparent, SyntheticAddressStandsForItsName) {
 
   UniqueFd client = destinations.connect(proxy.ports().transparent, synthetic, origin.port());
   ASSERT_TRUE(client.valid());
-  // A byte tunnel: an origin-form request passes unparsed.
+  // Plain HTTP in the tunnel names the name the address stands for (http_tunnel_inspector.h).
   ASSERT_TRUE(
-      send_all(client, "GET /host HTTP/1.1\r\nHost: whatever\r\nConnection: close\r\n\r\n"));
+      send_all(client, "GET /host HTTP/1.1\r\nHost: origin.test\r\nConnection: close\r\n\r\n"));
   HttpReply reply = read_reply(client);
   ASSERT_TRUE(reply.ok);
-  EXPECT_EQ(reply.body, "whatever");
+  EXPECT_EQ(reply.body, "origin.test");
   client.reset();  // the tunnel, and its record, end when both sides have closed
 
   auto records = proxy.wait_records(2);
@@ -215,6 +215,19 @@ TEST(NetProxyTransparent, SyntheticAddressStandsForItsName) {
   EXPECT_EQ(records[1].host, "origin.test");
   EXPECT_EQ(records[1].address, "127.0.0.1");
   EXPECT_TRUE(records[1].allowed);
+
+  // Another Host on the same address would reach another site on a shared front end.
+  UniqueFd fronted = destinations.connect(proxy.ports().transparent, synthetic, origin.port());
+  ASSERT_TRUE(fronted.valid());
+  ASSERT_TRUE(
+      send_all(fronted, "GET /host HTTP/1.1\r\nHost: whatever\r\nConnection: close\r\n\r\n"));
+  EXPECT_FALSE(read_reply(fronted).ok);
+  auto all = proxy.wait_records(3);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_FALSE(all[2].allowed);
+  EXPECT_NE(all[2].reason.find("Host whatever differs from the name of " + synthetic),
+            std::string::npos)
+      << all[2].reason;
 }
 
 TEST(NetProxyTransparent, RefusalsCloseTheConnection) {

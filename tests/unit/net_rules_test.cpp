@@ -438,6 +438,76 @@ TEST(NetVet, PublicEmbeddedAddressesAreDialled) {
   }
 }
 
+TEST(NetVet, TheHostsOwnAddressesAreRefusedLikeLoopbackUnlessAnAllowCidrCoversThem) {
+  // 192.0.2.2 stands for the supervisor host's eth0 address: in no blocked range, yet it
+  // reaches the host's services on 0.0.0.0.
+  auto host_local = [](const IpAddress& a) -> Result<bool> { return a == addr("192.0.2.2"); };
+  EgressRules rules = compile({.allow = {"*.example.com:18090"}});
+  const IpAddress own[] = {addr("192.0.2.2")};
+  auto v = rules.vet_addresses(host("evil.example.com"), 18090, own, host_local);
+  EXPECT_FALSE(v.address);
+  EXPECT_FALSE(v.decision.allowed);
+  EXPECT_NE(v.decision.reason.find("resolves to 192.0.2.2: an address of this host"),
+            std::string::npos)
+      << v.decision.reason;
+  EXPECT_NE(v.decision.reason.find("allow_cidr"), std::string::npos) << v.decision.reason;
+  // Another answer that is not the host's own is dialled instead.
+  const IpAddress two[] = {addr("192.0.2.2"), addr("203.0.113.7")};
+  auto other = rules.vet_addresses(host("evil.example.com"), 18090, two, host_local);
+  ASSERT_TRUE(other.address);
+  EXPECT_EQ(*other.address, addr("203.0.113.7"));
+  // A mapped answer is judged as the IPv4 address it stands for.
+  const IpAddress mapped[] = {addr("::ffff:192.0.2.2")};
+  EXPECT_FALSE(rules.vet_addresses(host("evil.example.com"), 18090, mapped, host_local).address);
+  // An explicit allow_cidr makes it reachable, on its ports only.
+  EgressRules cidr =
+      compile({.allow = {"*.example.com:18090"}, .allow_cidr = {"192.0.2.2/32:18090"}});
+  auto ok = cidr.vet_addresses(host("evil.example.com"), 18090, own, host_local);
+  ASSERT_TRUE(ok.address);
+  EXPECT_EQ(ok.decision.rule, "192.0.2.2/32:18090");
+}
+
+TEST(NetVet, AnAnswerWhoseLocalityCannotBeCheckedIsRefused) {
+  auto unknown = [](const IpAddress&) -> Result<bool> {
+    return Error(Errc::kSystem, "route lookup failed", EMFILE);
+  };
+  EgressRules rules = compile({.allow = {"api.example.com"}});
+  const IpAddress answers[] = {addr("203.0.113.7")};
+  auto v = rules.vet_addresses(host("api.example.com"), 443, answers, unknown);
+  EXPECT_FALSE(v.address);
+  EXPECT_NE(v.decision.reason.find("could not check"), std::string::npos) << v.decision.reason;
+}
+
+TEST(NetVet, AnAddressDenyRuleHoldsWhateverNameResolvesToIt) {
+  // The review's repro: the address is denied, an allowed name pinned to it must not reach it,
+  // not even with an allow_cidr that exempts it from the blocked ranges.
+  EgressRules rules = compile({.allow = {"*.example.com:18100"},
+                               .deny = {"127.0.0.1"},
+                               .allow_cidr = {"127.0.0.0/8:18100"},
+                               .resolve = {{"db.example.com", "127.0.0.1"}}});
+  EXPECT_FALSE(rules.decide("127.0.0.1", 18100).allowed);
+  ASSERT_TRUE(rules.decide("db.example.com", 18100).allowed);  // the name itself is allowed
+  const IpAddress denied[] = {addr("127.0.0.1")};
+  auto v = rules.vet_addresses(host("db.example.com"), 18100, denied);
+  EXPECT_FALSE(v.address);
+  EXPECT_FALSE(v.decision.allowed);
+  EXPECT_EQ(v.decision.rule, "127.0.0.1");
+  EXPECT_NE(v.decision.reason.find("resolves to 127.0.0.1, denied by rule"), std::string::npos)
+      << v.decision.reason;
+  // A mapped answer is the IPv4 address it stands for; another address in the CIDR is fine.
+  const IpAddress mapped[] = {addr("::ffff:127.0.0.1")};
+  EXPECT_FALSE(rules.vet_addresses(host("db.example.com"), 18100, mapped).address);
+  const IpAddress two[] = {addr("127.0.0.1"), addr("127.0.0.2")};
+  auto other = rules.vet_addresses(host("db.example.com"), 18100, two);
+  ASSERT_TRUE(other.address);
+  EXPECT_EQ(*other.address, addr("127.0.0.2"));
+  // A deny rule with a port holds on that port only.
+  EgressRules ported = compile({.allow = {"api.example.com:80-90"}, .deny = {"203.0.113.7:81"}});
+  const IpAddress public_answer[] = {addr("203.0.113.7")};
+  EXPECT_FALSE(ported.vet_addresses(host("api.example.com"), 81, public_answer).address);
+  EXPECT_TRUE(ported.vet_addresses(host("api.example.com"), 80, public_answer).address);
+}
+
 // ---- Pins, forwards, ports -------------------------------------------------------------------
 
 TEST(NetPins, ResolveEntriesAreFoundByCanonicalName) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A real HTTP/1.1 origin on loopback for the egress tests: serves a directory (a git
-repository served the "dumb" way, fixture files) and /echo, which answers with what it saw.
-With --tls CERT KEY it speaks HTTPS. Prints its port on stdout once it listens."""
+repository served the "dumb" way, fixture files) and /echo, which answers with what it saw
+(chunked request bodies included); /ws with Upgrade: websocket answers 101 and then echoes bytes.
+With --tls CERT KEY it speaks HTTPS; --bind ADDR listens on another of the host's IPv4
+addresses. Prints its port on stdout once it listens."""
 import argparse
 import http.server
 import json
@@ -15,9 +17,37 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def _echo(self):
+    def _body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            body = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b""):
+                        pass
+                    return body
+                body += self.rfile.read(size)
+                self.rfile.readline()
         length = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(length) if length else b""
+        return self.rfile.read(length) if length else b""
+
+    def _websocket(self):
+        # Not the websocket protocol: after the 101 the origin echoes whatever bytes come,
+        # which is all a tunnel test needs to see that both ways became bytes.
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        while True:
+            data = self.connection.recv(65536)
+            if not data:
+                return
+            self.connection.sendall(data)
+
+    def _echo(self):
+        body = self._body()
         reply = json.dumps({
             "method": self.command,
             "path": self.path,
@@ -32,6 +62,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(reply)
 
     def do_GET(self):
+        if self.path == "/ws" and self.headers.get("Upgrade", "").lower() == "websocket":
+            return self._websocket()
         if self.path.startswith("/echo"):
             return self._echo()
         return super().do_GET()
@@ -44,9 +76,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--directory", default=".")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--bind", default="127.0.0.1", help="the IPv4 address to listen on")
     args = parser.parse_args()
     handler = lambda *a, **k: Handler(*a, directory=args.directory, **k)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer((args.bind, 0), handler)
     if args.tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls[0], args.tls[1])
