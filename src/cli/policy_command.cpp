@@ -1,4 +1,5 @@
 // `cordon policy show`, `cordon policy check` and `cordon policy explain`.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/unique_fd.h"
 #include "box/environment.h"
 #include "box/launch.h"
 #include "cli/audit_setup.h"
@@ -17,6 +19,7 @@
 #include "gate/gate.h"
 #include "gate/loader_command.h"
 #include "gate/program_aliases.h"
+#include "gate/script_start.h"
 #include "policy/gate_config.h"
 #include "policy/loader.h"
 
@@ -35,6 +38,16 @@ Result<policy::Policy> load(const CommonOptions& options) {
 bool is_executable_file(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// The path execvp would hand execve for CMD: CMD itself when it holds a '/', else the first
+// PATH directory's entry. A script's interpreter gets this path as its operand.
+std::string invoked_path(const std::string& command) {
+  if (command.find('/') != std::string::npos) return command;
+  for (const std::string& dir : box::default_path_dirs()) {
+    if (is_executable_file(dir + "/" + command)) return dir + "/" + command;
+  }
+  return command;
 }
 
 // CMD as execvp would find it from the workspace (a '/' means a path, relative to the
@@ -62,6 +75,32 @@ Result<std::string> resolve_program(const std::string& command, const std::strin
   char real[PATH_MAX];
   if (::realpath(found.c_str(), real) == nullptr) return Error::system("realpath " + found);
   return std::string(real);
+}
+
+// The start the kernel makes when `start.executable` is a `#!` script run as `invoked`: its
+// interpreter, and through `#!/usr/bin/env NAME` the program env then starts (the box's gate
+// decides both; the scorer reads the second). nullopt for a file that is not a script.
+Result<std::optional<gate::ProgramStart>> interpreter_start(const gate::ProgramStart& start,
+                                                            const std::string& invoked,
+                                                            const std::string& workspace) {
+  char head[256];
+  const UniqueFd fd(::open(start.executable.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return Error::system("open " + start.executable);
+  const ssize_t n = ::read(fd.get(), head, sizeof head);
+  if (n < 0) return Error::system("read " + start.executable);
+  const auto shebang = gate::parse_shebang(std::string_view(head, static_cast<size_t>(n)));
+  if (!shebang) return std::optional<gate::ProgramStart>();
+  gate::ProgramStart script = start;
+  const std::string name = shebang->interpreter.substr(shebang->interpreter.rfind('/') + 1);
+  if (name == "env" && !shebang->argument.empty() && shebang->argument[0] != '-' &&
+      shebang->argument.find_first_of(" \t/") == std::string::npos) {
+    CORDON_ASSIGN_OR_RETURN(script.executable, resolve_program(shebang->argument, workspace));
+    script.argv = gate::script_argv({shebang->argument, ""}, invoked, start.argv);
+    return std::optional<gate::ProgramStart>(std::move(script));
+  }
+  CORDON_ASSIGN_OR_RETURN(script.executable, resolve_program(shebang->interpreter, workspace));
+  script.argv = gate::script_argv(*shebang, invoked, start.argv);
+  return std::optional<gate::ProgramStart>(std::move(script));
 }
 
 std::string origin_of(const gate::GateConfig& config, const std::string& rule) {
@@ -216,6 +255,12 @@ int policy_explain_command(const ExplainOptions& options) {
       start.executable = ::realpath(path.c_str(), real) != nullptr ? std::string(real) : path;
       start.argv = std::move(loaded->argv);
     }
+  }
+  // A script: the box's gate sees its interpreter start, with the script's path as operand.
+  if (start.loader.empty()) {
+    auto started = interpreter_start(start, invoked_path(options.command.front()), *workspace);
+    if (!started.ok()) return explain_error(started.error());
+    if (*started) start = std::move(**started);
   }
   const gate::GateDecision decision = gate->decide(start);
   if (options.json) {

@@ -3,11 +3,29 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
+
 namespace cordon::cli {
 
 ProtectedFileWatch::ProtectedFileWatch(std::string workspace,
                                        const std::vector<std::string>& protected_paths)
     : workspace_(std::move(workspace)) {
+  auto note_directory = [&](const std::string& path) {
+    for (const Directory& known : directories_) {
+      if (known.path == path) return;
+    }
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      directories_.push_back({path, st.st_mode & 07777});
+    }
+  };
+  note_directory(workspace_);
+  for (const std::string& entry : protected_paths) {
+    for (size_t slash = entry.find('/'); slash != std::string::npos && slash + 1 < entry.size();
+         slash = entry.find('/', slash + 1)) {
+      note_directory(workspace_ + "/" + entry.substr(0, slash));
+    }
+  }
   for (const std::string& entry : protected_paths) {
     if (entry.empty() || entry.back() == '/') continue;
     struct stat st {};
@@ -28,6 +46,28 @@ std::vector<std::string> ProtectedFileWatch::replaced_notices() const {
                       " was replaced on the host during the session (a rename over it, as git "
                       "config does); the box could write the new file: review it before your "
                       "next git command there");
+  }
+  return notices;
+}
+
+std::vector<std::string> ProtectedFileWatch::restore_directory_modes() const {
+  std::vector<std::string> notices;
+  for (const Directory& dir : directories_) {
+    struct stat st {};
+    if (::lstat(dir.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    const mode_t added = st.st_mode & (S_IWGRP | S_IWOTH) & ~dir.mode;
+    if (added == 0) continue;
+    const mode_t restored = (st.st_mode & 07777) & ~added;
+    char octal[8];
+    std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(restored));
+    if (::chmod(dir.path.c_str(), restored) != 0) {
+      notices.push_back("cordon: the box made " + dir.path +
+                        " writable by other users, and its mode could not be restored: chmod " +
+                        octal + " it before your next git command there");
+      continue;
+    }
+    notices.push_back("cordon: the box made " + dir.path +
+                      " writable by other users; its mode is back to " + octal);
   }
   return notices;
 }

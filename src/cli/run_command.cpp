@@ -63,6 +63,9 @@ int run_command(const RunOptions& options) {
   for (const auto& notice : protected_files.replaced_notices()) {
     std::cerr << review::display_text(notice) << "\n";
   }
+  for (const auto& notice : protected_files.restore_directory_modes()) {
+    std::cerr << review::display_text(notice) << "\n";
+  }
   // The review channels close while the audit writer stores the session's end.
   gate->reset();
   // Every event is stored before cordon says anything about the session.

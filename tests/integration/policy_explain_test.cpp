@@ -1,6 +1,9 @@
 // `cordon policy explain`: the real binary explains a decision (text and JSON) without running
 // the command, and `cordon policy check` refuses a rule whose example it gets wrong.
 #include <gtest/gtest.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -116,6 +119,24 @@ TEST_F(PolicyExplainTest, ProductionAsksForUncoveredAndAllowsReadOnly) {
 }
 
 // An argv may hold any bytes; `--json` shows what is not UTF-8 as U+FFFD (it used to abort).
+TEST_F(PolicyExplainTest, AScriptIsJudgedAsTheStartItsInterpreterLineMakes) {
+  // The box's gate sees the interpreter start (`/bin/rm -rf ./wipe WS`); explain judged the
+  // script by its own name and allowed it (internal bug hunt: psql is a link to a perl script
+  // on Debian, and explain allowed a DROP TABLE the box held).
+  write_text(workspace() + "/wipe", "#!/bin/rm -rf\n");
+  ::chmod((workspace() + "/wipe").c_str(), 0755);
+  auto r = explain({"./wipe", workspace()}, true);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  char real[PATH_MAX];
+  ASSERT_NE(::realpath("/bin/rm", real), nullptr);
+  EXPECT_EQ(j["executable"], std::string(real));
+  EXPECT_EQ(j["argv"], (std::vector<std::string>{"/bin/rm", "-rf", "./wipe", workspace()}));
+  EXPECT_EQ(j["risk"]["level"], "critical") << r.out;
+  EXPECT_EQ(j["decision"], "ask");
+}
+
 TEST_F(PolicyExplainTest, JsonOfAnArgvThatIsNotUtf8) {
   auto r = explain({"/bin/echo", "caf\xe9"}, true);
   ASSERT_EQ(r.status, 0) << r.err;

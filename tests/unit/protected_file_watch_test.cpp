@@ -54,5 +54,29 @@ TEST(ProtectedFileWatch, AFileThatWentIsNamedAndDirectoriesAndMissingPathsAreNot
   EXPECT_NE(notices[0].find("/.envrc was replaced"), std::string::npos) << notices[0];
 }
 
+TEST(ProtectedFileWatch, WriteBitsForOthersTheSessionAddedToTheirDirectoriesAreTakenBack) {
+  // chmod 777 .git let any local user replace .git/hooks for the owner's next commit.
+  const Workspace ws;
+  ::chmod(ws.path.c_str(), 0755);
+  ::chmod((ws.path + "/.git").c_str(), 0750);
+  std::filesystem::create_directories(ws.path + "/sub");
+  const ProtectedFileWatch watch(ws.path, {".git/config", ".git/hooks/", ".envrc"});
+  ::chmod((ws.path + "/.git").c_str(), 0777);
+  ::chmod(ws.path.c_str(), 0775);
+  ::chmod((ws.path + "/sub").c_str(), 0777);  // not on the way to a protected path
+  const auto notices = watch.restore_directory_modes();
+  ASSERT_EQ(notices.size(), 2u);
+  EXPECT_NE(notices[0].find(ws.path + " writable by other users; its mode is back to 0755"),
+            std::string::npos)
+      << notices[0];
+  EXPECT_NE(notices[1].find("/.git writable by other users; its mode is back to 0755"),
+            std::string::npos)
+      << notices[1];
+  struct stat st {};
+  ASSERT_EQ(::stat((ws.path + "/.git").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);  // the group's read and execute, added too, stay
+  EXPECT_TRUE(watch.restore_directory_modes().empty());
+}
+
 }  // namespace
 }  // namespace cordon::cli
