@@ -40,7 +40,8 @@ class GitRedirectGuard {
   // The config, hooks and info of each repository watched (embedded in the workspace's or nested
   // in the workspace when the session began), relative to the workspace: the box's git cannot
   // change what the host's git runs there (the workspace's own are in every profile's protected
-  // paths).
+  // paths). With them, the hooks directory a watched repository's config names with
+  // core.hooksPath when it lies in the workspace (box/git_hooks_path.h), unless it is a link.
   std::vector<std::string> repository_protected_paths() const;
 
   // Renames what the session created to NAME.cordon-SESSION and returns one line per change (or

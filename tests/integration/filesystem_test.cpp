@@ -62,6 +62,22 @@ TEST_F(FilesystemTest, HookManagersWorktreesAndMoreAgentSettingsAreProtected) {
   EXPECT_FALSE(exists(workspace() + "/.devcontainer.json"));
 }
 
+TEST_F(FilesystemTest, AHooksDirectoryTheConfigMovesIntoTheWorkspaceIsReadOnly) {
+  // core.hooksPath = .githooks: the host's next commit runs .githooks/pre-commit (internal bug
+  // hunt: a husky-style hooks path ran the box's code).
+  ::mkdir((workspace() + "/.git").c_str(), 0755);
+  write_text(workspace() + "/.git/config", "[core]\n\thooksPath = .githooks\n");
+  ::mkdir((workspace() + "/.githooks").c_str(), 0755);
+  write_text(workspace() + "/.githooks/pre-commit", "#!/bin/sh\nmake lint\n");
+  auto r =
+      sh("echo evil >> .githooks/pre-commit 2>/dev/null && echo written; "
+         "echo evil > .githooks/post-checkout 2>/dev/null && echo created; "
+         "echo fine > notes.txt && echo ok");
+  EXPECT_EQ(r.out, "ok\n") << r.err;
+  EXPECT_EQ(read_text(workspace() + "/.githooks/pre-commit"), "#!/bin/sh\nmake lint\n");
+  EXPECT_FALSE(exists(workspace() + "/.githooks/post-checkout"));
+}
+
 TEST_F(FilesystemTest, AGitRepositoryCannotBeCreatedWhereNoneExisted) {
   auto r = sh("git init -q . 2>/dev/null && echo created; mkdir -p .git/hooks 2>/dev/null; "
               "echo evil > .git/hooks/post-checkout 2>/dev/null && echo hook; echo done");
