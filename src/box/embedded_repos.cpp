@@ -13,6 +13,7 @@
 #include "base/files.h"
 #include "base/syscalls.h"
 #include "base/unique_fd.h"
+#include "box/git_hooks_path.h"
 #include "box/git_index.h"
 
 namespace cordon::box {
@@ -29,12 +30,12 @@ UniqueFd open_beneath(int root, const std::string& path, uint64_t flags) {
   return UniqueFd(sys::openat2(root, path.c_str(), &how));
 }
 
-// The index file `name` in the .git directory, read whole; "" when it does not exist. It is
-// opened without blocking (a FIFO would hang cordon) and without following a symbolic link (git
-// writes its index by renaming a new file over it; a link the box made to /proc/self/pagemap, a
-// "regular file" of size 0 that reads for hundreds of GiB, would hold cordon at the session's
-// end), and must be a regular file of sane size.
-Result<std::string> read_index(int git_dir, const std::string& name) {
+// The file `name` in the .git directory (the index, a shared index, the config), read whole; ""
+// when it does not exist. It is opened without blocking (a FIFO would hang cordon) and without
+// following a symbolic link (git writes these by renaming a new file over them; a link the box
+// made to /proc/self/pagemap, a "regular file" of size 0 that reads for hundreds of GiB, would
+// hold cordon at the session's end), and must be a regular file of sane size.
+Result<std::string> read_git_file(int git_dir, const std::string& name) {
   UniqueFd fd(
       ::openat(git_dir, name.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
   if (!fd && errno == ENOENT) return std::string();
@@ -50,13 +51,13 @@ Result<std::string> read_index(int git_dir, const std::string& name) {
 }
 
 Result<std::vector<std::string>> gitlinks(int git_dir) {
-  auto bytes = read_index(git_dir, "index");
+  auto bytes = read_git_file(git_dir, "index");
   if (!bytes.ok()) return bytes.error();
   if (bytes->empty()) return std::vector<std::string>{};
   // A split index keeps most entries in .git/sharedindex.<name>; git reads both.
   auto links = gitlinks_in_index(*bytes, [git_dir](const std::string& name) -> Result<std::string> {
     const std::string file = "sharedindex." + name;
-    auto shared = read_index(git_dir, file);
+    auto shared = read_git_file(git_dir, file);
     if (!shared.ok()) return shared.error();
     if (shared->empty()) return Error(Errc::kInvalidInput, ".git/" + file + " is missing");
     return shared;
@@ -110,6 +111,9 @@ RepositoryScan scan_repository(const std::string& workspace, const std::string& 
   if (!git_dir) return scan;  // no repository here, or a linked one
   struct stat st {};
   scan.has_commondir = ::fstatat(git_dir.get(), "commondir", &st, AT_SYMLINK_NOFOLLOW) == 0;
+  if (auto config = read_git_file(git_dir.get(), "config"); config.ok()) {
+    scan.hooks_path = hooks_path_setting(*config);
+  }
   auto links = gitlinks(git_dir.get());
   if (!links.ok()) {
     scan.unreadable = std::move(links.error()).context(repository_path(workspace, repo)).describe();

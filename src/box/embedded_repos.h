@@ -6,6 +6,7 @@
 // ends, against the ones there were when it began.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct RepositoryScan {
   std::vector<std::string> embedded;
   // Why the index is there but could not be read, or is not a regular file; "" otherwise.
   std::string unreadable;
+  // core.hooksPath as `repo`/.git/config sets it (box/git_hooks_path.h); nullopt when unset or
+  // the config is unreadable.
+  std::optional<std::string> hooks_path;
 };
 
 // Where `repo` (relative to the workspace, "" for the workspace's own repository) is, for

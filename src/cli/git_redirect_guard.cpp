@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <fstream>
 #include <utility>
 
 #include "box/git_hooks_path.h"
@@ -56,20 +55,12 @@ std::vector<std::string> GitRedirectGuard::repository_protected_paths() const {
   // A hooks directory a repository's config moves into the workspace (core.hooksPath =
   // .githooks): the host's next commit runs its scripts, as it would .git/hooks/.
   for (const Repository& repo : repositories_) {
-    const std::string git = workspace_ + (repo.path.empty() ? "" : "/" + repo.path) + "/.git";
-    struct stat st {};
-    if (::lstat(git.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-    std::ifstream file(git + "/config", std::ios::binary);
-    if (!file) continue;
-    std::string config(64 * 1024, '\0');
-    file.read(config.data(), static_cast<std::streamsize>(config.size()));
-    config.resize(static_cast<size_t>(file.gcount()));
-    const auto setting = box::hooks_path_setting(config);
-    if (!setting) continue;
-    const auto hooks = box::hooks_path_in_workspace(*setting, repo.path, workspace_);
+    if (!repo.before.hooks_path) continue;
+    const auto hooks = box::hooks_path_in_workspace(*repo.before.hooks_path, repo.path, workspace_);
     if (!hooks) continue;
     // A link cannot be covered by a read-only mount (the planner refuses the session): a linked
     // hooks directory stays unprotected rather than keep cordon from starting.
+    struct stat st {};
     if (::lstat((workspace_ + "/" + *hooks).c_str(), &st) == 0 && S_ISLNK(st.st_mode)) continue;
     const std::string entry = *hooks + "/";
     if (std::find(paths.begin(), paths.end(), entry) == paths.end()) paths.push_back(entry);

@@ -7,7 +7,7 @@
 #include "cli/errors.h"
 #include "cli/gate_setup.h"
 #include "cli/git_redirect_guard.h"
-#include "cli/protected_file_watch.h"
+#include "cli/protected_path_watch.h"
 #include "cli/summary.h"
 #include "review/control_protocol.h"
 
@@ -33,7 +33,7 @@ int run_command(const RunOptions& options) {
   std::vector<std::string> protected_paths = policy->filesystem.protected_paths.value;
   protected_paths.insert(protected_paths.end(), request->extra_protected_paths.begin(),
                          request->extra_protected_paths.end());
-  const ProtectedFileWatch protected_files(*workspace, protected_paths);
+  const ProtectedPathWatch protected_paths_watch(*workspace, protected_paths);
   if (auto made = create_kept_home(*request); !made.ok()) return report_error(made.error());
   request->private_paths = std::move(*masked);
   auto channels = parse_review_channels(options.review);
@@ -60,10 +60,10 @@ int run_command(const RunOptions& options) {
   for (const auto& notice : git_guard.move_aside_new(request->session_id)) {
     std::cerr << review::display_text(notice) << "\n";
   }
-  for (const auto& notice : protected_files.replaced_notices()) {
+  for (const auto& notice : protected_paths_watch.replaced_notices()) {
     std::cerr << review::display_text(notice) << "\n";
   }
-  for (const auto& notice : protected_files.restore_directory_modes()) {
+  for (const auto& notice : protected_paths_watch.restore_directory_modes()) {
     std::cerr << review::display_text(notice) << "\n";
   }
   // The review channels close while the audit writer stores the session's end.

@@ -1,5 +1,5 @@
 // The protected files the host replaces during a session are named at its end.
-#include "cli/protected_file_watch.h"
+#include "cli/protected_path_watch.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -28,9 +28,9 @@ struct Workspace {
   std::string path;
 };
 
-TEST(ProtectedFileWatch, AFileTheHostRenamedANewOneOverIsNamed) {
+TEST(ProtectedPathWatch, AFileTheHostRenamedANewOneOverIsNamed) {
   const Workspace ws;
-  const ProtectedFileWatch watch(ws.path, {".git/config", ".git/hooks/", ".envrc", ".mcp.json"});
+  const ProtectedPathWatch watch(ws.path, {".git/config", ".git/hooks/", ".envrc", ".mcp.json"});
   EXPECT_TRUE(watch.replaced_notices().empty());
   // Written in place: the bind covers it still. Replaced as git config does: named.
   ws.write(".envrc", "use flake\n");
@@ -43,9 +43,9 @@ TEST(ProtectedFileWatch, AFileTheHostRenamedANewOneOverIsNamed) {
       << notices[0];
 }
 
-TEST(ProtectedFileWatch, AFileThatWentIsNamedAndDirectoriesAndMissingPathsAreNot) {
+TEST(ProtectedPathWatch, AFileThatWentIsNamedAndDirectoriesAndMissingPathsAreNot) {
   const Workspace ws;
-  const ProtectedFileWatch watch(ws.path, {".git/config", ".git/hooks/", ".git/hooks", ".envrc"});
+  const ProtectedPathWatch watch(ws.path, {".git/config", ".git/hooks/", ".git/hooks", ".envrc"});
   std::filesystem::remove_all(ws.path + "/.git/hooks");
   std::filesystem::create_directories(ws.path + "/.git/hooks");
   ASSERT_EQ(::unlink((ws.path + "/.envrc").c_str()), 0);
@@ -54,13 +54,13 @@ TEST(ProtectedFileWatch, AFileThatWentIsNamedAndDirectoriesAndMissingPathsAreNot
   EXPECT_NE(notices[0].find("/.envrc was replaced"), std::string::npos) << notices[0];
 }
 
-TEST(ProtectedFileWatch, WriteBitsForOthersTheSessionAddedToTheirDirectoriesAreTakenBack) {
+TEST(ProtectedPathWatch, WriteBitsForOthersTheSessionAddedToTheirDirectoriesAreTakenBack) {
   // chmod 777 .git let any local user replace .git/hooks for the owner's next commit.
   const Workspace ws;
   ::chmod(ws.path.c_str(), 0755);
   ::chmod((ws.path + "/.git").c_str(), 0750);
   std::filesystem::create_directories(ws.path + "/sub");
-  const ProtectedFileWatch watch(ws.path, {".git/config", ".git/hooks/", ".envrc"});
+  const ProtectedPathWatch watch(ws.path, {".git/config", ".git/hooks/", ".envrc"});
   ::chmod((ws.path + "/.git").c_str(), 0777);
   ::chmod(ws.path.c_str(), 0775);
   ::chmod((ws.path + "/sub").c_str(), 0777);  // not on the way to a protected path

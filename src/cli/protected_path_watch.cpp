@@ -1,13 +1,17 @@
-// ProtectedFileWatch: a protected file's identity at the start and at the end of a session.
-#include "cli/protected_file_watch.h"
+// ProtectedPathWatch: protected files' identities and their directories' modes, at a session's
+// start and end.
+#include "cli/protected_path_watch.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 
+#include "base/unique_fd.h"
+
 namespace cordon::cli {
 
-ProtectedFileWatch::ProtectedFileWatch(std::string workspace,
+ProtectedPathWatch::ProtectedPathWatch(std::string workspace,
                                        const std::vector<std::string>& protected_paths)
     : workspace_(std::move(workspace)) {
   auto note_directory = [&](const std::string& path) {
@@ -34,7 +38,7 @@ ProtectedFileWatch::ProtectedFileWatch(std::string workspace,
   }
 }
 
-std::vector<std::string> ProtectedFileWatch::replaced_notices() const {
+std::vector<std::string> ProtectedPathWatch::replaced_notices() const {
   std::vector<std::string> notices;
   for (const Watched& file : files_) {
     struct stat st {};
@@ -50,17 +54,20 @@ std::vector<std::string> ProtectedFileWatch::replaced_notices() const {
   return notices;
 }
 
-std::vector<std::string> ProtectedFileWatch::restore_directory_modes() const {
+std::vector<std::string> ProtectedPathWatch::restore_directory_modes() const {
   std::vector<std::string> notices;
   for (const Directory& dir : directories_) {
+    // Changed through the directory itself, never a link the box may have left at its path
+    // (cordon may be root here); the directories above it were pinned in the box.
+    const UniqueFd fd(::open(dir.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     struct stat st {};
-    if (::lstat(dir.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    if (!fd || ::fstat(fd.get(), &st) != 0) continue;
     const mode_t added = st.st_mode & (S_IWGRP | S_IWOTH) & ~dir.mode;
     if (added == 0) continue;
     const mode_t restored = (st.st_mode & 07777) & ~added;
     char octal[8];
     std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(restored));
-    if (::chmod(dir.path.c_str(), restored) != 0) {
+    if (::fchmod(fd.get(), restored) != 0) {
       notices.push_back("cordon: the box made " + dir.path +
                         " writable by other users, and its mode could not be restored: chmod " +
                         octal + " it before your next git command there");

@@ -17,11 +17,11 @@
 
 namespace cordon::cli {
 
-class ProtectedFileWatch {
+class ProtectedPathWatch {
  public:
   // Notes the identity of each entry of `protected_paths` (workspace-relative; a trailing '/'
   // marks a directory, which is skipped: a rename over a mount point fails) that is a file now.
-  ProtectedFileWatch(std::string workspace, const std::vector<std::string>& protected_paths);
+  ProtectedPathWatch(std::string workspace, const std::vector<std::string>& protected_paths);
 
   // One line for each file that is now another file (or gone): what to review, and why.
   std::vector<std::string> replaced_notices() const;
