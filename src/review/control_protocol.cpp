@@ -134,6 +134,17 @@ std::string error_line(const Error& error) {
   return error_line(code_word(error.code()), error.describe(), error.hint());
 }
 
+bool valid_reviewer_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (unsigned char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.' || c == '@')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string clean_reason(std::string_view reason) {
   // Cut where a character ends: a UTF-8 sequence split at the limit would be shown (and sent
   // back by `cordon approvals`) as U+FFFD, a different reason. A byte kept no more is a

@@ -50,6 +50,10 @@ std::string error_line(std::string_view code, const std::string& message,
 std::string error_line(const Error& error);
 std::string json_line(const nlohmann::json& value);  // compact, invalid UTF-8 replaced
 
+// A web reviewer's name, as `cordon approvals link --reviewer` and the page's tokens take it:
+// 1-64 of [A-Za-z0-9._@-].
+bool valid_reviewer_name(const std::string& name);
+
 // A reason from a reviewer, made safe to store and show: control bytes become spaces, at most
 // kMaxReason bytes.
 std::string clean_reason(std::string_view reason);

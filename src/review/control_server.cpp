@@ -48,17 +48,6 @@ bool valid_session_id(const std::string& id) {
   return true;
 }
 
-bool valid_reviewer_name(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (unsigned char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-          c == '_' || c == '.' || c == '@')) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // True when something listens on `path`.
 bool socket_is_live(const std::string& path) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));

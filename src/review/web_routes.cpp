@@ -12,17 +12,6 @@ namespace {
 
 namespace hs = net::http_syntax;
 
-bool valid_reviewer_name(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (unsigned char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-          c == '_' || c == '.' || c == '@')) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Same time whatever the contents, for tokens of the same length (a token's length is public).
 bool equal_constant_time(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
