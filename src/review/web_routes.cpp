@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/files.h"
+#include "net/client_auth.h"
 #include "net/http_syntax.h"
 #include "review/control_protocol.h"
 
@@ -11,16 +12,6 @@ namespace cordon::review {
 namespace {
 
 namespace hs = net::http_syntax;
-
-// Same time whatever the contents, for tokens of the same length (a token's length is public).
-bool equal_constant_time(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  }
-  return diff == 0;
-}
 
 const char* status_text(int status) {
   switch (status) {
@@ -93,7 +84,7 @@ std::optional<std::string> WebRoutes::reviewer_for(std::string_view token) {
   std::lock_guard lock(tokens_mu_);
   std::optional<std::string> found;
   for (const auto& [name, known] : tokens_) {
-    if (equal_constant_time(token, known) && !found) found = "web:" + name;
+    if (net::constant_time_equal(token, known) && !found) found = "web:" + name;
   }
   return found;
 }
