@@ -181,6 +181,11 @@ ParsedArgs parse_args(std::span<const std::string> args, const FlagSpec& spec) {
   return out;
 }
 
+bool short_cluster_has(std::string_view arg, char letter) {
+  return arg.size() > 1 && arg[0] == '-' && arg[1] != '-' &&
+         arg.find(letter, 1) != std::string_view::npos;
+}
+
 bool abbreviates_long(std::string_view arg, std::string_view long_name) {
   if (!arg.starts_with("--")) return false;
   const std::string_view name = arg.substr(2, arg.find('=') - 2);

@@ -107,4 +107,7 @@ ParsedArgs parse_args(std::span<const std::string> args, const FlagSpec& spec);
 // prefix is the fail-safe reading when the program's other long options are not all known.
 bool abbreviates_long(std::string_view arg, std::string_view long_name);
 
+// Whether `arg` is a cluster of short options ("-xyz") that names `letter`.
+bool short_cluster_has(std::string_view arg, char letter);
+
 }  // namespace cordon::gate

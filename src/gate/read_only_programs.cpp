@@ -68,11 +68,6 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-// "-xyz": a cluster of short options that names `letter`.
-bool short_cluster_has(std::string_view a, char letter) {
-  return a.size() > 1 && a[0] == '-' && a[1] != '-' && a.find(letter, 1) != std::string_view::npos;
-}
-
 // A long option, alone or with "=value".
 bool long_option(std::string_view a, std::string_view name) {
   return a == name || (starts_with(a, name) && a.size() > name.size() && a[name.size()] == '=');

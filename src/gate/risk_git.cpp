@@ -34,23 +34,22 @@ std::string_view refspec_destination(std::string_view spec) {
 }
 
 // git's parse-options takes any unambiguous prefix of a long option (`--har` is --hard,
-// `--pru=now` is --prune=now), and refuses an ambiguous one, so an option counts in any
-// spelling that is a prefix of its name. `--hard` compared exactly let `git reset --har` by.
-bool git_option(std::string_view arg, std::string_view long_name) {
-  return abbreviates_long(arg, long_name);
-}
+// `--pru=now` is --prune=now) and refuses an ambiguous one, so the scorers read a long option in
+// any spelling that is a prefix of its name (abbreviates_long): `--hard` compared exactly let
+// `git reset --har` by.
 
 // The value of `--name=value` in any abbreviated spelling of the name, if `arg` is one.
 std::optional<std::string_view> git_option_value(std::string_view arg, std::string_view name) {
   const auto eq = arg.find('=');
-  if (eq == std::string_view::npos || !git_option(arg, name)) return std::nullopt;
+  if (eq == std::string_view::npos || !abbreviates_long(arg, name)) return std::nullopt;
   return arg.substr(eq + 1);
 }
 
-bool any_git_option(std::span<const std::string> rest, std::string_view long_name) {
+// Whether an option before `--` is `--long_name` in any abbreviation.
+bool any_long_option(std::span<const std::string> rest, std::string_view long_name) {
   for (const auto& a : rest) {
     if (a == "--") break;
-    if (git_option(a, long_name)) return true;
+    if (abbreviates_long(a, long_name)) return true;
   }
   return false;
 }
@@ -170,7 +169,7 @@ void score_http_push(std::span<const std::string> rest, Findings& out) {
 void score_reset(std::span<const std::string> rest, Findings& out) {
   for (const auto& a : rest) {
     if (a == "--") break;
-    if (git_option(a, "hard")) {
+    if (abbreviates_long(a, "hard")) {
       add_finding(out, 55, C::kIrreversible, false,
                   "git reset --hard discards uncommitted changes, which git never stored");
       return;
@@ -239,7 +238,7 @@ void score_checkout(std::span<const std::string> rest, Findings& out) {
   bool force = false;
   for (const auto& a : rest) {
     if (a == "--") break;
-    force = force || a == "-f" || git_option(a, "force");
+    force = force || a == "-f" || abbreviates_long(a, "force");
   }
   const Discard d = discarded_paths(rest);
   if (d.any) {
@@ -255,12 +254,8 @@ void score_restore(std::span<const std::string> rest, Findings& out) {
   bool worktree = false;
   for (const auto& a : rest) {
     if (a == "--") break;
-    staged = staged || git_option(a, "staged") || a == "-S";
-    worktree = worktree || git_option(a, "worktree") || a == "-W";
-    if (a.size() > 2 && a[0] == '-' && a[1] != '-') {
-      staged = staged || a.find('S') != std::string::npos;
-      worktree = worktree || a.find('W') != std::string::npos;
-    }
+    staged = staged || abbreviates_long(a, "staged") || short_cluster_has(a, 'S');
+    worktree = worktree || abbreviates_long(a, "worktree") || short_cluster_has(a, 'W');
   }
   if (staged && !worktree) return;  // only the index: the changes stay in the files
   Discard d;
@@ -282,8 +277,8 @@ void score_switch(std::span<const std::string> rest, Findings& out) {
   bool discard = false;
   for (const auto& a : rest) {
     if (a == "--") break;
-    discard = discard || git_option(a, "discard-changes") || git_option(a, "force") ||
-              (a.size() > 1 && a[0] == '-' && a[1] != '-' && a.find('f') != std::string::npos);
+    discard = discard || abbreviates_long(a, "discard-changes") || abbreviates_long(a, "force") ||
+              short_cluster_has(a, 'f');
   }
   if (discard) {
     add_finding(out, 35, C::kIrreversible, false,
@@ -358,7 +353,7 @@ void score_gc(std::span<const std::string> rest, Findings& out) {
 }
 
 void score_prune(std::span<const std::string> rest, Findings& out) {
-  if (has_any(rest, {"-n"}) || any_git_option(rest, "dry-run")) return;
+  if (has_any(rest, {"-n"}) || any_long_option(rest, "dry-run")) return;
   add_finding(out, 50, C::kIrreversible, false,
               "git prune deletes every unreachable object, commits only the reflog still knew");
 }
@@ -383,7 +378,7 @@ void score_update_ref(std::span<const std::string> rest, Findings& out) {
 
 void score_worktree(std::span<const std::string> rest, Findings& out) {
   if (rest.empty() || rest[0] != "remove") return;
-  if (has_any(rest, {"-f"}) || any_git_option(rest, "force")) {
+  if (has_any(rest, {"-f"}) || any_long_option(rest, "force")) {
     add_finding(out, 35, C::kIrreversible, false,
                 "git worktree remove --force deletes a worktree with uncommitted changes");
   }
@@ -392,8 +387,7 @@ void score_worktree(std::span<const std::string> rest, Findings& out) {
 void score_rm(std::span<const std::string> rest, Findings& out) {
   for (const auto& a : rest) {
     if (a == "--") break;
-    if (git_option(a, "force") ||
-        (a.size() > 1 && a[0] == '-' && a[1] != '-' && a.find('f') != std::string::npos)) {
+    if (abbreviates_long(a, "force") || short_cluster_has(a, 'f')) {
       add_finding(out, 30, C::kIrreversible, false,
                   "git rm --force deletes files together with their uncommitted changes");
       return;
