@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <deque>
 #include <string_view>
 
@@ -15,9 +16,14 @@
 namespace cordon::box {
 namespace {
 
-// Directories never searched (see the header for why).
-bool skipped(std::string_view name) {
-  return name == ".git" || name == "node_modules";
+// Directories not searched (see the header for why).
+bool skipped(std::string_view name, const NestedRepoBounds& bounds) {
+  return name == ".git" || (name == "node_modules" && !bounds.every_repository);
+}
+
+// Whether a `.git` of this type makes its directory a repository for the search.
+bool is_git_entry(unsigned char type, const NestedRepoBounds& bounds) {
+  return type == DT_DIR || type == DT_REG || (type == DT_LNK && bounds.every_repository);
 }
 
 std::string join_path(const std::string& a, std::string_view b) {
@@ -31,7 +37,8 @@ unsigned char entry_type(int dir, const char* name, unsigned char listed) {
   if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return DT_UNKNOWN;
   if (S_ISDIR(st.st_mode)) return DT_DIR;
   if (S_ISREG(st.st_mode)) return DT_REG;
-  return DT_UNKNOWN;  // a link, a device, a FIFO: not a repository's `.git`, not searched
+  if (S_ISLNK(st.st_mode)) return DT_LNK;
+  return DT_UNKNOWN;  // a device, a FIFO: not a repository's `.git`, not searched
 }
 
 struct Pending {
@@ -40,6 +47,14 @@ struct Pending {
 };
 
 }  // namespace
+
+NestedRepoBounds every_repository_bounds(const NestedRepoBounds& start) {
+  NestedRepoBounds bounds = start;
+  bounds.max_depth = SIZE_MAX;
+  bounds.max_directories = start.max_directories * 32;
+  bounds.every_repository = true;
+  return bounds;
+}
 
 NestedRepos find_nested_repositories(const std::string& workspace, const std::string& under,
                                      const NestedRepoBounds& bounds) {
@@ -63,7 +78,7 @@ NestedRepos find_nested_repositories(const std::string& workspace, const std::st
       // The components on the way were directories, not links, when their parents were listed.
       struct stat st {};
       if (::fstatat(root.get(), (dir.path + "/.git").c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-          (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+          is_git_entry(IFTODT(st.st_mode), bounds)) {
         out.repositories.push_back(dir.path);
       }
       continue;
@@ -83,8 +98,8 @@ NestedRepos find_nested_repositories(const std::string& workspace, const std::st
         const std::string_view name = entry->d_name;
         if (name == "." || name == "..") continue;
         const unsigned char type = entry_type(fd.get(), entry->d_name, entry->d_type);
-        if (name == ".git") is_repository = type == DT_DIR || type == DT_REG;
-        if (type != DT_DIR || skipped(name)) continue;
+        if (name == ".git") is_repository = is_git_entry(type, bounds);
+        if (type != DT_DIR || skipped(name, bounds)) continue;
         queue.push_back({join_path(dir.path, name), dir.depth + 1});
       }
     }

@@ -25,12 +25,17 @@ struct NestedRepoBounds {
   // Directories visited (listed, or at the last level looked into) at most; the search stops there
   // and says where (first_unsearched).
   size_t max_directories = 2048;
+  // For the guard's fail-closed path (an index it cannot read through, cli/git_redirect_guard.h),
+  // where every repository git could recurse into must be found, not only those worth protecting:
+  // `node_modules` is searched too, and a `.git` symbolic link counts (git follows one).
+  bool every_repository = false;
 };
 
 struct NestedRepos {
   // Relative to the workspace, shallowest first: directories below the start holding a `.git`
-  // directory or file (a worktree's or submodule's gitfile). A `.git` symlink is not one: cordon
-  // cannot cover a link with a read-only mount, and refusing to start over it would be worse.
+  // directory or file (a worktree's or submodule's gitfile). A `.git` symlink is not one (unless
+  // every_repository): cordon cannot cover a link with a read-only mount, and refusing to start
+  // over it would be worse.
   std::vector<std::string> repositories;
   // The first directory the search did not list because it had reached max_directories ("" when
   // it did not); it and what lies beneath it, and everything after it in breadth-first order,
@@ -38,6 +43,9 @@ struct NestedRepos {
   std::string first_unsearched;
   size_t directories_visited = 0;
 };
+
+// Bounds for that path: no depth bound, and 32 times the start's directory bound.
+NestedRepoBounds every_repository_bounds(const NestedRepoBounds& start);
 
 // Searches `under` (relative to the workspace, "" for the workspace itself), beneath the
 // workspace without following a link; a directory that cannot be opened or read is passed over.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 
 #include "box/git_hooks_path.h"
@@ -129,38 +130,44 @@ std::vector<std::string> GitRedirectGuard::move_embedded_aside(
     const Repository& repo, const box::RepositoryScan& now, const std::string& session_id) const {
   const std::string& unreadable = now.unreadable.empty() ? repo.before.unreadable : now.unreadable;
   if (!unreadable.empty()) return move_unknown_aside(repo, unreadable, now.embedded, session_id);
+  return move_new_aside(now.embedded, session_id, [&](const std::string& at) {
+    return "the box embedded the repository " + at + " in " + where(repo) +
+           " (git status would run git there with its config)";
+  });
+}
+
+std::vector<std::string> GitRedirectGuard::move_new_aside(
+    const std::vector<std::string>& paths, const std::string& session_id,
+    const std::function<std::string(const std::string& at)>& what) const {
   std::vector<std::string> notices;
-  for (const auto& path : now.embedded) {
+  for (const auto& path : paths) {
     // One the user had, embedded or nested, was watched (or named as not watched) all along.
     if (known_.count(path) != 0) continue;
     const std::string at = workspace_ + "/" + path;
     auto moved = box::move_embedded_git_aside(workspace_, path, session_id);
     if (!moved.ok()) {
-      notices.push_back("cordon: the box embedded the repository " + at + " in " + where(repo) +
-                        ", and its .git could not be moved aside (" + moved.error().describe() +
-                        "): remove it before running git here");
+      notices.push_back("cordon: " + what(at) + ", and its .git could not be moved aside (" +
+                        moved.error().describe() + "): remove it before running git here");
       continue;
     }
-    notices.push_back("cordon: the box embedded the repository " + at + " in " + where(repo) +
-                      " (git status would run git there with its config); its .git was moved to " +
-                      *moved + " (review it before using git there)");
+    notices.push_back("cordon: " + what(at) + "; its .git was moved to " + *moved +
+                      " (review it before using git there)");
   }
   return notices;
 }
 
-}  // namespace cordon::cli
-
-namespace cordon::cli {
-
 // The index of `repo` could not be read through at the start or at the end, so cordon cannot name
 // the repositories `git status` there runs git in: any beneath it that the session did not begin
 // with may be one the box embedded, and is moved aside. What the session began with is left
-// alone, so no repository of the user's is touched; a new one beyond the search's bounds is not
-// found, and the notice says to check.
+// alone, so no repository of the user's is touched. The search goes to any depth, into
+// node_modules, and counts a linked .git (git follows one); past its directory bound a new one is
+// not found, and the notice says where to check.
 std::vector<std::string> GitRedirectGuard::move_unknown_aside(
     const Repository& repo, const std::string& why, const std::vector<std::string>& embedded_now,
     const std::string& session_id) const {
-  box::NestedRepos nested = box::find_nested_repositories(workspace_, repo.path, bounds_);
+  // Every repository git could recurse into: any depth, node_modules, a linked .git.
+  box::NestedRepos nested =
+      box::find_nested_repositories(workspace_, repo.path, box::every_repository_bounds(bounds_));
   std::set<std::string> candidates(embedded_now.begin(), embedded_now.end());
   candidates.insert(nested.repositories.begin(), nested.repositories.end());
   std::vector<std::string> notices = {
@@ -171,20 +178,11 @@ std::vector<std::string> GitRedirectGuard::move_unknown_aside(
            ? std::string()
            : "; the search stopped at " + workspace_ + "/" + nested.first_unsearched +
                  ", check what lies beyond it before running git here")};
-  for (const auto& path : candidates) {
-    if (known_.count(path) != 0) continue;
-    const std::string at = workspace_ + "/" + path;
-    auto moved = box::move_embedded_git_aside(workspace_, path, session_id);
-    if (!moved.ok()) {
-      notices.push_back("cordon: the repository " + at + " appeared in " + where(repo) +
-                        " during the session, and its .git could not be moved aside (" +
-                        moved.error().describe() + "): remove it before running git here");
-      continue;
-    }
-    notices.push_back("cordon: the repository " + at + " appeared in " + where(repo) +
-                      " during the session; its .git was moved to " + *moved +
-                      " (review it before using git there)");
-  }
+  auto moved = move_new_aside(
+      {candidates.begin(), candidates.end()}, session_id, [&](const std::string& at) {
+        return "the repository " + at + " appeared in " + where(repo) + " during the session";
+      });
+  notices.insert(notices.end(), moved.begin(), moved.end());
   return notices;
 }
 

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -61,6 +62,11 @@ class GitRedirectGuard {
   std::vector<std::string> move_embedded_aside(const Repository& repo,
                                                const box::RepositoryScan& now,
                                                const std::string& session_id) const;
+  // Moves aside the .git of each of `paths` the session did not begin with; `what` names how one
+  // came, for its notice.
+  std::vector<std::string> move_new_aside(
+      const std::vector<std::string>& paths, const std::string& session_id,
+      const std::function<std::string(const std::string& at)>& what) const;
   std::vector<std::string> move_unknown_aside(const Repository& repo, const std::string& why,
                                               const std::vector<std::string>& embedded_now,
                                               const std::string& session_id) const;

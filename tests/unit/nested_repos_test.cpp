@@ -89,5 +89,18 @@ TEST_F(NestedReposTest, SearchesBeneathTheDirectoryItIsGiven) {
             (std::vector<std::string>{"in/side"}));
 }
 
+TEST_F(NestedReposTest, EveryRepositoryBoundsGoToAnyDepthIntoNodeModulesAndCountALinkedGit) {
+  // The guard's fail-closed path: git recurses into all of these, so all must be found.
+  repo("a/b/c/d/deep");
+  repo("node_modules/x");
+  mkdir("linked");
+  ASSERT_EQ(::symlink("/nonexistent", (dir_ + "/linked/.git").c_str()), 0);
+  const NestedRepos start = find_nested_repositories(dir_, "");
+  EXPECT_TRUE(start.repositories.empty()) << ::testing::PrintToString(start.repositories);
+  const NestedRepos every = find_nested_repositories(dir_, "", every_repository_bounds({}));
+  EXPECT_EQ(every.repositories,
+            (std::vector<std::string>{"linked", "node_modules/x", "a/b/c/d/deep"}));
+}
+
 }  // namespace
 }  // namespace cordon::box
