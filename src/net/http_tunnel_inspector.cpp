@@ -41,31 +41,49 @@ std::vector<std::string> upgrade_protocols(const HeaderList& headers) {
 
 }  // namespace
 
-LooksLikeHttp looks_like_http(std::string_view bytes) {
+LooksLikeHttp looks_like_http(std::string_view bytes, size_t max_head) {
   if (bytes.empty()) return LooksLikeHttp::kWait;
   const unsigned char first = static_cast<unsigned char>(bytes.front());
   // Some servers skip empty lines or whitespace before a request line: treat them as HTTP (the
   // inspector refuses them) rather than as bytes the origin might read as a request.
   if (first == '\r' || first == '\n' || first == ' ' || first == '\t') return LooksLikeHttp::kYes;
   size_t i = 0;
-  while (i < bytes.size() && i <= kMaxMethod && http_syntax::is_tchar(bytes[i])) ++i;
-  if (i == bytes.size()) return i <= kMaxMethod ? LooksLikeHttp::kToken : LooksLikeHttp::kNo;
+  bool letters = true;  // a method as servers take one: letters and '-' ("GET", "M-SEARCH")
+  while (i < bytes.size() && http_syntax::is_tchar(bytes[i])) {
+    const char c = bytes[i];
+    letters = letters && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c == '-' && i > 0));
+    ++i;
+  }
+  // A lone token may pass (alone it makes no server do anything) only while short; a longer one
+  // waits for what follows (a server takes a method of any length), up to a head's size: longer,
+  // it is no request the proxy would pass either, and bulk data that happens to be a token
+  // (100 KB of 'x') goes on as bytes.
+  if (i == bytes.size()) {
+    if (i <= kMaxMethod) return LooksLikeHttp::kToken;
+    return i < max_head ? LooksLikeHttp::kWait : LooksLikeHttp::kNo;
+  }
   if (bytes[i] != ' ' && bytes[i] != '\t') return LooksLikeHttp::kNo;
-  // "METHOD SP": a request line, or another protocol's text command ("EHLO x", an SSH
-  // banner). The whole line tells them apart. A control byte other than HTAB and CR (git's
-  // "0032git-upload-pack /x\0host=...\0") is in no request line a server takes.
+  // "METHOD SP /", "METHOD SP *" or a URI: a request, however the rest of the line looks (no
+  // version, a control byte: lenient servers take those too; the parser refuses what is bad).
+  const size_t target = bytes.find_first_not_of(" \t", i);
+  if (target == std::string_view::npos) return LooksLikeHttp::kWait;
+  if (letters && (bytes[target] == '/' || bytes[target] == '*')) return LooksLikeHttp::kYes;
+  // Otherwise another protocol's text command ("EHLO x", an SSH banner) or a request with a URI:
+  // the line up to its end or its first control byte tells them apart (up to it, so that a
+  // verdict never changes as more bytes come). A control byte other than HTAB and CR (git's
+  // "0032git-upload-pack /x\0host=...\0") is in no such request line.
   size_t eol = i;
-  while (eol < bytes.size() && bytes[eol] != '\n') {
+  bool control = false;
+  while (eol < bytes.size() && bytes[eol] != '\n' && !control) {
     const unsigned char c = static_cast<unsigned char>(bytes[eol]);
-    if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) return LooksLikeHttp::kNo;
-    ++eol;
+    control = (c < 0x20 && c != '\t' && c != '\r') || c == 0x7f;
+    if (!control) ++eol;
   }
+  const std::string_view line = bytes.substr(0, eol);
+  if (letters && line.find("://") != std::string_view::npos) return LooksLikeHttp::kYes;
+  if (control) return LooksLikeHttp::kNo;
   if (eol == bytes.size()) return LooksLikeHttp::kWait;
-  std::string_view line = bytes.substr(0, eol);
-  if (contains_nocase(line, "HTTP/") || line.find("://") != std::string_view::npos) {
-    return LooksLikeHttp::kYes;
-  }
-  return LooksLikeHttp::kNo;
+  return contains_nocase(line, "HTTP/") ? LooksLikeHttp::kYes : LooksLikeHttp::kNo;
 }
 
 HttpTunnelInspector::HttpTunnelInspector(SniPolicy policy, uint16_t port, size_t max_head)
@@ -108,7 +126,7 @@ HttpTunnelInspector::Step HttpTunnelInspector::undecided(std::string_view pendin
   // The first line so far: the token already passed, then what waits. Bounded: a token is at
   // most kMaxMethod bytes, and the caller holds at most one head.
   const std::string line = token_ + std::string(pending);
-  switch (looks_like_http(line)) {
+  switch (looks_like_http(line, max_head_)) {
     case LooksLikeHttp::kToken:
       token_ = line;
       return Step{Step::Kind::kPass, pending.size(), ""};

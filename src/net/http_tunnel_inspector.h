@@ -37,14 +37,16 @@
 
 namespace cordon::net {
 
-// Whether a tunnel's first client bytes are a plain HTTP request: the first line names an
-// HTTP version or a URI ("GET / HTTP/1.1", "GET http://x/"), or is empty. kToken while they
-// are one token and nothing else ("ping", "GET": a method, or another protocol's word); kWait
-// while a line that starts like a request line ("METHOD SP") has not ended; kNo at the first
-// byte that rules it out (a control byte in the line, a byte no method holds), so other
-// protocols (SSH, SMTP, git, database clients) are not held up.
+// Whether a tunnel's first client bytes are a plain HTTP request: a method of letters then a
+// target starting with '/' or '*' or holding "://" (with or without a version, whatever else the
+// line holds: lenient servers take it), a first line naming an HTTP version, or an empty first
+// line. kToken while they are one token of at most 32 bytes and nothing else ("ping", "GET": a
+// method, or another protocol's word); kWait while a line that starts like a request line
+// ("TOKEN SP") has not ended, or a longer lone token shorter than `max_head`; kNo at the first byte
+// that rules it out (a control byte in the line, a byte no method holds), so other protocols (SSH,
+// SMTP, git, database clients) are not held up.
 enum class LooksLikeHttp { kToken, kWait, kYes, kNo };
-LooksLikeHttp looks_like_http(std::string_view first_bytes);
+LooksLikeHttp looks_like_http(std::string_view first_bytes, size_t max_head);
 
 class HttpTunnelInspector {
  public:

@@ -31,7 +31,7 @@ Gate make_sni_gate(SniPolicy policy, size_t max_head) {
         return {Kind::kWait, ""};  // the tunnel refuses at EOF, the size limit or the timeout
       case SniPeek::Status::kNotTls:
         switch (looks_like_http(
-            std::string_view(reinterpret_cast<const char*>(held.data()), held.size()))) {
+            std::string_view(reinterpret_cast<const char*>(held.data()), held.size()), max_head)) {
           case LooksLikeHttp::kWait:
             return {Kind::kWait, ""};
           case LooksLikeHttp::kNo:

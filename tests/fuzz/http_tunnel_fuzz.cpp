@@ -74,7 +74,7 @@ void check_requests(std::string_view passed, bool accept_upgrade) {
     auto parse = cordon::net::parse_origin_request_head(passed.substr(pos), kMaxHead);
     // A first token may pass before the rest of its line is known (and then refused).
     if (pos == 0 && parse.status == ParseStatus::kIncomplete &&
-        cordon::net::looks_like_http(passed) == cordon::net::LooksLikeHttp::kToken) {
+        cordon::net::looks_like_http(passed, kMaxHead) == cordon::net::LooksLikeHttp::kToken) {
       return;
     }
     FUZZ_CHECK(parse.status == ParseStatus::kComplete);
@@ -117,7 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check_requests(run->passed, accept_upgrade);
     } else if (!run->passed.empty()) {
       // Not HTTP: what passed is one token, or begins with a line no server reads as a request.
-      const auto kind = cordon::net::looks_like_http(run->passed);
+      const auto kind = cordon::net::looks_like_http(run->passed, kMaxHead);
       FUZZ_CHECK(kind == cordon::net::LooksLikeHttp::kToken ||
                  kind == cordon::net::LooksLikeHttp::kNo);
     }
@@ -131,8 +131,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // end of its line.
   if (!pieces.refused) {
     FUZZ_CHECK(pieces.passed == whole.passed ||
-               (whole.passed.empty() &&
-                cordon::net::looks_like_http(pieces.passed) == cordon::net::LooksLikeHttp::kToken));
+               (whole.passed.empty() && cordon::net::looks_like_http(pieces.passed, kMaxHead) ==
+                                            cordon::net::LooksLikeHttp::kToken));
   }
   return 0;
 }

@@ -9,23 +9,34 @@ namespace cordon::net {
 namespace {
 
 using Kind = HttpTunnelInspector::Step::Kind;
+constexpr size_t kHead = 8192;
 
 TEST(NetLooksLikeHttp, TellsRequestLinesFromOtherProtocols) {
-  EXPECT_EQ(looks_like_http("GET / HTTP/1.1\r\n"), LooksLikeHttp::kYes);
-  EXPECT_EQ(looks_like_http("POST http://a.example/ x\r\n"), LooksLikeHttp::kYes);
-  EXPECT_EQ(looks_like_http("PRI * HTTP/2.0\r\n"), LooksLikeHttp::kYes);
-  EXPECT_EQ(looks_like_http("get / http/1.1\n"), LooksLikeHttp::kYes);
-  EXPECT_EQ(looks_like_http("\r\nGET / HTTP/1.1\r\n"), LooksLikeHttp::kYes);
-  EXPECT_EQ(looks_like_http("GET"), LooksLikeHttp::kToken);
-  EXPECT_EQ(looks_like_http("ping"), LooksLikeHttp::kToken);
-  EXPECT_EQ(looks_like_http(std::string("0032git-upload-pack /p.git\0host=a.example\0", 41)),
+  EXPECT_EQ(looks_like_http("GET / HTTP/1.1\r\n", kHead), LooksLikeHttp::kYes);
+  EXPECT_EQ(looks_like_http("POST http://a.example/ x\r\n", kHead), LooksLikeHttp::kYes);
+  EXPECT_EQ(looks_like_http("PRI * HTTP/2.0\r\n", kHead), LooksLikeHttp::kYes);
+  EXPECT_EQ(looks_like_http("get / http/1.1\n", kHead), LooksLikeHttp::kYes);
+  EXPECT_EQ(looks_like_http("\r\nGET / HTTP/1.1\r\n", kHead), LooksLikeHttp::kYes);
+  EXPECT_EQ(looks_like_http("GET", kHead), LooksLikeHttp::kToken);
+  EXPECT_EQ(looks_like_http("ping", kHead), LooksLikeHttp::kToken);
+  EXPECT_EQ(looks_like_http(std::string("0032git-upload-pack /p.git\0host=a.example\0", 41), kHead),
             LooksLikeHttp::kNo);
-  EXPECT_EQ(looks_like_http("GET / HTTP/1."), LooksLikeHttp::kWait);
-  EXPECT_EQ(looks_like_http("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"), LooksLikeHttp::kNo);
-  EXPECT_EQ(looks_like_http("EHLO client.example\r\n"), LooksLikeHttp::kNo);
-  EXPECT_EQ(looks_like_http(std::string("\0\0\0\x08\x04\xd2\x16\x2f", 8)), LooksLikeHttp::kNo);
-  EXPECT_EQ(looks_like_http(std::string("U\0\0\0\x04", 5)), LooksLikeHttp::kNo);
-  EXPECT_EQ(looks_like_http(std::string(40, 'A')), LooksLikeHttp::kNo);
+  EXPECT_EQ(looks_like_http("GET / HTTP/1.", kHead), LooksLikeHttp::kYes);
+  EXPECT_EQ(looks_like_http("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", kHead),
+            LooksLikeHttp::kNo);
+  EXPECT_EQ(looks_like_http("EHLO client.example\r\n", kHead), LooksLikeHttp::kNo);
+  EXPECT_EQ(looks_like_http(std::string("\0\0\0\x08\x04\xd2\x16\x2f", 8), kHead),
+            LooksLikeHttp::kNo);
+  EXPECT_EQ(looks_like_http(std::string("U\0\0\0\x04", 5), kHead), LooksLikeHttp::kNo);
+  // A server takes a method of any length, a request line without a version and (some) a
+  // control byte in the target: each is a request to inspect, not bytes to pass.
+  EXPECT_EQ(looks_like_http(std::string(40, 'A'), kHead), LooksLikeHttp::kWait);
+  EXPECT_EQ(looks_like_http(std::string(kHead, 'x'), kHead), LooksLikeHttp::kNo);
+  EXPECT_EQ(looks_like_http(std::string(40, 'A') + " / HTTP/1.1\r\n", kHead), LooksLikeHttp::kYes);
+  EXPECT_EQ(looks_like_http("GET /path\r\n", kHead), LooksLikeHttp::kYes);
+  EXPECT_EQ(looks_like_http("GET /\x0b HTTP/1.1\r\n", kHead), LooksLikeHttp::kYes);
+  EXPECT_EQ(looks_like_http("OPTIONS * HTTP/1.1\r\n", kHead), LooksLikeHttp::kYes);
+  EXPECT_EQ(looks_like_http("GET ", kHead), LooksLikeHttp::kWait);
 }
 
 SniPolicy connect_policy() {
@@ -184,6 +195,24 @@ TEST(NetHttpTunnel, AFirstTokenPassesAndWhatFollowsItDecides) {
               kGood.substr(2) + kGood);
     EXPECT_FALSE(refused);
     EXPECT_TRUE(in.http());
+  }
+}
+
+TEST(NetHttpTunnel, ALongMethodOrALineWithoutAVersionIsARequestToo) {
+  // Servers take a method of any length and (some) a request line without a version: each had
+  // made the inspector pass the connection on as bytes, a foreign Host after it unchecked.
+  for (const std::string& first :
+       {std::string(40, 'A') + " / HTTP/1.1\r\nHost: attacker.example\r\n\r\n",
+        std::string("GET /path\r\n") + kForeign}) {
+    for (size_t cut : {first.size(), size_t{40}, size_t{3}}) {
+      HttpTunnelInspector in(connect_policy(), 80, 4096);
+      bool refused = false;
+      // As a read would cut it: what did not pass waits with the bytes that come next.
+      std::string passed = pass(in, first.substr(0, cut), &refused);
+      if (!refused) passed += pass(in, first.substr(passed.size()), &refused);
+      EXPECT_TRUE(refused) << first.substr(0, 20) << " cut at " << cut;
+      EXPECT_EQ(passed.find("attacker"), std::string::npos);
+    }
   }
 }
 
