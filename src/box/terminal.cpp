@@ -555,10 +555,11 @@ void TerminalRelay::finish() {
       written += static_cast<size_t>(n);
       continue;
     }
-    if (n < 0 && errno != EAGAIN) return;
+    if (n < 0 && errno != EAGAIN) break;
     int64_t left = deadline - now_ms();
     pollfd p{s.out, POLLOUT, 0};
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) return;
+    // A terminal that takes no reset still gets its late answers discarded below.
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) break;
   }
   // Answers to the box's last queries arrive within a round trip to the terminal; what is
   // typed meanwhile would be read by the shell cordon returns to.

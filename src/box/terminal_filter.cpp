@@ -205,6 +205,11 @@ void TerminalFilter::step(uint8_t b) {
         } else {
           hold(b);
         }
+      } else if (b == '%') {
+        // ESC % (DOCS) switches the terminal's encoding: out of UTF-8, it would read the bytes
+        // 0x80-0x9F, which pass here inside UTF-8 characters, as C1 controls (an OSC 52 among
+        // them). Dropped; what follows is shown as text.
+        to_ground();
       } else if (b < 0x80) {
         // An escape sequence of its own (ESC 7, ESC ( B, ESC c ...): nothing it can do reaches
         // beyond the screen. Its intermediates and final are plain bytes from here.

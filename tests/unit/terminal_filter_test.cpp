@@ -107,6 +107,13 @@ TEST(TerminalFilter, TheClipboardIsNeverSet) {
             "b");
 }
 
+TEST(TerminalFilter, TheTerminalsEncodingCannotBeSwitched) {
+  // ESC % @ (ISO 8859-1) would make a terminal read 0x9D, passed here inside a UTF-8 character,
+  // as OSC: an OSC 52 clipboard write (review).
+  EXPECT_EQ(filtered("a\x1b%@b"), "a@b");
+  EXPECT_EQ(filtered("\x1b%G\xe2\x9d\x95"), "G\xe2\x9d\x95");
+}
+
 TEST(TerminalFilter, QueriesWhoseAnswersCarryTheBoxsTextAreDropped) {
   EXPECT_EQ(filtered("a\x1b[21tb\x1b[20tc"), "abc");
   EXPECT_EQ(filtered("a\x1b[021;1tb"), "ab");
